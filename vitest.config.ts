@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/moto-global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Integration suites share one moto server; each file resets what it owns by unique names.
+    fileParallelism: true,
+  },
+});
