@@ -1,0 +1,176 @@
+import type { Config, Mode } from './config';
+import type { Actor, Change } from './events/change';
+import type { Operation } from './operations';
+import { CATALOG } from './rules/catalog';
+import type { Guardrail } from './rules/guardrail';
+import type { Severity, Verdict } from './verdict';
+import { SEVERITIES } from './verdict';
+
+export type Action = 'revert' | 'alert' | 'ticket' | 'shadow' | 'none';
+export type Status = 'violation' | 'compliant' | 'not-applicable' | 'ignored';
+
+export interface Decision {
+  action: Action;
+  /** Which setting decided, and why, in words (shown by replay and in alerts). */
+  reason: string;
+}
+
+export interface RuleResult {
+  rule: string;
+  title: string;
+  verdict: Verdict;
+  decision: Decision;
+}
+
+/** Who/what/where of an event, flat, for tables, JSON output and alerts. */
+export interface EventSummary {
+  eventId: string;
+  eventName: string;
+  eventSource: string;
+  eventTime: string;
+  account: string;
+  region: string;
+  actor: string;
+  actorType: string;
+  sourceIp?: string;
+  userAgent?: string;
+}
+
+/** Everything driftguard decided about one event, before anything is executed. */
+export interface Assessment {
+  event: EventSummary;
+  status: Status;
+  /** The guardrail that decided the status (the most severe violation first). */
+  rule?: string;
+  title?: string;
+  severity?: Severity;
+  reason: string;
+  action: Action;
+  decisionReason: string;
+  /** Operations to execute when action is revert; the would-be revert when shadow. */
+  operations: Operation[];
+  results: RuleResult[];
+}
+
+export function summarizeEvent(change: Change): EventSummary {
+  return {
+    eventId: change.eventId,
+    eventName: change.eventName,
+    eventSource: change.eventSource,
+    eventTime: change.eventTime,
+    account: change.account,
+    region: change.region,
+    actor: change.actor.arn ?? change.actor.invokedBy ?? change.actor.principalId ?? change.actor.type,
+    actorType: change.actor.type,
+    ...(change.actor.sourceIp ? { sourceIp: change.actor.sourceIp } : {}),
+    ...(change.actor.userAgent ? { userAgent: change.actor.userAgent } : {}),
+  };
+}
+
+/** The role names whose changes are driftguard's own and must never be acted on (loop guard). */
+export function ownRoleNames(config: Config): string[] {
+  return [config.remediationRoleName, ...config.ownRoleNames];
+}
+
+export function isOwnChange(actor: Actor, config: Config): boolean {
+  const own = ownRoleNames(config);
+  if (actor.roleName && own.includes(actor.roleName)) return true;
+  return own.some((name) => actor.arn?.includes(`:assumed-role/${name}/`) === true);
+}
+
+export function modeOf(guardrail: Guardrail, config: Config): { mode: Mode; setting: string } {
+  const configured = (config.rules as Record<string, { mode?: Mode } | undefined>)[guardrail.id]?.mode;
+  return configured
+    ? { mode: configured, setting: `rules.${guardrail.id}.mode = ${configured}` }
+    : { mode: guardrail.defaultMode, setting: `default mode of ${guardrail.id} = ${guardrail.defaultMode}` };
+}
+
+export function decide(guardrail: Guardrail, verdict: Verdict, config: Config): Decision {
+  if (verdict.kind !== 'violation') return { action: 'none', reason: `no violation (${verdict.kind})` };
+  const { mode, setting } = modeOf(guardrail, config);
+  if (mode === 'off') return { action: 'none', reason: `${setting}: guardrail switched off` };
+  if (config.dryRun && mode !== 'shadow') return { action: 'shadow', reason: `dryRun = true overrides ${setting}` };
+  if (mode === 'revert' && verdict.remediation.length === 0) {
+    return { action: 'alert', reason: `${setting}, but no exact revert exists for this change: alerting instead` };
+  }
+  return { action: mode, reason: setting };
+}
+
+function rank(result: RuleResult): number {
+  const { verdict } = result;
+  if (verdict.kind === 'violation') return 100 + SEVERITIES.indexOf(verdict.severity);
+  return verdict.kind === 'compliant' ? 1 : 0;
+}
+
+/**
+ * normalize → evaluate → decide → plan, for one change. Pure: replay, the Lambda and tests all
+ * call this and get the same answer.
+ */
+export function assess(change: Change, config: Config, catalog: readonly Guardrail[] = CATALOG): Assessment {
+  const event = summarizeEvent(change);
+  const base = { event, action: 'none' as const, operations: [], results: [] };
+  if (change.errorCode) {
+    return {
+      ...base,
+      status: 'ignored',
+      reason: `the call failed (${change.errorCode}): nothing changed`,
+      decisionReason: 'failed calls are ignored',
+    };
+  }
+  if (isOwnChange(change.actor, config)) {
+    return {
+      ...base,
+      status: 'ignored',
+      reason: `made by driftguard's own role (${change.actor.roleName ?? change.actor.arn})`,
+      decisionReason: 'own changes are never acted on (loop guard)',
+    };
+  }
+  const applicable = catalog.filter((guardrail) =>
+    guardrail.triggers.some((t) => t.eventSource === change.eventSource && t.eventNames.includes(change.eventName)),
+  );
+  if (applicable.length === 0) {
+    return {
+      ...base,
+      status: 'not-applicable',
+      reason: `no guardrail watches ${change.eventSource} ${change.eventName}`,
+      decisionReason: 'nothing to decide',
+    };
+  }
+  const results: RuleResult[] = applicable.map((guardrail) => {
+    const verdict = guardrail.evaluate(change, { config });
+    return { rule: guardrail.id, title: guardrail.title, verdict, decision: decide(guardrail, verdict, config) };
+  });
+  const primary = [...results].sort((a, b) => rank(b) - rank(a))[0] as RuleResult;
+  const violations = results.filter((result) => result.verdict.kind === 'violation');
+  const operations = dedupeOperations(
+    violations
+      .filter((result) => result.decision.action === 'revert' || result.decision.action === 'shadow')
+      .flatMap((result) => (result.verdict.kind === 'violation' ? result.verdict.remediation : [])),
+  );
+  const reason =
+    primary.verdict.kind === 'violation'
+      ? [primary.verdict.summary, ...primary.verdict.offenses.map((offense) => offense.reason)].join('; ')
+      : primary.verdict.summary;
+  return {
+    event,
+    status: primary.verdict.kind,
+    rule: primary.rule,
+    title: primary.title,
+    ...(primary.verdict.kind === 'violation' ? { severity: primary.verdict.severity } : {}),
+    reason,
+    action: primary.decision.action,
+    decisionReason: primary.decision.reason,
+    operations,
+    results,
+  };
+}
+
+function dedupeOperations(operations: Operation[]): Operation[] {
+  const seen = new Set<string>();
+  return operations.filter((operation) => {
+    const key = JSON.stringify(operation);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

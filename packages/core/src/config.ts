@@ -1,0 +1,100 @@
+import ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+
+/** What driftguard does with a violation of a guardrail. */
+export const MODES = ['revert', 'alert', 'ticket', 'shadow', 'off'] as const;
+export type Mode = (typeof MODES)[number];
+
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+const securityGroupId = z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id (sg-…)');
+const prefixListId = z.string().regex(/^pl-[0-9a-f]{8,17}$/, 'must be a prefix list id (pl-…)');
+const cidr = z.string().refine(
+  (value) => {
+    try {
+      ipaddr.parseCIDR(value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8 or fc00::/7' },
+);
+/** A port (22) or an inclusive range ("8000-8080"). */
+const portSpec = z.union([
+  z.number().int().min(0).max(65535),
+  z
+    .string()
+    .regex(/^\d{1,5}-\d{1,5}$/, 'must be a port number or a range such as "8000-8080"')
+    .refine((range) => {
+      const [from, to] = range.split('-').map(Number);
+      return from !== undefined && to !== undefined && from <= to && to <= 65535;
+    }, 'range must go from low to high within 0-65535'),
+]);
+export type PortSpec = z.infer<typeof portSpec>;
+
+/** RFC 1918, carrier-grade NAT (RFC 6598) and IPv6 unique local addresses. */
+export const DEFAULT_TRUSTED_CIDRS = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '100.64.0.0/10',
+  'fc00::/7',
+] as const;
+
+/**
+ * Remote administration and data stores: opening one of these to the whole internet is how
+ * ransomware crews and cryptominers get in, so such a rule is critical rather than high.
+ */
+export const DEFAULT_CRITICAL_PORTS = [
+  22, 23, 135, 139, 445, 1433, 1521, 2375, 2376, 2379, 3306, 3389, 5432, 5900, 5985, 5986, 6379, 9200,
+  11211, 27017,
+] as const;
+
+const mode = z.enum(MODES);
+
+const sgOpenIngressSchema = z.strictObject({
+  mode: mode.default('revert'),
+  /** Security groups allowed to be open to any CIDR (e.g. a public load balancer's group). */
+  allowedSecurityGroups: z.array(securityGroupId).default([]),
+  /** Per security group, ports that may be open to any CIDR (e.g. 443 on a web tier). */
+  allowedPorts: z.record(securityGroupId, z.array(portSpec)).default({}),
+  /** Managed prefix lists whose entries are trusted; any other prefix list is alerted on, not reverted. */
+  trustedPrefixLists: z.array(prefixListId).default([]),
+  criticalPorts: z.array(z.number().int().min(0).max(65535)).default([...DEFAULT_CRITICAL_PORTS]),
+});
+
+export const configSchema = z.strictObject({
+  /** Forces `shadow` everywhere: decide and notify, change nothing (the first week of a rollout). */
+  dryRun: z.boolean().default(false),
+  /** The role driftguard assumes in member accounts; its own calls are never acted on. */
+  remediationRoleName: z.string().min(1).default('DriftGuardRemediation'),
+  /** Further role names whose changes are driftguard's own (e.g. the central function's role). */
+  ownRoleNames: z.array(z.string().min(1)).default([]),
+  /** sts:ExternalId expected by the member role's trust policy. */
+  externalId: z.string().min(2).optional(),
+  trustedCidrs: z.array(cidr).default([...DEFAULT_TRUSTED_CIDRS]),
+  trustedAccounts: z.array(accountId).default([]),
+  rules: z
+    .strictObject({
+      'sg-open-ingress': sgOpenIngressSchema.prefault({}),
+    })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type SgOpenIngressConfig = Config['rules']['sg-open-ingress'];
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; reason: string };
+
+/** Validates a config object (from JSON) and fills in the defaults. */
+export function parseConfig(input: unknown): ConfigResult {
+  const parsed = configSchema.safeParse(input ?? {});
+  if (parsed.success) return { ok: true, config: parsed.data };
+  return { ok: false, reason: `invalid config:\n${z.prettifyError(parsed.error)}` };
+}
+
+/** The configuration with every default; what a fresh deployment runs with. */
+export function defaultConfig(): Config {
+  return configSchema.parse({});
+}

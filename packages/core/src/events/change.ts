@@ -1,0 +1,35 @@
+/** Who made a change, as CloudTrail's `userIdentity` (plus network context) describes it. */
+export interface Actor {
+  /** Root, IAMUser, AssumedRole, FederatedUser, AWSService, AWSAccount, IdentityCenterUser, … */
+  type: string;
+  /** Identity ARN (for assumed roles, the session ARN). */
+  arn?: string;
+  accountId?: string;
+  principalId?: string;
+  /** For AssumedRole: the role behind the session (`sessionContext.sessionIssuer`). */
+  roleArn?: string;
+  roleName?: string;
+  sessionName?: string;
+  /** Service that made the call on the principal's behalf (e.g. cloudformation.amazonaws.com). */
+  invokedBy?: string;
+  sourceIp?: string;
+  userAgent?: string;
+}
+
+/** A successful or failed control-plane call, normalized from one CloudTrail record. */
+export interface Change {
+  kind: 'cloudtrail';
+  eventId: string;
+  eventTime: string;
+  eventSource: string;
+  eventName: string;
+  /** Account whose resource changed (`recipientAccountId`). */
+  account: string;
+  region: string;
+  actor: Actor;
+  request: Record<string, unknown>;
+  response: Record<string, unknown>;
+  /** Present only when the call failed: nothing changed. */
+  errorCode?: string;
+  errorMessage?: string;
+}

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import type { Actor, Change } from './change';
+import { isRecord, toStr } from './ec2-sets';
+
+export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
+
+export type Normalized = { ok: true; change: Change } | { ok: false; reason: string };
+
+const nonEmpty = z.string().min(1);
+
+// Only what the pipeline relies on is required; everything else in a record is kept as is.
+const recordSchema = z.looseObject({
+  eventID: nonEmpty,
+  eventTime: nonEmpty,
+  eventSource: nonEmpty,
+  eventName: nonEmpty,
+  awsRegion: nonEmpty,
+  recipientAccountId: nonEmpty.optional(),
+  userIdentity: z.looseObject({ type: z.string().optional(), accountId: z.string().optional() }),
+  requestParameters: z.unknown().optional(),
+  responseElements: z.unknown().optional(),
+  errorCode: z.string().nullish(),
+  errorMessage: z.string().nullish(),
+  sourceIPAddress: z.string().nullish(),
+  userAgent: z.string().nullish(),
+});
+
+type CloudTrailRecord = z.infer<typeof recordSchema>;
+
+/**
+ * Accepts an EventBridge event (`detail-type: "AWS API Call via CloudTrail"`) or a raw CloudTrail
+ * record and returns the typed change, or a reason that says what is wrong and where.
+ */
+export function normalizeCloudTrail(input: unknown): Normalized {
+  if (!isRecord(input)) return { ok: false, reason: `expected a JSON object, got ${describe(input)}` };
+  let record: unknown = input;
+  let envelopeAccount: string | undefined;
+  if ('detail-type' in input || 'detail' in input) {
+    const detailType = input['detail-type'];
+    if (detailType !== CLOUDTRAIL_DETAIL_TYPE) {
+      return { ok: false, reason: `unsupported EventBridge detail-type ${JSON.stringify(detailType)}` };
+    }
+    record = input.detail;
+    envelopeAccount = toStr(input.account);
+    if (!isRecord(record)) return { ok: false, reason: 'EventBridge event has no object "detail"' };
+  }
+  const parsed = recordSchema.safeParse(record);
+  if (!parsed.success) {
+    const where = parsed.error.issues
+      .slice(0, 3)
+      .map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`)
+      .join('; ');
+    return { ok: false, reason: `not a CloudTrail record (${where})` };
+  }
+  const data = parsed.data;
+  const account = data.recipientAccountId ?? envelopeAccount ?? toStr(data.userIdentity.accountId);
+  if (!account) return { ok: false, reason: 'CloudTrail record names no account (recipientAccountId)' };
+  return {
+    ok: true,
+    change: {
+      kind: 'cloudtrail',
+      eventId: data.eventID,
+      eventTime: data.eventTime,
+      eventSource: data.eventSource,
+      eventName: data.eventName,
+      account,
+      region: data.awsRegion,
+      actor: actorOf(data),
+      request: isRecord(data.requestParameters) ? data.requestParameters : {},
+      response: isRecord(data.responseElements) ? data.responseElements : {},
+      // Log pipelines sometimes keep `"errorCode": null` on successful calls: null means absent.
+      ...(data.errorCode ? { errorCode: data.errorCode } : {}),
+      ...(data.errorMessage ? { errorMessage: data.errorMessage } : {}),
+    },
+  };
+}
+
+function actorOf(record: CloudTrailRecord): Actor {
+  const identity = record.userIdentity;
+  const session = isRecord(identity.sessionContext) ? identity.sessionContext : {};
+  const issuer = isRecord(session.sessionIssuer) ? session.sessionIssuer : {};
+  const arn = toStr(identity.arn);
+  const actor: Actor = { type: toStr(identity.type) ?? 'Unknown' };
+  const set = <K extends keyof Actor>(key: K, value: Actor[K] | undefined) => {
+    if (value !== undefined) actor[key] = value;
+  };
+  set('arn', arn);
+  set('accountId', toStr(identity.accountId));
+  set('principalId', toStr(identity.principalId));
+  set('roleArn', toStr(issuer.arn));
+  set('roleName', toStr(issuer.userName));
+  set('sessionName', arn?.includes(':assumed-role/') ? arn.split('/').at(-1) : undefined);
+  set('invokedBy', toStr(identity.invokedBy));
+  set('sourceIp', toStr(record.sourceIPAddress));
+  set('userAgent', toStr(record.userAgent));
+  return actor;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}

@@ -1,0 +1,16 @@
+export * from './assess';
+export * from './config';
+export type * from './events/change';
+export * from './events/ec2-sets';
+export * from './events/normalize';
+export * from './operations';
+export * from './outcome';
+export * from './render/escape';
+export * from './render/links';
+export * from './render/slack';
+export * from './render/sns';
+export * from './rules/catalog';
+export type * from './rules/guardrail';
+export * from './rules/patterns';
+export * from './rules/sg-open-ingress';
+export * from './verdict';

@@ -1,0 +1,85 @@
+import type { Report } from '../outcome';
+import type { Severity } from '../verdict';
+import { slackCode, slackEscape, truncate } from './escape';
+import { cloudTrailConsoleUrl } from './links';
+
+// Slack's documented limits: 50 blocks per message, 3000 characters per section text,
+// 2000 per field, 10 fields per section, 150 per header.
+const SECTION_MAX = 3000;
+const FIELD_MAX = 2000;
+const HEADER_MAX = 150;
+const BLOCKS_MAX = 50;
+
+const SEVERITY_EMOJI: Record<Severity, string> = {
+  low: ':large_blue_circle:',
+  medium: ':large_yellow_circle:',
+  high: ':large_orange_circle:',
+  critical: ':red_circle:',
+};
+
+type Text = { type: 'mrkdwn' | 'plain_text'; text: string };
+export type SlackBlock =
+  | { type: 'header'; text: Text }
+  | { type: 'section'; text?: Text; fields?: Text[] }
+  | { type: 'context'; elements: Text[] }
+  | { type: 'divider' };
+
+export interface SlackMessage {
+  /** Fallback text for notifications and clients without blocks. */
+  text: string;
+  blocks: SlackBlock[];
+}
+
+const mrkdwn = (text: string, max = SECTION_MAX): Text => ({ type: 'mrkdwn', text: truncate(text, max) });
+const field = (label: string, value: string | undefined): Text =>
+  mrkdwn(`*${label}*\n${value === undefined ? '—' : slackCode(value)}`, FIELD_MAX);
+
+/** Block Kit message for one decided event. Every untrusted value is code-spanned and escaped. */
+export function renderSlack(report: Report): SlackMessage {
+  const { assessment, outcome } = report;
+  const { event } = assessment;
+  const severity = assessment.severity ?? 'low';
+  const title = assessment.title ?? assessment.rule ?? 'driftguard';
+  const violation = assessment.results.find((result) => result.verdict.kind === 'violation')?.verdict;
+  const resource = violation && violation.kind === 'violation' ? violation.resource : undefined;
+  const offenses = violation && violation.kind === 'violation' ? violation.offenses : [];
+
+  const blocks: SlackBlock[] = [
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: truncate(`${severity.toUpperCase()} · ${title}`, HEADER_MAX) },
+    },
+    {
+      type: 'section',
+      fields: [
+        field('Account', event.account),
+        field('Region', event.region),
+        field('Resource', resource?.id),
+        field('Change', `${event.eventSource} ${event.eventName}`),
+        field('Actor', event.actor),
+        field('Source IP', event.sourceIp),
+        field('User agent', event.userAgent),
+        field('Rule', assessment.rule),
+      ],
+    },
+  ];
+  if (offenses.length > 0) {
+    const lines = offenses.map((offense) => `• ${SEVERITY_EMOJI[offense.severity]} ${slackCode(offense.reason, 500)}`);
+    blocks.push({ type: 'section', text: mrkdwn(`*What changed*\n${lines.join('\n')}`) });
+  }
+  blocks.push({
+    type: 'section',
+    text: mrkdwn(`*What driftguard did*\n${slackEscape(outcome.summary)}\n_Decision: ${slackEscape(assessment.decisionReason)}_`),
+  });
+  blocks.push({
+    type: 'context',
+    elements: [
+      mrkdwn(
+        `<${cloudTrailConsoleUrl(event)}|Event ${slackEscape(event.eventId)} in CloudTrail> · ` +
+          'Need this change? Ask for a break-glass exemption: `driftguard exempt grant` (approved by a second person).',
+      ),
+    ],
+  });
+  const fallback = `${severity.toUpperCase()} ${title} in ${event.account}/${event.region}: ${outcome.summary}`;
+  return { text: slackEscape(truncate(fallback, SECTION_MAX)), blocks: blocks.slice(0, BLOCKS_MAX) };
+}

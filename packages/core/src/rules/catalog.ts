@@ -1,0 +1,13 @@
+import type { Guardrail } from './guardrail';
+import { sgOpenIngress } from './sg-open-ingress';
+
+/**
+ * Every guardrail driftguard knows. The EventBridge patterns, RULES.md, the member-account
+ * forwarding rules and the replay all derive from this list: adding a guardrail is one file,
+ * its fixtures and one line here.
+ */
+export const CATALOG: readonly Guardrail[] = [sgOpenIngress];
+
+export function findGuardrail(id: string): Guardrail | undefined {
+  return CATALOG.find((guardrail) => guardrail.id === id);
+}
