@@ -1,0 +1,83 @@
+import { AssumeRoleCommand, GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { CredentialsError, errorMessage } from './errors';
+
+export interface AccountCredentialsOptions {
+  sts: STSClient;
+  roleName: string;
+  externalId?: string;
+  /** The account driftguard runs in: no role to assume there. Looked up once when not given. */
+  homeAccount?: string;
+  /** Refresh this long before expiry. */
+  refreshMarginMs?: number;
+  now?: () => number;
+}
+
+/** Credentials for acting in an account: undefined means "use the function's own credentials". */
+export type CredentialsForAccount = (account: string) => Promise<AwsCredentialIdentity | undefined>;
+
+/**
+ * Assumes the member remediation role per account, caching the session until shortly before it
+ * expires. The session name `driftguard-remediation` makes our own changes recognisable in
+ * CloudTrail (and the role name keeps them out of the pipeline: loop guard).
+ */
+export function accountCredentials(options: AccountCredentialsOptions): CredentialsForAccount {
+  const now = options.now ?? Date.now;
+  const margin = options.refreshMarginMs ?? 5 * 60_000;
+  const cache = new Map<string, Promise<AwsCredentialIdentity>>();
+  let home: Promise<string | undefined> | undefined = options.homeAccount
+    ? Promise.resolve(options.homeAccount)
+    : undefined;
+
+  const homeAccount = () => {
+    home ??= options.sts
+      .send(new GetCallerIdentityCommand({}))
+      .then((identity) => identity.Account)
+      .catch(() => undefined);
+    return home;
+  };
+
+  const assume = async (account: string): Promise<AwsCredentialIdentity> => {
+    const roleArn = `arn:aws:iam::${account}:role/${options.roleName}`;
+    try {
+      const { Credentials } = await options.sts.send(
+        new AssumeRoleCommand({
+          RoleArn: roleArn,
+          RoleSessionName: 'driftguard-remediation',
+          DurationSeconds: 900,
+          ...(options.externalId ? { ExternalId: options.externalId } : {}),
+        }),
+      );
+      if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey) {
+        throw new CredentialsError(`AssumeRole ${roleArn} returned no credentials`);
+      }
+      return {
+        accessKeyId: Credentials.AccessKeyId,
+        secretAccessKey: Credentials.SecretAccessKey,
+        ...(Credentials.SessionToken ? { sessionToken: Credentials.SessionToken } : {}),
+        ...(Credentials.Expiration ? { expiration: Credentials.Expiration } : {}),
+      };
+    } catch (error) {
+      if (error instanceof CredentialsError) throw error;
+      throw new CredentialsError(
+        `cannot assume ${roleArn}: ${errorMessage(error)} (is the member stack deployed in ${account}, and does its trust policy name this function's role and external id?)`,
+        { cause: error },
+      );
+    }
+  };
+
+  return async (account) => {
+    if ((await homeAccount()) === account) return undefined;
+    const cached = cache.get(account);
+    if (cached) {
+      const credentials = await cached.catch(() => undefined);
+      if (credentials && (!credentials.expiration || credentials.expiration.getTime() - margin > now())) {
+        return credentials;
+      }
+    }
+    const fresh = assume(account);
+    cache.set(account, fresh);
+    fresh.catch(() => cache.delete(account));
+    return fresh;
+  };
+}

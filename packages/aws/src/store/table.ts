@@ -1,0 +1,79 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+
+/**
+ * One DynamoDB table holds all of driftguard's state (single-table design). Every item has a
+ * partition key `pk`, a sort key `sk` and, when it should disappear, `expiresAt` (epoch seconds,
+ * the table's TTL attribute). Key prefixes, one per kind of item:
+ *
+ *   DEDUPE#<eventId>                     / EVENT              processed-event marker (TTL)
+ *   AUDIT#<yyyy-mm-dd>                   / <time>#<eventId>   audit record (TTL = retention)
+ *   SNAPSHOT#<account>#<region>#<id>     / <kind>             last-known-good document
+ *   TICKET#<rule>#<resource>             / <channel>          open ticket per (rule, resource)
+ *   EXEMPTION#<account>                  / <exemptionId>      break-glass exemption (TTL = expiry)
+ *   BREAKER#<rule>#<resource>            / STATE              circuit-breaker counters
+ *   NOTIFIED#<eventId>#<rule>            / <channel>          one notification per channel (TTL)
+ *
+ * The key builders below are the only place these formats are written.
+ */
+export const TABLE_KEYS = { partition: 'pk', sort: 'sk', ttl: 'expiresAt' } as const;
+
+export const keys = {
+  dedupe: (eventId: string) => ({ pk: `DEDUPE#${eventId}`, sk: 'EVENT' }),
+  audit: (eventTime: string, eventId: string) => ({ pk: `AUDIT#${eventTime.slice(0, 10)}`, sk: `${eventTime}#${eventId}` }),
+  snapshot: (account: string, region: string, resourceId: string, kind: string) => ({
+    pk: `SNAPSHOT#${account}#${region}#${resourceId}`,
+    sk: kind,
+  }),
+  ticket: (rule: string, resource: string, channel: string) => ({ pk: `TICKET#${rule}#${resource}`, sk: channel }),
+  exemption: (account: string, exemptionId: string) => ({ pk: `EXEMPTION#${account}`, sk: exemptionId }),
+  breaker: (rule: string, resource: string) => ({ pk: `BREAKER#${rule}#${resource}`, sk: 'STATE' }),
+  notified: (eventId: string, rule: string, channel: string) => ({ pk: `NOTIFIED#${eventId}#${rule}`, sk: channel }),
+};
+
+/** Epoch seconds `ms` milliseconds from `nowMs`, for the TTL attribute. */
+export function expiresAt(nowMs: number, ms: number): number {
+  return Math.floor((nowMs + ms) / 1000);
+}
+
+/**
+ * Creates the state table when it does not exist (local runs and tests against moto). In AWS the
+ * table is created by the SST stack (infra/), never by the function.
+ */
+export async function ensureStateTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await ddb.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
+  }
+  try {
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: TABLE_KEYS.partition, AttributeType: 'S' },
+          { AttributeName: TABLE_KEYS.sort, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: TABLE_KEYS.partition, KeyType: 'HASH' },
+          { AttributeName: TABLE_KEYS.sort, KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    await ddb.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: TABLE_KEYS.ttl, Enabled: true },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}
