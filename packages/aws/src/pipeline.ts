@@ -62,7 +62,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         outcome = outcomeFromResults(results);
       }
       const finished = now();
-      const report: Report = { assessment, outcome, latencyMs: finished - Date.parse(assessment.event.eventTime) };
+      const report: Report = {
+        assessment,
+        outcome,
+        latencyMs: finished - Date.parse(assessment.event.eventTime),
+      };
       const notifications =
         assessment.status === 'violation'
           ? await Promise.all(

@@ -89,9 +89,13 @@ export function decide(guardrail: Guardrail, verdict: Verdict, config: Config): 
   if (verdict.kind !== 'violation') return { action: 'none', reason: `no violation (${verdict.kind})` };
   const { mode, setting } = modeOf(guardrail, config);
   if (mode === 'off') return { action: 'none', reason: `${setting}: guardrail switched off` };
-  if (config.dryRun && mode !== 'shadow') return { action: 'shadow', reason: `dryRun = true overrides ${setting}` };
+  if (config.dryRun && mode !== 'shadow')
+    return { action: 'shadow', reason: `dryRun = true overrides ${setting}` };
   if (mode === 'revert' && verdict.remediation.length === 0) {
-    return { action: 'alert', reason: `${setting}, but no exact revert exists for this change: alerting instead` };
+    return {
+      action: 'alert',
+      reason: `${setting}, but no exact revert exists for this change: alerting instead`,
+    };
   }
   return { action: mode, reason: setting };
 }
@@ -126,7 +130,9 @@ export function assess(change: Change, config: Config, catalog: readonly Guardra
     };
   }
   const applicable = catalog.filter((guardrail) =>
-    guardrail.triggers.some((t) => t.eventSource === change.eventSource && t.eventNames.includes(change.eventName)),
+    guardrail.triggers.some(
+      (t) => t.eventSource === change.eventSource && t.eventNames.includes(change.eventName),
+    ),
   );
   if (applicable.length === 0) {
     return {
@@ -138,7 +144,12 @@ export function assess(change: Change, config: Config, catalog: readonly Guardra
   }
   const results: RuleResult[] = applicable.map((guardrail) => {
     const verdict = guardrail.evaluate(change, { config });
-    return { rule: guardrail.id, title: guardrail.title, verdict, decision: decide(guardrail, verdict, config) };
+    return {
+      rule: guardrail.id,
+      title: guardrail.title,
+      verdict,
+      decision: decide(guardrail, verdict, config),
+    };
   });
   const primary = [...results].sort((a, b) => rank(b) - rank(a))[0] as RuleResult;
   const violations = results.filter((result) => result.verdict.kind === 'violation');

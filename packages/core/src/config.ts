@@ -46,8 +46,8 @@ export const DEFAULT_TRUSTED_CIDRS = [
  * ransomware crews and cryptominers get in, so such a rule is critical rather than high.
  */
 export const DEFAULT_CRITICAL_PORTS = [
-  22, 23, 135, 139, 445, 1433, 1521, 2375, 2376, 2379, 3306, 3389, 5432, 5900, 5985, 5986, 6379, 9200,
-  11211, 27017,
+  22, 23, 135, 139, 445, 1433, 1521, 2375, 2376, 2379, 3306, 3389, 5432, 5900, 5985, 5986, 6379, 9200, 11211,
+  27017,
 ] as const;
 
 const mode = z.enum(MODES);

@@ -34,8 +34,10 @@ export interface Report {
 export function outcomeWithoutExecution(assessment: Assessment): Outcome {
   const none = { verified: false, results: [] };
   if (assessment.status === 'ignored') return { ...none, status: 'ignored', summary: assessment.reason };
-  if (assessment.status === 'not-applicable') return { ...none, status: 'not-applicable', summary: assessment.reason };
-  if (assessment.status === 'compliant') return { ...none, status: 'compliant', summary: 'compliant: nothing to do' };
+  if (assessment.status === 'not-applicable')
+    return { ...none, status: 'not-applicable', summary: assessment.reason };
+  if (assessment.status === 'compliant')
+    return { ...none, status: 'compliant', summary: 'compliant: nothing to do' };
   switch (assessment.action) {
     case 'shadow':
       return {
@@ -66,7 +68,12 @@ export function outcomeFromResults(results: OperationResult[]): Outcome {
     };
   }
   if (results.length > 0 && results.every((result) => result.status === 'already-compliant')) {
-    return { status: 'already-compliant', verified: true, summary: 'already compliant: nothing left to revert', results };
+    return {
+      status: 'already-compliant',
+      verified: true,
+      summary: 'already compliant: nothing left to revert',
+      results,
+    };
   }
   const changed = results.flatMap((result) => result.changed ?? []);
   return {

@@ -19,11 +19,17 @@ import { awsErrorCode } from '../errors';
 const ALREADY_GONE = new Set(['InvalidPermission.NotFound', 'InvalidSecurityGroupRuleId.NotFound']);
 
 function toIngressRule(rule: SecurityGroupRule): IngressRule | undefined {
-  const base = { ruleId: rule.SecurityGroupRuleId, protocol: rule.IpProtocol ?? '-1', fromPort: rule.FromPort, toPort: rule.ToPort };
+  const base = {
+    ruleId: rule.SecurityGroupRuleId,
+    protocol: rule.IpProtocol ?? '-1',
+    fromPort: rule.FromPort,
+    toPort: rule.ToPort,
+  };
   if (rule.CidrIpv4) return { ...base, source: { kind: 'ipv4', cidr: rule.CidrIpv4 } };
   if (rule.CidrIpv6) return { ...base, source: { kind: 'ipv6', cidr: rule.CidrIpv6 } };
   if (rule.PrefixListId) return { ...base, source: { kind: 'prefix-list', id: rule.PrefixListId } };
-  if (rule.ReferencedGroupInfo?.GroupId) return { ...base, source: { kind: 'security-group', id: rule.ReferencedGroupInfo.GroupId } };
+  if (rule.ReferencedGroupInfo?.GroupId)
+    return { ...base, source: { kind: 'security-group', id: rule.ReferencedGroupInfo.GroupId } };
   return undefined;
 }
 
@@ -31,7 +37,10 @@ const samePort = (a: number | undefined, b: number | undefined) => (a ?? -1) ===
 
 function matchesPermission(rule: SecurityGroupRule, permission: IpPermission): boolean {
   if ((rule.IpProtocol ?? '-1') !== permission.IpProtocol) return false;
-  if (permission.IpProtocol !== '-1' && (!samePort(rule.FromPort, permission.FromPort) || !samePort(rule.ToPort, permission.ToPort))) {
+  if (
+    permission.IpProtocol !== '-1' &&
+    (!samePort(rule.FromPort, permission.FromPort) || !samePort(rule.ToPort, permission.ToPort))
+  ) {
     return false;
   }
   return (
@@ -41,9 +50,14 @@ function matchesPermission(rule: SecurityGroupRule, permission: IpPermission): b
   );
 }
 
-async function resolveGroupId(ec2: EC2Client, input: RevokeSecurityGroupIngress['input']): Promise<string | undefined> {
+async function resolveGroupId(
+  ec2: EC2Client,
+  input: RevokeSecurityGroupIngress['input'],
+): Promise<string | undefined> {
   if ('GroupId' in input) return input.GroupId;
-  const { SecurityGroups } = await ec2.send(new DescribeSecurityGroupsCommand({ GroupNames: [input.GroupName] }));
+  const { SecurityGroups } = await ec2.send(
+    new DescribeSecurityGroupsCommand({ GroupNames: [input.GroupName] }),
+  );
   return SecurityGroups?.[0]?.GroupId;
 }
 
@@ -52,7 +66,10 @@ async function ingressRules(ec2: EC2Client, groupId: string): Promise<SecurityGr
   let NextToken: string | undefined;
   do {
     const page = await ec2.send(
-      new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }], NextToken }),
+      new DescribeSecurityGroupRulesCommand({
+        Filters: [{ Name: 'group-id', Values: [groupId] }],
+        NextToken,
+      }),
     );
     rules.push(...(page.SecurityGroupRules ?? []).filter((rule) => rule.IsEgress !== true));
     NextToken = page.NextToken;
@@ -72,7 +89,12 @@ export async function revokeSecurityGroupIngress(
 ): Promise<OperationResult> {
   const groupId = await resolveGroupId(ec2, operation.input);
   if (!groupId) {
-    return { operation, status: 'already-compliant', verified: true, detail: 'security group no longer exists' };
+    return {
+      operation,
+      status: 'already-compliant',
+      verified: true,
+      detail: 'security group no longer exists',
+    };
   }
   const live = await ingressRules(ec2, groupId).catch((error: unknown) => {
     if (awsErrorCode(error) === 'InvalidGroup.NotFound') return [];
@@ -80,8 +102,18 @@ export async function revokeSecurityGroupIngress(
   });
   const targeted =
     'SecurityGroupRuleIds' in operation.input
-      ? live.filter((rule) => rule.SecurityGroupRuleId && (operation.input as { SecurityGroupRuleIds: string[] }).SecurityGroupRuleIds.includes(rule.SecurityGroupRuleId))
-      : live.filter((rule) => (operation.input as { IpPermissions: IpPermission[] }).IpPermissions.some((p) => matchesPermission(rule, p)));
+      ? live.filter(
+          (rule) =>
+            rule.SecurityGroupRuleId &&
+            (operation.input as { SecurityGroupRuleIds: string[] }).SecurityGroupRuleIds.includes(
+              rule.SecurityGroupRuleId,
+            ),
+        )
+      : live.filter((rule) =>
+          (operation.input as { IpPermissions: IpPermission[] }).IpPermissions.some((p) =>
+            matchesPermission(rule, p),
+          ),
+        );
   const settings = { groupId, trustedCidrs: config.trustedCidrs, rule: config.rules['sg-open-ingress'] };
   const stillOffending = targeted.filter((rule) => {
     const ingress = toIngressRule(rule);
@@ -89,9 +121,16 @@ export async function revokeSecurityGroupIngress(
     const verdict = classifyIngressRule(ingress, settings);
     return verdict.status === 'offending' && verdict.remediable;
   });
-  const ids = stillOffending.map((rule) => rule.SecurityGroupRuleId).filter((id): id is string => id !== undefined);
+  const ids = stillOffending
+    .map((rule) => rule.SecurityGroupRuleId)
+    .filter((id): id is string => id !== undefined);
   if (ids.length === 0) {
-    return { operation, status: 'already-compliant', verified: true, detail: `no offending rule left on ${groupId}` };
+    return {
+      operation,
+      status: 'already-compliant',
+      verified: true,
+      detail: `no offending rule left on ${groupId}`,
+    };
   }
   try {
     await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: ids }));
@@ -99,7 +138,9 @@ export async function revokeSecurityGroupIngress(
     if (!ALREADY_GONE.has(awsErrorCode(error) ?? '')) throw error;
   }
   const after = await ingressRules(ec2, groupId);
-  const remaining = after.filter((rule) => rule.SecurityGroupRuleId && ids.includes(rule.SecurityGroupRuleId));
+  const remaining = after.filter(
+    (rule) => rule.SecurityGroupRuleId && ids.includes(rule.SecurityGroupRuleId),
+  );
   if (remaining.length > 0) {
     return {
       operation,
@@ -108,5 +149,11 @@ export async function revokeSecurityGroupIngress(
       detail: `re-read of ${groupId} still shows ${remaining.map((rule) => rule.SecurityGroupRuleId).join(', ')}`,
     };
   }
-  return { operation, status: 'applied', verified: true, detail: `revoked ${ids.join(', ')} on ${groupId}`, changed: ids };
+  return {
+    operation,
+    status: 'applied',
+    verified: true,
+    detail: `revoked ${ids.join(', ')} on ${groupId}`,
+    changed: ids,
+  };
 }

@@ -25,15 +25,24 @@ export const TABLE_KEYS = { partition: 'pk', sort: 'sk', ttl: 'expiresAt' } as c
 
 export const keys = {
   dedupe: (eventId: string) => ({ pk: `DEDUPE#${eventId}`, sk: 'EVENT' }),
-  audit: (eventTime: string, eventId: string) => ({ pk: `AUDIT#${eventTime.slice(0, 10)}`, sk: `${eventTime}#${eventId}` }),
+  audit: (eventTime: string, eventId: string) => ({
+    pk: `AUDIT#${eventTime.slice(0, 10)}`,
+    sk: `${eventTime}#${eventId}`,
+  }),
   snapshot: (account: string, region: string, resourceId: string, kind: string) => ({
     pk: `SNAPSHOT#${account}#${region}#${resourceId}`,
     sk: kind,
   }),
-  ticket: (rule: string, resource: string, channel: string) => ({ pk: `TICKET#${rule}#${resource}`, sk: channel }),
+  ticket: (rule: string, resource: string, channel: string) => ({
+    pk: `TICKET#${rule}#${resource}`,
+    sk: channel,
+  }),
   exemption: (account: string, exemptionId: string) => ({ pk: `EXEMPTION#${account}`, sk: exemptionId }),
   breaker: (rule: string, resource: string) => ({ pk: `BREAKER#${rule}#${resource}`, sk: 'STATE' }),
-  notified: (eventId: string, rule: string, channel: string) => ({ pk: `NOTIFIED#${eventId}#${rule}`, sk: channel }),
+  notified: (eventId: string, rule: string, channel: string) => ({
+    pk: `NOTIFIED#${eventId}#${rule}`,
+    sk: channel,
+  }),
 };
 
 /** Epoch seconds `ms` milliseconds from `nowMs`, for the TTL attribute. */

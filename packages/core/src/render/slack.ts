@@ -64,12 +64,16 @@ export function renderSlack(report: Report): SlackMessage {
     },
   ];
   if (offenses.length > 0) {
-    const lines = offenses.map((offense) => `• ${SEVERITY_EMOJI[offense.severity]} ${slackCode(offense.reason, 500)}`);
+    const lines = offenses.map(
+      (offense) => `• ${SEVERITY_EMOJI[offense.severity]} ${slackCode(offense.reason, 500)}`,
+    );
     blocks.push({ type: 'section', text: mrkdwn(`*What changed*\n${lines.join('\n')}`) });
   }
   blocks.push({
     type: 'section',
-    text: mrkdwn(`*What driftguard did*\n${slackEscape(outcome.summary)}\n_Decision: ${slackEscape(assessment.decisionReason)}_`),
+    text: mrkdwn(
+      `*What driftguard did*\n${slackEscape(outcome.summary)}\n_Decision: ${slackEscape(assessment.decisionReason)}_`,
+    ),
   });
   blocks.push({
     type: 'context',

@@ -10,7 +10,6 @@ export interface SnsNotification {
 
 /** SNS subjects must be ASCII, without line breaks, under 100 characters. */
 function subjectSafe(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: SNS rejects control characters in subjects
   return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 99);
 }
 
@@ -37,8 +36,16 @@ export function renderSns(report: Report): SnsNotification {
     ...(report.latencyMs !== undefined ? { latencyMs: report.latencyMs } : {}),
   };
   return {
-    subject: subjectSafe(`[driftguard] ${severity.toUpperCase()} ${rule} in ${assessment.event.account}: ${outcome.status}`),
+    subject: subjectSafe(
+      `[driftguard] ${severity.toUpperCase()} ${rule} in ${assessment.event.account}: ${outcome.status}`,
+    ),
     message: JSON.stringify(body, null, 2),
-    attributes: { rule, severity, account: assessment.event.account, action: assessment.action, outcome: outcome.status },
+    attributes: {
+      rule,
+      severity,
+      account: assessment.event.account,
+      action: assessment.action,
+      outcome: outcome.status,
+    },
   };
 }

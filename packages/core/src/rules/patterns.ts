@@ -17,7 +17,10 @@ export function eventBridgeSource(eventSource: string): string {
  * and calls made by driftguard's own roles are filtered here so Lambda is not even invoked; the
  * code checks both again (defence in depth, and replay sees unfiltered logs).
  */
-export function eventPatterns(catalog: readonly Guardrail[], ownRoleNames: readonly string[]): EventPattern[] {
+export function eventPatterns(
+  catalog: readonly Guardrail[],
+  ownRoleNames: readonly string[],
+): EventPattern[] {
   const namesBySource = new Map<string, Set<string>>();
   for (const guardrail of catalog) {
     for (const trigger of guardrail.triggers) {
@@ -40,7 +43,11 @@ export function eventPatterns(catalog: readonly Guardrail[], ownRoleNames: reado
           // anything-but does not match an absent field, so non-role identities need their own branch.
           $or: [
             { userIdentity: { type: [{ 'anything-but': 'AssumedRole' }] } },
-            { userIdentity: { sessionContext: { sessionIssuer: { userName: [{ 'anything-but': [...ownRoleNames] }] } } } },
+            {
+              userIdentity: {
+                sessionContext: { sessionIssuer: { userName: [{ 'anything-but': [...ownRoleNames] }] } },
+              },
+            },
           ],
         },
       },

@@ -31,7 +31,13 @@ export interface ClassifyOptions {
   rule: SgOpenIngressConfig;
 }
 
-const PROTOCOL_NAMES: Record<string, string> = { '-1': 'all', '6': 'tcp', '17': 'udp', '1': 'icmp', '58': 'icmpv6' };
+const PROTOCOL_NAMES: Record<string, string> = {
+  '-1': 'all',
+  '6': 'tcp',
+  '17': 'udp',
+  '1': 'icmp',
+  '58': 'icmpv6',
+};
 
 export function normalizeProtocol(protocol: string): string {
   const lower = protocol.toLowerCase();
@@ -50,7 +56,8 @@ export function portRange(rule: IngressRule): { from: number; to: number } {
 export function describeRule(rule: IngressRule): string {
   const protocol = normalizeProtocol(rule.protocol);
   const { from, to } = portRange(rule);
-  const ports = protocol === 'all' ? 'all traffic' : from === to ? `${protocol}/${from}` : `${protocol}/${from}-${to}`;
+  const ports =
+    protocol === 'all' ? 'all traffic' : from === to ? `${protocol}/${from}` : `${protocol}/${from}-${to}`;
   const source = 'cidr' in rule.source ? rule.source.cidr : rule.source.id;
   return `${ports} from ${source}`;
 }
@@ -104,7 +111,10 @@ export function classifyIngressRule(rule: IngressRule, options: ClassifyOptions)
   }
   const allowedPorts = options.groupId ? options.rule.allowedPorts[options.groupId] : undefined;
   if (allowedPorts && portsAllowed(rule, allowedPorts)) {
-    return { status: 'allowlisted', reason: `${describeRule(rule)} is in allowedPorts of ${options.groupId}` };
+    return {
+      status: 'allowlisted',
+      reason: `${describeRule(rule)} is in allowedPorts of ${options.groupId}`,
+    };
   }
   const protocol = normalizeProtocol(rule.protocol);
   const { from, to } = portRange(rule);
@@ -180,7 +190,10 @@ function rulesFromRequest(request: Record<string, unknown>): IngressRule[] {
   const permissions = setItems(request.ipPermissions);
   // The legacy form of the API puts one permission at the top level (CidrIp, IpProtocol, ports).
   if (permissions.length === 0 && (request.cidrIp !== undefined || request.ipProtocol !== undefined)) {
-    permissions.push({ ...request, ipRanges: request.cidrIp ? { items: [{ cidrIp: request.cidrIp }] } : undefined });
+    permissions.push({
+      ...request,
+      ipRanges: request.cidrIp ? { items: [{ cidrIp: request.cidrIp }] } : undefined,
+    });
   }
   return permissions.flatMap((permission) => {
     const base = {
@@ -190,9 +203,18 @@ function rulesFromRequest(request: Record<string, unknown>): IngressRule[] {
     };
     const sources: IngressRule['source'][] = [
       ...setItems(permission.ipRanges).map((r) => ({ kind: 'ipv4' as const, cidr: String(r.cidrIp ?? '') })),
-      ...setItems(permission.ipv6Ranges).map((r) => ({ kind: 'ipv6' as const, cidr: String(r.cidrIpv6 ?? '') })),
-      ...setItems(permission.prefixListIds).map((r) => ({ kind: 'prefix-list' as const, id: String(r.prefixListId ?? '') })),
-      ...setItems(permission.groups).map((r) => ({ kind: 'security-group' as const, id: String(r.groupId ?? r.groupName ?? '') })),
+      ...setItems(permission.ipv6Ranges).map((r) => ({
+        kind: 'ipv6' as const,
+        cidr: String(r.cidrIpv6 ?? ''),
+      })),
+      ...setItems(permission.prefixListIds).map((r) => ({
+        kind: 'prefix-list' as const,
+        id: String(r.prefixListId ?? ''),
+      })),
+      ...setItems(permission.groups).map((r) => ({
+        kind: 'security-group' as const,
+        id: String(r.groupId ?? r.groupName ?? ''),
+      })),
     ];
     return sources.map((source) => ({ ...base, source }));
   });
@@ -209,7 +231,10 @@ export function toIpPermission(rule: IngressRule): IpPermission {
   return permission;
 }
 
-export function securityGroupRef(target: Target, group: { groupId?: string; groupName?: string }): ResourceRef {
+export function securityGroupRef(
+  target: Target,
+  group: { groupId?: string; groupName?: string },
+): ResourceRef {
   if (group.groupId) {
     return {
       type: 'AWS::EC2::SecurityGroup',
@@ -224,14 +249,29 @@ function revokeOperation(target: Target, added: AddedRules, offending: IngressRu
   if (offending.length === 0) return undefined;
   const ids = offending.map((rule) => rule.ruleId).filter((id): id is string => id !== undefined);
   if (added.groupId && ids.length === offending.length) {
-    return { service: 'ec2', operation: 'RevokeSecurityGroupIngress', target, input: { GroupId: added.groupId, SecurityGroupRuleIds: ids } };
+    return {
+      service: 'ec2',
+      operation: 'RevokeSecurityGroupIngress',
+      target,
+      input: { GroupId: added.groupId, SecurityGroupRuleIds: ids },
+    };
   }
   const IpPermissions = offending.map(toIpPermission);
   if (added.groupId) {
-    return { service: 'ec2', operation: 'RevokeSecurityGroupIngress', target, input: { GroupId: added.groupId, IpPermissions } };
+    return {
+      service: 'ec2',
+      operation: 'RevokeSecurityGroupIngress',
+      target,
+      input: { GroupId: added.groupId, IpPermissions },
+    };
   }
   if (added.groupName) {
-    return { service: 'ec2', operation: 'RevokeSecurityGroupIngress', target, input: { GroupName: added.groupName, IpPermissions } };
+    return {
+      service: 'ec2',
+      operation: 'RevokeSecurityGroupIngress',
+      target,
+      input: { GroupName: added.groupName, IpPermissions },
+    };
   }
   return undefined;
 }
@@ -261,13 +301,26 @@ export const sgOpenIngress: Guardrail = {
     const offenses: Offense[] = [];
     const offending: IngressRule[] = [];
     for (const [index, rule] of added.rules.entries()) {
-      const verdict = classifyIngressRule(rule, { groupId: added.groupId, trustedCidrs: config.trustedCidrs, rule: settings });
+      const verdict = classifyIngressRule(rule, {
+        groupId: added.groupId,
+        trustedCidrs: config.trustedCidrs,
+        rule: settings,
+      });
       if (verdict.status !== 'offending') continue;
-      offenses.push({ id: rule.ruleId ?? `permission-${index}`, severity: verdict.severity, reason: verdict.reason, remediable: verdict.remediable });
+      offenses.push({
+        id: rule.ruleId ?? `permission-${index}`,
+        severity: verdict.severity,
+        reason: verdict.reason,
+        remediable: verdict.remediable,
+      });
       if (verdict.remediable) offending.push(rule);
     }
     if (offenses.length === 0) {
-      return { kind: 'compliant', resource, summary: `${added.rules.length} added ingress rule(s), all within trusted networks or allowlisted` };
+      return {
+        kind: 'compliant',
+        resource,
+        summary: `${added.rules.length} added ingress rule(s), all within trusted networks or allowlisted`,
+      };
     }
     const operation = revokeOperation(target, added, offending);
     return {

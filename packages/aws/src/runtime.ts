@@ -1,0 +1,81 @@
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
+import { type Config, parseConfig, renderSns } from '@driftguard/core';
+import { clientConfig } from './clients';
+import { accountCredentials } from './credentials';
+import { sendToDeadLetter } from './dead-letter';
+import { DriftguardError } from './errors';
+import { createExecutor } from './executor';
+import { createPipeline, type Notifier, type Pipeline } from './pipeline';
+import { publishToSns } from './sns';
+
+export interface Runtime {
+  config: Config;
+  pipeline: Pipeline;
+  /** Sends a message that can never succeed to the DLQ; undefined when no DLQ is configured. */
+  deadLetter?: (body: string, reason: string) => Promise<void>;
+}
+
+/** Environment the evaluate function (and `replay --apply`) reads. Secrets never come from here in AWS. */
+export interface RuntimeEnv {
+  DRIFTGUARD_CONFIG?: string;
+  DRIFTGUARD_TOPIC_ARN?: string;
+  DRIFTGUARD_DLQ_URL?: string;
+  AWS_REGION?: string;
+  AWS_ENDPOINT_URL?: string;
+}
+
+export function configFromEnv(env: RuntimeEnv): Config {
+  let raw: unknown = {};
+  if (env.DRIFTGUARD_CONFIG) {
+    try {
+      raw = JSON.parse(env.DRIFTGUARD_CONFIG);
+    } catch (error) {
+      throw new DriftguardError('DRIFTGUARD_CONFIG is not valid JSON', { cause: error });
+    }
+  }
+  const parsed = parseConfig(raw);
+  if (!parsed.ok) throw new DriftguardError(parsed.reason);
+  return parsed.config;
+}
+
+/**
+ * Wires the pipeline from the environment: one place shared by the Lambda and the CLI, so both
+ * run exactly the same code. Clients are created once per process (Lambda container reuse).
+ */
+export function runtimeFromEnv(
+  env: RuntimeEnv,
+  overrides: { config?: Config; notifiers?: Notifier[] } = {},
+): Runtime {
+  const config = overrides.config ?? configFromEnv(env);
+  const region = env.AWS_REGION ?? 'us-east-1';
+  const endpoint = env.AWS_ENDPOINT_URL;
+  const sts = new STSClient(clientConfig({ region, endpoint }));
+  const credentialsFor = accountCredentials({
+    sts,
+    roleName: config.remediationRoleName,
+    externalId: config.externalId,
+  });
+  const notifiers: Notifier[] = [...(overrides.notifiers ?? [])];
+  if (env.DRIFTGUARD_TOPIC_ARN) {
+    const topicArn = env.DRIFTGUARD_TOPIC_ARN;
+    const sns = new SNSClient(clientConfig({ region, endpoint }));
+    notifiers.push({
+      channel: 'sns',
+      notify: async (report) => void (await publishToSns(sns, topicArn, renderSns(report))),
+    });
+  }
+  const execute = createExecutor({
+    config,
+    credentialsFor,
+    ...(endpoint ? { endpoint } : {}),
+  });
+  const dlqUrl = env.DRIFTGUARD_DLQ_URL;
+  const sqs = dlqUrl ? new SQSClient(clientConfig({ region, endpoint })) : undefined;
+  return {
+    config,
+    pipeline: createPipeline({ config, execute, notifiers }),
+    ...(dlqUrl && sqs ? { deadLetter: (body, reason) => sendToDeadLetter(sqs, dlqUrl, body, reason) } : {}),
+  };
+}

@@ -1,0 +1,26 @@
+import { readFile } from 'node:fs/promises';
+import { type Config, parseConfig } from '@driftguard/core';
+import { UsageError } from './usage';
+
+/** Loads and validates a JSON config file; without one, every default applies. */
+export async function loadConfig(path: string | undefined): Promise<Config> {
+  let raw: unknown = {};
+  if (path) {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      throw new UsageError(
+        `cannot read config ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
+    }
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw new UsageError(`config ${path} is not JSON: ${(error as Error).message}`);
+    }
+  }
+  const parsed = parseConfig(raw);
+  if (!parsed.ok) throw new UsageError(`${path ?? 'config'}: ${parsed.reason}`);
+  return parsed.config;
+}

@@ -1,0 +1,85 @@
+import type { Assessment, Operation, OperationResult, SlackBlock, SlackMessage } from '@driftguard/core';
+
+const useColor = process.stdout.isTTY === true && !process.env.NO_COLOR;
+const paint = (code: number) => (text: string) => (useColor ? `\u001b[${code}m${text}\u001b[0m` : text);
+export const red = paint(31);
+export const green = paint(32);
+export const yellow = paint(33);
+export const dim = paint(2);
+export const bold = paint(1);
+export const cyan = paint(36);
+
+/** The stable JSON shape of `replay --json`: one object per input event. */
+export function replayRecord(assessment: Assessment, results?: OperationResult[]) {
+  return {
+    eventId: assessment.event.eventId,
+    eventName: assessment.event.eventName,
+    eventTime: assessment.event.eventTime,
+    account: assessment.event.account,
+    region: assessment.event.region,
+    actor: assessment.event.actor,
+    rule: assessment.rule ?? null,
+    verdict: assessment.status,
+    reason: assessment.reason,
+    action: assessment.action,
+    decision: assessment.decisionReason,
+    operations: assessment.operations.map(operationJson),
+    ...(results
+      ? { results: results.map(({ operation, ...rest }) => ({ ...operationJson(operation), ...rest })) }
+      : {}),
+  };
+}
+
+export function operationJson(operation: Operation) {
+  return { service: operation.service, operation: operation.operation, input: operation.input };
+}
+
+export function describeOperation(operation: Operation): string {
+  return `${operation.service}:${operation.operation} ${JSON.stringify(operation.input)} in ${operation.target.account}/${operation.target.region}`;
+}
+
+const verdictColor = (verdict: string) =>
+  verdict === 'violation' ? red(verdict) : verdict === 'compliant' ? green(verdict) : dim(verdict);
+
+function cell(text: string, width: number): string {
+  const clipped = text.length > width ? `${text.slice(0, width - 1)}…` : text;
+  return clipped.padEnd(width);
+}
+
+export const TABLE_HEADER = `${cell('TIME', 20)} ${cell('ACCOUNT', 12)} ${cell('REGION', 14)} ${cell('EVENT', 30)} ${cell('RULE', 18)} ${cell('VERDICT', 14)} ${cell('ACTION', 7)} REASON`;
+
+export function tableRow(assessment: Assessment): string {
+  const { event } = assessment;
+  return [
+    cell(event.eventTime, 20),
+    cell(event.account, 12),
+    cell(event.region, 14),
+    cell(event.eventName, 30),
+    cell(assessment.rule ?? '-', 18),
+    verdictColor(cell(assessment.status, 14)),
+    cell(assessment.action, 7),
+    assessment.reason.replace(/\s+/g, ' ').slice(0, 160),
+  ].join(' ');
+}
+
+/** A terminal preview of the Slack message: what the channel would read. */
+export function slackPreview(message: SlackMessage): string {
+  const lines: string[] = [];
+  const text = (block: SlackBlock): string[] => {
+    switch (block.type) {
+      case 'header':
+        return [bold(block.text.text)];
+      case 'section':
+        return [
+          ...(block.text ? [block.text.text] : []),
+          ...(block.fields ?? []).map((field) => field.text.replace('\n', ': ')),
+        ];
+      case 'context':
+        return block.elements.map((element) => dim(element.text));
+      case 'divider':
+        return ['─'.repeat(40)];
+    }
+  };
+  for (const block of message.blocks) lines.push(...text(block).flatMap((line) => line.split('\n')));
+  return lines.map((line) => `  │ ${line}`).join('\n');
+}

@@ -1,0 +1,74 @@
+import { runtimeFromEnv } from '@driftguard/aws';
+import { assess, type Config, normalizeCloudTrail } from '@driftguard/core';
+import { describeOperation, dim, green, red, replayRecord, TABLE_HEADER, tableRow } from './format';
+import { InputError, readInputs } from './input';
+import { EXIT, UsageError } from './usage';
+
+export interface ReplayOptions {
+  json: boolean;
+  apply: boolean;
+  config: Config;
+  out?: NodeJS.WritableStream;
+  err?: NodeJS.WritableStream;
+}
+
+/** Progress on stderr for long inputs, only where a human watches (a TTY). */
+function progress(err: NodeJS.WritableStream, count: number, done = false) {
+  if (!(err as NodeJS.WriteStream).isTTY) return;
+  if (done || count % 500 === 0) err.write(`\r${dim(`… ${count} events`)}${done ? '\n' : ''}`);
+}
+
+/**
+ * What driftguard would do with each event of the input. Never calls AWS unless `apply` is set,
+ * in which case the plan runs through the same pipeline as the Lambda (standard credential chain,
+ * AWS_ENDPOINT_URL honoured) and the verified outcome is printed.
+ */
+export async function replay(path: string, options: ReplayOptions): Promise<number> {
+  const out = options.out ?? process.stdout;
+  const err = options.err ?? process.stderr;
+  const runtime = options.apply ? runtimeFromEnv(process.env, { config: options.config }) : undefined;
+  const counts = { events: 0, violation: 0, compliant: 0, 'not-applicable': 0, ignored: 0, bad: 0 };
+  if (!options.json) out.write(`${TABLE_HEADER}\n`);
+  try {
+    for await (const input of readInputs(path)) {
+      counts.events += 1;
+      progress(err, counts.events);
+      const normalized = normalizeCloudTrail(input.value);
+      if (!normalized.ok) {
+        counts.bad += 1;
+        err.write(`error: ${input.location}: ${normalized.reason}\n`);
+        continue;
+      }
+      const assessment = assess(normalized.change, options.config);
+      counts[assessment.status] += 1;
+      const processed =
+        runtime && assessment.action === 'revert' ? await runtime.pipeline.process(input.value) : undefined;
+      if (options.json) {
+        out.write(`${JSON.stringify(replayRecord(assessment, processed?.outcome.results))}\n`);
+        continue;
+      }
+      out.write(`${tableRow(assessment)}\n`);
+      if (assessment.status === 'violation') {
+        out.write(dim(`    decision: ${assessment.action} (${assessment.decisionReason})\n`));
+        for (const operation of assessment.operations)
+          out.write(dim(`    plan: ${describeOperation(operation)}\n`));
+      }
+      if (processed) {
+        const ok = processed.outcome.status !== 'revert-failed';
+        out.write(`    ${ok ? green('✔') : red('✘')} ${processed.outcome.summary}\n`);
+      }
+    }
+  } catch (error) {
+    if (error instanceof InputError) throw new UsageError(error.message);
+    throw error;
+  }
+  progress(err, counts.events, true);
+  if (!options.json) {
+    out.write(
+      `\n${counts.events} event(s): ${counts.violation} violation(s), ${counts.compliant} compliant, ` +
+        `${counts['not-applicable']} not applicable, ${counts.ignored} ignored${counts.bad ? `, ${counts.bad} unreadable` : ''}\n`,
+    );
+  }
+  if (counts.bad > 0) return EXIT.usage;
+  return counts.violation > 0 ? EXIT.violations : EXIT.ok;
+}

@@ -1,0 +1,55 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { InvalidEventError, type Runtime, runtimeFromEnv } from '@driftguard/aws';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+
+const logger = new Logger({ serviceName: 'driftguard-evaluate' });
+const processor = new BatchProcessor(EventType.SQS);
+let runtime: Runtime | undefined;
+
+/** A revert that could not be verified: the message is retried by SQS, then dead-lettered. */
+export class RevertFailedError extends Error {}
+
+export async function processRecord(record: SQSRecord, current: Runtime): Promise<void> {
+  let input: unknown;
+  try {
+    input = JSON.parse(record.body);
+  } catch {
+    return rejectRecord(record, current, 'message body is not JSON');
+  }
+  try {
+    const result = await current.pipeline.process(input);
+    const { assessment, outcome } = result;
+    logger.info('event processed', {
+      eventId: assessment.event.eventId,
+      eventName: assessment.event.eventName,
+      account: assessment.event.account,
+      rule: assessment.rule,
+      status: assessment.status,
+      action: assessment.action,
+      outcome: outcome.status,
+      notifications: result.notifications,
+      processingMs: result.processingMs,
+    });
+    if (outcome.status === 'revert-failed') throw new RevertFailedError(outcome.summary);
+  } catch (error) {
+    if (error instanceof InvalidEventError) return rejectRecord(record, current, error.message);
+    throw error;
+  }
+}
+
+/** Bad input cannot succeed on retry: straight to the DLQ with the reason, or fail the item if there is none. */
+async function rejectRecord(record: SQSRecord, current: Runtime, reason: string): Promise<void> {
+  logger.warn('rejected input', { messageId: record.messageId, reason });
+  if (!current.deadLetter)
+    throw new InvalidEventError(`${reason} (no DLQ configured: SQS will retry and dead-letter it)`);
+  await current.deadLetter(record.body, reason);
+}
+
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  runtime ??= runtimeFromEnv(process.env);
+  const current = runtime;
+  return processPartialResponse(event, (record: SQSRecord) => processRecord(record, current), processor, {
+    context,
+  });
+}
