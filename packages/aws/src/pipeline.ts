@@ -1,14 +1,18 @@
 import {
+  type Assessment,
   assess,
   type Config,
   normalizeCloudTrail,
   type OperationResult,
+  type OrganizationInfo,
   outcomeFromResults,
   outcomeWithoutExecution,
   type Report,
+  trustZoneOf,
 } from '@driftguard/core';
 import { errorMessage, InvalidEventError } from './errors';
 import type { Executor } from './executor';
+import type { SnapshotStore } from './store/snapshots';
 
 /** A channel that tells people about a decision (SNS, Slack, tickets…). */
 export interface Notifier {
@@ -32,6 +36,10 @@ export interface PipelineOptions {
   config: Config;
   execute: Executor;
   notifiers?: Notifier[];
+  /** The organization's accounts (cached reader); config's trustedAccounts apply either way. */
+  organization?: () => Promise<OrganizationInfo>;
+  /** Where compliant documents are kept as last-known-good. */
+  snapshots?: SnapshotStore;
   now?: () => number;
 }
 
@@ -53,7 +61,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       const started = now();
       const normalized = normalizeCloudTrail(input);
       if (!normalized.ok) throw new InvalidEventError(normalized.reason);
-      const assessment = assess(normalized.change, options.config);
+      const organization = options.organization ? await options.organization() : undefined;
+      const assessment = assess(normalized.change, options.config, trustZoneOf(options.config, organization));
+      await rememberCompliant(assessment, options.snapshots);
       let outcome = outcomeWithoutExecution(assessment);
       if (assessment.action === 'revert') {
         const results: OperationResult[] = [];
@@ -83,4 +93,22 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       return { ...report, notifications, processingMs: finished - started };
     },
   };
+}
+
+/** Compliant documents become the last-known-good that later reverts restore. */
+async function rememberCompliant(
+  assessment: Assessment,
+  snapshots: SnapshotStore | undefined,
+): Promise<void> {
+  if (!snapshots) return;
+  for (const result of assessment.results) {
+    if (result.verdict.kind !== 'compliant' || !result.verdict.snapshot) continue;
+    await snapshots.put({
+      ...result.verdict.snapshot,
+      account: assessment.event.account,
+      region: assessment.event.region,
+      seenAt: assessment.event.eventTime,
+      source: 'event',
+    });
+  }
 }

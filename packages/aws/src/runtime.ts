@@ -1,14 +1,17 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Config, parseConfig, renderSns } from '@driftguard/core';
 import { clientConfig } from './clients';
 import { accountCredentials } from './credentials';
 import { sendToDeadLetter } from './dead-letter';
 import { DriftguardError } from './errors';
 import { createExecutor } from './executor';
+import { organizationReader } from './organization';
 import { createPipeline, type Notifier, type Pipeline } from './pipeline';
 import { publishToSns } from './sns';
+import { dynamoSnapshotStore } from './store/snapshots';
 
 export interface Runtime {
   config: Config;
@@ -22,6 +25,10 @@ export interface RuntimeEnv {
   DRIFTGUARD_CONFIG?: string;
   DRIFTGUARD_TOPIC_ARN?: string;
   DRIFTGUARD_DLQ_URL?: string;
+  /** The state table (snapshots, audit, dedupe, exemptions). */
+  DRIFTGUARD_TABLE?: string;
+  /** "false" skips Organizations (the trust zone is then config.trustedAccounts only). */
+  DRIFTGUARD_READ_ORGANIZATION?: string;
   AWS_REGION?: string;
   AWS_ENDPOINT_URL?: string;
 }
@@ -66,16 +73,38 @@ export function runtimeFromEnv(
       notify: async (report) => void (await publishToSns(sns, topicArn, renderSns(report))),
     });
   }
+  const tableName = env.DRIFTGUARD_TABLE;
+  const snapshots = tableName
+    ? dynamoSnapshotStore(
+        DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig({ region, endpoint }))),
+        tableName,
+      )
+    : undefined;
+  const organization =
+    env.DRIFTGUARD_READ_ORGANIZATION === 'false'
+      ? undefined
+      : organizationReader({
+          organizations: new OrganizationsClient(clientConfig({ region: 'us-east-1', endpoint })),
+          onError: (message) =>
+            console.warn(`[driftguard] ${message}; trust zone = config.trustedAccounts only`),
+        });
   const execute = createExecutor({
     config,
     credentialsFor,
     ...(endpoint ? { endpoint } : {}),
+    ...(snapshots ? { snapshots } : {}),
   });
   const dlqUrl = env.DRIFTGUARD_DLQ_URL;
   const sqs = dlqUrl ? new SQSClient(clientConfig({ region, endpoint })) : undefined;
   return {
     config,
-    pipeline: createPipeline({ config, execute, notifiers }),
+    pipeline: createPipeline({
+      config,
+      execute,
+      notifiers,
+      ...(organization ? { organization } : {}),
+      ...(snapshots ? { snapshots } : {}),
+    }),
     ...(dlqUrl && sqs ? { deadLetter: (body, reason) => sendToDeadLetter(sqs, dlqUrl, body, reason) } : {}),
   };
 }

@@ -3,6 +3,7 @@ import type { Actor, Change } from './events/change';
 import type { Operation } from './operations';
 import { CATALOG } from './rules/catalog';
 import type { Guardrail } from './rules/guardrail';
+import { type TrustZone, trustZoneOf } from './trust-zone';
 import type { Severity, Verdict } from './verdict';
 import { SEVERITIES } from './verdict';
 
@@ -110,7 +111,12 @@ function rank(result: RuleResult): number {
  * normalize → evaluate → decide → plan, for one change. Pure: replay, the Lambda and tests all
  * call this and get the same answer.
  */
-export function assess(change: Change, config: Config, catalog: readonly Guardrail[] = CATALOG): Assessment {
+export function assess(
+  change: Change,
+  config: Config,
+  trustZone: TrustZone = trustZoneOf(config),
+  catalog: readonly Guardrail[] = CATALOG,
+): Assessment {
   const event = summarizeEvent(change);
   const base = { event, action: 'none' as const, operations: [], results: [] };
   if (change.errorCode) {
@@ -143,7 +149,7 @@ export function assess(change: Change, config: Config, catalog: readonly Guardra
     };
   }
   const results: RuleResult[] = applicable.map((guardrail) => {
-    const verdict = guardrail.evaluate(change, { config });
+    const verdict = guardrail.evaluate(change, { config, trustZone });
     return {
       rule: guardrail.id,
       title: guardrail.title,

@@ -74,6 +74,11 @@ export const configSchema = z.strictObject({
   externalId: z.string().min(2).optional(),
   trustedCidrs: z.array(cidr).default([...DEFAULT_TRUSTED_CIDRS]),
   trustedAccounts: z.array(accountId).default([]),
+  /** The organization id (o-…); read from Organizations when not set. */
+  organizationId: z
+    .string()
+    .regex(/^o-[a-z0-9]{10,32}$/, 'must be an organization id such as o-a1b2c3d4e5')
+    .optional(),
   rules: z
     .strictObject({
       'sg-open-ingress': sgOpenIngressSchema.prefault({}),

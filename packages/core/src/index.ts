@@ -13,4 +13,5 @@ export * from './rules/catalog';
 export type * from './rules/guardrail';
 export * from './rules/patterns';
 export * from './rules/sg-open-ingress';
+export * from './trust-zone';
 export * from './verdict';

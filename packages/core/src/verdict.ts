@@ -17,6 +17,13 @@ export interface ResourceRef {
   arn?: string;
 }
 
+export interface SnapshotCandidate {
+  resourceId: string;
+  /** e.g. "bucket-policy", "endpoint-policy", "sg-rule" */
+  kind: string;
+  document: string;
+}
+
 /** One offending part of a change: a rule, a statement, a principal. */
 export interface Offense {
   /** Stable id of the offending part (rule id, statement index, principal). */
@@ -38,5 +45,11 @@ export type Verdict =
       /** The exact revert: only what the change added, nothing else. */
       remediation: Operation[];
     }
-  | { kind: 'compliant'; resource?: ResourceRef; summary: string }
+  | {
+      kind: 'compliant';
+      resource?: ResourceRef;
+      summary: string;
+      /** A compliant document worth keeping as last-known-good (restored by later reverts). */
+      snapshot?: SnapshotCandidate;
+    }
   | { kind: 'not-applicable'; summary: string };

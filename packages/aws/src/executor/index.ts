@@ -1,16 +1,69 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
 import type { Config, Operation, OperationResult, Target } from '@driftguard/core';
 import { type ClientSettings, clientConfig } from '../clients';
 import type { CredentialsForAccount } from '../credentials';
 import { awsErrorCode, errorMessage } from '../errors';
+import type { SnapshotStore } from '../store/snapshots';
 import { revokeSecurityGroupIngress } from './security-groups';
+
+/** An SDK v3 client class (EC2Client, S3Client, …). */
+// biome-ignore lint/suspicious/noExplicitAny: SDK client constructors take service-specific config
+export type ClientClass<C> = new (config: any) => C;
+
+/** SDK clients acting in one account and region (assumed role, or own credentials at home). */
+export interface AccountClients {
+  get<C>(client: ClientClass<C>, target: Target): Promise<C>;
+}
+
+export function accountClients(options: {
+  credentialsFor: CredentialsForAccount;
+  endpoint?: string;
+}): AccountClients {
+  const cache = new Map<string, unknown>();
+  return {
+    async get<C>(client: ClientClass<C>, target: Target): Promise<C> {
+      const credentials = await options.credentialsFor(target.account);
+      // Keyed by the session's key id too: a refreshed session gets a fresh client.
+      const key = `${client.name}/${target.account}/${target.region}/${credentials?.accessKeyId ?? 'home'}`;
+      let instance = cache.get(key) as C | undefined;
+      if (!instance) {
+        const settings: ClientSettings = { region: target.region, credentials, endpoint: options.endpoint };
+        // moto (and any custom endpoint) needs path-style S3 addressing; harmless for other clients.
+        instance = new client({
+          ...clientConfig(settings),
+          ...(options.endpoint ? { forcePathStyle: true } : {}),
+        });
+        cache.set(key, instance);
+      }
+      return instance;
+    },
+  };
+}
+
+/** What every operation handler may use. */
+export interface ExecutorContext {
+  config: Config;
+  clients: AccountClients;
+  snapshots?: SnapshotStore;
+}
+
+type Handler<O extends Operation> = (operation: O, context: ExecutorContext) => Promise<OperationResult>;
+
+/**
+ * One handler per operation kind. The mapped type makes a new operation without a handler a
+ * compile error. Each handler is verify → act → verify: re-read live state, act only on what
+ * still violates, re-read to prove the result.
+ */
+const HANDLERS: { [K in Operation['operation']]: Handler<Extract<Operation, { operation: K }>> } = {
+  RevokeSecurityGroupIngress: revokeSecurityGroupIngress,
+};
 
 export interface ExecutorOptions {
   config: Config;
   credentialsFor: CredentialsForAccount;
   endpoint?: string;
+  snapshots?: SnapshotStore;
   /** Overrides client construction (tests inject mocks for errors an emulator cannot produce). */
-  ec2For?: (target: Target) => Promise<EC2Client>;
+  clients?: AccountClients;
 }
 
 export type Executor = (operation: Operation) => Promise<OperationResult>;
@@ -20,28 +73,15 @@ export type Executor = (operation: Operation) => Promise<OperationResult>;
  * becomes a `failed` result with the reason: one bad operation never hides the others.
  */
 export function createExecutor(options: ExecutorOptions): Executor {
-  const clients = new Map<string, EC2Client>();
-  const ec2For =
-    options.ec2For ??
-    (async (target: Target) => {
-      const credentials = await options.credentialsFor(target.account);
-      // Clients are cached per account+region; assumed credentials are refreshed by the provider.
-      const key = `${target.account}/${target.region}/${credentials?.accessKeyId ?? 'home'}`;
-      let client = clients.get(key);
-      if (!client) {
-        const settings: ClientSettings = { region: target.region, credentials, endpoint: options.endpoint };
-        client = new EC2Client(clientConfig(settings));
-        clients.set(key, client);
-      }
-      return client;
-    });
-
+  const context: ExecutorContext = {
+    config: options.config,
+    clients: options.clients ?? accountClients(options),
+    ...(options.snapshots ? { snapshots: options.snapshots } : {}),
+  };
   return async (operation) => {
+    const handler = HANDLERS[operation.operation] as Handler<Operation>;
     try {
-      switch (operation.operation) {
-        case 'RevokeSecurityGroupIngress':
-          return await revokeSecurityGroupIngress(await ec2For(operation.target), operation, options.config);
-      }
+      return await handler(operation, context);
     } catch (error) {
       const code = awsErrorCode(error);
       return {

@@ -1,12 +1,11 @@
 import {
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
-  type EC2Client,
+  EC2Client,
   RevokeSecurityGroupIngressCommand,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import {
-  type Config,
   classifyIngressRule,
   type IngressRule,
   type IpPermission,
@@ -14,6 +13,7 @@ import {
   type RevokeSecurityGroupIngress,
 } from '@driftguard/core';
 import { awsErrorCode } from '../errors';
+import type { ExecutorContext } from './index';
 
 /** Errors meaning "the rule is already gone": the desired end state, not a failure. */
 const ALREADY_GONE = new Set(['InvalidPermission.NotFound', 'InvalidSecurityGroupRuleId.NotFound']);
@@ -83,10 +83,10 @@ async function ingressRules(ec2: EC2Client, groupId: string): Promise<SecurityGr
  * revoke them by id, and re-read to prove they are gone.
  */
 export async function revokeSecurityGroupIngress(
-  ec2: EC2Client,
   operation: RevokeSecurityGroupIngress,
-  config: Config,
+  { clients, config }: ExecutorContext,
 ): Promise<OperationResult> {
+  const ec2 = await clients.get(EC2Client, operation.target);
   const groupId = await resolveGroupId(ec2, operation.input);
   if (!groupId) {
     return {

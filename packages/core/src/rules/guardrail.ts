@@ -1,5 +1,6 @@
 import type { Config, Mode } from '../config';
 import type { Change } from '../events/change';
+import type { TrustZone } from '../trust-zone';
 import type { Severity, Verdict } from '../verdict';
 
 /** A CloudTrail call that can break a guardrail. */
@@ -11,6 +12,7 @@ export interface Trigger {
 
 export interface EvaluationContext {
   config: Config;
+  trustZone: TrustZone;
 }
 
 /**

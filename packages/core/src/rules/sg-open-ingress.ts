@@ -120,7 +120,9 @@ export function classifyIngressRule(rule: IngressRule, options: ClassifyOptions)
   const { from, to } = portRange(rule);
   // ICMP and other port-less protocols reach no admin service; only tcp/udp ranges are checked.
   const hasPorts = protocol === 'tcp' || protocol === 'udp';
-  const criticalPort = hasPorts ? options.rule.criticalPorts.find((port) => port >= from && port <= to) : undefined;
+  const criticalPort = hasPorts
+    ? options.rule.criticalPorts.find((port) => port >= from && port <= to)
+    : undefined;
   const internet = isAnyAddress(cidr);
   if (internet && (protocol === 'all' || criticalPort !== undefined)) {
     const what = protocol === 'all' ? 'every protocol and port' : `admin/database port ${criticalPort}`;
