@@ -1,7 +1,7 @@
 import { CATALOG } from '@driftguard/core';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig } from './config-file';
-import { demo } from './demo';
+import { demo } from './demo/index';
 import { replay } from './replay';
 import { rulesMarkdown } from './rules-doc';
 import { EXIT, UsageError } from './usage';
