@@ -5,7 +5,13 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/moto-global-setup.ts'],
     testTimeout: 30_000,
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // Tests act against moto only; fake credentials make an accidental real-AWS call fail fast.
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: 'us-east-1',
+    },
     hookTimeout: 60_000,
     // Integration suites share one moto server; each file resets what it owns by unique names.
     fileParallelism: true,
