@@ -11,6 +11,7 @@ export default defineConfig({
       AWS_ACCESS_KEY_ID: 'testing',
       AWS_SECRET_ACCESS_KEY: 'testing',
       AWS_REGION: 'us-east-1',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
     },
     hookTimeout: 60_000,
     // Integration suites share one moto server; each file resets what it owns by unique names.

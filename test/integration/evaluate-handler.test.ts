@@ -1,0 +1,108 @@
+import {
+  CreateSecurityGroupCommand,
+  CreateVpcCommand,
+  DescribeSecurityGroupRulesCommand,
+} from '@aws-sdk/client-ec2';
+import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { authorizeIngressEvent, authorizeIngressForReal } from '../../packages/cli/src/simulate/cloudtrail';
+import { ec2Client, HOME_ACCOUNT, motoEndpoint, sqsClient, unique } from '../support/aws';
+
+function sqsRecord(messageId: string, body: string): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: `handle-${messageId}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '0',
+      SenderId: 'events.amazonaws.com',
+      ApproximateFirstReceiveTimestamp: '0',
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:driftguard-events',
+    awsRegion: 'us-east-1',
+  };
+}
+
+const context = {
+  functionName: 'driftguard-evaluate',
+  awsRequestId: 'test',
+  getRemainingTimeInMillis: () => 30_000,
+} as unknown as Context;
+
+describe.skipIf(!motoEndpoint)('evaluate Lambda handler (SQS batch) against moto', () => {
+  let dlqUrl: string;
+  let handler: (
+    event: SQSEvent,
+    context: Context,
+  ) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
+
+  beforeAll(async () => {
+    const { QueueUrl } = await sqsClient().send(
+      new CreateQueueCommand({ QueueName: unique('driftguard-dlq') }),
+    );
+    dlqUrl = QueueUrl as string;
+    // The handler wires itself from its environment on first invocation, as in Lambda.
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: motoEndpoint,
+      DRIFTGUARD_DLQ_URL: dlqUrl,
+      DRIFTGUARD_READ_ORGANIZATION: 'false',
+      DRIFTGUARD_CONFIG: JSON.stringify({ trustedCidrs: ['10.0.0.0/8'] }),
+    });
+    ({ handler } = await import('../../packages/functions/src/evaluate'));
+  });
+
+  it('reverts the good record, dead-letters the bad ones with their reason, and fails none of the batch', async () => {
+    const ec2 = ec2Client();
+    const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+    const { GroupId } = await ec2.send(
+      new CreateSecurityGroupCommand({ GroupName: unique('h'), Description: 'd', VpcId: Vpc?.VpcId }),
+    );
+    const groupId = GroupId as string;
+    const permissions = [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }];
+    const addedRules = await authorizeIngressForReal(ec2, groupId, permissions);
+    const event = authorizeIngressEvent({
+      account: HOME_ACCOUNT,
+      region: 'us-east-1',
+      groupId,
+      permissions,
+      addedRules,
+    });
+
+    const response = await handler(
+      {
+        Records: [
+          sqsRecord('good', JSON.stringify(event)),
+          sqsRecord('not-json', '{"detail": '),
+          sqsRecord('not-cloudtrail', JSON.stringify({ 'detail-type': 'Something Else', detail: {} })),
+        ],
+      },
+      context,
+    );
+
+    expect(response.batchItemFailures).toEqual([]);
+    const { SecurityGroupRules } = await ec2.send(
+      new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }),
+    );
+    expect((SecurityGroupRules ?? []).filter((rule) => !rule.IsEgress)).toEqual([]);
+
+    const { Messages } = await sqsClient().send(
+      new ReceiveMessageCommand({
+        QueueUrl: dlqUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    const reasons = (Messages ?? []).map((message) => message.MessageAttributes?.reason?.StringValue).sort();
+    expect(reasons).toEqual([
+      'message body is not JSON',
+      'unsupported EventBridge detail-type "Something Else"',
+    ]);
+    expect((Messages ?? []).map((message) => message.Body)).toContain('{"detail": ');
+  });
+});
