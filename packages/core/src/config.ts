@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { notificationsSchema } from './notifications-config';
 
 /** What driftguard does with a violation of a guardrail. */
 export const MODES = ['revert', 'alert', 'ticket', 'shadow', 'off'] as const;
@@ -63,6 +64,40 @@ const sgOpenIngressSchema = z.strictObject({
   criticalPorts: z.array(z.number().int().min(0).max(65535)).default([...DEFAULT_CRITICAL_PORTS]),
 });
 
+const vpcId = z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id (vpc-…)');
+/** One side of a VPC peering: the VPC and the account that owns it. */
+const peeringSide = z.strictObject({ account: accountId, vpc: vpcId });
+
+const vpcPeeringSchema = z.strictObject({
+  mode: mode.default('revert'),
+  /**
+   * Peerings that may exist, as pairs of sides; the order of a pair does not matter. Any other
+   * peering is a violation (zero trust prefers PrivateLink endpoint services to joining networks).
+   */
+  allowedPeerings: z.array(z.tuple([peeringSide, peeringSide])).default([]),
+});
+
+const vpcEndpointServiceSchema = z.strictObject({
+  mode: mode.default('revert'),
+  /**
+   * Principals outside the trust zone that may still be allowed on endpoint services (e.g. a
+   * customer account of a SaaS offered over PrivateLink): principal ARNs or 12-digit account ids.
+   * "*" can never be allowed here.
+   */
+  allowedPrincipals: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .refine((value) => value !== '*', '"*" (everyone) cannot be allowlisted'),
+    )
+    .default([]),
+});
+
+const defaultSgInUseSchema = z.strictObject({
+  mode: mode.default('revert'),
+});
+
 export const configSchema = z.strictObject({
   /** Forces `shadow` everywhere: decide and notify, change nothing (the first week of a rollout). */
   dryRun: z.boolean().default(false),
@@ -82,13 +117,21 @@ export const configSchema = z.strictObject({
   rules: z
     .strictObject({
       'sg-open-ingress': sgOpenIngressSchema.prefault({}),
+      'vpc-peering': vpcPeeringSchema.prefault({}),
+      'vpc-endpoint-service': vpcEndpointServiceSchema.prefault({}),
+      'default-sg-in-use': defaultSgInUseSchema.prefault({}),
     })
     .prefault({}),
+  /** Which channels fire per rule and severity, ticket settings, delivery and audit retention. */
+  notifications: notificationsSchema.prefault({}),
 });
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type SgOpenIngressConfig = Config['rules']['sg-open-ingress'];
+export type VpcPeeringConfig = Config['rules']['vpc-peering'];
+export type PeeringSide = z.output<typeof peeringSide>;
+export type VpcEndpointServiceConfig = Config['rules']['vpc-endpoint-service'];
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; reason: string };
 

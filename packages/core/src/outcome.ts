@@ -1,5 +1,6 @@
 import type { Assessment } from './assess';
 import type { OperationResult } from './operations';
+import type { TicketLink } from './render/ticket';
 
 export type OutcomeStatus =
   | 'reverted'
@@ -28,6 +29,8 @@ export interface Report {
   outcome: Outcome;
   /** Milliseconds from the event's time to the verified outcome, when measured. */
   latencyMs?: number;
+  /** Tickets this event opened or commented on (set before alerts are rendered, so they link to them). */
+  tickets?: TicketLink[];
 }
 
 /** The outcome of a decision that executes nothing (alert, ticket, shadow, no violation). */

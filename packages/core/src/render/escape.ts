@@ -22,3 +22,8 @@ export function slackCode(text: string, max = 300): string {
   const safe = slackEscape(oneLine(truncate(text, max)).replace(/`/g, 'ˋ'));
   return `\`${safe.length > 0 ? safe : ' '}\``;
 }
+
+/** A URL inside `<url|label>`: the characters that would end or split the link are percent-encoded. */
+export function slackUrl(url: string): string {
+  return url.replace(/[<>|\s]/g, (char) => encodeURIComponent(char)).replace(/&/g, '&amp;');
+}

@@ -1,6 +1,6 @@
 import type { Report } from '../outcome';
 import type { Severity } from '../verdict';
-import { slackCode, slackEscape, truncate } from './escape';
+import { slackCode, slackEscape, slackUrl, truncate } from './escape';
 import { cloudTrailConsoleUrl } from './links';
 
 // Slack's documented limits: 50 blocks per message, 3000 characters per section text,
@@ -75,6 +75,13 @@ export function renderSlack(report: Report): SlackMessage {
       `*What driftguard did*\n${slackEscape(outcome.summary)}\n_Decision: ${slackEscape(assessment.decisionReason)}_`,
     ),
   });
+  if (report.tickets && report.tickets.length > 0) {
+    const links = report.tickets.map((ticket) => {
+      const label = slackEscape(`${ticket.id} (${ticket.channel}, ${ticket.action})`).replace(/\|/g, '¦');
+      return ticket.url ? `<${slackUrl(ticket.url)}|${label}>` : label;
+    });
+    blocks.push({ type: 'section', text: mrkdwn(`*Ticket*\n${links.join(' · ')}`) });
+  }
   blocks.push({
     type: 'context',
     elements: [

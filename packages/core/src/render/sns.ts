@@ -34,6 +34,7 @@ export function renderSns(report: Report): SnsNotification {
     offenses: violation?.kind === 'violation' ? violation.offenses : [],
     operations: outcome.results.length > 0 ? outcome.results : assessment.operations,
     ...(report.latencyMs !== undefined ? { latencyMs: report.latencyMs } : {}),
+    ...(report.tickets && report.tickets.length > 0 ? { tickets: report.tickets } : {}),
   };
   return {
     subject: subjectSafe(

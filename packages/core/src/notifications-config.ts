@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+/**
+ * Where alerts and tickets go. Only routing and non-secret settings live here: webhook URLs and
+ * tokens come from the environment (SST secrets in AWS), never from the config file.
+ */
+export const CHANNELS = ['slack', 'sns', 'jira', 'github', 'webhook'] as const;
+export type Channel = (typeof CHANNELS)[number];
+export const TICKET_CHANNELS = ['jira', 'github', 'webhook'] as const satisfies readonly Channel[];
+
+/** A channel name, or `ticket`: every ticket channel that is configured (Jira, GitHub, webhook). */
+const channelRef = z.enum([...CHANNELS, 'ticket']);
+export type ChannelRef = z.infer<typeof channelRef>;
+const channelList = z.array(channelRef);
+
+const bySeveritySchema = z.strictObject({
+  low: channelList.default(['sns']),
+  medium: channelList.default(['sns', 'slack']),
+  high: channelList.default(['sns', 'slack']),
+  critical: channelList.default(['sns', 'slack', 'ticket']),
+});
+
+/** Per rule, the severities it names replace the default route; the others keep it. */
+const ruleRouteSchema = z.strictObject({
+  low: channelList.optional(),
+  medium: channelList.optional(),
+  high: channelList.optional(),
+  critical: channelList.optional(),
+});
+
+const labels = z
+  .array(z.string().regex(/^\S{1,255}$/, 'labels cannot contain spaces'))
+  .default(['driftguard']);
+const httpsUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+export const notificationsSchema = z.strictObject({
+  /** Channels per severity, for every rule without its own route. */
+  bySeverity: bySeveritySchema.prefault({}),
+  /** Channels per rule and severity, e.g. `{ "guardduty-finding": { "low": [] } }`. */
+  // Rule ids are not checked against the catalog here: config.ts must not import the rules (they
+  // import config values). `unknownRouteRules` in route.ts reports typos instead.
+  byRule: z.record(z.string().regex(/^[a-z0-9-]+$/, 'must be a rule id'), ruleRouteSchema).default({}),
+  jira: z
+    .strictObject({
+      /** Project key, e.g. SEC. The site URL, user email and API token come from the environment. */
+      project: z.string().regex(/^[A-Z][A-Z0-9_]{1,9}$/, 'must be a Jira project key such as SEC'),
+      issueType: z.string().min(1).default('Task'),
+      labels,
+      /** Overrides JIRA_BASE_URL, e.g. https://example.atlassian.net (not a secret). */
+      baseUrl: httpsUrl.optional(),
+    })
+    .optional(),
+  github: z
+    .strictObject({
+      /** owner/name of the repository that receives the issues. The token comes from GITHUB_TOKEN. */
+      repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name'),
+      labels,
+      /** GitHub Enterprise Server: https://github.example.com/api/v3 */
+      apiUrl: httpsUrl.default('https://api.github.com'),
+    })
+    .optional(),
+  delivery: z
+    .strictObject({
+      /** Per HTTP attempt. */
+      timeoutMs: z.number().int().min(100).max(30_000).default(5_000),
+      /** Attempts per channel, including the first. */
+      attempts: z.number().int().min(1).max(6).default(3),
+      /** First backoff delay; doubles per retry, with jitter. */
+      backoffMs: z.number().int().min(0).max(10_000).default(250),
+      /** A Retry-After longer than this gives up instead of waiting (the Lambda has a deadline). */
+      maxRetryAfterMs: z.number().int().min(0).max(120_000).default(10_000),
+    })
+    .prefault({}),
+  audit: z
+    .strictObject({
+      /** Audit records expire (DynamoDB TTL) after this many days. */
+      retentionDays: z.number().int().min(1).max(3650).default(400),
+    })
+    .prefault({}),
+});
+
+export type NotificationsConfig = z.output<typeof notificationsSchema>;

@@ -1,0 +1,73 @@
+import type { Assessment } from './assess';
+import type { Config } from './config';
+import { CHANNELS, type Channel, type ChannelRef, TICKET_CHANNELS } from './notifications-config';
+import { CATALOG } from './rules/catalog';
+import type { Guardrail } from './rules/guardrail';
+
+export interface Route {
+  /** Concrete channels that fire, in a stable order (tickets first: alerts link to them). */
+  channels: Channel[];
+  /** Which setting chose them, in words (recorded in the audit trail). */
+  reason: string;
+}
+
+const ORDER: readonly Channel[] = [...TICKET_CHANNELS, 'slack', 'sns'];
+
+function expand(refs: readonly ChannelRef[]): Channel[] {
+  const out = new Set<Channel>();
+  for (const ref of refs) {
+    if (ref === 'ticket') for (const channel of TICKET_CHANNELS) out.add(channel);
+    else out.add(ref);
+  }
+  return ORDER.filter((channel) => out.has(channel));
+}
+
+/**
+ * Which channels fire for a decided event. Pure. Only violations notify; a guardrail switched off
+ * (`action: none`) does not. Exempted and shadow decisions still notify: the message says so.
+ * A rule in `ticket` mode always reaches the ticket channels. `available` is the set of channels
+ * that are configured (secrets present); the others are dropped and named in the reason.
+ */
+export function routeNotification(
+  assessment: Assessment,
+  config: Pick<Config, 'notifications'>,
+  available: readonly Channel[] = CHANNELS,
+): Route {
+  if (assessment.status !== 'violation')
+    return { channels: [], reason: `no violation (${assessment.status})` };
+  if (assessment.action === 'none')
+    return { channels: [], reason: `not acted on (${assessment.decisionReason}): nothing to notify` };
+  const severity = assessment.severity ?? 'low';
+  const rule = assessment.rule ?? '';
+  const { bySeverity, byRule } = config.notifications;
+  const own = byRule[rule]?.[severity];
+  const refs: ChannelRef[] = [...(own ?? bySeverity[severity])];
+  const reasons = [own ? `notifications.byRule.${rule}.${severity}` : `notifications.bySeverity.${severity}`];
+  if (assessment.action === 'ticket' && !refs.includes('ticket')) {
+    refs.push('ticket');
+    reasons.push('ticket mode');
+  }
+  const wanted = expand(refs);
+  const channels = wanted.filter((channel) => available.includes(channel));
+  // `ticket` means "whichever ticket systems are set up": only name it when none is.
+  const missing: string[] = refs.filter(
+    (ref): ref is Channel => ref !== 'ticket' && !available.includes(ref),
+  );
+  if (refs.includes('ticket') && !TICKET_CHANNELS.some((channel) => available.includes(channel)))
+    missing.push('ticket');
+  return {
+    channels,
+    reason: `${reasons.join(' + ')} → ${wanted.length > 0 ? wanted.join(', ') : 'no channel'}${
+      missing.length > 0 ? ` (not configured: ${missing.join(', ')})` : ''
+    }`,
+  };
+}
+
+/** Rule ids named in `notifications.byRule` that no guardrail has (typos), for a startup warning. */
+export function unknownRouteRules(
+  config: Pick<Config, 'notifications'>,
+  catalog: readonly Guardrail[] = CATALOG,
+): string[] {
+  const known = new Set(catalog.map((guardrail) => guardrail.id));
+  return Object.keys(config.notifications.byRule).filter((rule) => !known.has(rule));
+}
