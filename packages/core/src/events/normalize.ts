@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Actor, Change } from './change';
 import { isRecord, toStr } from './ec2-sets';
 
