@@ -1,0 +1,17 @@
+import type { Config } from '@driftguard/core';
+import type { Names } from './naming';
+import type { StageSettings } from './stages';
+
+/** What every infra module needs to know about the deployment it is part of. */
+export interface DeploymentContext {
+  stage: string;
+  settings: StageSettings;
+  /** The validated driftguard config, defaults filled in. */
+  config: Config;
+  names: Names;
+  /** Roles whose calls are never routed (loop guard), see infra/patterns.ts. */
+  ownRoleNames: string[];
+  account: $util.Output<string>;
+  partition: $util.Output<string>;
+  region: $util.Output<string>;
+}

@@ -1,0 +1,94 @@
+import permissions from './permissions.json';
+import type { PolicyDocument, PolicyStatement } from './policies';
+
+/**
+ * The evaluate function's identity policy, written action by action (no `link` wildcards):
+ * the actions its code needs (derived from the SDK calls, infra/permissions.json) plus what the
+ * Lambda platform needs on its behalf (below), each scoped to the one resource it is for.
+ *
+ * SST secrets need no statement: SST encrypts linked values into the function bundle, and the
+ * function decrypts them with a key from its environment, not from AWS.
+ */
+
+/** The central actions derived from the code. */
+export const CENTRAL_ACTIONS: readonly string[] = Object.keys(permissions.central).sort();
+
+/** Actions the platform performs with the function's role, not the function's code. */
+export const PLATFORM_ACTIONS: Record<string, string> = {
+  'sqs:ReceiveMessage': 'the SQS event source mapping polls the buffer queue with the function role',
+  'sqs:DeleteMessage': 'the event source mapping deletes messages the batch processed',
+  'sqs:GetQueueAttributes': 'the event source mapping reads the queue settings',
+  'kms:GenerateDataKey': 'sns:Publish to a KMS-encrypted topic needs a data key',
+  'kms:Decrypt': 'sns:Publish to a KMS-encrypted topic needs a data key',
+  'logs:CreateLogStream': 'Lambda writes the function logs to its log group (created by the stack)',
+  'logs:PutLogEvents': 'Lambda writes the function logs to its log group',
+};
+
+export interface FunctionResources {
+  partition: string;
+  tableArn: string;
+  topicArn: string;
+  topicKeyArn: string;
+  queueArn: string;
+  deadLetterQueueArn: string;
+  logGroupArn: string;
+  organizationId: string;
+  remediationRoleName: string;
+}
+
+export class UnscopedActionError extends Error {}
+
+/** Where each derived action may act. A new service in the code must be scoped here first. */
+function scopeOf(action: string, r: FunctionResources): Omit<PolicyStatement, 'Effect' | 'Action'> {
+  const service = action.split(':')[0];
+  switch (service) {
+    case 'dynamodb':
+      return { Sid: 'StateTable', Resource: [r.tableArn, `${r.tableArn}/index/*`] };
+    case 'sns':
+      return { Sid: 'AlertsTopic', Resource: r.topicArn };
+    case 'sqs':
+      // The function's own sends are the bad-input path to the DLQ (packages/aws/src/dead-letter.ts).
+      return { Sid: 'DeadLetterQueue', Resource: r.deadLetterQueueArn };
+    case 'sts':
+      return {
+        Sid: 'AssumeMemberRemediationRole',
+        Resource: `arn:${r.partition}:iam::*:role/${r.remediationRoleName}`,
+        // Only roles of our own organization, whatever account they are in.
+        Condition: { StringEquals: { 'aws:ResourceOrgID': r.organizationId } },
+      };
+    case 'organizations':
+      // The trust zone is the organization's account list; these reads have no resource scope.
+      return { Sid: 'OrganizationAccounts', Resource: '*' };
+    default:
+      throw new UnscopedActionError(
+        `the code needs ${action}, but infra/function-policy.ts does not know which resource it is for: add a scope`,
+      );
+  }
+}
+
+export function functionPolicy(
+  resources: FunctionResources,
+  actions: readonly string[] = CENTRAL_ACTIONS,
+): PolicyDocument {
+  const statements = new Map<string, PolicyStatement>();
+  const add = (action: string, scope: Omit<PolicyStatement, 'Effect' | 'Action'>) => {
+    const key = scope.Sid ?? action;
+    const existing = statements.get(key);
+    if (existing) {
+      existing.Action = [...new Set([...(existing.Action as string[]), action])].sort();
+      return;
+    }
+    statements.set(key, { ...scope, Effect: 'Allow', Action: [action] });
+  };
+
+  for (const action of actions) add(action, scopeOf(action, resources));
+  add('sqs:ReceiveMessage', { Sid: 'ConsumeBufferQueue', Resource: resources.queueArn });
+  add('sqs:DeleteMessage', { Sid: 'ConsumeBufferQueue', Resource: resources.queueArn });
+  add('sqs:GetQueueAttributes', { Sid: 'ConsumeBufferQueue', Resource: resources.queueArn });
+  add('kms:GenerateDataKey', { Sid: 'EncryptForAlertsTopic', Resource: resources.topicKeyArn });
+  add('kms:Decrypt', { Sid: 'EncryptForAlertsTopic', Resource: resources.topicKeyArn });
+  add('logs:CreateLogStream', { Sid: 'FunctionLogs', Resource: `${resources.logGroupArn}:*` });
+  add('logs:PutLogEvents', { Sid: 'FunctionLogs', Resource: `${resources.logGroupArn}:*` });
+
+  return { Version: '2012-10-17', Statement: [...statements.values()] };
+}

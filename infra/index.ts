@@ -1,0 +1,61 @@
+import { parseConfig } from '@driftguard/core';
+import { createAlarms } from './alarms';
+import { createBus } from './bus';
+import type { DeploymentContext } from './context';
+import { createEvaluate } from './evaluate';
+import { createMembers } from './members';
+import { names } from './naming';
+import { ownRoleNames } from './patterns';
+import { createQueues } from './queue';
+import { createSecrets } from './secrets';
+import { type StageSettings, settingsProblems, stageSettings } from './stages';
+import { createState } from './state';
+
+/**
+ * The whole central stack for one stage (DESIGN.md §2). `sst.config.ts` calls this with the
+ * stage's settings from infra/stages.ts; the infra tests call it with their own.
+ */
+export function createDriftguard(stage: string, settings: StageSettings) {
+  const parsed = parseConfig(settings.config);
+  const problems = [...settingsProblems(settings), ...(parsed.ok ? [] : [parsed.reason])];
+  if (!parsed.ok || problems.length > 0) {
+    throw new Error(`infra/stages.ts, stage "${stage}":\n- ${problems.join('\n- ')}`);
+  }
+  const stageNames = names(stage);
+  const context: DeploymentContext = {
+    stage,
+    settings,
+    config: parsed.config,
+    names: stageNames,
+    ownRoleNames: ownRoleNames(parsed.config, stageNames.functionRole),
+    account: aws.getCallerIdentityOutput().accountId,
+    partition: aws.getPartitionOutput().partition,
+    region: aws.getRegionOutput().region,
+  };
+
+  const state = createState(context);
+  const queues = createQueues(context);
+  const { bus, rules } = createBus(context, queues);
+  const secrets = createSecrets();
+  const evaluate = createEvaluate(context, { ...state, ...queues, secrets });
+  const alarms = createAlarms(context, { topic: state.topic, ...queues, bus, rules });
+  const members = createMembers(context, { busArn: bus.arn, functionRoleArn: evaluate.role.arn });
+
+  return { context, state, queues, bus, rules, secrets, evaluate, alarms, members };
+}
+
+/** What `sst deploy` prints and the DEPLOY.md steps refer to. */
+export function deployDriftguard(stage: string) {
+  const stack = createDriftguard(stage, stageSettings(stage));
+  return {
+    bus: stack.bus.arn,
+    queue: stack.queues.queue.url,
+    deadLetterQueue: stack.queues.deadLetterQueue.url,
+    table: stack.state.table.name,
+    topic: stack.state.topic.arn,
+    function: stack.evaluate.fn.name,
+    functionRole: stack.evaluate.role.arn,
+    memberStackSet: stack.members.stackSet.name,
+    rules: stack.rules.map(({ rule }) => rule.name),
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * Physical names that other accounts (or people) have to know in advance. They are fixed rather
+ * than generated so the member template, DEPLOY.md and the management-account stack can name them
+ * before the central stack exists, and so the central role name can be excluded from the rules
+ * (loop guard) without an output round-trip.
+ */
+export function names(stage: string) {
+  const prefix = `driftguard-${stage}`;
+  return {
+    bus: prefix,
+    queue: `${prefix}-events`,
+    deadLetterQueue: `${prefix}-events-dlq`,
+    table: `${prefix}-state`,
+    topic: `${prefix}-alerts`,
+    function: `${prefix}-evaluate`,
+    /** IAM role names are at most 64 characters. */
+    functionRole: `${prefix}-evaluate`.slice(0, 64),
+    rule: (patternName: string) => `${prefix}-${patternName}`.slice(0, 64),
+    stackSet: `${prefix}-member`,
+  };
+}
+
+export type Names = ReturnType<typeof names>;
+
+/** ARNs computable from names alone, for the member template's parameters and DEPLOY.md. */
+export function knownArns(stage: string, account: string, region: string, partition = 'aws') {
+  const n = names(stage);
+  return {
+    bus: `arn:${partition}:events:${region}:${account}:event-bus/${n.bus}`,
+    functionRole: `arn:${partition}:iam::${account}:role/${n.functionRole}`,
+  };
+}
+
+/** `cloudtrail-ec2` → `CloudtrailEc2`: Pulumi and CloudFormation logical ids from pattern names. */
+export function logicalId(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}

@@ -1,0 +1,86 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { iamActions } from './iam-actions';
+import { type SdkCall, scanDirectories } from './scan';
+
+/**
+ * Which code runs with which credentials. This is a convention the scan relies on:
+ *
+ * - code under MEMBER_CODE sends its calls with the member account's `DriftGuardRemediation`
+ *   session (executor: verify → act → verify; playbooks; sweep describers);
+ * - everything else under CENTRAL_CODE runs with the central `evaluate` function's own role.
+ *
+ * A call that must run in member accounts therefore belongs under one of the MEMBER_CODE folders.
+ */
+export const MEMBER_CODE = [
+  'packages/aws/src/executor',
+  'packages/aws/src/playbooks',
+  'packages/aws/src/sweep',
+] as const;
+export const CENTRAL_CODE = ['packages/functions/src', 'packages/aws/src', 'packages/notify/src'] as const;
+
+/**
+ * Calls the deployed function never makes, by `<file>#<enclosing function>`, with the reason. The
+ * derivation fails if an entry stops matching anything, so this list cannot go stale.
+ */
+export const NOT_DEPLOYED: Record<string, string> = {
+  'packages/aws/src/store/table.ts#ensureStateTable':
+    'creates the state table for moto and local runs; in AWS the stack owns the table (infra/state.ts)',
+};
+
+export interface DerivedPermissions {
+  /** IAM action → the files whose calls need it (no line numbers: they would churn on every edit). */
+  member: Record<string, string[]>;
+  central: Record<string, string[]>;
+  /** Calls left out on purpose, with the reason. */
+  excluded: { call: string; reason: string }[];
+}
+
+const inMember = (call: SdkCall) => MEMBER_CODE.some((dir) => call.file.startsWith(`${dir}/`));
+
+function actionsBySource(calls: readonly SdkCall[]): Record<string, string[]> {
+  const byAction = new Map<string, Set<string>>();
+  for (const call of calls) {
+    for (const action of iamActions(call)) {
+      const sources = byAction.get(action) ?? new Set<string>();
+      sources.add(call.file);
+      byAction.set(action, sources);
+    }
+  }
+  return Object.fromEntries(
+    [...byAction.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([action, sources]) => [action, [...sources].sort()]),
+  );
+}
+
+/**
+ * The IAM actions driftguard's code needs, derived from the source (never from a hand list):
+ * the member remediation role gets exactly `member`, the central function role `central` plus
+ * what the Lambda platform itself needs (infra/function-policy.ts).
+ */
+export function derivePermissions(root: string): DerivedPermissions {
+  const member = scanDirectories(root, MEMBER_CODE);
+  const central = scanDirectories(
+    root,
+    CENTRAL_CODE.filter((dir) => existsSync(join(root, dir))),
+  ).filter((call) => !inMember(call));
+
+  const excluded: DerivedPermissions['excluded'] = [];
+  const used = new Set<string>();
+  const deployed = central.filter((call) => {
+    const key = call.enclosing
+      .map((name) => `${call.file}#${name}`)
+      .find((candidate) => candidate in NOT_DEPLOYED);
+    if (!key) return true;
+    used.add(key);
+    if (excluded.some((entry) => entry.call === `${call.name} in ${key}`)) return false;
+    excluded.push({ call: `${call.name} in ${key}`, reason: NOT_DEPLOYED[key] ?? '' });
+    return false;
+  });
+  const stale = Object.keys(NOT_DEPLOYED).filter((key) => !used.has(key));
+  if (stale.length > 0) {
+    throw new Error(`NOT_DEPLOYED entries match no SDK call any more, remove them: ${stale.join(', ')}`);
+  }
+  return { member: actionsBySource(member), central: actionsBySource(deployed), excluded };
+}

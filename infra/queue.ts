@@ -1,0 +1,46 @@
+import type { DeploymentContext } from './context';
+
+/**
+ * Lambda memory and timeout of `evaluate`. They come from `npm run bench` (bench/): rerun it and
+ * update these two numbers when the handler or its dependencies change. The values below are
+ * provisional until the benchmark lands: a batch of ten events with one revert each (assume role,
+ * re-read, revoke, re-read, publish) is a few seconds of I/O, and memory buys CPU for the SDK's
+ * cold start (DESIGN.md §5: ~0.2 s import at this size).
+ */
+export const EVALUATE_MEMORY = '512 MB' as const;
+export const EVALUATE_TIMEOUT_SECONDS = 60;
+
+/** AWS guidance for SQS event sources: visibility timeout at least six times the function timeout. */
+export const QUEUE_VISIBILITY_TIMEOUT_SECONDS = 6 * EVALUATE_TIMEOUT_SECONDS;
+/** Receives before SQS moves a message that keeps failing to the DLQ. */
+export const MAX_RECEIVE_COUNT = 5;
+
+/**
+ * The buffer between the bus and the function, and its dead-letter queue. The DLQ collects three
+ * kinds of failure, all alarmed on (infra/alarms.ts): events EventBridge could not deliver to the
+ * buffer, messages that failed MAX_RECEIVE_COUNT times, and input the function rejected as
+ * unprocessable (it sends those directly, with the reason).
+ */
+export function createQueues(context: DeploymentContext) {
+  const { names } = context;
+
+  const deadLetterQueue = new aws.sqs.Queue('EventsDeadLetterQueue', {
+    name: names.deadLetterQueue,
+    // The maximum: a dead letter is investigated, then redriven.
+    messageRetentionSeconds: 14 * 24 * 3600,
+    sqsManagedSseEnabled: true,
+  });
+
+  const queue = new aws.sqs.Queue('EventsQueue', {
+    name: names.queue,
+    visibilityTimeoutSeconds: QUEUE_VISIBILITY_TIMEOUT_SECONDS,
+    messageRetentionSeconds: 4 * 24 * 3600,
+    // SSE-SQS rather than a customer key: EventBridge can deliver to it without a key policy.
+    sqsManagedSseEnabled: true,
+    redrivePolicy: deadLetterQueue.arn.apply((arn) =>
+      JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: MAX_RECEIVE_COUNT }),
+    ),
+  });
+
+  return { queue, deadLetterQueue };
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+/**
+ * Makes sure `.sst/platform` (SST's platform types and its Pulumi runtime, ~300 MB, ignored by
+ * git) exists for the installed `sst` version, running `sst install` offline when it does not
+ * (DESIGN.md §6: only the npm registry is needed). Used by `npm run typecheck:infra` and by the
+ * infra tests; a lock keeps concurrent callers from installing twice.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const platform = join(root, '.sst', 'platform');
+const lock = join(root, '.sst', 'install.lock');
+
+function wantedVersion() {
+  return JSON.parse(readFileSync(join(root, 'node_modules', 'sst', 'package.json'), 'utf8')).version;
+}
+
+export function platformReady() {
+  const versionFile = join(platform, 'version');
+  return (
+    existsSync(join(platform, 'config.d.ts')) &&
+    existsSync(join(platform, 'node_modules', '@pulumi', 'pulumi', 'package.json')) &&
+    existsSync(join(platform, 'node_modules', '@pulumi', 'aws', 'package.json')) &&
+    existsSync(versionFile) &&
+    readFileSync(versionFile, 'utf8').trim() === wantedVersion()
+  );
+}
+
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+function acquire(deadline) {
+  mkdirSync(join(root, '.sst'), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      return;
+    } catch {
+      const holder = Number(readFileSync(join(lock, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
+      if (holder && !alive(holder)) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${lock}; remove it if no install is running`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+}
+
+export function ensurePlatform({ quiet = false } = {}) {
+  if (platformReady()) return;
+  acquire(Date.now() + 10 * 60_000);
+  try {
+    if (platformReady()) return;
+    if (!quiet)
+      console.error('[driftguard] installing SST platform types into .sst/platform (offline, ~1 min)…');
+    const result = spawnSync(
+      process.execPath,
+      [join(root, 'node_modules', 'sst', 'bin', 'sst.mjs'), 'install'],
+      {
+        cwd: root,
+        stdio: quiet ? 'pipe' : 'inherit',
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          SST_TELEMETRY_DISABLED: '1',
+          SST_SKIP_DEPENDENCY_CHECK: 'true',
+          SST_NO_BUN: 'true',
+          SST_STAGE: process.env.SST_STAGE ?? 'ci',
+        },
+      },
+    );
+    if (result.status !== 0 || !platformReady()) {
+      throw new Error(
+        `sst install failed (exit ${result.status}):\n${result.stdout ?? ''}${result.stderr ?? ''}`,
+      );
+    }
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  try {
+    ensurePlatform();
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Prints the member-account template for a stage (`npm run infra:member-template -- --stage prod`),
+ * or writes it with `--out <file>`. `--parameters` prints the stage's parameter values instead,
+ * as `aws cloudformation deploy --parameter-overrides` takes them: what the management account
+ * needs, since service-managed StackSets never deploy there (DEPLOY.md).
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseConfig } from '@driftguard/core';
+import { memberParameters, memberTemplate } from '../member-template';
+import { knownArns, names } from '../naming';
+import { ownRoleNames } from '../patterns';
+import { stageSettings } from '../stages';
+
+const { values } = parseArgs({
+  options: {
+    stage: { type: 'string', default: 'prod' },
+    out: { type: 'string' },
+    parameters: { type: 'boolean', default: false },
+  },
+});
+const stage = values.stage ?? 'prod';
+const settings = stageSettings(stage);
+const parsed = parseConfig(settings.config);
+if (!parsed.ok) {
+  console.error(parsed.reason);
+  process.exit(1);
+}
+
+if (values.parameters) {
+  if (!settings.account) {
+    console.error(`stage "${stage}" has no account in infra/stages.ts: the central ARNs are unknown`);
+    process.exit(1);
+  }
+  const arns = knownArns(stage, settings.account, settings.region);
+  const parameters = memberParameters({
+    centralEventBusArn: arns.bus,
+    centralFunctionRoleArn: arns.functionRole,
+    organizationId: settings.organizationId,
+    externalId: settings.config.externalId,
+    roleRegion: settings.roleRegion ?? settings.region,
+    forwardGuardDutyFindings: settings.forwardGuardDutyFindings,
+  });
+  console.log(
+    Object.entries(parameters)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(' '),
+  );
+} else {
+  const template = memberTemplate({
+    remediationRoleName: parsed.config.remediationRoleName,
+    ownRoleNames: ownRoleNames(parsed.config, names(stage).functionRole),
+  });
+  const text = `${JSON.stringify(template, null, 2)}\n`;
+  if (values.out) writeFileSync(values.out, text);
+  else process.stdout.write(text);
+}

@@ -1,0 +1,54 @@
+import type { DeploymentContext } from './context';
+import { topicKeyPolicy, topicPolicy } from './policies';
+
+/** Attribute names of the single state table; packages/aws/src/store/table.ts (TABLE_KEYS) must agree. */
+export const TABLE_ATTRIBUTES = { partition: 'pk', sort: 'sk', ttl: 'expiresAt' } as const;
+
+/**
+ * driftguard's state: one DynamoDB table (exemptions, dedupe, snapshots, audit) and the alerts
+ * topic. Production keeps both safe from a stray delete: deletion protection on the table, and
+ * `removal: retain` in sst.config.ts for everything.
+ */
+export function createState(context: DeploymentContext) {
+  const { names, settings } = context;
+
+  const table = new aws.dynamodb.Table('StateTable', {
+    name: names.table,
+    // Event-driven load is spiky and mostly idle: on-demand costs nothing at rest.
+    billingMode: 'PAY_PER_REQUEST',
+    hashKey: TABLE_ATTRIBUTES.partition,
+    rangeKey: TABLE_ATTRIBUTES.sort,
+    attributes: [
+      { name: TABLE_ATTRIBUTES.partition, type: 'S' },
+      { name: TABLE_ATTRIBUTES.sort, type: 'S' },
+    ],
+    ttl: { attributeName: TABLE_ATTRIBUTES.ttl, enabled: true },
+    // The audit trail is evidence: keep 35 days of point-in-time history.
+    pointInTimeRecovery: { enabled: true },
+    deletionProtectionEnabled: settings.production,
+  });
+
+  const topicKey = new aws.kms.Key('AlertsTopicKey', {
+    description: `driftguard ${context.stage}: encrypts the alerts topic`,
+    enableKeyRotation: true,
+    deletionWindowInDays: 30,
+    policy: $resolve([context.account, context.partition]).apply(([account, partition]) =>
+      JSON.stringify(topicKeyPolicy(account, partition)),
+    ),
+  });
+
+  const topic = new aws.sns.Topic('AlertsTopic', {
+    name: names.topic,
+    // A customer managed key: the AWS managed SNS key cannot let CloudWatch alarms publish.
+    kmsMasterKeyId: topicKey.arn,
+  });
+
+  new aws.sns.TopicPolicy('AlertsTopicPolicy', {
+    arn: topic.arn,
+    policy: $resolve([topic.arn, context.account]).apply(([arn, account]) =>
+      JSON.stringify(topicPolicy(arn, account)),
+    ),
+  });
+
+  return { table, topic, topicKey };
+}
