@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { motoEndpoint } from '../support/aws';
+import { runCli } from '../support/cli';
+
+describe('driftguard demo (spawned)', () => {
+  it.skipIf(!motoEndpoint)(
+    'runs every scene against its own moto and ends with each drift reverted and verified',
+    async () => {
+      const { code, stdout, stderr } = await runCli(['demo']);
+      expect(stderr).not.toMatch(/Error/);
+      expect(code).toBe(0);
+      expect(stdout).toContain('verdict: violation (critical) — sg-open-ingress');
+      expect(stdout).toMatch(/✔ reverted and verified \(sgr-[0-9a-f]+, sgr-[0-9a-f]+\)/);
+      expect(stdout).toMatch(/still on sg-[0-9a-f]+: sgr-[0-9a-f]+ tcp\/443 from 10\.0\.0\.0\/8/);
+      expect(stdout).toContain(
+        'attributes: account=123456789012 action=revert outcome=reverted rule=sg-open-ingress severity=critical',
+      );
+      expect(stdout).toMatch(/event → verified revert: \d+ ms/);
+      expect(stdout).not.toContain('✘');
+    },
+    120_000,
+  );
+
+  it('without moto, says how to install it and replays the bundled samples instead', async () => {
+    const { code, stdout } = await runCli(['demo'], { env: { DRIFTGUARD_PYTHON: '/nonexistent/python3' } });
+    expect(code).toBe(0);
+    expect(stdout).toContain('pip install "moto[server]"');
+    expect(stdout).toContain('event(s):');
+  });
+});
