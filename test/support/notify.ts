@@ -28,8 +28,11 @@ export function sampleEvent(
     eventTime?: string;
     account?: string;
     actor?: SampleActor;
+    /** tcp port opened to 0.0.0.0/0: 22 is critical, 443 high. */
+    port?: number;
   } = {},
 ): Record<string, unknown> {
+  const port = options.port ?? 22;
   const account = options.account ?? '111122223333';
   const groupId = options.groupId ?? 'sg-0123456789abcdef0';
   const eventTime = options.eventTime ?? '2024-03-01T10:05:00Z';
@@ -70,8 +73,8 @@ export function sampleEvent(
         ipPermissions: {
           items: {
             ipProtocol: 'tcp',
-            fromPort: 22,
-            toPort: 22,
+            fromPort: port,
+            toPort: port,
             ipRanges: { items: { cidrIp: '0.0.0.0/0' } },
           },
         },
@@ -85,8 +88,8 @@ export function sampleEvent(
             securityGroupRuleId: 'sgr-0a1b2c3d4e5f60718',
             isEgress: false,
             ipProtocol: 'tcp',
-            fromPort: 22,
-            toPort: 22,
+            fromPort: port,
+            toPort: port,
             cidrIpv4: '0.0.0.0/0',
           },
         },
@@ -204,4 +207,73 @@ export async function loopback(
 export function recordingSleep(): { sleep: (ms: number) => Promise<void>; delays: number[] } {
   const delays: number[] = [];
   return { delays, sleep: async (ms) => void delays.push(ms) };
+}
+
+/** The part of Jira Cloud's REST v3 driftguard uses: create issue, comment, read status. */
+export async function fakeJira(options: { failFirst?: Reply[] } = {}) {
+  const issues = new Map<string, { fields: Record<string, unknown>; comments: unknown[]; done: boolean }>();
+  const failures = [...(options.failFirst ?? [])];
+  const server = await loopback((request) => {
+    const failure = failures.shift();
+    if (failure) return failure;
+    const comment = /^\/rest\/api\/3\/issue\/([A-Z]+-\d+)\/comment$/.exec(request.path);
+    const status = /^\/rest\/api\/3\/issue\/([A-Z]+-\d+)\?fields=status$/.exec(request.path);
+    if (request.method === 'POST' && request.path === '/rest/api/3/issue') {
+      const { fields } = JSON.parse(request.body) as { fields: Record<string, unknown> };
+      const key = `${(fields.project as { key: string }).key}-${issues.size + 1}`;
+      issues.set(key, { fields, comments: [], done: false });
+      return {
+        status: 201,
+        body: { id: String(10_000 + issues.size), key, self: `http://jira/rest/api/3/issue/${key}` },
+      };
+    }
+    if (request.method === 'POST' && comment?.[1]) {
+      const issue = issues.get(comment[1]);
+      if (!issue) return { status: 404, body: { errorMessages: ['Issue does not exist'] } };
+      issue.comments.push(JSON.parse(request.body));
+      return { status: 201, body: { id: String(issue.comments.length) } };
+    }
+    if (request.method === 'GET' && status?.[1]) {
+      const issue = issues.get(status[1]);
+      if (!issue) return { status: 404, body: { errorMessages: ['Issue does not exist'] } };
+      const key = issue.done ? 'done' : 'indeterminate';
+      return {
+        status: 200,
+        body: { key: status[1], fields: { status: { name: key, statusCategory: { key } } } },
+      };
+    }
+    return { status: 400, body: { errorMessages: [`unexpected ${request.method} ${request.path}`] } };
+  });
+  return { server, issues };
+}
+
+/** The part of GitHub's issues API driftguard uses. */
+export async function fakeGitHub(repo: string) {
+  const issues = new Map<
+    number,
+    { title: string; body: string; labels: string[]; comments: string[]; state: string }
+  >();
+  const base = `/repos/${repo}/issues`;
+  const server = await loopback((request) => {
+    const match = new RegExp(`^${base}/(\\d+)(/comments)?$`).exec(request.path);
+    if (request.method === 'POST' && request.path === base) {
+      const issue = JSON.parse(request.body) as { title: string; body: string; labels: string[] };
+      const number = issues.size + 1;
+      issues.set(number, { ...issue, comments: [], state: 'open' });
+      return {
+        status: 201,
+        body: { number, html_url: `https://github.example/${repo}/issues/${number}`, state: 'open' },
+      };
+    }
+    const issue = match ? issues.get(Number(match[1])) : undefined;
+    if (match && !issue) return { status: 404, body: { message: 'Not Found' } };
+    if (issue && request.method === 'POST' && match?.[2]) {
+      issue.comments.push((JSON.parse(request.body) as { body: string }).body);
+      return { status: 201, body: { id: issue.comments.length } };
+    }
+    if (issue && request.method === 'GET' && !match?.[2])
+      return { status: 200, body: { number: Number(match?.[1]), state: issue.state } };
+    return { status: 422, body: { message: `unexpected ${request.method} ${request.path}` } };
+  });
+  return { server, issues };
 }

@@ -1,3 +1,4 @@
+export * from './channels';
 export * from './clients';
 export * from './credentials';
 export * from './dead-letter';
@@ -7,5 +8,7 @@ export * from './organization';
 export * from './pipeline';
 export * from './runtime';
 export * from './sns';
+export * from './store/audit';
 export * from './store/snapshots';
 export * from './store/table';
+export * from './store/tickets';

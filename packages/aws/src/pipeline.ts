@@ -8,26 +8,49 @@ import {
   outcomeFromResults,
   outcomeWithoutExecution,
   type Report,
+  type TicketLink,
   trustZoneOf,
 } from '@driftguard/core';
 import { errorMessage, InvalidEventError } from './errors';
 import type { Executor } from './executor';
+import {
+  type AuditRef,
+  type AuditStore,
+  AuditWriteError,
+  auditRecordOf,
+  type NotificationLedger,
+} from './store/audit';
 import type { SnapshotStore } from './store/snapshots';
 
 /** A channel that tells people about a decision (SNS, Slack, tickets…). */
 export interface Notifier {
   channel: string;
-  notify(report: Report): Promise<void>;
+  /** `ticket` channels run before the others, so alerts can link to the ticket. */
+  phase?: 'ticket' | 'alert';
+  /** Throwing and returning `{ ok: false }` both mean failed; neither stops the pipeline. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: notifiers written as `async () => {}` return Promise<void>
+  notify(report: Report): Promise<void | NotifyOutcome>;
 }
 
-export interface NotificationResult {
-  channel: string;
+export interface NotifyOutcome {
   ok: boolean;
   detail?: string;
+  attempts?: number;
+  ticket?: TicketLink;
+}
+
+export interface NotificationResult extends NotifyOutcome {
+  channel: string;
+  /** Not tried: another delivery of the same event already notified this channel. */
+  skipped?: 'duplicate';
 }
 
 export interface ProcessedEvent extends Report {
   notifications: NotificationResult[];
+  /** Where the decision was recorded (when an audit store is configured). */
+  audit?: { ref: AuditRef; first: boolean };
+  /** Which routing setting chose the channels. */
+  routing?: string;
   /** Milliseconds from the start of processing to the verified outcome. */
   processingMs: number;
 }
@@ -40,6 +63,14 @@ export interface PipelineOptions {
   organization?: () => Promise<OrganizationInfo>;
   /** Where compliant documents are kept as last-known-good. */
   snapshots?: SnapshotStore;
+  /** Which channels fire for a report; default: every notifier, for every violation. */
+  route?: (report: Report) => { channels: readonly string[]; reason: string };
+  /** The audit trail: written after the revert, before any channel; a failed write throws. */
+  audit?: AuditStore;
+  /** One notification per channel per event, across duplicate deliveries. */
+  ledger?: NotificationLedger;
+  /** Where channel failures are logged (never with secrets); default console.warn. */
+  warn?: (message: string) => void;
   now?: () => number;
 }
 
@@ -77,22 +108,113 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         outcome,
         latencyMs: finished - Date.parse(assessment.event.eventTime),
       };
-      const notifications =
-        assessment.status === 'violation'
-          ? await Promise.all(
-              notifiers.map(async (notifier): Promise<NotificationResult> => {
-                try {
-                  await notifier.notify(report);
-                  return { channel: notifier.channel, ok: true };
-                } catch (error) {
-                  return { channel: notifier.channel, ok: false, detail: errorMessage(error) };
-                }
-              }),
-            )
-          : [];
-      return { ...report, notifications, processingMs: finished - started };
+      const route = options.route
+        ? options.route(report)
+        : {
+            channels: assessment.status === 'violation' ? notifiers.map((notifier) => notifier.channel) : [],
+            reason: 'every channel for every violation',
+          };
+      // The decision is recorded before anyone is told: a lost alert is recoverable, a lost
+      // decision is not. Only this failure fails the event (and, in Lambda, the batch item).
+      let audit: ProcessedEvent['audit'];
+      if (options.audit) {
+        try {
+          audit = await options.audit.record(
+            auditRecordOf(report, { recordedAt: new Date(now()).toISOString(), routing: route.reason }),
+          );
+        } catch (error) {
+          throw new AuditWriteError(
+            `the audit record of event ${assessment.event.eventId} could not be written: ${errorMessage(error)}`,
+            { cause: error },
+          );
+        }
+      }
+      const selected = notifiers.filter((notifier) => route.channels.includes(notifier.channel));
+      const deliver = (notifier: Notifier, current: Report) =>
+        notifyOnce(notifier, current, { ...options, ...(audit ? { auditRef: audit.ref } : {}) });
+      const ticketResults = await Promise.all(
+        selected
+          .filter((notifier) => notifier.phase === 'ticket')
+          .map((notifier) => deliver(notifier, report)),
+      );
+      const tickets = ticketResults.flatMap((result) => (result.ticket ? [result.ticket] : []));
+      const linked: Report = tickets.length > 0 ? { ...report, tickets } : report;
+      const alertResults = await Promise.all(
+        selected
+          .filter((notifier) => notifier.phase !== 'ticket')
+          .map((notifier) => deliver(notifier, linked)),
+      );
+      return {
+        ...linked,
+        notifications: [...ticketResults, ...alertResults],
+        ...(audit ? { audit } : {}),
+        ...(options.route ? { routing: route.reason } : {}),
+        processingMs: finished - started,
+      };
     },
   };
+}
+
+/**
+ * One channel, at most once per event: claim the (event, rule, channel) marker, notify, then
+ * confirm (or release on failure, so a redelivery may try again) and record the result in the
+ * audit record. Never throws.
+ */
+async function notifyOnce(
+  notifier: Notifier,
+  report: Report,
+  options: Pick<PipelineOptions, 'audit' | 'ledger' | 'warn' | 'now'> & { auditRef?: AuditRef },
+): Promise<NotificationResult> {
+  const { channel } = notifier;
+  const { eventId } = report.assessment.event;
+  const rule = report.assessment.rule ?? 'none';
+  const warn = options.warn ?? ((message: string) => console.warn(message));
+  const notes: string[] = [];
+  if (options.ledger) {
+    let claimed = true;
+    try {
+      claimed = await options.ledger.claim(eventId, rule, channel);
+    } catch (error) {
+      // Fail open: a possible duplicate beats a lost alert.
+      notes.push(`dedupe marker unavailable (${errorMessage(error)})`);
+    }
+    if (!claimed)
+      return { channel, ok: true, skipped: 'duplicate', detail: 'already notified for this event' };
+  }
+  let result: NotificationResult;
+  try {
+    const outcome = await notifier.notify(report);
+    result = { channel, ...(outcome ?? { ok: true }) };
+  } catch (error) {
+    result = { channel, ok: false, detail: errorMessage(error) };
+  }
+  if (options.ledger && notes.length === 0) {
+    try {
+      if (result.ok) await options.ledger.confirm(eventId, rule, channel);
+      else await options.ledger.release(eventId, rule, channel);
+    } catch (error) {
+      notes.push(`dedupe marker not updated (${errorMessage(error)})`);
+    }
+  }
+  if (options.audit && options.auditRef) {
+    try {
+      await options.audit.recordChannel(options.auditRef, channel, {
+        ok: result.ok,
+        at: new Date((options.now ?? Date.now)()).toISOString(),
+        ...(result.detail ? { detail: result.detail } : {}),
+        ...(result.attempts !== undefined ? { attempts: result.attempts } : {}),
+        ...(result.ticket ? { ticket: result.ticket } : {}),
+      });
+    } catch (error) {
+      notes.push(`result not added to the audit record (${errorMessage(error)})`);
+    }
+  }
+  if (notes.length > 0) result = { ...result, detail: [result.detail, ...notes].filter(Boolean).join('; ') };
+  if (!result.ok)
+    warn(
+      `[driftguard] ${channel} notification for event ${eventId} failed: ${result.detail ?? 'no reason given'}`,
+    );
+  return result;
 }
 
 /** Compliant documents become the last-known-good that later reverts restore. */
@@ -102,13 +224,21 @@ async function rememberCompliant(
 ): Promise<void> {
   if (!snapshots) return;
   for (const result of assessment.results) {
-    if (result.verdict.kind !== 'compliant' || !result.verdict.snapshot) continue;
-    await snapshots.put({
-      ...result.verdict.snapshot,
-      account: assessment.event.account,
-      region: assessment.event.region,
-      seenAt: assessment.event.eventTime,
-      source: 'event',
-    });
+    const { verdict } = result;
+    if (verdict.kind === 'not-applicable') continue;
+    // Compliant documents, and the compliant parts of a violating change (e.g. sibling rules).
+    const candidates = [
+      ...(verdict.kind === 'compliant' && verdict.snapshot ? [verdict.snapshot] : []),
+      ...(verdict.snapshots ?? []),
+    ];
+    for (const candidate of candidates) {
+      await snapshots.put({
+        ...candidate,
+        account: assessment.event.account,
+        region: assessment.event.region,
+        seenAt: assessment.event.eventTime,
+        source: 'event',
+      });
+    }
   }
 }

@@ -4,7 +4,15 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type Config, parseConfig, renderSns } from '@driftguard/core';
+import {
+  CHANNELS,
+  type Config,
+  parseConfig,
+  renderSns,
+  routeNotification,
+  unknownRouteRules,
+} from '@driftguard/core';
+import { type ChannelEnv, httpChannels, isKnownChannel } from './channels';
 import { clientConfig } from './clients';
 import { accountCredentials } from './credentials';
 import { sendToDeadLetter } from './dead-letter';
@@ -13,17 +21,21 @@ import { createExecutor } from './executor';
 import { organizationReader } from './organization';
 import { createPipeline, type Notifier, type Pipeline } from './pipeline';
 import { publishToSns } from './sns';
+import { dynamoAuditStore, dynamoNotificationLedger } from './store/audit';
 import { dynamoSnapshotStore } from './store/snapshots';
+import { dynamoTicketStore } from './store/tickets';
 
 export interface Runtime {
   config: Config;
   pipeline: Pipeline;
   /** Sends a message that can never succeed to the DLQ; undefined when no DLQ is configured. */
   deadLetter?: (body: string, reason: string) => Promise<void>;
+  /** Notification channels that are configured (secrets present), e.g. ["slack", "sns"]. */
+  channels?: string[];
 }
 
 /** Environment the evaluate function (and `replay --apply`) reads. Secrets never come from here in AWS. */
-export interface RuntimeEnv {
+export interface RuntimeEnv extends ChannelEnv {
   DRIFTGUARD_CONFIG?: string;
   DRIFTGUARD_TOPIC_ARN?: string;
   DRIFTGUARD_DLQ_URL?: string;
@@ -55,7 +67,7 @@ export function configFromEnv(env: RuntimeEnv): Config {
  */
 export function runtimeFromEnv(
   env: RuntimeEnv,
-  overrides: { config?: Config; notifiers?: Notifier[] } = {},
+  overrides: { config?: Config; notifiers?: Notifier[]; fetch?: typeof fetch } = {},
 ): Runtime {
   const config = overrides.config ?? configFromEnv(env);
   const region = env.AWS_REGION ?? 'us-east-1';
@@ -76,12 +88,33 @@ export function runtimeFromEnv(
     });
   }
   const tableName = env.DRIFTGUARD_TABLE;
-  const snapshots = tableName
-    ? dynamoSnapshotStore(
-        DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig({ region, endpoint }))),
-        tableName,
-      )
+  const ddb = tableName
+    ? DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig({ region, endpoint })))
     : undefined;
+  const snapshots = tableName && ddb ? dynamoSnapshotStore(ddb, tableName) : undefined;
+  // Alerts and tickets: audit first, then channels routed per rule and severity (notify package).
+  const http = httpChannels(env, config, {
+    ...(tableName && ddb ? { tickets: dynamoTicketStore(ddb, tableName) } : {}),
+    ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+  });
+  notifiers.unshift(...http.notifiers);
+  for (const warning of [
+    ...http.warnings,
+    ...unknownRouteRules(config).map((rule) => `notifications.byRule names unknown rule "${rule}"`),
+  ])
+    console.warn(`[driftguard] ${warning}`);
+  const available = notifiers
+    .map((notifier) => notifier.channel)
+    .filter((channel) => isKnownChannel(channel, CHANNELS));
+  const audit =
+    tableName && ddb
+      ? {
+          audit: dynamoAuditStore(ddb, tableName, {
+            retentionDays: config.notifications.audit.retentionDays,
+          }),
+          ledger: dynamoNotificationLedger(ddb, tableName),
+        }
+      : {};
   const organization =
     env.DRIFTGUARD_READ_ORGANIZATION === 'false'
       ? undefined
@@ -106,7 +139,18 @@ export function runtimeFromEnv(
       notifiers,
       ...(organization ? { organization } : {}),
       ...(snapshots ? { snapshots } : {}),
+      ...audit,
+      route: (report) => {
+        const route = routeNotification(report.assessment, config, available);
+        // Channels passed in by the caller that driftguard does not know fire on every violation.
+        const custom =
+          report.assessment.status === 'violation'
+            ? notifiers.map((n) => n.channel).filter((channel) => !isKnownChannel(channel, CHANNELS))
+            : [];
+        return { channels: [...route.channels, ...custom], reason: route.reason };
+      },
     }),
+    channels: notifiers.map((notifier) => notifier.channel),
     ...(dlqUrl && sqs ? { deadLetter: (body, reason) => sendToDeadLetter(sqs, dlqUrl, body, reason) } : {}),
   };
 }

@@ -156,3 +156,47 @@ export function ticketNotifier(options: TicketNotifierOptions): ChannelNotifier 
     },
   };
 }
+
+/** The mapping in memory: for local runs without a state table, and for tests. Same semantics. */
+export function memoryTicketStore(): TicketStore & { items: Map<string, Record<string, unknown>> } {
+  const items = new Map<string, Record<string, unknown>>();
+  const id = (key: TicketKey, channel: string) => `${key.rule}#${key.resource}#${channel}`;
+  let tokens = 0;
+  return {
+    items,
+    async get(key, channel) {
+      const item = items.get(id(key, channel));
+      if (!item) return undefined;
+      if (item.state === 'open')
+        return {
+          state: 'open',
+          ticket: item.ticket as TicketRecord,
+          occurrences: item.occurrences as number,
+        };
+      return { state: 'creating', claimedAt: item.claimedAt as number };
+    },
+    async claim(key, channel, options) {
+      const item = items.get(id(key, channel));
+      const free =
+        !item ||
+        (item.state === 'creating' && (item.claimedAt as number) < options.staleBefore) ||
+        (options.replacing !== undefined &&
+          item.state === 'open' &&
+          (item.ticket as TicketRecord).id === options.replacing);
+      if (!free) return undefined;
+      const token = `claim-${++tokens}`;
+      items.set(id(key, channel), { state: 'creating', claimedAt: options.now, token });
+      return token;
+    },
+    async opened(key, channel, ticket) {
+      items.set(id(key, channel), { state: 'open', ticket, occurrences: 1 });
+    },
+    async commented(key, channel) {
+      const item = items.get(id(key, channel));
+      if (item) item.occurrences = (item.occurrences as number) + 1;
+    },
+    async release(key, channel, token) {
+      if (items.get(id(key, channel))?.token === token) items.delete(id(key, channel));
+    },
+  };
+}

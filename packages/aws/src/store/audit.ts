@@ -1,0 +1,335 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Offense, Report, ResourceRef, TicketLink } from '@driftguard/core';
+import { DriftguardError } from '../errors';
+import { expiresAt, keys } from './table';
+
+/** The decision could not be recorded in the audit trail: the event must be retried. */
+export class AuditWriteError extends DriftguardError {}
+
+/** What one channel did for one event, as the audit trail keeps it. */
+export interface ChannelRecord {
+  ok: boolean;
+  detail?: string;
+  attempts?: number;
+  ticket?: TicketLink;
+  at: string;
+}
+
+/** One record per processed event: who changed what, the verdict, the decision, what was done. */
+export interface AuditRecord {
+  eventId: string;
+  eventTime: string;
+  eventName: string;
+  eventSource: string;
+  account: string;
+  region: string;
+  actor: string;
+  actorType: string;
+  sourceIp?: string;
+  userAgent?: string;
+  rule?: string;
+  title?: string;
+  severity?: string;
+  /** violation · compliant · not-applicable · ignored */
+  verdict: string;
+  /** The verdict's explanation. */
+  explanation: string;
+  /** revert · alert · ticket · shadow · none */
+  action: string;
+  /** Which setting decided, and why (mode, override, dry run, exemption). */
+  decision: string;
+  resource?: ResourceRef;
+  offenses: Offense[];
+  /** Operations executed with their verified results, or planned ones when nothing executed. */
+  operations: {
+    operation: string;
+    target: { account: string; region: string };
+    input: unknown;
+    status?: string;
+    verified?: boolean;
+    detail?: string;
+    changed?: string[];
+  }[];
+  outcome: { status: string; verified: boolean; summary: string };
+  latencyMs?: number;
+  /** Which routing setting chose the channels. */
+  routing?: string;
+  /** Channel name → result (filled in after the record is written). */
+  channels: Record<string, ChannelRecord>;
+  recordedAt: string;
+  /** How many times the event was delivered (EventBridge and SQS deliver at least once). */
+  deliveries: number;
+  lastDeliveryAt?: string;
+  /** The outcome of the latest redelivery, when there was one. */
+  lastOutcome?: { status: string; verified: boolean; summary: string };
+}
+
+export interface AuditRef {
+  eventTime: string;
+  eventId: string;
+}
+
+const MAX_TEXT = 4_000;
+const clip = (text: string) => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text);
+
+/** The record of a report, as written before any channel is tried. Pure. */
+export function auditRecordOf(
+  report: Report,
+  options: { recordedAt: string; routing?: string },
+): AuditRecord {
+  const { assessment, outcome } = report;
+  const { event } = assessment;
+  const violation = assessment.results.find((result) => result.verdict.kind === 'violation')?.verdict;
+  const operations =
+    outcome.results.length > 0
+      ? outcome.results.map((result) => ({
+          operation: `${result.operation.service}:${result.operation.operation}`,
+          target: result.operation.target,
+          input: result.operation.input,
+          status: result.status,
+          verified: result.verified,
+          detail: clip(result.detail),
+          ...(result.changed ? { changed: result.changed } : {}),
+        }))
+      : assessment.operations.map((operation) => ({
+          operation: `${operation.service}:${operation.operation}`,
+          target: operation.target,
+          input: operation.input,
+        }));
+  const record: AuditRecord = {
+    ...event,
+    userAgent: event.userAgent === undefined ? undefined : clip(event.userAgent),
+    rule: assessment.rule,
+    title: assessment.title,
+    severity: assessment.severity,
+    verdict: assessment.status,
+    explanation: clip(assessment.reason),
+    action: assessment.action,
+    decision: clip(assessment.decisionReason),
+    resource: violation?.kind === 'violation' ? violation.resource : undefined,
+    offenses: violation?.kind === 'violation' ? violation.offenses.slice(0, 100) : [],
+    operations,
+    outcome: { status: outcome.status, verified: outcome.verified, summary: clip(outcome.summary) },
+    latencyMs: report.latencyMs,
+    routing: options.routing,
+    channels: {},
+    recordedAt: options.recordedAt,
+    deliveries: 1,
+  };
+  // DynamoDB rejects undefined attribute values: drop them (and anything not plain data).
+  return JSON.parse(JSON.stringify(record)) as AuditRecord;
+}
+
+export interface AuditQuery {
+  since: Date;
+  until?: Date;
+  rule?: string;
+  account?: string;
+  limit?: number;
+}
+
+export interface AuditStore {
+  /**
+   * Writes the record of a decision. The first delivery of an event writes it; a repeat delivery
+   * keeps the first record and counts itself (`deliveries`). Throws when the table cannot be
+   * written: the decision would be lost, so the caller must fail the batch item.
+   */
+  record(record: AuditRecord): Promise<{ ref: AuditRef; first: boolean }>;
+  /** Adds a channel's result to the record. */
+  recordChannel(ref: AuditRef, channel: string, result: ChannelRecord): Promise<void>;
+  get(ref: AuditRef): Promise<AuditRecord | undefined>;
+  /** Records by event time, newest first. */
+  list(query: AuditQuery): Promise<AuditRecord[]>;
+}
+
+const isConditionFailure = (error: unknown) =>
+  (error as { name?: string }).name === 'ConditionalCheckFailedException';
+
+const DAY_MS = 86_400_000;
+/** Second precision, as CloudTrail writes eventTime, so string order is time order. */
+const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function stripKeys(item: Record<string, unknown>): AuditRecord {
+  const { pk: _pk, sk: _sk, expiresAt: _ttl, ...record } = item;
+  return record as unknown as AuditRecord;
+}
+
+export function dynamoAuditStore(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  options: { retentionDays: number; now?: () => number },
+): AuditStore {
+  const now = options.now ?? Date.now;
+  const retentionMs = options.retentionDays * DAY_MS;
+  return {
+    async record(record) {
+      const ref = { eventTime: record.eventTime, eventId: record.eventId };
+      const key = keys.audit(ref.eventTime, ref.eventId);
+      try {
+        await ddb.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...record, ...key, expiresAt: expiresAt(now(), retentionMs) },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return { ref, first: true };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+      await ddb.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key,
+          // The first decision stands; a redelivery's outcome (e.g. a retried revert) is kept beside it.
+          UpdateExpression:
+            'SET deliveries = deliveries + :one, lastDeliveryAt = :at, lastOutcome = :outcome',
+          ExpressionAttributeValues: { ':one': 1, ':at': record.recordedAt, ':outcome': record.outcome },
+        }),
+      );
+      return { ref, first: false };
+    },
+
+    async recordChannel(ref, channel, result) {
+      await ddb.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keys.audit(ref.eventTime, ref.eventId),
+          UpdateExpression: 'SET channels.#channel = :result',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#channel': channel },
+          ExpressionAttributeValues: { ':result': JSON.parse(JSON.stringify(result)) },
+        }),
+      );
+    },
+
+    async get(ref) {
+      const { Item } = await ddb.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: keys.audit(ref.eventTime, ref.eventId),
+          ConsistentRead: true,
+        }),
+      );
+      return Item ? stripKeys(Item) : undefined;
+    },
+
+    async list(query) {
+      const until = query.until ?? new Date(now());
+      const limit = query.limit ?? 1_000;
+      const from = isoSeconds(query.since);
+      const to = `${isoSeconds(until)}\uffff`;
+      const filters: string[] = [];
+      const names: Record<string, string> = {};
+      const values: Record<string, unknown> = { ':from': from, ':to': to };
+      if (query.rule) {
+        filters.push('#rule = :rule');
+        names['#rule'] = 'rule';
+        values[':rule'] = query.rule;
+      }
+      if (query.account) {
+        filters.push('#account = :account');
+        names['#account'] = 'account';
+        values[':account'] = query.account;
+      }
+      const out: AuditRecord[] = [];
+      // One partition per day, newest day first.
+      const firstDay = Date.parse(from.slice(0, 10));
+      for (let day = Date.parse(isoSeconds(until).slice(0, 10)); day >= firstDay; day -= DAY_MS) {
+        const dayStart = new Date(day).toISOString();
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await ddb.send(
+            new QueryCommand({
+              TableName: tableName,
+              KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+              ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+              ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+              ExpressionAttributeValues: { ...values, ':pk': keys.audit(dayStart, '').pk },
+              ScanIndexForward: false,
+              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+            }),
+          );
+          for (const item of page.Items ?? []) {
+            out.push(stripKeys(item));
+            if (out.length >= limit) return out;
+          }
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+      }
+      return out;
+    },
+  };
+}
+
+/** Notification ledger: at most one notification per (event, rule, channel), across deliveries. */
+export interface NotificationLedger {
+  /** True when this delivery may notify the channel; false when another one did (or is doing it). */
+  claim(eventId: string, rule: string, channel: string): Promise<boolean>;
+  /** The channel was notified. */
+  confirm(eventId: string, rule: string, channel: string): Promise<void>;
+  /** The channel failed: a later delivery of the same event may try again. */
+  release(eventId: string, rule: string, channel: string): Promise<void>;
+}
+
+export function dynamoNotificationLedger(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  options: {
+    /** How long a marker is kept: longer than any redelivery (EventBridge retries 24 h, SQS keeps 14 days). */
+    ttlMs?: number;
+    /** A claim older than this whose holder never confirmed (crashed) may be taken over. */
+    staleClaimMs?: number;
+    now?: () => number;
+  } = {},
+): NotificationLedger {
+  const now = options.now ?? Date.now;
+  const ttlMs = options.ttlMs ?? 15 * DAY_MS;
+  const staleClaimMs = options.staleClaimMs ?? 15 * 60_000;
+  return {
+    async claim(eventId, rule, channel) {
+      const at = now();
+      try {
+        await ddb.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              ...keys.notified(eventId, rule, channel),
+              state: 'sending',
+              claimedAt: at,
+              expiresAt: expiresAt(at, ttlMs),
+            },
+            ConditionExpression: 'attribute_not_exists(pk) OR (#state = :sending AND claimedAt < :stale)',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':sending': 'sending', ':stale': at - staleClaimMs },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+    async confirm(eventId, rule, channel) {
+      await ddb.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keys.notified(eventId, rule, channel),
+          UpdateExpression: 'SET #state = :sent, sentAt = :at',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':sent': 'sent', ':at': now() },
+        }),
+      );
+    },
+    async release(eventId, rule, channel) {
+      await ddb.send(new DeleteCommand({ TableName: tableName, Key: keys.notified(eventId, rule, channel) }));
+    },
+  };
+}
