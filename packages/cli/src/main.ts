@@ -1,5 +1,6 @@
 import { CATALOG } from '@driftguard/core';
 import { Command, CommanderError, Option } from 'commander';
+import { audit } from './audit';
 import { loadConfig } from './config-file';
 import { demo } from './demo/index';
 import { replay } from './replay';
@@ -43,6 +44,24 @@ function program(): Command {
     .action(async (options: { config?: string }) => {
       process.exitCode = await demo(await loadConfig(options.config));
     });
+
+  cli
+    .command('audit')
+    .description('list the audit trail: one record per processed event (state table DRIFTGUARD_TABLE)')
+    .option('--since <when>', 'event time window: 30m, 24h, 7d, 2w or an ISO date', '24h')
+    .option('--rule <id>', 'only this guardrail')
+    .option('--account <id>', 'only this account')
+    .option('--limit <n>', 'at most n records (newest first)')
+    .option('--json', 'one JSON object per record on stdout')
+    .addHelpText(
+      'after',
+      '\nReads DRIFTGUARD_TABLE with the standard credential chain (AWS_REGION, AWS_ENDPOINT_URL honoured).\nExit codes: 0 listed (possibly nothing), 2 bad usage or unreadable table.\n\nExamples:\n  driftguard audit --since 7d --rule sg-open-ingress\n  driftguard audit --account 111122223333 --json | jq .outcome',
+    )
+    .action(
+      async (options: { since: string; rule?: string; account?: string; limit?: string; json?: boolean }) => {
+        process.exitCode = await audit({ ...options, json: options.json === true });
+      },
+    );
 
   cli
     .command('rules')

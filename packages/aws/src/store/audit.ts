@@ -1,12 +1,14 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  type DynamoDBDocumentClient,
+  DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Offense, Report, ResourceRef, TicketLink } from '@driftguard/core';
+import { type ClientSettings, clientConfig } from '../clients';
 import { DriftguardError } from '../errors';
 import { expiresAt, keys } from './table';
 
@@ -332,4 +334,17 @@ export function dynamoNotificationLedger(
       await ddb.send(new DeleteCommand({ TableName: tableName, Key: keys.notified(eventId, rule, channel) }));
     },
   };
+}
+
+/** A read-only view of the audit trail for the CLI (`driftguard audit`). */
+export function auditReader(
+  settings: ClientSettings & { tableName: string; now?: () => number },
+): Pick<AuditStore, 'get' | 'list'> {
+  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(settings)));
+  // Retention only matters when writing.
+  const store = dynamoAuditStore(ddb, settings.tableName, {
+    retentionDays: 1,
+    ...(settings.now ? { now: settings.now } : {}),
+  });
+  return { get: store.get, list: store.list };
 }
