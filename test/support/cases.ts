@@ -6,6 +6,16 @@ export interface EvaluatorCase {
   name: string;
   event: unknown;
   config?: unknown;
+  /** The organization as Organizations would report it (default: none; config still applies). */
+  organization?: { organizationId?: string; accounts: string[] };
+  /**
+   * Live reads the pipeline would have made before evaluating (see core live-facts.ts); `null`
+   * means the resource no longer exists. Absent: no live read was possible (like replay).
+   */
+  facts?: {
+    securityGroups?: Record<string, { groupName: string; vpcId?: string } | null>;
+    securityGroupRules?: Record<string, { groupId: string; isEgress: boolean } | null>;
+  };
   expected: {
     verdict: 'violation' | 'compliant' | 'not-applicable' | 'ignored';
     rule?: string;
@@ -18,6 +28,12 @@ export interface EvaluatorCase {
     operations?: unknown[];
     /** Substrings the explanation must contain. */
     reasonIncludes?: string[];
+    /** Per guardrail that watched the event: its own verdict and words of its summary. */
+    rules?: Record<string, { verdict: string; summaryIncludes?: string[] }>;
+    /** Live reads the guardrails ask for, as `kind:id` (e.g. `security-group:sg-…`). */
+    liveFacts?: string[];
+    /** Resource ids of the last-known-good snapshots the verdicts emit, in order. */
+    snapshots?: string[];
   };
 }
 

@@ -4,6 +4,7 @@ export * from './credentials';
 export * from './dead-letter';
 export * from './errors';
 export * from './executor';
+export * from './live-facts';
 export * from './organization';
 export * from './pipeline';
 export * from './runtime';

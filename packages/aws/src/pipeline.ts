@@ -2,6 +2,7 @@ import {
   type Assessment,
   assess,
   type Config,
+  liveFactQueries,
   normalizeCloudTrail,
   type OperationResult,
   type OrganizationInfo,
@@ -13,6 +14,7 @@ import {
 } from '@driftguard/core';
 import { errorMessage, InvalidEventError } from './errors';
 import type { Executor } from './executor';
+import type { LiveFactReader } from './live-facts';
 import {
   type AuditRef,
   type AuditStore,
@@ -63,6 +65,11 @@ export interface PipelineOptions {
   organization?: () => Promise<OrganizationInfo>;
   /** Where compliant documents are kept as last-known-good. */
   snapshots?: SnapshotStore;
+  /**
+   * Reads the live state some guardrails need before deciding (is this group a default group? is
+   * this modified rule ingress?). Without it those changes are reported as needing live confirmation.
+   */
+  liveFacts?: LiveFactReader;
   /** Which channels fire for a report; default: every notifier, for every violation. */
   route?: (report: Report) => { channels: readonly string[]; reason: string };
   /** The audit trail: written after the revert, before any channel; a failed write throws. */
@@ -93,7 +100,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       const normalized = normalizeCloudTrail(input);
       if (!normalized.ok) throw new InvalidEventError(normalized.reason);
       const organization = options.organization ? await options.organization() : undefined;
-      const assessment = assess(normalized.change, options.config, trustZoneOf(options.config, organization));
+      const queries = options.liveFacts ? liveFactQueries(normalized.change, options.config) : [];
+      const facts = options.liveFacts && queries.length > 0 ? await options.liveFacts(queries) : undefined;
+      const assessment = assess(
+        normalized.change,
+        options.config,
+        trustZoneOf(options.config, organization),
+        undefined,
+        facts,
+      );
       await rememberCompliant(assessment, options.snapshots);
       let outcome = outcomeWithoutExecution(assessment);
       if (assessment.action === 'revert') {

@@ -17,7 +17,8 @@ import { clientConfig } from './clients';
 import { accountCredentials } from './credentials';
 import { sendToDeadLetter } from './dead-letter';
 import { DriftguardError } from './errors';
-import { createExecutor } from './executor';
+import { accountClients, createExecutor } from './executor';
+import { liveFactReader } from './live-facts';
 import { organizationReader } from './organization';
 import { createPipeline, type Notifier, type Pipeline } from './pipeline';
 import { publishToSns } from './sns';
@@ -123,9 +124,12 @@ export function runtimeFromEnv(
           onError: (message) =>
             console.warn(`[driftguard] ${message}; trust zone = config.trustedAccounts only`),
         });
+  // One set of per-account clients for the live reads before evaluating and for the executor.
+  const clients = accountClients({ credentialsFor, ...(endpoint ? { endpoint } : {}) });
   const execute = createExecutor({
     config,
     credentialsFor,
+    clients,
     ...(endpoint ? { endpoint } : {}),
     ...(snapshots ? { snapshots } : {}),
   });
@@ -139,6 +143,7 @@ export function runtimeFromEnv(
       notifiers,
       ...(organization ? { organization } : {}),
       ...(snapshots ? { snapshots } : {}),
+      liveFacts: liveFactReader(clients),
       ...audit,
       route: (report) => {
         const route = routeNotification(report.assessment, config, available);

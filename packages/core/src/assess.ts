@@ -1,5 +1,6 @@
 import type { Config, Mode } from './config';
 import type { Actor, Change } from './events/change';
+import { dedupeLiveFactQueries, type LiveFactQuery, type LiveFacts } from './live-facts';
 import type { Operation } from './operations';
 import { CATALOG } from './rules/catalog';
 import type { Guardrail } from './rules/guardrail';
@@ -101,6 +102,29 @@ export function decide(guardrail: Guardrail, verdict: Verdict, config: Config): 
   return { action: mode, reason: setting };
 }
 
+function applicableGuardrails(change: Change, catalog: readonly Guardrail[]): Guardrail[] {
+  return catalog.filter((guardrail) =>
+    guardrail.triggers.some(
+      (t) => t.eventSource === change.eventSource && t.eventNames.includes(change.eventName),
+    ),
+  );
+}
+
+/**
+ * The live reads the guardrails watching this change need before they can decide (see
+ * live-facts.ts). None for failed calls and driftguard's own changes: those are never evaluated.
+ */
+export function liveFactQueries(
+  change: Change,
+  config: Config,
+  catalog: readonly Guardrail[] = CATALOG,
+): LiveFactQuery[] {
+  if (change.errorCode || isOwnChange(change.actor, config)) return [];
+  return dedupeLiveFactQueries(
+    applicableGuardrails(change, catalog).flatMap((guardrail) => guardrail.liveFacts?.(change) ?? []),
+  );
+}
+
 function rank(result: RuleResult): number {
   const { verdict } = result;
   if (verdict.kind === 'violation') return 100 + SEVERITIES.indexOf(verdict.severity);
@@ -116,6 +140,7 @@ export function assess(
   config: Config,
   trustZone: TrustZone = trustZoneOf(config),
   catalog: readonly Guardrail[] = CATALOG,
+  facts?: LiveFacts,
 ): Assessment {
   const event = summarizeEvent(change);
   const base = { event, action: 'none' as const, operations: [], results: [] };
@@ -135,11 +160,7 @@ export function assess(
       decisionReason: 'own changes are never acted on (loop guard)',
     };
   }
-  const applicable = catalog.filter((guardrail) =>
-    guardrail.triggers.some(
-      (t) => t.eventSource === change.eventSource && t.eventNames.includes(change.eventName),
-    ),
-  );
+  const applicable = applicableGuardrails(change, catalog);
   if (applicable.length === 0) {
     return {
       ...base,
@@ -149,7 +170,7 @@ export function assess(
     };
   }
   const results: RuleResult[] = applicable.map((guardrail) => {
-    const verdict = guardrail.evaluate(change, { config, trustZone });
+    const verdict = guardrail.evaluate(change, { config, trustZone, ...(facts ? { facts } : {}) });
     return {
       rule: guardrail.id,
       title: guardrail.title,

@@ -44,6 +44,8 @@ export type Verdict =
       offenses: Offense[];
       /** The exact revert: only what the change added, nothing else. */
       remediation: Operation[];
+      /** Compliant parts of the same change (e.g. sibling rules), kept as last-known-good. */
+      snapshots?: SnapshotCandidate[];
     }
   | {
       kind: 'compliant';
@@ -51,5 +53,7 @@ export type Verdict =
       summary: string;
       /** A compliant document worth keeping as last-known-good (restored by later reverts). */
       snapshot?: SnapshotCandidate;
+      /** Several compliant documents (e.g. one per security-group rule the call added). */
+      snapshots?: SnapshotCandidate[];
     }
   | { kind: 'not-applicable'; summary: string };

@@ -3,7 +3,13 @@ import { type ClientSettings, clientConfig } from '../clients';
 import type { CredentialsForAccount } from '../credentials';
 import { awsErrorCode, errorMessage } from '../errors';
 import type { SnapshotStore } from '../store/snapshots';
-import { revokeSecurityGroupIngress } from './security-groups';
+import { revokeDefaultSecurityGroupRules } from './default-security-groups';
+import {
+  modifyVpcEndpointServiceConfiguration,
+  modifyVpcEndpointServicePermissions,
+} from './endpoint-services';
+import { restoreSecurityGroupRules, revokeSecurityGroupIngress } from './security-groups';
+import { revertVpcPeeringConnection } from './vpc-peering';
 
 /** An SDK v3 client class (EC2Client, S3Client, …). */
 // biome-ignore lint/suspicious/noExplicitAny: SDK client constructors take service-specific config
@@ -55,6 +61,12 @@ type Handler<O extends Operation> = (operation: O, context: ExecutorContext) => 
  */
 const HANDLERS: { [K in Operation['operation']]: Handler<Extract<Operation, { operation: K }>> } = {
   RevokeSecurityGroupIngress: revokeSecurityGroupIngress,
+  RestoreSecurityGroupRules: restoreSecurityGroupRules,
+  RevokeDefaultSecurityGroupRules: revokeDefaultSecurityGroupRules,
+  RejectVpcPeeringConnection: revertVpcPeeringConnection,
+  DeleteVpcPeeringConnection: revertVpcPeeringConnection,
+  ModifyVpcEndpointServicePermissions: modifyVpcEndpointServicePermissions,
+  ModifyVpcEndpointServiceConfiguration: modifyVpcEndpointServiceConfiguration,
 };
 
 export interface ExecutorOptions {

@@ -2,23 +2,31 @@ import {
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   EC2Client,
+  ModifySecurityGroupRulesCommand,
   RevokeSecurityGroupIngressCommand,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import {
+  type Config,
   classifyIngressRule,
+  fromRuleRequest,
   type IngressRule,
   type IpPermission,
   type OperationResult,
+  parseSgRuleSnapshot,
+  type RestoreSecurityGroupRules,
   type RevokeSecurityGroupIngress,
+  type SecurityGroupRuleRequest,
+  SG_RULE_SNAPSHOT_KIND,
 } from '@driftguard/core';
 import { awsErrorCode } from '../errors';
 import type { ExecutorContext } from './index';
 
 /** Errors meaning "the rule is already gone": the desired end state, not a failure. */
-const ALREADY_GONE = new Set(['InvalidPermission.NotFound', 'InvalidSecurityGroupRuleId.NotFound']);
+export const ALREADY_GONE = new Set(['InvalidPermission.NotFound', 'InvalidSecurityGroupRuleId.NotFound']);
 
-function toIngressRule(rule: SecurityGroupRule): IngressRule | undefined {
+/** A live rule as the evaluators see it (for egress rules, `source` is the destination). */
+export function toIngressRule(rule: SecurityGroupRule): IngressRule | undefined {
   const base = {
     ruleId: rule.SecurityGroupRuleId,
     protocol: rule.IpProtocol ?? '-1',
@@ -35,7 +43,8 @@ function toIngressRule(rule: SecurityGroupRule): IngressRule | undefined {
 
 const samePort = (a: number | undefined, b: number | undefined) => (a ?? -1) === (b ?? -1);
 
-function matchesPermission(rule: SecurityGroupRule, permission: IpPermission): boolean {
+/** Does a live rule carry exactly this permission (protocol, ports, one of its sources)? */
+export function matchesPermission(rule: SecurityGroupRule, permission: IpPermission): boolean {
   if ((rule.IpProtocol ?? '-1') !== permission.IpProtocol) return false;
   if (
     permission.IpProtocol !== '-1' &&
@@ -46,7 +55,8 @@ function matchesPermission(rule: SecurityGroupRule, permission: IpPermission): b
   return (
     permission.IpRanges?.some((range) => range.CidrIp === rule.CidrIpv4) === true ||
     permission.Ipv6Ranges?.some((range) => range.CidrIpv6 === rule.CidrIpv6) === true ||
-    permission.PrefixListIds?.some((list) => list.PrefixListId === rule.PrefixListId) === true
+    permission.PrefixListIds?.some((list) => list.PrefixListId === rule.PrefixListId) === true ||
+    permission.UserIdGroupPairs?.some((pair) => pair.GroupId === rule.ReferencedGroupInfo?.GroupId) === true
   );
 }
 
@@ -62,6 +72,15 @@ async function resolveGroupId(
 }
 
 async function ingressRules(ec2: EC2Client, groupId: string): Promise<SecurityGroupRule[]> {
+  return groupRules(ec2, groupId, 'ingress');
+}
+
+/** Every rule of one direction on a group, all pages. */
+export async function groupRules(
+  ec2: EC2Client,
+  groupId: string,
+  direction: 'ingress' | 'egress',
+): Promise<SecurityGroupRule[]> {
   const rules: SecurityGroupRule[] = [];
   let NextToken: string | undefined;
   do {
@@ -71,7 +90,11 @@ async function ingressRules(ec2: EC2Client, groupId: string): Promise<SecurityGr
         NextToken,
       }),
     );
-    rules.push(...(page.SecurityGroupRules ?? []).filter((rule) => rule.IsEgress !== true));
+    rules.push(
+      ...(page.SecurityGroupRules ?? []).filter(
+        (rule) => (rule.IsEgress === true) === (direction === 'egress'),
+      ),
+    );
     NextToken = page.NextToken;
   } while (NextToken);
   return rules;
@@ -155,5 +178,140 @@ export async function revokeSecurityGroupIngress(
     verified: true,
     detail: `revoked ${ids.join(', ')} on ${groupId}`,
     changed: ids,
+  };
+}
+
+/** Rules by id; a missing id is simply absent from the result (never an error). */
+async function rulesById(ec2: EC2Client, ids: readonly string[]): Promise<SecurityGroupRule[]> {
+  const found: SecurityGroupRule[] = [];
+  // One id per call: a single unknown id fails the whole call with ….NotFound.
+  for (const id of ids) {
+    try {
+      const { SecurityGroupRules } = await ec2.send(
+        new DescribeSecurityGroupRulesCommand({ SecurityGroupRuleIds: [id] }),
+      );
+      found.push(...(SecurityGroupRules ?? []));
+    } catch (error) {
+      if (awsErrorCode(error) !== 'InvalidSecurityGroupRuleId.NotFound') throw error;
+    }
+  }
+  return found;
+}
+
+function offendsNow(rule: IngressRule | undefined, groupId: string, config: Config): boolean {
+  if (!rule) return false;
+  const verdict = classifyIngressRule(rule, {
+    groupId,
+    trustedCidrs: config.trustedCidrs,
+    rule: config.rules['sg-open-ingress'],
+  });
+  return verdict.status === 'offending' && verdict.remediable;
+}
+
+/** The live rule equals the request (what ModifySecurityGroupRules set)? */
+function sameRule(live: SecurityGroupRule, wanted: SecurityGroupRuleRequest): boolean {
+  return (
+    (live.IpProtocol ?? '-1') === wanted.IpProtocol &&
+    (wanted.IpProtocol === '-1' ||
+      (samePort(live.FromPort, wanted.FromPort) && samePort(live.ToPort, wanted.ToPort))) &&
+    live.CidrIpv4 === wanted.CidrIpv4 &&
+    live.CidrIpv6 === wanted.CidrIpv6 &&
+    live.PrefixListId === wanted.PrefixListId &&
+    live.ReferencedGroupInfo?.GroupId === wanted.ReferencedGroupId
+  );
+}
+
+/**
+ * verify → act → verify for sg-open-ingress on ModifySecurityGroupRules: re-read each targeted
+ * rule, keep the ingress rules that still offend, put each back to its last-known-good version
+ * from the snapshot store (when that version still passes the current config) and revoke the rest
+ * by id; then re-read to prove every rule is either restored exactly or gone.
+ */
+export async function restoreSecurityGroupRules(
+  operation: RestoreSecurityGroupRules,
+  { clients, config, snapshots }: ExecutorContext,
+): Promise<OperationResult> {
+  const ec2 = await clients.get(EC2Client, operation.target);
+  const { GroupId, SecurityGroupRuleIds } = operation.input;
+  const live = (await rulesById(ec2, SecurityGroupRuleIds)).filter(
+    (rule) => rule.IsEgress !== true && rule.GroupId === GroupId,
+  );
+  const offending = live.filter((rule) => offendsNow(toIngressRule(rule), GroupId, config));
+  if (offending.length === 0) {
+    return {
+      operation,
+      status: 'already-compliant',
+      verified: true,
+      detail: `no targeted ingress rule on ${GroupId} is still open beyond trusted networks`,
+    };
+  }
+  const restores: { id: string; rule: SecurityGroupRuleRequest }[] = [];
+  const revokes: string[] = [];
+  for (const rule of offending) {
+    const id = rule.SecurityGroupRuleId as string;
+    const stored = await snapshots?.get(
+      operation.target.account,
+      operation.target.region,
+      id,
+      SG_RULE_SNAPSHOT_KIND,
+    );
+    const good = stored ? parseSgRuleSnapshot(stored.document) : undefined;
+    const usable =
+      good !== undefined &&
+      good.groupId === GroupId &&
+      good.ruleId === id &&
+      !offendsNow(fromRuleRequest(good.rule, id), GroupId, config) &&
+      fromRuleRequest(good.rule, id) !== undefined;
+    if (usable && good) restores.push({ id, rule: good.rule });
+    else revokes.push(id);
+  }
+  if (restores.length > 0) {
+    await ec2.send(
+      new ModifySecurityGroupRulesCommand({
+        GroupId,
+        SecurityGroupRules: restores.map(({ id, rule }) => ({
+          SecurityGroupRuleId: id,
+          SecurityGroupRule: rule,
+        })),
+      }),
+    );
+  }
+  if (revokes.length > 0) {
+    try {
+      await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId, SecurityGroupRuleIds: revokes }));
+    } catch (error) {
+      if (!ALREADY_GONE.has(awsErrorCode(error) ?? '')) throw error;
+    }
+  }
+  const after = await rulesById(ec2, [...restores.map((r) => r.id), ...revokes]);
+  const problems = [
+    ...restores.flatMap(({ id, rule }) => {
+      const now = after.find((r) => r.SecurityGroupRuleId === id);
+      return now && sameRule(now, rule) ? [] : [`${id} does not read back as its last-known-good version`];
+    }),
+    ...revokes.flatMap((id) =>
+      after.some((r) => r.SecurityGroupRuleId === id) ? [`${id} still exists`] : [],
+    ),
+  ];
+  if (problems.length > 0) {
+    return {
+      operation,
+      status: 'failed',
+      verified: false,
+      detail: `re-read of ${GroupId}: ${problems.join('; ')}`,
+    };
+  }
+  const parts = [
+    ...(restores.length > 0
+      ? [`restored ${restores.map((r) => r.id).join(', ')} to the last-known-good rule`]
+      : []),
+    ...(revokes.length > 0 ? [`revoked ${revokes.join(', ')} (no last-known-good version)`] : []),
+  ];
+  return {
+    operation,
+    status: 'applied',
+    verified: true,
+    detail: `${parts.join('; ')} on ${GroupId}`,
+    changed: [...restores.map((r) => `${r.id} restored`), ...revokes.map((id) => `${id} revoked`)],
   };
 }

@@ -1,12 +1,21 @@
+import { defaultSgInUse } from './default-sg-in-use';
 import type { Guardrail } from './guardrail';
 import { sgOpenIngress } from './sg-open-ingress';
+import { vpcEndpointService } from './vpc-endpoint-service';
+import { vpcPeering } from './vpc-peering';
 
 /**
  * Every guardrail driftguard knows. The EventBridge patterns, RULES.md, the member-account
  * forwarding rules and the replay all derive from this list: adding a guardrail is one file,
  * its fixtures and one line here.
  */
-export const CATALOG: readonly Guardrail[] = [sgOpenIngress];
+export const CATALOG: readonly Guardrail[] = [
+  // EC2 network: security groups, peering, endpoint services
+  sgOpenIngress,
+  defaultSgInUse,
+  vpcPeering,
+  vpcEndpointService,
+];
 
 export function findGuardrail(id: string): Guardrail | undefined {
   return CATALOG.find((guardrail) => guardrail.id === id);

@@ -1,5 +1,6 @@
 import type { Config, Mode } from '../config';
 import type { Change } from '../events/change';
+import type { LiveFactQuery, LiveFacts } from '../live-facts';
 import type { TrustZone } from '../trust-zone';
 import type { Severity, Verdict } from '../verdict';
 
@@ -13,6 +14,8 @@ export interface Trigger {
 export interface EvaluationContext {
   config: Config;
   trustZone: TrustZone;
+  /** Live reads the guardrail asked for (`liveFacts`); undefined when none could be made (replay). */
+  facts?: LiveFacts;
 }
 
 /**
@@ -30,5 +33,10 @@ export interface Guardrail {
   /** What counts as a violation and what the revert does, for RULES.md. */
   docs: { violation: string; revert: string };
   triggers: readonly Trigger[];
+  /**
+   * Live state the verdict depends on but the record does not carry (e.g. whether a group is a
+   * VPC's default group). Pure: the pipeline performs the reads and passes them to `evaluate`.
+   */
+  liveFacts?(change: Change): LiveFactQuery[];
   evaluate(change: Change, context: EvaluationContext): Verdict;
 }

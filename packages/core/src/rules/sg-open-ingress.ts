@@ -1,9 +1,11 @@
-import type { PortSpec, SgOpenIngressConfig } from '../config';
+import * as z from 'zod';
+import type { Config, PortSpec, SgOpenIngressConfig } from '../config';
 import type { Change } from '../events/change';
-import { isRecord, setItems, toInt, toStr } from '../events/ec2-sets';
+import { asArray, isRecord, setItems, toInt, toStr } from '../events/ec2-sets';
+import type { LiveFacts } from '../live-facts';
 import { cidrWithin, isAnyAddress, parseCidr } from '../net/cidr';
 import type { IpPermission, Operation, Target } from '../operations';
-import type { Offense, ResourceRef, Severity, Verdict } from '../verdict';
+import type { Offense, ResourceRef, Severity, SnapshotCandidate, Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
 import type { Guardrail } from './guardrail';
 
@@ -18,6 +20,7 @@ export interface IngressRule {
     | { kind: 'ipv4' | 'ipv6'; cidr: string }
     | { kind: 'prefix-list'; id: string }
     | { kind: 'security-group'; id: string };
+  description?: string;
 }
 
 export type RuleClassification =
@@ -141,7 +144,7 @@ export function classifyIngressRule(rule: IngressRule, options: ClassifyOptions)
   };
 }
 
-interface AddedRules {
+export interface AddedRules {
   groupId?: string;
   groupName?: string;
   rules: IngressRule[];
@@ -149,15 +152,22 @@ interface AddedRules {
   withIds: boolean;
 }
 
-/** Rules the call added: from `securityGroupRuleSet` when present (exact ids), else the request. */
-export function addedIngressRules(change: Change): AddedRules {
+/**
+ * Rules an AuthorizeSecurityGroupIngress/Egress call added: from `securityGroupRuleSet` when present
+ * (exact ids), else the request. For egress rules `source` is the destination.
+ */
+export function addedRules(change: Change, direction: 'ingress' | 'egress'): AddedRules {
   const request = change.request;
-  const reported = setItems(change.response.securityGroupRuleSet).filter((item) => item.isEgress !== true);
+  const egress = direction === 'egress';
+  const reported = setItems(change.response.securityGroupRuleSet).filter(
+    (item) => (item.isEgress === true || item.isEgress === 'true') === egress,
+  );
   const requestGroupId = toStr(request.groupId);
   if (reported.length > 0) {
     const rules = reported.flatMap((item): IngressRule[] => {
       const source = sourceOfReported(item);
       if (!source) return [];
+      const description = toStr(item.description);
       return [
         {
           ruleId: toStr(item.securityGroupRuleId),
@@ -165,10 +175,16 @@ export function addedIngressRules(change: Change): AddedRules {
           fromPort: toInt(item.fromPort),
           toPort: toInt(item.toPort),
           source,
+          ...(description ? { description } : {}),
         },
       ];
     });
-    return { groupId: toStr(reported[0]?.groupId) ?? requestGroupId, rules, withIds: true };
+    return {
+      groupId: toStr(reported[0]?.groupId) ?? requestGroupId,
+      ...(toStr(request.groupName) ? { groupName: toStr(request.groupName) } : {}),
+      rules,
+      withIds: true,
+    };
   }
   return {
     groupId: requestGroupId,
@@ -176,6 +192,11 @@ export function addedIngressRules(change: Change): AddedRules {
     rules: rulesFromRequest(request),
     withIds: false,
   };
+}
+
+/** Rules the call added: from `securityGroupRuleSet` when present (exact ids), else the request. */
+export function addedIngressRules(change: Change): AddedRules {
+  return addedRules(change, 'ingress');
 }
 
 function sourceOfReported(item: Record<string, unknown>): IngressRule['source'] | undefined {
@@ -205,22 +226,32 @@ function rulesFromRequest(request: Record<string, unknown>): IngressRule[] {
       fromPort: toInt(permission.fromPort),
       toPort: toInt(permission.toPort),
     };
-    const sources: IngressRule['source'][] = [
-      ...setItems(permission.ipRanges).map((r) => ({ kind: 'ipv4' as const, cidr: String(r.cidrIp ?? '') })),
+    const withDescription = (item: Record<string, unknown>) => {
+      const description = toStr(item.description);
+      return description ? { description } : {};
+    };
+    return [
+      ...setItems(permission.ipRanges).map((r) => ({
+        ...base,
+        source: { kind: 'ipv4' as const, cidr: String(r.cidrIp ?? '') },
+        ...withDescription(r),
+      })),
       ...setItems(permission.ipv6Ranges).map((r) => ({
-        kind: 'ipv6' as const,
-        cidr: String(r.cidrIpv6 ?? ''),
+        ...base,
+        source: { kind: 'ipv6' as const, cidr: String(r.cidrIpv6 ?? '') },
+        ...withDescription(r),
       })),
       ...setItems(permission.prefixListIds).map((r) => ({
-        kind: 'prefix-list' as const,
-        id: String(r.prefixListId ?? ''),
+        ...base,
+        source: { kind: 'prefix-list' as const, id: String(r.prefixListId ?? '') },
+        ...withDescription(r),
       })),
       ...setItems(permission.groups).map((r) => ({
-        kind: 'security-group' as const,
-        id: String(r.groupId ?? r.groupName ?? ''),
+        ...base,
+        source: { kind: 'security-group' as const, id: String(r.groupId ?? r.groupName ?? '') },
+        ...withDescription(r),
       })),
     ];
-    return sources.map((source) => ({ ...base, source }));
   });
 }
 
@@ -232,6 +263,7 @@ export function toIpPermission(rule: IngressRule): IpPermission {
   if (rule.source.kind === 'ipv4') permission.IpRanges = [{ CidrIp: rule.source.cidr }];
   if (rule.source.kind === 'ipv6') permission.Ipv6Ranges = [{ CidrIpv6: rule.source.cidr }];
   if (rule.source.kind === 'prefix-list') permission.PrefixListIds = [{ PrefixListId: rule.source.id }];
+  if (rule.source.kind === 'security-group') permission.UserIdGroupPairs = [{ GroupId: rule.source.id }];
   return permission;
 }
 
@@ -280,6 +312,289 @@ function revokeOperation(target: Target, added: AddedRules, offending: IngressRu
   return undefined;
 }
 
+/** The kind under which security-group rules are kept in the snapshot store. */
+export const SG_RULE_SNAPSHOT_KIND = 'sg-rule';
+
+/** A rule as ModifySecurityGroupRules takes it (the SDK's SecurityGroupRuleRequest). */
+export interface SecurityGroupRuleRequest {
+  IpProtocol: string;
+  FromPort?: number;
+  ToPort?: number;
+  CidrIpv4?: string;
+  CidrIpv6?: string;
+  PrefixListId?: string;
+  ReferencedGroupId?: string;
+  Description?: string;
+}
+
+/** The last-known-good document of one ingress rule, restored by ModifySecurityGroupRules. */
+export interface SgRuleSnapshot {
+  groupId: string;
+  ruleId: string;
+  rule: SecurityGroupRuleRequest;
+}
+
+const port = z.number().int().min(-1).max(65535);
+const sgRuleSnapshotSchema = z.object({
+  groupId: z.string().min(1),
+  ruleId: z.string().min(1),
+  rule: z.object({
+    IpProtocol: z.string().min(1),
+    FromPort: port.optional(),
+    ToPort: port.optional(),
+    CidrIpv4: z.string().optional(),
+    CidrIpv6: z.string().optional(),
+    PrefixListId: z.string().optional(),
+    ReferencedGroupId: z.string().optional(),
+    Description: z.string().optional(),
+  }),
+});
+
+export function toRuleRequest(rule: IngressRule): SecurityGroupRuleRequest {
+  const request: SecurityGroupRuleRequest = { IpProtocol: rule.protocol };
+  if (rule.fromPort !== undefined) request.FromPort = rule.fromPort;
+  if (rule.toPort !== undefined) request.ToPort = rule.toPort;
+  if (rule.source.kind === 'ipv4') request.CidrIpv4 = rule.source.cidr;
+  if (rule.source.kind === 'ipv6') request.CidrIpv6 = rule.source.cidr;
+  if (rule.source.kind === 'prefix-list') request.PrefixListId = rule.source.id;
+  if (rule.source.kind === 'security-group') request.ReferencedGroupId = rule.source.id;
+  if (rule.description !== undefined) request.Description = rule.description;
+  return request;
+}
+
+/** The ingress rule a SecurityGroupRuleRequest describes (undefined without a source). */
+export function fromRuleRequest(request: SecurityGroupRuleRequest, ruleId?: string): IngressRule | undefined {
+  const source: IngressRule['source'] | undefined = request.CidrIpv4
+    ? { kind: 'ipv4', cidr: request.CidrIpv4 }
+    : request.CidrIpv6
+      ? { kind: 'ipv6', cidr: request.CidrIpv6 }
+      : request.PrefixListId
+        ? { kind: 'prefix-list', id: request.PrefixListId }
+        : request.ReferencedGroupId
+          ? { kind: 'security-group', id: request.ReferencedGroupId }
+          : undefined;
+  if (!source) return undefined;
+  return {
+    ...(ruleId ? { ruleId } : {}),
+    protocol: request.IpProtocol,
+    ...(request.FromPort !== undefined ? { fromPort: request.FromPort } : {}),
+    ...(request.ToPort !== undefined ? { toPort: request.ToPort } : {}),
+    source,
+    ...(request.Description !== undefined ? { description: request.Description } : {}),
+  };
+}
+
+/** A snapshot candidate for one compliant ingress rule whose id is known. */
+export function sgRuleSnapshot(
+  groupId: string | undefined,
+  rule: IngressRule,
+): SnapshotCandidate | undefined {
+  if (!groupId || !rule.ruleId) return undefined;
+  const document: SgRuleSnapshot = { groupId, ruleId: rule.ruleId, rule: toRuleRequest(rule) };
+  return { kind: SG_RULE_SNAPSHOT_KIND, resourceId: rule.ruleId, document: JSON.stringify(document) };
+}
+
+/** Reads a stored sg-rule document; undefined when it is not one (never trust the store blindly). */
+export function parseSgRuleSnapshot(document: string): SgRuleSnapshot | undefined {
+  try {
+    const parsed = sgRuleSnapshotSchema.safeParse(JSON.parse(document));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One rule as a ModifySecurityGroupRules call set it. */
+export interface ModifiedRule {
+  ruleId: string;
+  rule?: IngressRule;
+}
+
+const pick = (record: Record<string, unknown>, ...keys: string[]): unknown =>
+  keys.map((key) => record[key]).find((value) => value !== undefined && value !== null);
+
+/** An EC2 set in any of its CloudTrail forms: array, single object, or `{items|item}`. */
+function entries(value: unknown): Record<string, unknown>[] {
+  if (isRecord(value) && (value.items !== undefined || value.item !== undefined)) return setItems(value);
+  return asArray(value).filter(isRecord);
+}
+
+/**
+ * The rules a ModifySecurityGroupRules call set. The record wraps its parameters
+ * (`ModifySecurityGroupRulesRequest`, PascalCase) and names each entry `SecurityGroupRule`
+ * (an object for one entry, an array for several) holding `SecurityGroupRuleId` and the new
+ * `SecurityGroupRule`; unwrapped and camelCase forms are read too.
+ */
+export function modifiedRules(change: Change): { groupId?: string; rules: ModifiedRule[] } {
+  const wrapped = change.request.ModifySecurityGroupRulesRequest;
+  const request = isRecord(wrapped) ? wrapped : change.request;
+  const groupId = toStr(pick(request, 'GroupId', 'groupId'));
+  const items = entries(pick(request, 'SecurityGroupRule', 'SecurityGroupRules', 'securityGroupRuleSet'));
+  const rules = items.flatMap((item): ModifiedRule[] => {
+    const ruleId = toStr(pick(item, 'SecurityGroupRuleId', 'securityGroupRuleId'));
+    if (!ruleId) return [];
+    const body = pick(item, 'SecurityGroupRule', 'securityGroupRule');
+    if (!isRecord(body)) return [{ ruleId }];
+    const text = (...keys: string[]) => toStr(pick(body, ...keys));
+    const fromPort = toInt(pick(body, 'FromPort', 'fromPort'));
+    const toPort = toInt(pick(body, 'ToPort', 'toPort'));
+    const description = text('Description', 'description');
+    const request: SecurityGroupRuleRequest = {
+      IpProtocol: String(pick(body, 'IpProtocol', 'ipProtocol') ?? '-1'),
+      ...(fromPort !== undefined ? { FromPort: fromPort } : {}),
+      ...(toPort !== undefined ? { ToPort: toPort } : {}),
+      ...(text('CidrIpv4', 'cidrIpv4') ? { CidrIpv4: text('CidrIpv4', 'cidrIpv4') } : {}),
+      ...(text('CidrIpv6', 'cidrIpv6') ? { CidrIpv6: text('CidrIpv6', 'cidrIpv6') } : {}),
+      ...(text('PrefixListId', 'prefixListId') ? { PrefixListId: text('PrefixListId', 'prefixListId') } : {}),
+      ...(text('ReferencedGroupId', 'referencedGroupId')
+        ? { ReferencedGroupId: text('ReferencedGroupId', 'referencedGroupId') }
+        : {}),
+      ...(description !== undefined ? { Description: description } : {}),
+    };
+    const rule = fromRuleRequest(request, ruleId);
+    return [rule ? { ruleId, rule } : { ruleId }];
+  });
+  return { ...(groupId ? { groupId } : {}), rules };
+}
+
+interface Judged {
+  offenses: Offense[];
+  offending: IngressRule[];
+  compliant: IngressRule[];
+}
+
+function judge(rules: readonly IngressRule[], groupId: string | undefined, config: Config): Judged {
+  const judged: Judged = { offenses: [], offending: [], compliant: [] };
+  for (const [index, rule] of rules.entries()) {
+    const verdict = classifyIngressRule(rule, {
+      groupId,
+      trustedCidrs: config.trustedCidrs,
+      rule: config.rules['sg-open-ingress'],
+    });
+    if (verdict.status !== 'offending') {
+      judged.compliant.push(rule);
+      continue;
+    }
+    judged.offenses.push({
+      id: rule.ruleId ?? `permission-${index}`,
+      severity: verdict.severity,
+      reason: verdict.reason,
+      remediable: verdict.remediable,
+    });
+    if (verdict.remediable) judged.offending.push(rule);
+  }
+  return judged;
+}
+
+function snapshotsOf(groupId: string | undefined, rules: readonly IngressRule[]): SnapshotCandidate[] {
+  return rules.flatMap((rule) => sgRuleSnapshot(groupId, rule) ?? []);
+}
+
+function evaluateAuthorize(change: Change, config: Config): Verdict {
+  const added = addedIngressRules(change);
+  const target = { account: change.account, region: change.region };
+  const resource = securityGroupRef(target, added);
+  if (added.rules.length === 0) {
+    return { kind: 'not-applicable', summary: 'the call added no ingress rule driftguard can read' };
+  }
+  const { offenses, offending, compliant } = judge(added.rules, added.groupId, config);
+  const snapshots = snapshotsOf(added.groupId, compliant);
+  if (offenses.length === 0) {
+    return {
+      kind: 'compliant',
+      resource,
+      summary: `${added.rules.length} added ingress rule(s), all within trusted networks or allowlisted`,
+      ...(snapshots.length > 0 ? { snapshots } : {}),
+    };
+  }
+  const operation = revokeOperation(target, added, offending);
+  return {
+    kind: 'violation',
+    severity: maxSeverity(offenses.map((offense) => offense.severity)),
+    resource,
+    summary: `${offenses.length} of ${added.rules.length} added ingress rule(s) on ${resource.id} open beyond trusted networks`,
+    offenses,
+    remediation: operation ? [operation] : [],
+    ...(snapshots.length > 0 ? { snapshots } : {}),
+  };
+}
+
+/**
+ * ModifySecurityGroupRules does not say whether a rule is ingress or egress: the direction comes
+ * from live facts (DescribeSecurityGroupRules by id, read by the pipeline before evaluating).
+ */
+function evaluateModify(change: Change, config: Config, facts: LiveFacts | undefined): Verdict {
+  const modified = modifiedRules(change);
+  const target = { account: change.account, region: change.region };
+  if (modified.rules.length === 0) {
+    return { kind: 'not-applicable', summary: 'the call modified no rule driftguard can read' };
+  }
+  const ids = modified.rules.map((entry) => entry.ruleId).join(', ');
+  if (!facts) {
+    return {
+      kind: 'not-applicable',
+      summary: `needs live confirmation: ModifySecurityGroupRules does not say whether ${ids} are ingress rules (no live read was made)`,
+    };
+  }
+  const ingress: IngressRule[] = [];
+  const skipped: string[] = [];
+  let groupId = modified.groupId;
+  for (const entry of modified.rules) {
+    const lookup = facts.securityGroupRules.get(entry.ruleId);
+    if (!lookup || lookup.status === 'missing') {
+      skipped.push(`${entry.ruleId} no longer exists`);
+      continue;
+    }
+    if (lookup.value.isEgress) {
+      skipped.push(`${entry.ruleId} is an egress rule`);
+      continue;
+    }
+    groupId ??= lookup.value.groupId;
+    if (!entry.rule) {
+      skipped.push(`${entry.ruleId} has no readable source`);
+      continue;
+    }
+    ingress.push(entry.rule);
+  }
+  const resource = securityGroupRef(target, { ...(groupId ? { groupId } : {}) });
+  if (ingress.length === 0) {
+    return { kind: 'not-applicable', summary: `no modified ingress rule to judge (${skipped.join('; ')})` };
+  }
+  const { offenses, offending, compliant } = judge(ingress, groupId, config);
+  const snapshots = snapshotsOf(groupId, compliant);
+  if (offenses.length === 0) {
+    return {
+      kind: 'compliant',
+      resource,
+      summary: `${ingress.length} modified ingress rule(s), all within trusted networks or allowlisted`,
+      ...(snapshots.length > 0 ? { snapshots } : {}),
+    };
+  }
+  const restore: Operation[] =
+    groupId && offending.length > 0
+      ? [
+          {
+            service: 'ec2',
+            operation: 'RestoreSecurityGroupRules',
+            target,
+            input: {
+              GroupId: groupId,
+              SecurityGroupRuleIds: offending.map((rule) => rule.ruleId as string),
+            },
+          },
+        ]
+      : [];
+  return {
+    kind: 'violation',
+    severity: maxSeverity(offenses.map((offense) => offense.severity)),
+    resource,
+    summary: `${offenses.length} of ${ingress.length} modified ingress rule(s) on ${resource.id} now open beyond trusted networks`,
+    offenses,
+    remediation: restore,
+    ...(snapshots.length > 0 ? { snapshots } : {}),
+  };
+}
+
 export const sgOpenIngress: Guardrail = {
   id: 'sg-open-ingress',
   title: 'Security group open beyond trusted networks',
@@ -289,51 +604,27 @@ export const sgOpenIngress: Guardrail = {
     'Zero trust admits no network as trusted by default: an ingress rule from the internet (or any CIDR outside your own ranges) bypasses identity-aware access such as SSM Session Manager, Verified Access or PrivateLink, and is the first thing scanners find.',
   docs: {
     violation:
-      'An added ingress rule whose source is an IPv4/IPv6 CIDR outside `trustedCidrs` (default RFC 1918, 100.64.0.0/10, fc00::/7), unless the group is in `allowedSecurityGroups` or the ports are in `allowedPorts` for that group. All protocols, or an admin/database port (`criticalPorts`), from 0.0.0.0/0 or ::/0 is critical. A prefix list not in `trustedPrefixLists` is alerted on (its entries cannot be judged), never reverted.',
+      'An added or modified ingress rule whose source is an IPv4/IPv6 CIDR outside `trustedCidrs` (default RFC 1918, 100.64.0.0/10, fc00::/7), unless the group is in `allowedSecurityGroups` or the ports are in `allowedPorts` for that group. All protocols, or an admin/database port (`criticalPorts`), from 0.0.0.0/0 or ::/0 is critical. A prefix list not in `trustedPrefixLists` is alerted on (its entries cannot be judged), never reverted. ModifySecurityGroupRules records do not say whether a rule is ingress or egress: the pipeline reads each modified rule (DescribeSecurityGroupRules) before evaluating; egress rules are out of scope. Compliant ingress rules (added or modified) are kept as last-known-good in the snapshot store, per rule id.',
     revert:
-      'RevokeSecurityGroupIngress with the offending SecurityGroupRuleIds only (from the CloudTrail response; when the record has none, the executor finds the ids by matching the exact permission). Compliant rules added by the same call stay.',
+      'AuthorizeSecurityGroupIngress: RevokeSecurityGroupIngress with the offending SecurityGroupRuleIds only (from the CloudTrail response; when the record has none, the executor finds the ids by matching the exact permission). Compliant rules added by the same call stay. ModifySecurityGroupRules: each offending rule is put back as it was last seen compliant (ModifySecurityGroupRules with the snapshot, re-checked against the current config), or revoked by id when no good version is known; the executor re-reads the rule first and verifies the result.',
   },
-  triggers: [{ eventSource: 'ec2.amazonaws.com', eventNames: ['AuthorizeSecurityGroupIngress'] }],
-  evaluate(change: Change, { config }): Verdict {
-    const settings = config.rules['sg-open-ingress'];
-    const added = addedIngressRules(change);
+  triggers: [
+    {
+      eventSource: 'ec2.amazonaws.com',
+      eventNames: ['AuthorizeSecurityGroupIngress', 'ModifySecurityGroupRules'],
+    },
+  ],
+  liveFacts(change) {
+    if (change.eventName !== 'ModifySecurityGroupRules') return [];
     const target = { account: change.account, region: change.region };
-    const resource = securityGroupRef(target, added);
-    if (added.rules.length === 0) {
-      return { kind: 'not-applicable', summary: 'the call added no ingress rule driftguard can read' };
-    }
-    const offenses: Offense[] = [];
-    const offending: IngressRule[] = [];
-    for (const [index, rule] of added.rules.entries()) {
-      const verdict = classifyIngressRule(rule, {
-        groupId: added.groupId,
-        trustedCidrs: config.trustedCidrs,
-        rule: settings,
-      });
-      if (verdict.status !== 'offending') continue;
-      offenses.push({
-        id: rule.ruleId ?? `permission-${index}`,
-        severity: verdict.severity,
-        reason: verdict.reason,
-        remediable: verdict.remediable,
-      });
-      if (verdict.remediable) offending.push(rule);
-    }
-    if (offenses.length === 0) {
-      return {
-        kind: 'compliant',
-        resource,
-        summary: `${added.rules.length} added ingress rule(s), all within trusted networks or allowlisted`,
-      };
-    }
-    const operation = revokeOperation(target, added, offending);
-    return {
-      kind: 'violation',
-      severity: maxSeverity(offenses.map((offense) => offense.severity)),
-      resource,
-      summary: `${offenses.length} of ${added.rules.length} added ingress rule(s) on ${resource.id} open beyond trusted networks`,
-      offenses,
-      remediation: operation ? [operation] : [],
-    };
+    return modifiedRules(change).rules.map((entry) => ({
+      kind: 'security-group-rule' as const,
+      target,
+      ruleId: entry.ruleId,
+    }));
+  },
+  evaluate(change: Change, { config, facts }): Verdict {
+    if (change.eventName === 'ModifySecurityGroupRules') return evaluateModify(change, config, facts);
+    return evaluateAuthorize(change, config);
   },
 };
