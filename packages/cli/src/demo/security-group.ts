@@ -6,6 +6,7 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { describeRule, renderSlack } from '@driftguard/core';
+import { describeDeliveries } from '../delivery';
 import { slackPreview } from '../format';
 import { authorizeIngressEvent, authorizeIngressForReal } from '../simulate/cloudtrail';
 import { type DemoScene, showProcessed } from './context';
@@ -77,6 +78,7 @@ export const securityGroupScene: DemoScene = async (context) => {
 
   context.step('The alert as it reads in Slack');
   console.log(slackPreview(renderSlack(processed)));
+  for (const text of describeDeliveries(processed)) context.line(text);
 
   context.step('The alert as published to SNS (read back from the subscribed SQS queue)');
   await readBackSns(context);

@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { motoEndpoint } from '../support/aws';
+import { runCli } from '../support/cli';
+import { type Loopback, loopback } from '../support/notify';
+
+describe.skipIf(!motoEndpoint)('driftguard demo with SLACK_WEBHOOK_URL (spawned)', () => {
+  let slack: Loopback;
+  beforeAll(async () => {
+    slack = await loopback(() => ({ status: 200, body: 'ok' }));
+  });
+  afterAll(async () => {
+    await slack?.close();
+  });
+
+  it('shows the Slack message in the terminal and really posts it to the webhook', async () => {
+    const { code, stdout } = await runCli(['demo'], {
+      env: { SLACK_WEBHOOK_URL: `${slack.url}/services/T000/B000/DEMO`, DRIFTGUARD_TABLE: '' },
+    });
+    expect(code).toBe(0);
+    expect(stdout).toContain('▶ The alert as it reads in Slack');
+    expect(stdout).toContain('│ CRITICAL · ');
+    expect(stdout).toContain('✔ slack: delivered');
+    expect(slack.requests).toHaveLength(1);
+    const [request] = slack.requests;
+    expect(request?.method).toBe('POST');
+    expect(request?.path).toBe('/services/T000/B000/DEMO');
+    const message = JSON.parse(request?.body ?? '{}') as {
+      text: string;
+      blocks: { type: string; text?: { text: string } }[];
+    };
+    expect(message.blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: expect.stringMatching(/^CRITICAL · /) },
+    });
+    expect(message.text).toMatch(/^CRITICAL .* in 123456789012\/us-east-1: reverted and verified/);
+  }, 120_000);
+});
