@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { notificationsSchema } from './notifications-config';
+import { parsePolicy } from './policy/document';
 
 /** What driftguard does with a violation of a guardrail. */
 export const MODES = ['revert', 'alert', 'ticket', 'shadow', 'off'] as const;
@@ -98,6 +99,53 @@ const defaultSgInUseSchema = z.strictObject({
   mode: mode.default('revert'),
 });
 
+/** A policy document as JSON text or as an object; kept as JSON text. */
+const policyDocument = z
+  .union([z.string(), z.record(z.string(), z.unknown())])
+  .transform((value) => (typeof value === 'string' ? value : JSON.stringify(value)))
+  .superRefine((text, context) => {
+    const parsed = parsePolicy(text);
+    if (!parsed.ok)
+      context.addIssue({ code: 'custom', message: `must be a policy document: ${parsed.reason}` });
+  });
+/** A principal trusted by name (ARN, canonical user id, CloudFront OAI ARN); never "*". */
+const trustedPrincipal = z
+  .string()
+  .min(1)
+  .refine((value) => value !== '*', '"*" (everyone) cannot be trusted');
+
+const s3BucketPolicySchema = z.strictObject({
+  mode: mode.default('revert'),
+  /**
+   * remove-statements: take out exactly the offending statements (DeleteBucketPolicy when none
+   * remain). last-known-good: put back the last compliant policy seen, else remove statements.
+   */
+  restore: z.enum(['remove-statements', 'last-known-good']).default('remove-statements'),
+  /** Principals outside the zone that may still be granted (a CloudFront OAI, a partner role ARN). */
+  trustedPrincipals: z.array(trustedPrincipal).default([]),
+  /** Count aws:SourceIp / aws:SourceVpc / aws:SourceVpce as pinning "*" to the trust zone (default: no). */
+  networkConditionsPin: z.boolean().default(false),
+});
+
+const s3PublicAccessBlockSchema = z.strictObject({
+  mode: mode.default('revert'),
+  /** Buckets that may turn public access block settings off (e.g. a deliberately public website). */
+  allowedBuckets: z.array(z.string().min(3).max(63)).default([]),
+});
+
+const vpcEndpointPolicySchema = z.strictObject({
+  mode: mode.default('revert'),
+  /**
+   * none: only open (any principal and any resource) or out-of-zone grants violate. identity /
+   * resource / both: every Allow must also carry that data perimeter.
+   */
+  requirePerimeter: z.enum(['none', 'identity', 'resource', 'both']).default('none'),
+  /** last-known-good: restore the last compliant policy when known, else the baseline. baseline: always the baseline. */
+  restore: z.enum(['last-known-good', 'baseline']).default('last-known-good'),
+  /** The policy a revert puts on; default: AWS's data-perimeter endpoint policy pinned to the organization. */
+  baselinePolicy: policyDocument.optional(),
+});
+
 export const configSchema = z.strictObject({
   /** Forces `shadow` everywhere: decide and notify, change nothing (the first week of a rollout). */
   dryRun: z.boolean().default(false),
@@ -120,6 +168,9 @@ export const configSchema = z.strictObject({
       'vpc-peering': vpcPeeringSchema.prefault({}),
       'vpc-endpoint-service': vpcEndpointServiceSchema.prefault({}),
       'default-sg-in-use': defaultSgInUseSchema.prefault({}),
+      's3-bucket-policy': s3BucketPolicySchema.prefault({}),
+      's3-public-access-block': s3PublicAccessBlockSchema.prefault({}),
+      'vpc-endpoint-policy': vpcEndpointPolicySchema.prefault({}),
     })
     .prefault({}),
   /** Which channels fire per rule and severity, ticket settings, delivery and audit retention. */
@@ -132,6 +183,9 @@ export type SgOpenIngressConfig = Config['rules']['sg-open-ingress'];
 export type VpcPeeringConfig = Config['rules']['vpc-peering'];
 export type PeeringSide = z.output<typeof peeringSide>;
 export type VpcEndpointServiceConfig = Config['rules']['vpc-endpoint-service'];
+export type S3BucketPolicyConfig = Config['rules']['s3-bucket-policy'];
+export type S3PublicAccessBlockConfig = Config['rules']['s3-public-access-block'];
+export type VpcEndpointPolicyConfig = Config['rules']['vpc-endpoint-policy'];
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; reason: string };
 

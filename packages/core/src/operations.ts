@@ -99,6 +99,86 @@ export interface ModifyVpcEndpointServiceConfiguration {
   input: { ServiceId: string; AcceptanceRequired: true };
 }
 
+/**
+ * What a policy revert re-checks live state with: the organization and the trust-zone accounts the
+ * evaluated document named (the executor adds config.trustedAccounts and the target account).
+ */
+export interface ZoneSnapshot {
+  organizationId?: string;
+  accounts: string[];
+}
+
+/** A statement of the evaluated policy, found again in the live policy by content (else by Sid). */
+export interface PolicyStatementRef {
+  index: number;
+  sid?: string;
+  /** Canonical JSON of the statement (`statementFingerprint`). */
+  fingerprint: string;
+}
+
+/**
+ * s3-bucket-policy: the policy without the offending statements (Sids and order kept). The executor
+ * re-reads the live policy and removes only the referenced statements that still offend; with
+ * `restore: last-known-good` it puts the last compliant policy back instead, when one is known.
+ */
+export interface PutBucketPolicy {
+  service: 's3';
+  operation: 'PutBucketPolicy';
+  target: Target;
+  input: { Bucket: string; Policy: string };
+  remove: PolicyStatementRef[];
+  restore: 'remove-statements' | 'last-known-good';
+  zone: ZoneSnapshot;
+}
+
+/** s3-bucket-policy: every statement offends, so nothing remains (same live re-check as PutBucketPolicy). */
+export interface DeleteBucketPolicy {
+  service: 's3';
+  operation: 'DeleteBucketPolicy';
+  target: Target;
+  input: { Bucket: string };
+  remove: PolicyStatementRef[];
+  restore: 'remove-statements' | 'last-known-good';
+  zone: ZoneSnapshot;
+}
+
+export interface PublicAccessBlockConfiguration {
+  BlockPublicAcls: true;
+  IgnorePublicAcls: true;
+  BlockPublicPolicy: true;
+  RestrictPublicBuckets: true;
+}
+
+/** s3-public-access-block (bucket): all four settings back on (S3 PutPublicAccessBlock). */
+export interface PutPublicAccessBlock {
+  service: 's3';
+  operation: 'PutPublicAccessBlock';
+  target: Target;
+  input: { Bucket: string; PublicAccessBlockConfiguration: PublicAccessBlockConfiguration };
+}
+
+/** s3-public-access-block (account): all four settings back on (S3 Control PutPublicAccessBlock). */
+export interface PutAccountPublicAccessBlock {
+  service: 's3control';
+  operation: 'PutAccountPublicAccessBlock';
+  target: Target;
+  input: { AccountId: string; PublicAccessBlockConfiguration: PublicAccessBlockConfiguration };
+}
+
+/**
+ * vpc-endpoint-policy: ModifyVpcEndpoint with the configured baseline policy. With
+ * `restore: last-known-good` the executor puts the last compliant policy back instead when one is
+ * known and still compliant; it acts only while the live policy still violates.
+ */
+export interface ModifyVpcEndpointPolicy {
+  service: 'ec2';
+  operation: 'ModifyVpcEndpoint';
+  target: Target;
+  input: { VpcEndpointId: string; PolicyDocument: string };
+  restore: 'last-known-good' | 'baseline';
+  zone: ZoneSnapshot;
+}
+
 export type Operation =
   | RevokeSecurityGroupIngress
   | RestoreSecurityGroupRules
@@ -106,7 +186,12 @@ export type Operation =
   | RejectVpcPeeringConnection
   | DeleteVpcPeeringConnection
   | ModifyVpcEndpointServicePermissions
-  | ModifyVpcEndpointServiceConfiguration;
+  | ModifyVpcEndpointServiceConfiguration
+  | PutBucketPolicy
+  | DeleteBucketPolicy
+  | PutPublicAccessBlock
+  | PutAccountPublicAccessBlock
+  | ModifyVpcEndpointPolicy;
 
 /** The outcome of one operation after the executor re-read live state. */
 export interface OperationResult {

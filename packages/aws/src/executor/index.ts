@@ -8,7 +8,9 @@ import {
   modifyVpcEndpointServiceConfiguration,
   modifyVpcEndpointServicePermissions,
 } from './endpoint-services';
+import { putAccountPublicAccessBlock, putPublicAccessBlock, revertBucketPolicy } from './s3';
 import { restoreSecurityGroupRules, revokeSecurityGroupIngress } from './security-groups';
+import { modifyVpcEndpointPolicy } from './vpc-endpoints';
 import { revertVpcPeeringConnection } from './vpc-peering';
 
 /** An SDK v3 client class (EC2Client, S3Client, …). */
@@ -67,6 +69,11 @@ const HANDLERS: { [K in Operation['operation']]: Handler<Extract<Operation, { op
   DeleteVpcPeeringConnection: revertVpcPeeringConnection,
   ModifyVpcEndpointServicePermissions: modifyVpcEndpointServicePermissions,
   ModifyVpcEndpointServiceConfiguration: modifyVpcEndpointServiceConfiguration,
+  PutBucketPolicy: revertBucketPolicy,
+  DeleteBucketPolicy: revertBucketPolicy,
+  PutPublicAccessBlock: putPublicAccessBlock,
+  PutAccountPublicAccessBlock: putAccountPublicAccessBlock,
+  ModifyVpcEndpoint: modifyVpcEndpointPolicy,
 };
 
 export interface ExecutorOptions {

@@ -1,6 +1,9 @@
 import { defaultSgInUse } from './default-sg-in-use';
 import type { Guardrail } from './guardrail';
+import { s3BucketPolicy } from './s3-bucket-policy';
+import { s3PublicAccessBlock } from './s3-public-access-block';
 import { sgOpenIngress } from './sg-open-ingress';
+import { vpcEndpointPolicy } from './vpc-endpoint-policy';
 import { vpcEndpointService } from './vpc-endpoint-service';
 import { vpcPeering } from './vpc-peering';
 
@@ -15,6 +18,10 @@ export const CATALOG: readonly Guardrail[] = [
   defaultSgInUse,
   vpcPeering,
   vpcEndpointService,
+  vpcEndpointPolicy,
+  // S3 data: bucket policies, public access block
+  s3BucketPolicy,
+  s3PublicAccessBlock,
 ];
 
 export function findGuardrail(id: string): Guardrail | undefined {

@@ -1,0 +1,301 @@
+import {
+  DeleteBucketPolicyCommand,
+  GetBucketPolicyCommand,
+  GetPublicAccessBlockCommand,
+  PutBucketPolicyCommand,
+  PutPublicAccessBlockCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import {
+  GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand,
+  PutPublicAccessBlockCommand as PutAccountPublicAccessBlockCommand,
+  S3ControlClient,
+} from '@aws-sdk/client-s3-control';
+import {
+  ALL_BLOCKED,
+  analyzeBucketPolicyWith,
+  BUCKET_POLICY_SNAPSHOT,
+  bucketZone,
+  type DeleteBucketPolicy,
+  matchStatements,
+  type OperationResult,
+  type PolicyDocument,
+  PUBLIC_ACCESS_BLOCK_SETTINGS,
+  type PutAccountPublicAccessBlock,
+  type PutBucketPolicy,
+  type PutPublicAccessBlock,
+  parsePolicy,
+  policyFingerprint,
+  policyWithStatements,
+  statementLabel,
+  zoneOfOperation,
+} from '@driftguard/core';
+import { awsErrorCode } from '../errors';
+import type { ExecutorContext } from './index';
+
+/**
+ * S3 Control addresses `{AccountId}.s3-control.{region}.amazonaws.com`. Behind a custom endpoint
+ * (an emulator on one host and port) that prefix makes a host nobody serves, so there the endpoint
+ * is used exactly as given; against AWS nothing changes.
+ */
+export class S3ControlClientAtEndpoint extends S3ControlClient {
+  // biome-ignore lint/suspicious/noExplicitAny: the S3ControlClient config, as ClientClass passes it
+  constructor(config: any) {
+    const endpoint = typeof config?.endpoint === 'string' ? config.endpoint : undefined;
+    super(
+      endpoint
+        ? { ...config, disableHostPrefix: true, endpointProvider: () => ({ url: new URL(endpoint) }) }
+        : config,
+    );
+  }
+}
+
+type BucketPolicyRead = { state: 'present'; text: string } | { state: 'absent'; why: string };
+
+async function readBucketPolicy(s3: S3Client, bucket: string): Promise<BucketPolicyRead> {
+  try {
+    const { Policy } = await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }));
+    return Policy
+      ? { state: 'present', text: Policy }
+      : { state: 'absent', why: `${bucket} has no bucket policy` };
+  } catch (error) {
+    const code = awsErrorCode(error);
+    if (code === 'NoSuchBucketPolicy') return { state: 'absent', why: `${bucket} has no bucket policy` };
+    if (code === 'NoSuchBucket') return { state: 'absent', why: `bucket ${bucket} no longer exists` };
+    throw error;
+  }
+}
+
+/**
+ * verify → act → verify for s3-bucket-policy (PutBucketPolicy and DeleteBucketPolicy plans alike):
+ * re-read the live policy, find the statements the plan names that are still there and still
+ * offend (re-analyzed with the same trust zone), and remove exactly those — or, with
+ * `restore: last-known-good`, put back the last compliant policy when one is known. Then read the
+ * policy back to prove it.
+ */
+export async function revertBucketPolicy(
+  operation: PutBucketPolicy | DeleteBucketPolicy,
+  { clients, config, snapshots }: ExecutorContext,
+): Promise<OperationResult> {
+  const s3 = await clients.get(S3Client, operation.target);
+  const bucket = operation.input.Bucket;
+  const live = await readBucketPolicy(s3, bucket);
+  if (live.state === 'absent') {
+    return { operation, status: 'already-compliant', verified: true, detail: live.why };
+  }
+  const parsed = parsePolicy(live.text);
+  if (!parsed.ok) {
+    return {
+      operation,
+      status: 'failed',
+      verified: false,
+      detail: `live policy of ${bucket} unreadable: ${parsed.reason}`,
+    };
+  }
+  const zone = bucketZone(config, zoneOfOperation(operation.zone, config), operation.target.account);
+  const offends = (policy: PolicyDocument) => {
+    const analysis = analyzeBucketPolicyWith(policy, zone, config);
+    return matchStatements(policy.statements, operation.remove).filter(
+      (statement) => analysis.statements[statement.index]?.offending === true,
+    );
+  };
+  const still = offends(parsed.policy);
+  if (still.length === 0) {
+    return {
+      operation,
+      status: 'already-compliant',
+      verified: true,
+      detail: `none of the offending statements is still in the policy of ${bucket}`,
+    };
+  }
+  const labels = still.map((statement) => statementLabel(statement));
+
+  if (operation.restore === 'last-known-good' && snapshots) {
+    const snapshot = await snapshots.get(
+      operation.target.account,
+      operation.target.region,
+      bucket,
+      BUCKET_POLICY_SNAPSHOT,
+    );
+    const good = snapshot ? parsePolicy(snapshot.document) : undefined;
+    if (snapshot && good?.ok && analyzeBucketPolicyWith(good.policy, zone, config).verdict === 'compliant') {
+      await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: snapshot.document }));
+      const after = await readBucketPolicy(s3, bucket);
+      const afterParsed = after.state === 'present' ? parsePolicy(after.text) : undefined;
+      const restored =
+        afterParsed?.ok === true &&
+        policyFingerprint(afterParsed.policy.source) === policyFingerprint(good.policy.source);
+      return restored
+        ? {
+            operation,
+            status: 'applied',
+            verified: true,
+            detail: `restored the last-known-good policy of ${bucket} (seen compliant ${snapshot.seenAt})`,
+            changed: [`${bucket}: last-known-good policy of ${snapshot.seenAt}`],
+          }
+        : {
+            operation,
+            status: 'failed',
+            verified: false,
+            detail: `re-read of ${bucket} does not show the last-known-good policy that was put`,
+          };
+    }
+  }
+
+  const keep = parsed.policy.statements.filter((statement) => !still.includes(statement));
+  if (keep.length === 0) {
+    try {
+      await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+    } catch (error) {
+      if (awsErrorCode(error) !== 'NoSuchBucketPolicy') throw error;
+    }
+  } else {
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: bucket,
+        Policy: JSON.stringify(policyWithStatements(parsed.policy, keep)),
+      }),
+    );
+  }
+  const after = await readBucketPolicy(s3, bucket);
+  const afterParsed = after.state === 'present' ? parsePolicy(after.text) : undefined;
+  if (after.state === 'present' && !afterParsed?.ok) {
+    return {
+      operation,
+      status: 'failed',
+      verified: false,
+      detail: `re-read policy of ${bucket} is unreadable`,
+    };
+  }
+  const remaining = afterParsed?.ok ? offends(afterParsed.policy) : [];
+  const kept = afterParsed?.ok ? afterParsed.policy.statements.length : 0;
+  if (remaining.length > 0) {
+    return {
+      operation,
+      status: 'failed',
+      verified: false,
+      detail: `re-read of ${bucket} still shows ${remaining.map((statement) => statementLabel(statement)).join(', ')}`,
+    };
+  }
+  if (keep.length > 0 && kept !== keep.length) {
+    return {
+      operation,
+      status: 'failed',
+      verified: false,
+      detail: `re-read of ${bucket} shows ${kept} statement(s), expected the ${keep.length} compliant one(s)`,
+    };
+  }
+  return {
+    operation,
+    status: 'applied',
+    verified: true,
+    detail:
+      keep.length === 0
+        ? `deleted the policy of ${bucket} (every statement offended: ${labels.join(', ')})`
+        : `removed ${labels.join(', ')} from the policy of ${bucket}; ${keep.length} statement(s) kept`,
+    changed: labels.map((label) => `${bucket} ${label}`),
+  };
+}
+
+type Settings = Partial<Record<(typeof PUBLIC_ACCESS_BLOCK_SETTINGS)[number], boolean>>;
+
+const offSettings = (settings: Settings | undefined) =>
+  PUBLIC_ACCESS_BLOCK_SETTINGS.filter((setting) => settings?.[setting] !== true);
+
+/** Reads, puts and re-reads one public access block (bucket or account), shared by both handlers. */
+async function restorePublicAccessBlock(
+  operation: PutPublicAccessBlock | PutAccountPublicAccessBlock,
+  where: string,
+  read: () => Promise<Settings | 'gone'>,
+  put: () => Promise<unknown>,
+): Promise<OperationResult> {
+  const before = await read();
+  if (before === 'gone')
+    return { operation, status: 'already-compliant', verified: true, detail: `${where} no longer exists` };
+  const off = offSettings(before);
+  if (off.length === 0) {
+    return {
+      operation,
+      status: 'already-compliant',
+      verified: true,
+      detail: `all four settings already on for ${where}`,
+    };
+  }
+  await put();
+  const after = await read();
+  const stillOff = after === 'gone' ? [...PUBLIC_ACCESS_BLOCK_SETTINGS] : offSettings(after);
+  if (stillOff.length > 0) {
+    return {
+      operation,
+      status: 'failed',
+      verified: false,
+      detail: `re-read of ${where} still shows ${stillOff.join(', ')} off`,
+    };
+  }
+  return {
+    operation,
+    status: 'applied',
+    verified: true,
+    detail: `turned ${off.join(', ')} back on for ${where}`,
+    changed: off.map((setting) => `${where}: ${setting}`),
+  };
+}
+
+/** verify → act → verify for the bucket-level public access block. */
+export async function putPublicAccessBlock(
+  operation: PutPublicAccessBlock,
+  { clients }: ExecutorContext,
+): Promise<OperationResult> {
+  const s3 = await clients.get(S3Client, operation.target);
+  const Bucket = operation.input.Bucket;
+  return restorePublicAccessBlock(
+    operation,
+    `bucket ${Bucket}`,
+    async () => {
+      try {
+        const { PublicAccessBlockConfiguration } = await s3.send(new GetPublicAccessBlockCommand({ Bucket }));
+        return PublicAccessBlockConfiguration ?? {};
+      } catch (error) {
+        const code = awsErrorCode(error);
+        if (code === 'NoSuchPublicAccessBlockConfiguration') return {};
+        if (code === 'NoSuchBucket') return 'gone';
+        throw error;
+      }
+    },
+    () =>
+      s3.send(
+        new PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration: { ...ALL_BLOCKED } }),
+      ),
+  );
+}
+
+/** verify → act → verify for the account-level public access block (S3 Control). */
+export async function putAccountPublicAccessBlock(
+  operation: PutAccountPublicAccessBlock,
+  { clients }: ExecutorContext,
+): Promise<OperationResult> {
+  const s3control = await clients.get(S3ControlClientAtEndpoint, operation.target);
+  const AccountId = operation.input.AccountId;
+  return restorePublicAccessBlock(
+    operation,
+    `account ${AccountId}`,
+    async () => {
+      try {
+        const { PublicAccessBlockConfiguration } = await s3control.send(
+          new GetAccountPublicAccessBlockCommand({ AccountId }),
+        );
+        return PublicAccessBlockConfiguration ?? {};
+      } catch (error) {
+        if (awsErrorCode(error) === 'NoSuchPublicAccessBlockConfiguration') return {};
+        throw error;
+      }
+    },
+    () =>
+      s3control.send(
+        new PutAccountPublicAccessBlockCommand({
+          AccountId,
+          PublicAccessBlockConfiguration: { ...ALL_BLOCKED },
+        }),
+      ),
+  );
+}

@@ -1,0 +1,125 @@
+/**
+ * The semantic choices of the policy analyzer, where AWS's documentation leaves room or where
+ * third-party linters read it differently. RULES.md renders this list (packages/cli/src/rules-doc.ts):
+ * change a behaviour and its line here in the same commit.
+ */
+export interface SemanticChoice {
+  topic: string;
+  choice: string;
+  /** The AWS documentation (or reasoning) behind it, and who reads it differently. */
+  basis: string;
+}
+
+export const POLICY_CHOICES: readonly SemanticChoice[] = [
+  {
+    topic: 'Public (S3)',
+    choice:
+      'An Allow is public unless it grants only to fixed principals, or a condition limits it to fixed values of one of the keys S3 lists: aws:SourceIp, aws:SourceArn, aws:SourceVpc, aws:SourceVpce, aws:SourceOwner, aws:SourceAccount, aws:userid, s3:DataAccessPointArn, s3:DataAccessPointAccount, aws:PrincipalOrgID. Any other key (aws:PrincipalAccount, aws:PrincipalArn, aws:Referer, aws:PrincipalTag/…) leaves "Principal": "*" public.',
+    basis:
+      'Amazon S3 user guide, "The meaning of public". Some linters accept aws:PrincipalAccount or aws:PrincipalArn as restricting; S3 Block Public Access does not, so neither do we.',
+  },
+  {
+    topic: 'Fixed values',
+    choice:
+      'A value containing * or ? or a policy variable (`$` then `{key}`, as in aws:username variables) is not fixed, whatever the operator (also under StringEquals, where * is literal) and whatever the policy Version.',
+    basis:
+      'S3 defines fixed values as "values that don\'t contain a wildcard or a policy variable" and checks the text.',
+  },
+  {
+    topic: 'aws:SourceIp',
+    choice:
+      'Only IpAddress restricts. A range broader than /8 (IPv4) or /32 (IPv6) is public, except RFC 1918 ranges; an unparseable value restricts nothing.',
+    basis:
+      'S3 user guide, "The meaning of public". Linters that accept any CIDR (0.0.0.0/1) disagree with S3.',
+  },
+  {
+    topic: 'Negated operators',
+    choice:
+      'StringNotEquals, StringNotLike, ArnNotEquals, ArnNotLike, NotIpAddress, … restrict nothing in an Allow.',
+    basis:
+      'S3: a negated condition matches every value except the listed ones, so it never limits a grant to fixed values.',
+  },
+  {
+    topic: '…IfExists',
+    choice: 'An operator with IfExists restricts nothing.',
+    basis:
+      'IAM: "If the key is not present in the request context, the condition evaluates to true" — anonymous callers and requests without the key pass.',
+  },
+  {
+    topic: 'ForAnyValue / ForAllValues',
+    choice:
+      'ForAnyValue: restricts like its base operator. ForAllValues: restricts nothing unless the same statement also requires the key with Null: false.',
+    basis: 'IAM: ForAllValues returns true when the key is missing or empty; ForAnyValue returns false then.',
+  },
+  {
+    topic: 'Deny',
+    choice: 'A Deny statement never grants and is never reverted, whatever its principal or NotPrincipal.',
+    basis: 'S3 and IAM evaluation logic.',
+  },
+  {
+    topic: 'NotPrincipal',
+    choice:
+      'Allow with NotPrincipal grants everyone except the listed principals: treated like "Principal": "*".',
+    basis:
+      'IAM user guide, NotPrincipal: "Allow with NotPrincipal" is discouraged because it grants to all others, anonymous users included.',
+  },
+  {
+    topic: 'Principal forms',
+    choice:
+      '"*" and {"AWS": "*"} are anonymous; a principal with a wildcard or policy variable is treated as anonymous; a 12-digit id and arn:aws:iam::ID:root are the account; role/user ARNs belong to their account; AIDA…/AROA… unique ids (what AWS leaves after a principal is deleted) grant nobody; CanonicalUser ids and CloudFront origin access identities name no account and are outside the trust zone unless listed in trustedPrincipals; Federated web identity providers (accounts.google.com, cognito-identity.amazonaws.com, …) are anyone who can sign in there (public); Federated provider ARNs belong to their account.',
+    basis: 'IAM user guide, "AWS JSON policy elements: Principal".',
+  },
+  {
+    topic: 'Service principals',
+    choice:
+      'Inside the trust zone only when pinned by aws:SourceAccount, aws:SourceOwner, aws:SourceOrgID, aws:SourceOrgPaths, or aws:SourceArn whose account part is a zone account. An aws:SourceArn without an account (S3 bucket ARNs) does not pin on its own.',
+    basis:
+      'AWS confused-deputy guidance: "If the aws:SourceArn value does not contain the account ID, such as an Amazon S3 bucket ARN, you must use both global condition context keys".',
+  },
+  {
+    topic: 'Trust-zone pins',
+    choice:
+      'aws:PrincipalOrgID / aws:SourceOrgID equal to the organization, aws:PrincipalOrgPaths / aws:SourceOrgPaths under it, aws:PrincipalAccount / aws:SourceAccount / aws:SourceOwner / s3:DataAccessPointAccount in the zone, aws:PrincipalArn / aws:SourceArn / s3:DataAccessPointArn whose account part is a zone account (wildcards allowed elsewhere in the ARN). The resource owner is always in the zone. When the organization id is unknown, organization pins cannot be verified and do not pin.',
+    basis: 'AWS data perimeter guidance (identity perimeter keys).',
+  },
+  {
+    topic: 'Network conditions',
+    choice:
+      'aws:SourceIp, aws:SourceVpc and aws:SourceVpce make a bucket policy non-public (S3) but do not place callers in the trust zone: "Principal": "*" limited only by a network is reported as granting principals outside the trust zone, unless the rule sets networkConditionsPin.',
+    basis:
+      'Zero trust: a network location is not an identity (see sg-open-ingress). S3 itself calls such a policy non-public.',
+  },
+  {
+    topic: 'Condition keys and operators',
+    choice:
+      'Condition keys compare case-insensitively; ForAnyValue:/ForAllValues: prefixes and the IfExists suffix are recognised on any operator; an operator of the wrong family for a key (StringEquals on aws:SourceIp, Bool on a string key) restricts nothing.',
+    basis:
+      'IAM user guide, "Condition element" (keys are case-insensitive; IP keys use IP address operators).',
+  },
+  {
+    topic: 'Endpoint policies: open on both axes',
+    choice:
+      'An Allow is open when any principal may call (no named principals, no aws:PrincipalOrgID / aws:PrincipalAccount / aws:PrincipalArn / aws:PrincipalIsAWSService / aws:userid pin) and any resource is reachable ("*", NotResource, a missing Resource, or an ARN whose account part or S3 bucket name is not fixed, with no aws:ResourceOrgID / aws:ResourceAccount / aws:ResourceOrgPaths pin). No policy, and ResetPolicy, mean AWS\'s default full-access policy.',
+    basis:
+      'VPC user guide, "Control access to VPC endpoints using endpoint policies" (default policy = full access).',
+  },
+  {
+    topic: 'Endpoint policies: perimeters',
+    choice:
+      "requirePerimeter = identity needs callers pinned to the zone (named zone principals, aws:PrincipalOrgID of the organization, zone aws:PrincipalAccount, or aws:PrincipalIsAWSService = true); resource needs resources in zone accounts or pinned by aws:ResourceOrgID / aws:ResourceAccount. A statement limited to aws:PrincipalIsAWSService = true satisfies both, as in AWS's data-perimeter endpoint policy.",
+    basis: 'aws-samples/data-perimeter-policy-examples, default_endpoint_policy.json.',
+  },
+  {
+    topic: 'Endpoint services',
+    choice:
+      'Allowed principals: "*" (or any wildcard) is everyone; account and IAM ARNs are placed by their account; organization and OU ARNs are inside when they name the zone\'s organization.',
+    basis: 'VPC user guide, "Manage permissions" for endpoint services.',
+  },
+  {
+    topic: 'Public access block',
+    choice:
+      'A setting missing from PublicAccessBlockConfiguration counts as false, as S3 stores it; DeleteBucketPublicAccessBlock / DeleteAccountPublicAccessBlock turn all four off.',
+    basis:
+      'S3 API reference, PutPublicAccessBlock (omitted elements are false). Some detectors treat a missing field as true.',
+  },
+];

@@ -1,0 +1,383 @@
+/**
+ * IAM policy documents as written by people: a JSON string or an object, `Statement` as one
+ * object or a list, `Principal` as "*" or a map of types to one value or a list, condition values
+ * as strings, numbers, booleans or lists of them. `parsePolicy` turns any of these into one typed
+ * shape, or says what is wrong and where. It never throws, whatever the input.
+ */
+
+export type Effect = 'Allow' | 'Deny';
+
+export const PRINCIPAL_TYPES = ['AWS', 'Service', 'Federated', 'CanonicalUser'] as const;
+export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
+
+export interface PrincipalEntry {
+  type: PrincipalType;
+  value: string;
+}
+
+/** `"Principal": "*"` is its own form; `{"AWS": "*"}` is an entry of type AWS with value "*". */
+export type PrincipalElement = { kind: 'wildcard' } | { kind: 'entries'; entries: PrincipalEntry[] };
+
+export type SetQualifier = 'ForAnyValue' | 'ForAllValues';
+
+export interface ConditionEntry {
+  /** As written, e.g. "ForAnyValue:StringEqualsIfExists". */
+  operator: string;
+  /** The operator without qualifier and IfExists, e.g. "StringEquals". */
+  base: string;
+  qualifier?: SetQualifier;
+  ifExists: boolean;
+  /** StringNotEquals, ArnNotLike, NotIpAddress, …: match everything except the values. */
+  negated: boolean;
+  /** The condition key as written (keys are case-insensitive: compare `keyLower`). */
+  key: string;
+  keyLower: string;
+  values: string[];
+}
+
+export interface Statement {
+  /** Position in the document (0-based), stable for messages and reverts. */
+  index: number;
+  sid?: string;
+  effect: Effect;
+  principal?: PrincipalElement;
+  notPrincipal?: PrincipalElement;
+  actions?: string[];
+  notActions?: string[];
+  resources?: string[];
+  notResources?: string[];
+  conditions: ConditionEntry[];
+  /** The statement exactly as written, so a revert can rebuild the document without others. */
+  source: Record<string, unknown>;
+}
+
+export interface PolicyDocument {
+  version?: string;
+  id?: string;
+  statements: Statement[];
+  /** The document as written (top-level elements other than Statement are kept by reverts). */
+  source: Record<string, unknown>;
+}
+
+export type ParsedPolicy = { ok: true; policy: PolicyDocument } | { ok: false; reason: string };
+
+const NEGATED_OPERATORS = new Set([
+  'StringNotEquals',
+  'StringNotEqualsIgnoreCase',
+  'StringNotLike',
+  'NumericNotEquals',
+  'DateNotEquals',
+  'NotIpAddress',
+  'ArnNotEquals',
+  'ArnNotLike',
+]);
+
+const KNOWN_STATEMENT_KEYS = new Set([
+  'Sid',
+  'Effect',
+  'Principal',
+  'NotPrincipal',
+  'Action',
+  'NotAction',
+  'Resource',
+  'NotResource',
+  'Condition',
+]);
+
+class PolicyError extends Error {}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  return `a ${typeof value}`;
+}
+
+function stringList(value: unknown, where: string): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string')) {
+    return value as string[];
+  }
+  throw new PolicyError(`${where} must be a string or a non-empty list of strings, got ${describe(value)}`);
+}
+
+function parsePrincipal(value: unknown, where: string): PrincipalElement {
+  if (value === '*') return { kind: 'wildcard' };
+  if (!isObject(value)) {
+    throw new PolicyError(`${where} must be "*" or an object such as {"AWS": […]}, got ${describe(value)}`);
+  }
+  const entries: PrincipalEntry[] = [];
+  for (const [type, values] of Object.entries(value)) {
+    if (!(PRINCIPAL_TYPES as readonly string[]).includes(type)) {
+      throw new PolicyError(
+        `${where} has unknown principal type "${type}" (expected ${PRINCIPAL_TYPES.join(', ')})`,
+      );
+    }
+    for (const item of stringList(values, `${where}.${type}`)) {
+      entries.push({ type: type as PrincipalType, value: item.trim() });
+    }
+  }
+  if (entries.length === 0) throw new PolicyError(`${where} names no principal`);
+  return { kind: 'entries', entries };
+}
+
+/** "ForAnyValue:StringEqualsIfExists" → qualifier, base operator, IfExists, negation. */
+export function parseOperator(operator: string): Omit<ConditionEntry, 'key' | 'keyLower' | 'values'> {
+  let rest = operator;
+  let qualifier: SetQualifier | undefined;
+  const colon = rest.indexOf(':');
+  if (colon >= 0) {
+    const prefix = rest.slice(0, colon);
+    if (prefix.toLowerCase() === 'foranyvalue') qualifier = 'ForAnyValue';
+    else if (prefix.toLowerCase() === 'forallvalues') qualifier = 'ForAllValues';
+    if (qualifier) rest = rest.slice(colon + 1);
+  }
+  const ifExists = rest.endsWith('IfExists') && rest.length > 'IfExists'.length;
+  const base = ifExists ? rest.slice(0, -'IfExists'.length) : rest;
+  return {
+    operator,
+    base,
+    ...(qualifier ? { qualifier } : {}),
+    ifExists,
+    negated: NEGATED_OPERATORS.has(base),
+  };
+}
+
+function conditionValues(value: unknown, where: string): string[] {
+  const scalar = (item: unknown): string => {
+    if (typeof item === 'string') return item;
+    if (typeof item === 'number' || typeof item === 'boolean') return String(item);
+    throw new PolicyError(`${where} values must be strings, numbers or booleans, got ${describe(item)}`);
+  };
+  if (Array.isArray(value)) return value.map(scalar);
+  return [scalar(value)];
+}
+
+function parseConditions(value: unknown, where: string): ConditionEntry[] {
+  if (value === undefined) return [];
+  if (!isObject(value))
+    throw new PolicyError(`${where} must be an object of operators, got ${describe(value)}`);
+  const entries: ConditionEntry[] = [];
+  for (const [operator, block] of Object.entries(value)) {
+    if (!isObject(block)) {
+      throw new PolicyError(
+        `${where}.${operator} must be an object of condition keys, got ${describe(block)}`,
+      );
+    }
+    const parsed = parseOperator(operator);
+    for (const [key, values] of Object.entries(block)) {
+      entries.push({
+        ...parsed,
+        key,
+        keyLower: key.toLowerCase(),
+        values: conditionValues(values, `${where}.${operator}.${key}`),
+      });
+    }
+  }
+  return entries;
+}
+
+function parseStatement(value: unknown, index: number): Statement {
+  const where = `Statement[${index}]`;
+  if (!isObject(value)) throw new PolicyError(`${where} must be an object, got ${describe(value)}`);
+  const effect = value.Effect;
+  if (effect !== 'Allow' && effect !== 'Deny') {
+    throw new PolicyError(`${where}.Effect must be "Allow" or "Deny", got ${describe(effect)}`);
+  }
+  const unknown = Object.keys(value).filter((key) => !KNOWN_STATEMENT_KEYS.has(key));
+  if (unknown.length > 0) throw new PolicyError(`${where} has unknown element(s) ${unknown.join(', ')}`);
+  const pairs: [string, string][] = [
+    ['Principal', 'NotPrincipal'],
+    ['Action', 'NotAction'],
+    ['Resource', 'NotResource'],
+  ];
+  for (const [a, b] of pairs) {
+    if (value[a] !== undefined && value[b] !== undefined) {
+      throw new PolicyError(`${where} has both ${a} and ${b}; a statement may have only one of them`);
+    }
+  }
+  const sid = value.Sid;
+  if (sid !== undefined && typeof sid !== 'string') {
+    throw new PolicyError(`${where}.Sid must be a string, got ${describe(sid)}`);
+  }
+  const optional = <T>(key: string, parse: (v: unknown, w: string) => T): T | undefined =>
+    value[key] === undefined ? undefined : parse(value[key], `${where}.${key}`);
+  const statement: Statement = {
+    index,
+    effect,
+    conditions: parseConditions(value.Condition, `${where}.Condition`),
+    source: value,
+  };
+  if (sid !== undefined && sid.length > 0) statement.sid = sid;
+  const principal = optional('Principal', parsePrincipal);
+  if (principal) statement.principal = principal;
+  const notPrincipal = optional('NotPrincipal', parsePrincipal);
+  if (notPrincipal) statement.notPrincipal = notPrincipal;
+  const actions = optional('Action', stringList);
+  if (actions) statement.actions = actions;
+  const notActions = optional('NotAction', stringList);
+  if (notActions) statement.notActions = notActions;
+  const resources = optional('Resource', stringList);
+  if (resources) statement.resources = resources;
+  const notResources = optional('NotResource', stringList);
+  if (notResources) statement.notResources = notResources;
+  return statement;
+}
+
+/**
+ * Parses a policy document given as JSON text or as an already-parsed value. Structural problems
+ * (not JSON, no Statement, an Effect other than Allow/Deny, malformed Principal or Condition) are
+ * returned as a reason; nothing here throws.
+ */
+export function parsePolicy(input: unknown): ParsedPolicy {
+  let value = input;
+  if (typeof input === 'string') {
+    const text = input.trim();
+    if (text.length === 0) return { ok: false, reason: 'the policy is empty' };
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      return { ok: false, reason: `not JSON (${error instanceof Error ? error.message : String(error)})` };
+    }
+  }
+  if (!isObject(value)) {
+    return {
+      ok: false,
+      reason: `not a policy: expected a JSON object with a Statement, got ${describe(value)}`,
+    };
+  }
+  if (value.Statement === undefined)
+    return { ok: false, reason: 'not a policy: it has no Statement element' };
+  const version = value.Version;
+  if (version !== undefined && typeof version !== 'string') {
+    return { ok: false, reason: `Version must be a string such as "2012-10-17", got ${describe(version)}` };
+  }
+  const raw = Array.isArray(value.Statement) ? value.Statement : [value.Statement];
+  try {
+    const statements = raw.map((statement, index) => parseStatement(statement, index));
+    const id = typeof value.Id === 'string' ? value.Id : undefined;
+    return {
+      ok: true,
+      policy: {
+        ...(version !== undefined ? { version } : {}),
+        ...(id !== undefined ? { id } : {}),
+        statements,
+        source: value,
+      },
+    };
+  } catch (error) {
+    if (error instanceof PolicyError) return { ok: false, reason: error.message };
+    return {
+      ok: false,
+      reason: `unreadable policy (${error instanceof Error ? error.message : String(error)})`,
+    };
+  }
+}
+
+/** The document with only the given statements (as written, in their order); other elements kept. */
+export function policyWithStatements(
+  policy: PolicyDocument,
+  keep: readonly Statement[],
+): Record<string, unknown> {
+  return { ...policy.source, Statement: keep.map((statement) => statement.source) };
+}
+
+/** Elements used by a statement that reviewers should know about even when they change no verdict. */
+export function statementShape(statement: Statement): string[] {
+  const notes: string[] = [];
+  if (statement.notActions)
+    notes.push(`NotAction: grants every action except ${statement.notActions.join(', ')}`);
+  if (statement.notResources)
+    notes.push(`NotResource: applies to every resource except ${statement.notResources.join(', ')}`);
+  return notes;
+}
+
+const LIST_ELEMENTS = new Set(['Action', 'NotAction', 'Resource', 'NotResource']);
+
+function compareJson(a: unknown, b: unknown): number {
+  const x = JSON.stringify(a);
+  const y = JSON.stringify(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Objects with sorted keys, arrays in order. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (!isObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) out[key] = canonical(value[key]);
+  return out;
+}
+
+/** A scalar or a list, as a sorted list. */
+function sortedList(value: unknown): unknown[] {
+  return (Array.isArray(value) ? value : [value]).map(canonical).sort(compareJson);
+}
+
+function canonicalPrincipal(value: unknown): unknown {
+  if (!isObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const type of Object.keys(value).sort()) {
+    const values = (Array.isArray(value[type]) ? (value[type] as unknown[]) : [value[type]]).map((item) =>
+      // S3 stores an account id as its root ARN.
+      type === 'AWS' && typeof item === 'string' && /^\d{12}$/.test(item)
+        ? `arn:aws:iam::${item}:root`
+        : item,
+    );
+    out[type] = sortedList(values);
+  }
+  return out;
+}
+
+function canonicalCondition(value: unknown): unknown {
+  if (!isObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const operator of Object.keys(value).sort()) {
+    const block = value[operator];
+    if (!isObject(block)) {
+      out[operator] = canonical(block);
+      continue;
+    }
+    const keys: Record<string, unknown> = {};
+    for (const key of Object.keys(block).sort()) keys[key] = sortedList(block[key]);
+    out[operator] = keys;
+  }
+  return out;
+}
+
+function canonicalStatement(value: unknown): unknown {
+  if (!isObject(value)) return canonical(value);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const item = value[key];
+    if (LIST_ELEMENTS.has(key)) out[key] = sortedList(item);
+    else if (key === 'Principal' || key === 'NotPrincipal') out[key] = canonicalPrincipal(item);
+    else if (key === 'Condition') out[key] = canonicalCondition(item);
+    else out[key] = canonical(item);
+  }
+  return out;
+}
+
+/**
+ * A statement's identity for finding it again in a live policy: canonical JSON (sorted keys and
+ * lists, scalars as one-element lists, account ids as root ARNs), so the formatting S3 applies
+ * when it stores a policy does not hide a statement.
+ */
+export function statementFingerprint(source: unknown): string {
+  return JSON.stringify(canonicalStatement(source));
+}
+
+/** The same canonical JSON for a whole document (statements keep their order). */
+export function policyFingerprint(source: Record<string, unknown>): string {
+  const { Statement, ...rest } = source;
+  const statements = Array.isArray(Statement) ? Statement : [Statement];
+  return JSON.stringify({
+    ...(canonical(rest) as Record<string, unknown>),
+    Statement: statements.map(canonicalStatement),
+  });
+}

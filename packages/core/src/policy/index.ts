@@ -1,0 +1,5 @@
+export * from './analyze';
+export * from './choices';
+export * from './conditions';
+export * from './document';
+export * from './principals';
