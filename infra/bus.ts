@@ -1,7 +1,7 @@
 import type { EventPattern } from '@driftguard/core';
 import type { DeploymentContext } from './context';
 import { logicalId } from './naming';
-import { routedPatterns } from './patterns';
+import { catalogPatterns, isGuardDutyPattern } from './patterns';
 import { busPolicy, queuePolicy } from './policies';
 
 /**
@@ -36,10 +36,7 @@ export function createBus(
     policy: bus.arn.apply((arn) => JSON.stringify(busPolicy(arn, settings.organizationId))),
   });
 
-  const patterns = routedPatterns({
-    ownRoleNames: context.ownRoleNames,
-    guardDutyFindings: settings.forwardGuardDutyFindings,
-  });
+  const patterns = catalogPatterns(context.ownRoleNames);
 
   const rules: RoutedRule[] = patterns.map((pattern) => {
     const id = logicalId(pattern.name);
@@ -74,5 +71,56 @@ export function createBus(
     });
   }
 
-  return { bus, rules };
+  const guardDutyForwarding =
+    settings.guardDutyFindings === 'central-account'
+      ? forwardGuardDutyFromDefaultBus(bus, patterns.filter(isGuardDutyPattern))
+      : [];
+
+  return { bus, rules, guardDutyForwarding };
+}
+
+/**
+ * When this (security) account is the GuardDuty delegated administrator, every member's findings
+ * already arrive on its default bus: one rule forwards them to the central bus, where the catalog
+ * rule routes them like any forwarded event.
+ */
+function forwardGuardDutyFromDefaultBus(bus: aws.cloudwatch.EventBus, patterns: EventPattern[]) {
+  if (patterns.length === 0) return [];
+  const role = new aws.iam.Role('GuardDutyForwardingRole', {
+    description:
+      'driftguard: lets EventBridge put GuardDuty findings from the default bus on the central bus',
+    assumeRolePolicy: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ],
+    }),
+  });
+  new aws.iam.RolePolicy('GuardDutyForwardingRolePolicy', {
+    role: role.name,
+    policy: bus.arn.apply((arn) =>
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: arn }],
+      }),
+    ),
+  });
+  return patterns.map((pattern) => {
+    const id = `Forward${logicalId(pattern.name)}`;
+    const rule = new aws.cloudwatch.EventRule(id, {
+      name: `driftguard-forward-${pattern.name}`.slice(0, 64),
+      description: `driftguard: forward ${pattern.name} events from the default bus to the central bus`,
+      eventBusName: 'default',
+      eventPattern: JSON.stringify(pattern.pattern),
+      state: 'ENABLED',
+    });
+    const target = new aws.cloudwatch.EventTarget(`${id}Target`, {
+      rule: rule.name,
+      eventBusName: 'default',
+      targetId: 'driftguard-central-bus',
+      arn: bus.arn,
+      roleArn: role.arn,
+    });
+    return { pattern, rule, target };
+  });
 }

@@ -1,8 +1,8 @@
 import type { DeploymentContext } from './context';
 import { functionPolicy } from './function-policy';
 import { lambdaTrustPolicy } from './policies';
-import { EVALUATE_MEMORY, EVALUATE_TIMEOUT_SECONDS } from './queue';
 import type { SecretName } from './secrets';
+import { EVALUATE_MEMORY, EVALUATE_TIMEOUT_SECONDS } from './sizing';
 
 /** Lambda caps all environment variables of a function at 4 KB together. */
 const MAX_CONFIG_BYTES = 3 * 1024;
@@ -81,30 +81,26 @@ export function createEvaluate(
     ),
   });
 
-  const fn = new sst.aws.Function(
-    'Evaluate',
-    {
-      name: names.function,
-      description: 'driftguard: evaluate guardrail events, revert violations, notify',
-      handler: 'packages/functions/src/evaluate.handler',
-      runtime: 'nodejs22.x',
-      architecture: 'arm64',
-      memory: EVALUATE_MEMORY,
-      timeout: `${EVALUATE_TIMEOUT_SECONDS} seconds`,
-      role: role.arn,
-      concurrency: { reserved: settings.reservedConcurrency },
-      logging: { format: 'json', retention: '3 months' },
-      // Secrets only: SST encrypts their values into the bundle; no IAM permission is involved.
-      link: Object.values(resources.secrets),
-      environment: {
-        DRIFTGUARD_CONFIG: functionConfigJson(context),
-        DRIFTGUARD_TABLE: resources.table.name,
-        DRIFTGUARD_TOPIC_ARN: resources.topic.arn,
-        DRIFTGUARD_DLQ_URL: resources.deadLetterQueue.url,
-      },
+  const fn = new sst.aws.Function('Evaluate', {
+    name: names.function,
+    description: 'driftguard: evaluate guardrail events, revert violations, notify',
+    handler: 'packages/functions/src/evaluate.handler',
+    runtime: 'nodejs22.x',
+    architecture: 'arm64',
+    memory: EVALUATE_MEMORY,
+    timeout: `${EVALUATE_TIMEOUT_SECONDS} seconds`,
+    role: role.arn,
+    concurrency: { reserved: settings.reservedConcurrency },
+    logging: { format: 'json', retention: '3 months' },
+    // Secrets only: SST encrypts their values into the bundle; no IAM permission is involved.
+    link: Object.values(resources.secrets),
+    environment: {
+      DRIFTGUARD_CONFIG: functionConfigJson(context),
+      DRIFTGUARD_TABLE: resources.table.name,
+      DRIFTGUARD_TOPIC_ARN: resources.topic.arn,
+      DRIFTGUARD_DLQ_URL: resources.deadLetterQueue.url,
     },
-    { dependsOn: [rolePolicy] },
-  );
+  });
 
   const source = new aws.lambda.EventSourceMapping(
     'EvaluateQueueSource',

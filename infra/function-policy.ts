@@ -61,7 +61,7 @@ function scopeOf(action: string, r: FunctionResources): Omit<PolicyStatement, 'E
       return { Sid: 'OrganizationAccounts', Resource: '*' };
     default:
       throw new UnscopedActionError(
-        `the code needs ${action}, but infra/function-policy.ts does not know which resource it is for: add a scope`,
+        `the central function's code needs ${action}, but infra/function-policy.ts has no resource scope for it. If the call runs in member accounts (with the remediation role), add its file to MEMBER_CODE in infra/permissions/derive.ts; otherwise add a scope here.`,
       );
   }
 }

@@ -1,6 +1,6 @@
-import { CATALOG, type EventPattern, eventPatterns, type Guardrail } from '@driftguard/core';
+import type { EventPattern, Guardrail } from '@driftguard/core';
 import { logicalId } from './naming';
-import { GUARDDUTY_PATTERN } from './patterns';
+import { catalogPatterns, isGuardDutyPattern } from './patterns';
 import permissions from './permissions.json';
 
 /**
@@ -58,14 +58,36 @@ function forwardingRule(pattern: EventPattern, description: string, condition?: 
 export function memberTemplate(options: MemberTemplateOptions): CfnTemplate {
   const actions = [...new Set(options.actions ?? MEMBER_ACTIONS)].sort();
   if (actions.length === 0) throw new Error('the remediation role needs at least one action');
-  const patterns = eventPatterns(options.catalog ?? CATALOG, options.ownRoleNames);
+  const patterns = catalogPatterns(options.ownRoleNames, options.catalog);
+  // GuardDuty findings come from the GuardDuty administrator; members forward theirs only on request.
+  const guardDuty = patterns.filter(isGuardDutyPattern);
 
   const rules = Object.fromEntries(
     patterns.map((pattern) => [
       `Forward${logicalId(pattern.name)}`,
-      forwardingRule(pattern, `driftguard: forward ${pattern.name} events to the central bus`),
+      forwardingRule(
+        pattern,
+        `driftguard: forward ${pattern.name} events to the central bus`,
+        isGuardDutyPattern(pattern) ? 'ForwardGuardDuty' : undefined,
+      ),
     ]),
   );
+  const guardDutyParameter: CfnTemplate['Parameters'] =
+    guardDuty.length > 0
+      ? {
+          ForwardGuardDutyFindings: {
+            Type: 'String',
+            Description:
+              'Forward this account’s GuardDuty findings (when the central account is not the GuardDuty administrator)',
+            AllowedValues: ['true', 'false'],
+            Default: 'false',
+          },
+        }
+      : {};
+  const guardDutyCondition: CfnTemplate['Conditions'] =
+    guardDuty.length > 0
+      ? { ForwardGuardDuty: { 'Fn::Equals': [{ Ref: 'ForwardGuardDutyFindings' }, 'true'] } }
+      : {};
 
   return {
     AWSTemplateFormatVersion: '2010-09-09',
@@ -98,16 +120,11 @@ export function memberTemplate(options: MemberTemplateOptions): CfnTemplate {
         Description: 'The one region whose stack instance creates the (global) IAM remediation role',
         AllowedPattern: '^[a-z]{2}(-[a-z]+)+-\\d$',
       },
-      ForwardGuardDutyFindings: {
-        Type: 'String',
-        Description: 'Forward GuardDuty findings (true where this account is the GuardDuty administrator)',
-        AllowedValues: ['true', 'false'],
-        Default: 'false',
-      },
+      ...guardDutyParameter,
     },
     Conditions: {
       CreateRemediationRole: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, { Ref: 'RoleRegion' }] },
-      ForwardGuardDuty: { 'Fn::Equals': [{ Ref: 'ForwardGuardDutyFindings' }, 'true'] },
+      ...guardDutyCondition,
     },
     Resources: {
       ForwardingRole: {
@@ -140,11 +157,6 @@ export function memberTemplate(options: MemberTemplateOptions): CfnTemplate {
         },
       },
       ...rules,
-      ForwardGuardDutyFindingsRule: forwardingRule(
-        GUARDDUTY_PATTERN,
-        'driftguard: forward GuardDuty findings to the central bus',
-        'ForwardGuardDuty',
-      ),
       RemediationRole: {
         Type: 'AWS::IAM::Role',
         Condition: 'CreateRemediationRole',
@@ -183,6 +195,16 @@ export function memberTemplate(options: MemberTemplateOptions): CfnTemplate {
                     // Every call targets this account; several (Describe*) support no narrower resource.
                     Resource: '*',
                   },
+                  {
+                    // Playbooks may write role policies (revoke sessions): never on this role itself,
+                    // or a compromised session could grant itself anything.
+                    Sid: 'NeverChangeItself',
+                    Effect: 'Deny',
+                    Action: 'iam:*',
+                    Resource: {
+                      'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${options.remediationRoleName}`,
+                    },
+                  },
                 ],
               },
             },
@@ -202,15 +224,18 @@ export function memberTemplate(options: MemberTemplateOptions): CfnTemplate {
 }
 
 /** Parameter values for a stack of the template, as CloudFormation takes them. */
-export function memberParameters(values: {
-  centralEventBusArn: string;
-  centralFunctionRoleArn: string;
-  organizationId: string;
-  externalId: string;
-  roleRegion: string;
-  forwardGuardDutyFindings: boolean;
-}): Record<string, string> {
-  return {
+export function memberParameters(
+  template: CfnTemplate,
+  values: {
+    centralEventBusArn: string;
+    centralFunctionRoleArn: string;
+    organizationId: string;
+    externalId: string;
+    roleRegion: string;
+    forwardGuardDutyFindings: boolean;
+  },
+): Record<string, string> {
+  const all: Record<string, string> = {
     CentralEventBusArn: values.centralEventBusArn,
     CentralFunctionRoleArn: values.centralFunctionRoleArn,
     OrganizationId: values.organizationId,
@@ -218,4 +243,6 @@ export function memberParameters(values: {
     RoleRegion: values.roleRegion,
     ForwardGuardDutyFindings: String(values.forwardGuardDutyFindings),
   };
+  // Only what the template declares: CloudFormation rejects unknown parameters.
+  return Object.fromEntries(Object.entries(all).filter(([key]) => key in template.Parameters));
 }

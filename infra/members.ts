@@ -16,6 +16,10 @@ export function createMembers(
   const roleRegion = settings.roleRegion ?? settings.region;
   // The stack set lives in the security account, registered as a StackSets delegated administrator.
   const callAs = settings.stackSetsCallAs ?? 'DELEGATED_ADMIN';
+  const template = memberTemplate({
+    remediationRoleName: config.remediationRoleName,
+    ownRoleNames: context.ownRoleNames,
+  });
 
   const stackSet = new aws.cloudformation.StackSet('MemberStackSet', {
     name: names.stackSet,
@@ -32,17 +36,15 @@ export function createMembers(
       maxConcurrentPercentage: 25,
       failureTolerancePercentage: 10,
     },
-    templateBody: JSON.stringify(
-      memberTemplate({ remediationRoleName: config.remediationRoleName, ownRoleNames: context.ownRoleNames }),
-    ),
+    templateBody: JSON.stringify(template),
     parameters: $resolve([central.busArn, central.functionRoleArn]).apply(([busArn, functionRoleArn]) =>
-      memberParameters({
+      memberParameters(template, {
         centralEventBusArn: busArn,
         centralFunctionRoleArn: functionRoleArn,
         organizationId: settings.organizationId,
         externalId: settings.config.externalId,
         roleRegion,
-        forwardGuardDutyFindings: settings.forwardGuardDutyFindings,
+        forwardGuardDutyFindings: settings.guardDutyFindings === 'member-accounts',
       }),
     ),
   });

@@ -1,11 +1,5 @@
 import { CATALOG, type Config, type EventPattern, eventPatterns, type Guardrail } from '@driftguard/core';
 
-/** GuardDuty findings as EventBridge delivers them (DESIGN.md §1). */
-export const GUARDDUTY_PATTERN: EventPattern = {
-  name: 'guardduty-findings',
-  pattern: { source: ['aws.guardduty'], 'detail-type': ['GuardDuty Finding'] },
-};
-
 /**
  * Roles whose calls are driftguard's own and must never reach the function (loop guard): the
  * member remediation role, roles named in the config, and the central function's role.
@@ -15,16 +9,19 @@ export function ownRoleNames(config: Config, functionRoleName: string): string[]
 }
 
 /**
- * The patterns both ends use: member default buses forward exactly what the central bus routes
- * to the queue, so an event is filtered once, at its source, and the same way everywhere.
+ * The catalog's patterns (packages/core/src/rules/patterns.ts): the central bus routes exactly
+ * these to the queue, and member default buses forward exactly these, so an event is filtered at
+ * its source and the same way everywhere.
  */
-export function routedPatterns(options: {
-  ownRoleNames: readonly string[];
-  guardDutyFindings: boolean;
-  catalog?: readonly Guardrail[];
-}): EventPattern[] {
-  return [
-    ...eventPatterns(options.catalog ?? CATALOG, options.ownRoleNames),
-    ...(options.guardDutyFindings ? [GUARDDUTY_PATTERN] : []),
-  ];
+export function catalogPatterns(
+  ownRoles: readonly string[],
+  catalog: readonly Guardrail[] = CATALOG,
+): EventPattern[] {
+  return eventPatterns(catalog, ownRoles);
+}
+
+/** GuardDuty findings are forwarded only from where they should come from (infra/stages.ts). */
+export function isGuardDutyPattern(pattern: EventPattern): boolean {
+  const source = pattern.pattern.source;
+  return Array.isArray(source) && source.includes('aws.guardduty');
 }

@@ -1,14 +1,5 @@
 import type { DeploymentContext } from './context';
-
-/**
- * Lambda memory and timeout of `evaluate`. They come from `npm run bench` (bench/): rerun it and
- * update these two numbers when the handler or its dependencies change. The values below are
- * provisional until the benchmark lands: a batch of ten events with one revert each (assume role,
- * re-read, revoke, re-read, publish) is a few seconds of I/O, and memory buys CPU for the SDK's
- * cold start (DESIGN.md §5: ~0.2 s import at this size).
- */
-export const EVALUATE_MEMORY = '512 MB' as const;
-export const EVALUATE_TIMEOUT_SECONDS = 60;
+import { EVALUATE_TIMEOUT_SECONDS } from './sizing';
 
 /** AWS guidance for SQS event sources: visibility timeout at least six times the function timeout. */
 export const QUEUE_VISIBILITY_TIMEOUT_SECONDS = 6 * EVALUATE_TIMEOUT_SECONDS;

@@ -32,8 +32,13 @@ export interface StageSettings {
    * recommendation), `SELF` when it lives in the management account.
    */
   stackSetsCallAs?: 'DELEGATED_ADMIN' | 'SELF';
-  /** Forward GuardDuty findings from member accounts (set where an account is GuardDuty admin). */
-  forwardGuardDutyFindings: boolean;
+  /**
+   * Where GuardDuty findings are forwarded from. `central-account`: the security account is the
+   * GuardDuty delegated administrator, so every member's findings already reach its default bus
+   * and the central stack forwards them from there (recommended). `member-accounts`: each member
+   * forwards its own findings (the function dedupes on finding id + updatedAt). `off`: none.
+   */
+  guardDutyFindings: 'central-account' | 'member-accounts' | 'off';
   /**
    * Lambda reserved concurrency for `evaluate`; also the SQS event source's maximum concurrency,
    * so a burst of events never throttles the function into retries.
@@ -55,7 +60,7 @@ export const STAGES: Record<string, StageSettings> = {
     organizationId: 'o-exampleorg1',
     targetOrganizationalUnits: ['r-exmp'],
     memberRegions: ['us-east-1', 'us-west-2', 'eu-west-1'],
-    forwardGuardDutyFindings: false,
+    guardDutyFindings: 'central-account',
     reservedConcurrency: 10,
     // Shadow first: decide and notify, change nothing, until the alerts have been reviewed.
     config: { dryRun: true, externalId: 'driftguard-prod-change-me' },
@@ -67,7 +72,7 @@ export const STAGES: Record<string, StageSettings> = {
     organizationId: 'o-exampleorg1',
     targetOrganizationalUnits: ['ou-exmp-staging1'],
     memberRegions: ['us-east-1'],
-    forwardGuardDutyFindings: false,
+    guardDutyFindings: 'off',
     reservedConcurrency: 2,
     config: { dryRun: true, externalId: 'driftguard-staging-change-me' },
   },
@@ -80,7 +85,7 @@ export const SANDBOX: StageSettings = {
   organizationId: 'o-exampleorg1',
   targetOrganizationalUnits: ['ou-exmp-sandbox1'],
   memberRegions: ['us-east-1'],
-  forwardGuardDutyFindings: false,
+  guardDutyFindings: 'off',
   reservedConcurrency: 2,
   config: { dryRun: true, externalId: 'driftguard-sandbox' },
 };

@@ -1,21 +1,21 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { iamActions } from './iam-actions';
-import { type SdkCall, scanDirectories } from './scan';
+import { type SdkCall, scanPaths } from './scan';
 
 /**
- * Which code runs with which credentials. This is a convention the scan relies on:
+ * Which code runs with which credentials. The scan relies on this list:
  *
- * - code under MEMBER_CODE sends its calls with the member account's `DriftGuardRemediation`
- *   session (executor: verify → act → verify; playbooks; sweep describers);
- * - everything else under CENTRAL_CODE runs with the central `evaluate` function's own role.
+ * - calls in MEMBER_CODE are sent with the member account's `DriftGuardRemediation` session
+ *   (executor: verify → act → verify, its playbooks, and the live reads guardrails ask for);
+ * - every other call under CENTRAL_CODE runs with the central `evaluate` function's own role.
  *
- * A call that must run in member accounts therefore belongs under one of the MEMBER_CODE folders.
+ * A file whose calls run in member accounts belongs here. Forgetting one fails loudly: the
+ * central policy has no resource scope for member services (infra/function-policy.ts).
  */
 export const MEMBER_CODE = [
   'packages/aws/src/executor',
   'packages/aws/src/playbooks',
   'packages/aws/src/sweep',
+  'packages/aws/src/live-facts.ts',
 ] as const;
 export const CENTRAL_CODE = ['packages/functions/src', 'packages/aws/src', 'packages/notify/src'] as const;
 
@@ -36,7 +36,8 @@ export interface DerivedPermissions {
   excluded: { call: string; reason: string }[];
 }
 
-const inMember = (call: SdkCall) => MEMBER_CODE.some((dir) => call.file.startsWith(`${dir}/`));
+const inMember = (call: SdkCall) =>
+  MEMBER_CODE.some((path) => call.file === path || call.file.startsWith(`${path}/`));
 
 function actionsBySource(calls: readonly SdkCall[]): Record<string, string[]> {
   const byAction = new Map<string, Set<string>>();
@@ -60,11 +61,8 @@ function actionsBySource(calls: readonly SdkCall[]): Record<string, string[]> {
  * what the Lambda platform itself needs (infra/function-policy.ts).
  */
 export function derivePermissions(root: string): DerivedPermissions {
-  const member = scanDirectories(root, MEMBER_CODE);
-  const central = scanDirectories(
-    root,
-    CENTRAL_CODE.filter((dir) => existsSync(join(root, dir))),
-  ).filter((call) => !inMember(call));
+  const member = scanPaths(root, MEMBER_CODE);
+  const central = scanPaths(root, CENTRAL_CODE).filter((call) => !inMember(call));
 
   const excluded: DerivedPermissions['excluded'] = [];
   const used = new Set<string>();

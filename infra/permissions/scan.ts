@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { LIBRARY_CALLS, type SdkCallKind } from './iam-actions';
@@ -157,24 +157,20 @@ export function scanSource(file: string, text: string): SdkCall[] {
   return calls;
 }
 
-/** `.ts` files under `dir` (recursively), skipping tests and declaration files. */
-export function sourceFiles(dir: string): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return entries.sort().flatMap((entry) => {
-    const path = join(dir, entry);
-    if (statSync(path).isDirectory()) return entry === 'node_modules' ? [] : sourceFiles(path);
-    return /\.ts$/.test(entry) && !/\.(test|spec|d)\.ts$/.test(entry) ? [path] : [];
-  });
+/** `.ts` files at `path` (a file, or a directory searched recursively), skipping tests and declarations. */
+export function sourceFiles(path: string): string[] {
+  if (!existsSync(path)) return [];
+  if (!statSync(path).isDirectory()) return isSource(path) ? [path] : [];
+  return readdirSync(path)
+    .sort()
+    .flatMap((entry) => (entry === 'node_modules' ? [] : sourceFiles(join(path, entry))));
 }
 
-/** Scans every source file under the given repository-relative directories. */
-export function scanDirectories(root: string, dirs: readonly string[]): SdkCall[] {
-  return dirs.flatMap((dir) =>
+const isSource = (path: string) => /\.ts$/.test(path) && !/\.(test|spec|d)\.ts$/.test(path);
+
+/** Scans every source file under the given repository-relative files and directories. */
+export function scanPaths(root: string, paths: readonly string[]): SdkCall[] {
+  return paths.flatMap((dir) =>
     sourceFiles(join(root, dir)).flatMap((path) =>
       scanSource(relative(root, path).split('\\').join('/'), readFileSync(path, 'utf8')),
     ),

@@ -27,19 +27,25 @@ if (!parsed.ok) {
   process.exit(1);
 }
 
+const template = memberTemplate({
+  remediationRoleName: parsed.config.remediationRoleName,
+  ownRoleNames: ownRoleNames(parsed.config, names(stage).functionRole),
+});
+
 if (values.parameters) {
   if (!settings.account) {
     console.error(`stage "${stage}" has no account in infra/stages.ts: the central ARNs are unknown`);
     process.exit(1);
   }
   const arns = knownArns(stage, settings.account, settings.region);
-  const parameters = memberParameters({
+  const parameters = memberParameters(template, {
     centralEventBusArn: arns.bus,
     centralFunctionRoleArn: arns.functionRole,
     organizationId: settings.organizationId,
     externalId: settings.config.externalId,
     roleRegion: settings.roleRegion ?? settings.region,
-    forwardGuardDutyFindings: settings.forwardGuardDutyFindings,
+    // The management account forwards its own findings unless the central account administers GuardDuty.
+    forwardGuardDutyFindings: settings.guardDutyFindings === 'member-accounts',
   });
   console.log(
     Object.entries(parameters)
@@ -47,10 +53,6 @@ if (values.parameters) {
       .join(' '),
   );
 } else {
-  const template = memberTemplate({
-    remediationRoleName: parsed.config.remediationRoleName,
-    ownRoleNames: ownRoleNames(parsed.config, names(stage).functionRole),
-  });
   const text = `${JSON.stringify(template, null, 2)}\n`;
   if (values.out) writeFileSync(values.out, text);
   else process.stdout.write(text);

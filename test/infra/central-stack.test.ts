@@ -1,0 +1,392 @@
+/**
+ * The production central stack under Pulumi mocks: what `sst deploy --stage prod` would ask AWS
+ * for, resource by resource. Expected values come from the code's own sources of truth (the
+ * catalog, TABLE_KEYS, the stage settings), not from infra/, so a drift on either side fails here.
+ */
+import { TABLE_KEYS } from '@driftguard/aws';
+import { CATALOG, eventPatterns, parseConfig } from '@driftguard/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CENTRAL_ACTIONS, PLATFORM_ACTIONS } from '../../infra/function-policy';
+import { memberTemplate } from '../../infra/member-template';
+import type { PolicyDocument } from '../../infra/policies';
+import { EVALUATE_TIMEOUT_SECONDS } from '../../infra/sizing';
+import { STAGES } from '../../infra/stages';
+import {
+  importInfra,
+  MOCK_ACCOUNT,
+  MOCK_REGION,
+  type RecordedResource,
+  type SstHarness,
+  setupSst,
+} from './support/sst-mocks';
+
+const prod = STAGES.prod;
+if (!prod) throw new Error('infra/stages.ts has no prod stage');
+
+let sst: SstHarness;
+
+beforeAll(async () => {
+  sst = await setupSst('prod', { production: true });
+  const infra = await importInfra();
+  await sst.settle(infra.deployDriftguard('prod'));
+}, 180_000);
+afterAll(() => sst?.close());
+
+const policyOf = (resource: RecordedResource, field = 'policy') =>
+  JSON.parse(String(resource.inputs[field])) as PolicyDocument;
+const only = (resources: RecordedResource[]) => {
+  expect(resources).toHaveLength(1);
+  return resources[0] as RecordedResource;
+};
+
+const queueArn = `arn:aws:sqs:${MOCK_REGION}:${MOCK_ACCOUNT}:driftguard-prod-events`;
+const dlqArn = `arn:aws:sqs:${MOCK_REGION}:${MOCK_ACCOUNT}:driftguard-prod-events-dlq`;
+const busArn = `arn:aws:events:${MOCK_REGION}:${MOCK_ACCOUNT}:event-bus/driftguard-prod`;
+const topicArn = `arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT}:driftguard-prod-alerts`;
+const tableArn = `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/driftguard-prod-state`;
+const functionRoleArn = `arn:aws:iam::${MOCK_ACCOUNT}:role/driftguard-prod-evaluate`;
+const ownRoles = ['DriftGuardRemediation', 'driftguard-prod-evaluate'];
+const busRules = () =>
+  sst
+    .ofType('aws:cloudwatch/eventRule:EventRule')
+    .filter((rule) => rule.inputs.eventBusName === 'driftguard-prod');
+const isCloudTrail = (rule: RecordedResource) =>
+  JSON.parse(String(rule.inputs.eventPattern))['detail-type'][0] === 'AWS API Call via CloudTrail';
+
+describe('central bus', () => {
+  it('accepts PutEvents from the organization only', () => {
+    const bus = only(sst.ofType('aws:cloudwatch/eventBus:EventBus'));
+    expect(bus.inputs.name).toBe('driftguard-prod');
+    const policy = policyOf(only(sst.ofType('aws:cloudwatch/eventBusPolicy:EventBusPolicy')));
+    expect(policy.Statement).toEqual([
+      {
+        Sid: 'OrganizationPutEvents',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Resource: busArn,
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': prod.organizationId } },
+      },
+    ]);
+  });
+
+  it('has exactly one rule per catalog pattern, each equal to the catalog pattern', () => {
+    const expected = eventPatterns(CATALOG, ownRoles);
+    const rules = busRules();
+    expect(rules.map((rule) => rule.inputs.name).sort()).toEqual(
+      expected.map((pattern) => `driftguard-prod-${pattern.name}`).sort(),
+    );
+    for (const pattern of expected) {
+      const rule = rules.find((candidate) => candidate.inputs.name === `driftguard-prod-${pattern.name}`);
+      expect(rule?.inputs.eventBusName).toBe('driftguard-prod');
+      expect(rule?.inputs.state).toBe('ENABLED');
+      expect(JSON.parse(String(rule?.inputs.eventPattern))).toEqual(pattern.pattern);
+    }
+  });
+
+  it('filters failed calls and driftguard’s own roles in every CloudTrail pattern', () => {
+    expect(busRules().filter(isCloudTrail).length).toBeGreaterThan(0);
+    for (const rule of busRules().filter(isCloudTrail)) {
+      const detail = JSON.parse(String(rule.inputs.eventPattern)).detail;
+      expect(detail.errorCode).toEqual([{ exists: false }]);
+      const excluded = detail.$or[1].userIdentity.sessionContext.sessionIssuer.userName[0]['anything-but'];
+      expect(excluded).toEqual(expect.arrayContaining(ownRoles));
+    }
+  });
+
+  it('targets the buffer queue with a DLQ and an explicit retry policy', () => {
+    const rules = busRules();
+    const targets = sst
+      .ofType('aws:cloudwatch/eventTarget:EventTarget')
+      .filter((target) => target.inputs.eventBusName === 'driftguard-prod');
+    expect(targets.map((target) => target.inputs.rule).sort()).toEqual(
+      rules.map((rule) => rule.inputs.name).sort(),
+    );
+    for (const target of targets) {
+      expect(target.inputs).toMatchObject({
+        eventBusName: 'driftguard-prod',
+        arn: queueArn,
+        deadLetterConfig: { arn: dlqArn },
+        retryPolicy: { maximumEventAgeInSeconds: 86_400, maximumRetryAttempts: 185 },
+      });
+    }
+  });
+
+  it('lets only its own rules send to the queue and the DLQ', () => {
+    const ruleArns = busRules()
+      .map((rule) => `arn:aws:events:${MOCK_REGION}:${MOCK_ACCOUNT}:rule/driftguard-prod/${rule.inputs.name}`)
+      .sort();
+    const policies = sst.ofType('aws:sqs/queuePolicy:QueuePolicy');
+    expect(policies.map((policy) => policy.inputs.queueUrl).sort()).toEqual([
+      `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT}/driftguard-prod-events`,
+      `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT}/driftguard-prod-events-dlq`,
+    ]);
+    for (const resource of policies) {
+      const [allow, deny] = policyOf(resource).Statement;
+      expect(allow).toMatchObject({
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Condition: { ArnEquals: { 'aws:SourceArn': ruleArns } },
+      });
+      expect(deny).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    }
+  });
+});
+
+describe('GuardDuty findings (this account is the GuardDuty administrator)', () => {
+  it('are forwarded from this account’s default bus to the central bus with their own role', () => {
+    const guardDuty = eventPatterns(CATALOG, ownRoles).filter((pattern) =>
+      (pattern.pattern.source as string[]).includes('aws.guardduty'),
+    );
+    expect(guardDuty.length).toBeGreaterThan(0);
+    const forwarding = sst
+      .ofType('aws:cloudwatch/eventRule:EventRule')
+      .filter((rule) => rule.inputs.eventBusName === 'default');
+    expect(forwarding.map((rule) => JSON.parse(String(rule.inputs.eventPattern)))).toEqual(
+      guardDuty.map((pattern) => pattern.pattern),
+    );
+    const role = sst.named('GuardDutyForwardingRole');
+    const targets = sst
+      .ofType('aws:cloudwatch/eventTarget:EventTarget')
+      .filter((target) => target.inputs.eventBusName === 'default');
+    expect(targets.map((target) => target.inputs)).toEqual(
+      forwarding.map((rule) =>
+        expect.objectContaining({ rule: rule.inputs.name, arn: busArn, roleArn: role.state.arn }),
+      ),
+    );
+    expect(policyOf(sst.named('GuardDutyForwardingRolePolicy')).Statement).toEqual([
+      { Effect: 'Allow', Action: 'events:PutEvents', Resource: busArn },
+    ]);
+  });
+});
+
+describe('queues', () => {
+  it('redrives to the DLQ and hides messages longer than six function timeouts', () => {
+    const queue = sst.named('EventsQueue');
+    expect(queue.inputs.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * EVALUATE_TIMEOUT_SECONDS);
+    expect(JSON.parse(String(queue.inputs.redrivePolicy))).toEqual({
+      deadLetterTargetArn: dlqArn,
+      maxReceiveCount: 5,
+    });
+    expect(queue.inputs.sqsManagedSseEnabled).toBe(true);
+    expect(sst.named('EventsDeadLetterQueue').inputs).toMatchObject({
+      messageRetentionSeconds: 14 * 24 * 3600,
+      sqsManagedSseEnabled: true,
+    });
+  });
+});
+
+describe('evaluate function', () => {
+  const lambda = () => only(sst.ofType('aws:lambda/function:Function'));
+
+  it('runs the evaluate handler on arm64 nodejs22.x with the benchmarked size and reserved concurrency', () => {
+    expect(lambda().inputs).toMatchObject({
+      name: 'driftguard-prod-evaluate',
+      runtime: 'nodejs22.x',
+      architectures: ['arm64'],
+      memorySize: 1024,
+      timeout: EVALUATE_TIMEOUT_SECONDS,
+      reservedConcurrentExecutions: prod.reservedConcurrency,
+      role: functionRoleArn,
+    });
+    const build = sst.rpcCalls.find((call) => call.method === 'Runtime.Build');
+    expect(build?.args.handler).toBe('packages/functions/src/evaluate.handler');
+  });
+
+  it('reads exactly the documented environment, with the stage config', () => {
+    const variables = (lambda().inputs.environment as { variables: Record<string, string> }).variables;
+    const ours = Object.keys(variables).filter((key) => key.startsWith('DRIFTGUARD_'));
+    expect(ours.sort()).toEqual([
+      'DRIFTGUARD_CONFIG',
+      'DRIFTGUARD_DLQ_URL',
+      'DRIFTGUARD_TABLE',
+      'DRIFTGUARD_TOPIC_ARN',
+    ]);
+    expect(variables.DRIFTGUARD_TABLE).toBe('driftguard-prod-state');
+    expect(variables.DRIFTGUARD_TOPIC_ARN).toBe(topicArn);
+    expect(variables.DRIFTGUARD_DLQ_URL).toBe(
+      `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT}/driftguard-prod-events-dlq`,
+    );
+    const parsed = parseConfig(JSON.parse(variables.DRIFTGUARD_CONFIG ?? 'null'));
+    if (!parsed.ok) throw new Error(parsed.reason);
+    expect(parsed.config.dryRun).toBe(prod.config.dryRun ?? false);
+    expect(parsed.config.externalId).toBe(prod.config.externalId);
+    expect(parsed.config.ownRoleNames).toContain('driftguard-prod-evaluate');
+  });
+
+  it('links the four channel secrets and nothing else', () => {
+    const build = sst.rpcCalls.find((call) => call.method === 'Runtime.Build');
+    expect(Object.keys(build?.args.links as object).sort()).toEqual([
+      'GitHubToken',
+      'JiraToken',
+      'SlackWebhookUrl',
+      'WebhookSecret',
+    ]);
+    expect(
+      sst
+        .ofType('sst:sst:Secret')
+        .map((secret) => secret.name)
+        .sort(),
+    ).toEqual(['GitHubToken', 'JiraToken', 'SlackWebhookUrl', 'WebhookSecret']);
+  });
+
+  it('consumes the queue in batches reporting partial failures, never above its reserved concurrency', () => {
+    expect(only(sst.ofType('aws:lambda/eventSourceMapping:EventSourceMapping')).inputs).toMatchObject({
+      eventSourceArn: queueArn,
+      functionName: 'driftguard-prod-evaluate',
+      batchSize: 10,
+      functionResponseTypes: ['ReportBatchItemFailures'],
+      scalingConfig: { maximumConcurrency: prod.reservedConcurrency },
+    });
+  });
+
+  it('has a role only Lambda assumes, with one inline policy and no managed policies', () => {
+    const role = sst.named('EvaluateRole');
+    expect(role.inputs.name).toBe('driftguard-prod-evaluate');
+    expect(role.inputs.managedPolicyArns ?? []).toEqual([]);
+    expect(JSON.parse(String(role.inputs.assumeRolePolicy)).Statement).toEqual([
+      { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+    ]);
+    const policies = sst
+      .ofType('aws:iam/rolePolicy:RolePolicy')
+      .filter((policy) => policy.inputs.role === 'driftguard-prod-evaluate');
+    expect(policies).toHaveLength(1);
+    expect(sst.ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment')).toEqual([]);
+  });
+
+  it('grants the derived actions and the platform’s, each on its one resource', () => {
+    const statements = policyOf(sst.named('EvaluateRolePolicy')).Statement;
+    const actions = statements.flatMap((statement) => statement.Action);
+    expect(actions.sort()).toEqual(
+      [...new Set([...CENTRAL_ACTIONS, ...Object.keys(PLATFORM_ACTIONS)])].sort(),
+    );
+    expect(actions.some((action) => action.includes('*'))).toBe(false);
+    const resourcesOf = (action: string) =>
+      statements.filter((statement) => ([] as string[]).concat(statement.Action).includes(action));
+    for (const statement of statements) {
+      const list = ([] as string[]).concat(statement.Action);
+      if (list.some((action) => action.startsWith('dynamodb:'))) {
+        expect(statement.Resource).toEqual([tableArn, `${tableArn}/index/*`]);
+      }
+    }
+    expect(resourcesOf('sns:Publish').map((s) => s.Resource)).toEqual([topicArn]);
+    expect(resourcesOf('sqs:SendMessage').map((s) => s.Resource)).toEqual([dlqArn]);
+    expect(resourcesOf('sqs:ReceiveMessage').map((s) => s.Resource)).toEqual([queueArn]);
+    expect(resourcesOf('sts:AssumeRole')).toEqual([
+      expect.objectContaining({
+        Resource: 'arn:aws:iam::*:role/DriftGuardRemediation',
+        Condition: { StringEquals: { 'aws:ResourceOrgID': prod.organizationId } },
+      }),
+    ]);
+    expect(resourcesOf('logs:PutLogEvents').map((s) => s.Resource)).toEqual([
+      `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:/aws/lambda/driftguard-prod-evaluate:*`,
+    ]);
+    expect(sst.named('EvaluateLogGroup').inputs.name).toBe('/aws/lambda/driftguard-prod-evaluate');
+  });
+});
+
+describe('state', () => {
+  it('is one on-demand table keyed like the code, with TTL, PITR and deletion protection in production', () => {
+    expect(only(sst.ofType('aws:dynamodb/table:Table')).inputs).toEqual({
+      name: 'driftguard-prod-state',
+      billingMode: 'PAY_PER_REQUEST',
+      hashKey: TABLE_KEYS.partition,
+      rangeKey: TABLE_KEYS.sort,
+      attributes: [
+        { name: TABLE_KEYS.partition, type: 'S' },
+        { name: TABLE_KEYS.sort, type: 'S' },
+      ],
+      ttl: { attributeName: TABLE_KEYS.ttl, enabled: true },
+      pointInTimeRecovery: { enabled: true },
+      deletionProtectionEnabled: true,
+    });
+  });
+
+  it('publishes alerts to a topic encrypted with a rotating customer key CloudWatch may use', () => {
+    const key = only(sst.ofType('aws:kms/key:Key'));
+    expect(key.inputs.enableKeyRotation).toBe(true);
+    const topic = only(sst.ofType('aws:sns/topic:Topic'));
+    expect(topic.inputs.kmsMasterKeyId).toBe(key.state.arn);
+    const cloudwatch = policyOf(key).Statement.find(
+      (statement) => statement.Sid === 'CloudWatchAlarmsEncrypt',
+    );
+    expect(cloudwatch?.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': MOCK_ACCOUNT } });
+    const topicPolicy = policyOf(only(sst.ofType('aws:sns/topicPolicy:TopicPolicy')));
+    expect(topicPolicy.Statement[0]).toMatchObject({
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: topicArn,
+    });
+  });
+});
+
+describe('alarms', () => {
+  const alarms = () => sst.ofType('aws:cloudwatch/metricAlarm:MetricAlarm');
+
+  it('alarm on any dead letter and on a backlog, to the alerts topic', () => {
+    const dlq = alarms().find((alarm) => alarm.inputs.metricName === 'ApproximateNumberOfMessagesVisible');
+    expect(dlq?.inputs).toMatchObject({
+      namespace: 'AWS/SQS',
+      dimensions: { QueueName: 'driftguard-prod-events-dlq' },
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+      alarmActions: [topicArn],
+    });
+    const age = alarms().find((alarm) => alarm.inputs.metricName === 'ApproximateAgeOfOldestMessage');
+    expect(age?.inputs.dimensions).toEqual({ QueueName: 'driftguard-prod-events' });
+  });
+
+  it('alarm on failed invocations of every rule', () => {
+    const failed = alarms().filter((alarm) => alarm.inputs.metricName === 'FailedInvocations');
+    const rules = busRules().map((rule) => rule.inputs.name);
+    expect(failed.map((alarm) => (alarm.inputs.dimensions as { RuleName: string }).RuleName).sort()).toEqual(
+      rules.sort(),
+    );
+    for (const alarm of failed) {
+      expect(alarm.inputs).toMatchObject({
+        namespace: 'AWS/Events',
+        dimensions: { EventBusName: 'driftguard-prod' },
+        alarmActions: [topicArn],
+      });
+    }
+  });
+});
+
+describe('member StackSet', () => {
+  it('is service-managed with auto-deployment, run as delegated administrator, with the generated template', () => {
+    const stackSet = only(sst.ofType('aws:cloudformation/stackSet:StackSet'));
+    expect(stackSet.inputs).toMatchObject({
+      name: 'driftguard-prod-member',
+      permissionModel: 'SERVICE_MANAGED',
+      autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
+      callAs: 'DELEGATED_ADMIN',
+      capabilities: ['CAPABILITY_NAMED_IAM'],
+      managedExecution: { active: true },
+      parameters: {
+        CentralEventBusArn: busArn,
+        CentralFunctionRoleArn: functionRoleArn,
+        OrganizationId: prod.organizationId,
+        ExternalId: prod.config.externalId,
+        RoleRegion: prod.region,
+        // The central account forwards GuardDuty findings; members do not, or each arrives twice.
+        ForwardGuardDutyFindings: 'false',
+      },
+    });
+    expect(JSON.parse(String(stackSet.inputs.templateBody))).toEqual(
+      memberTemplate({ remediationRoleName: 'DriftGuardRemediation', ownRoleNames: ownRoles }),
+    );
+  });
+
+  it('has one instance per member region, targeting the configured OUs, role region first', () => {
+    const instances = sst.ofType('aws:cloudformation/stackSetInstance:StackSetInstance');
+    expect(instances.map((instance) => instance.inputs.stackSetInstanceRegion)).toEqual(prod.memberRegions);
+    for (const instance of instances) {
+      expect(instance.inputs).toMatchObject({
+        stackSetName: 'driftguard-prod-member',
+        callAs: 'DELEGATED_ADMIN',
+        deploymentTargets: { organizationalUnitIds: prod.targetOrganizationalUnits },
+      });
+    }
+  });
+});
