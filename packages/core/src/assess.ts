@@ -1,4 +1,11 @@
+import type { FindingContext } from './assess-finding';
 import type { Config, Mode } from './config';
+import {
+  type DecisionDetails,
+  type DecisionInput,
+  decideEnforcement,
+  type EnforcementContext,
+} from './enforcement';
 import type { Actor, Change } from './events/change';
 import { dedupeLiveFactQueries, type LiveFactQuery, type LiveFacts } from './live-facts';
 import type { Operation } from './operations';
@@ -11,7 +18,8 @@ import { SEVERITIES } from './verdict';
 export type Action = 'revert' | 'alert' | 'ticket' | 'shadow' | 'none';
 export type Status = 'violation' | 'compliant' | 'not-applicable' | 'ignored';
 
-export interface Decision {
+/** See enforcement.ts for the rules and the optional details (setting, exemption, breaker, trace). */
+export interface Decision extends DecisionDetails {
   action: Action;
   /** Which setting decided, and why, in words (shown by replay and in alerts). */
   reason: string;
@@ -52,6 +60,14 @@ export interface Assessment {
   /** Operations to execute when action is revert; the would-be revert when shadow. */
   operations: Operation[];
   results: RuleResult[];
+  /** How the change was found: a delivered event, or the reconciliation sweep reading live state. */
+  origin?: 'event' | 'sweep';
+  /** The primary decision's exemption, circuit breaker and would-be action (see enforcement.ts). */
+  exemption?: Decision['exemption'];
+  breaker?: Decision['breaker'];
+  wouldBe?: Decision['wouldBe'];
+  /** GuardDuty findings only: id, version and whether this is an update of one already acted on. */
+  finding?: FindingContext;
 }
 
 export function summarizeEvent(change: Change): EventSummary {
@@ -87,19 +103,18 @@ export function modeOf(guardrail: Guardrail, config: Config): { mode: Mode; sett
     : { mode: guardrail.defaultMode, setting: `default mode of ${guardrail.id} = ${guardrail.defaultMode}` };
 }
 
-export function decide(guardrail: Guardrail, verdict: Verdict, config: Config): Decision {
-  if (verdict.kind !== 'violation') return { action: 'none', reason: `no violation (${verdict.kind})` };
-  const { mode, setting } = modeOf(guardrail, config);
-  if (mode === 'off') return { action: 'none', reason: `${setting}: guardrail switched off` };
-  if (config.dryRun && mode !== 'shadow')
-    return { action: 'shadow', reason: `dryRun = true overrides ${setting}` };
-  if (mode === 'revert' && verdict.remediation.length === 0) {
-    return {
-      action: 'alert',
-      reason: `${setting}, but no exact revert exists for this change: alerting instead`,
-    };
-  }
-  return { action: mode, reason: setting };
+/**
+ * The action for one verdict: mode (account/OU overrides, rule, default), dryRun/shadow,
+ * infrastructure-as-code actors, exemptions, circuit breaker. `input` (the change and the
+ * enforcement context) is optional for callers that only know the verdict.
+ */
+export function decide(
+  guardrail: Guardrail,
+  verdict: Verdict,
+  config: Config,
+  input?: DecisionInput,
+): Decision {
+  return decideEnforcement(guardrail, verdict, config, input);
 }
 
 function applicableGuardrails(change: Change, catalog: readonly Guardrail[]): Guardrail[] {
@@ -141,6 +156,8 @@ export function assess(
   trustZone: TrustZone = trustZoneOf(config),
   catalog: readonly Guardrail[] = CATALOG,
   facts?: LiveFacts,
+  /** Placement, exemptions, circuit-breaker state and the decision time (see enforcement.ts). */
+  context?: EnforcementContext,
 ): Assessment {
   const event = summarizeEvent(change);
   const base = { event, action: 'none' as const, operations: [], results: [] };
@@ -175,14 +192,18 @@ export function assess(
       rule: guardrail.id,
       title: guardrail.title,
       verdict,
-      decision: decide(guardrail, verdict, config),
+      decision: decide(guardrail, verdict, config, { change, ...(context ? { context } : {}) }),
     };
   });
   const primary = [...results].sort((a, b) => rank(b) - rank(a))[0] as RuleResult;
   const violations = results.filter((result) => result.verdict.kind === 'violation');
   const operations = dedupeOperations(
     violations
-      .filter((result) => result.decision.action === 'revert' || result.decision.action === 'shadow')
+      .filter(
+        (result) =>
+          result.decision.action === 'revert' ||
+          (result.decision.action === 'shadow' && (result.decision.wouldBe ?? 'revert') === 'revert'),
+      )
       .flatMap((result) => (result.verdict.kind === 'violation' ? result.verdict.remediation : [])),
   );
   const reason =
@@ -200,6 +221,9 @@ export function assess(
     decisionReason: primary.decision.reason,
     operations,
     results,
+    ...(primary.decision.exemption ? { exemption: primary.decision.exemption } : {}),
+    ...(primary.decision.breaker ? { breaker: primary.decision.breaker } : {}),
+    ...(primary.decision.wouldBe ? { wouldBe: primary.decision.wouldBe } : {}),
   };
 }
 

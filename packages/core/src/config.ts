@@ -1,5 +1,7 @@
 import ipaddr from 'ipaddr.js';
-import { z } from 'zod';
+import * as z from 'zod';
+import { enforcementConfigShape } from './enforcement-config';
+import { guarddutyFindingSchema } from './guardduty-config';
 import { notificationsSchema } from './notifications-config';
 import { parsePolicy } from './policy/document';
 
@@ -168,6 +170,7 @@ export const configSchema = z.strictObject({
       'vpc-peering': vpcPeeringSchema.prefault({}),
       'vpc-endpoint-service': vpcEndpointServiceSchema.prefault({}),
       'default-sg-in-use': defaultSgInUseSchema.prefault({}),
+      'guardduty-finding': guarddutyFindingSchema.prefault({}),
       's3-bucket-policy': s3BucketPolicySchema.prefault({}),
       's3-public-access-block': s3PublicAccessBlockSchema.prefault({}),
       'vpc-endpoint-policy': vpcEndpointPolicySchema.prefault({}),
@@ -175,6 +178,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Which channels fire per rule and severity, ticket settings, delivery and audit retention. */
   notifications: notificationsSchema.prefault({}),
+  /** Overrides per account/OU, infrastructure-as-code actors, exemptions, circuit breaker. */
+  ...enforcementConfigShape,
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -1,4 +1,5 @@
 import type { Assessment } from './assess';
+import { describeExemption } from './exemption';
 import type { OperationResult } from './operations';
 import type { TicketLink } from './render/ticket';
 
@@ -8,11 +9,15 @@ export type OutcomeStatus =
   | 'revert-failed'
   | 'shadow'
   | 'alerted'
+  /** Covered by a break-glass exemption: alerted, not reverted (the decision's action is `alert`). */
+  | 'exempted'
   | 'ticketed'
   | 'compliant'
   | 'ignored'
   | 'not-applicable'
-  | 'off';
+  | 'off'
+  /** An older event about a document a newer event already set: not acted on (see ordering.ts). */
+  | 'superseded';
 
 /** What actually happened after the decision, as verified by re-reading live state. */
 export interface Outcome {
@@ -46,11 +51,28 @@ export function outcomeWithoutExecution(assessment: Assessment): Outcome {
       return {
         ...none,
         status: 'shadow',
-        summary: `shadow: would have reverted (${assessment.operations.length} operation(s)), changed nothing`,
+        summary:
+          (assessment.wouldBe ?? 'revert') === 'revert'
+            ? `shadow: would have reverted (${assessment.operations.length} operation(s)), changed nothing`
+            : `shadow: would have decided ${assessment.wouldBe} (${assessment.decisionReason}), changed nothing`,
       };
     case 'ticket':
+      if (assessment.breaker) {
+        const { breaker } = assessment;
+        return {
+          ...none,
+          status: 'ticketed',
+          summary: `circuit breaker open: ${breaker.revertsInWindow} revert(s) within ${breaker.window}, a fight with ${breaker.actors.join(', ') || 'unknown actors'}; not reverted, ticket requested`,
+        };
+      }
       return { ...none, status: 'ticketed', summary: 'ticket requested, not reverted' };
     case 'alert':
+      if (assessment.exemption)
+        return {
+          ...none,
+          status: 'exempted',
+          summary: `${describeExemption(assessment.exemption)}; alerted, not reverted`,
+        };
       return { ...none, status: 'alerted', summary: 'alerted, not reverted' };
     case 'none':
       return { ...none, status: 'off', summary: `not acted on: ${assessment.decisionReason}` };

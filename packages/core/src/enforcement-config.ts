@@ -1,0 +1,91 @@
+import * as z from 'zod';
+import type { Mode } from './config';
+import { parseDuration } from './duration';
+
+// config.ts imports this file, so MODES cannot be imported from it at run time: the list is
+// repeated here and the two are checked against each other at compile time.
+const ENFORCEMENT_MODES = ['revert', 'alert', 'ticket', 'shadow', 'off'] as const satisfies readonly Mode[];
+type SameModes = Mode extends (typeof ENFORCEMENT_MODES)[number] ? true : never;
+const sameModes: SameModes = true;
+void sameModes;
+
+const mode = z.enum(ENFORCEMENT_MODES);
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+/** An organizational unit (ou-…) or the organization's root (r-…). */
+export const OU_ID_PATTERN = /^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$/;
+const ouId = z
+  .string()
+  .regex(OU_ID_PATTERN, 'must be an OU id such as ou-ab12-cd34ef56 (or the root id r-…)');
+const ruleId = z.string().regex(/^[a-z0-9-]+$/, 'must be a rule id such as sg-open-ingress');
+
+const duration = (max?: { ms: number; label: string }) =>
+  z.string().superRefine((value, context) => {
+    const parsed = parseDuration(value);
+    if (!parsed.ok) context.addIssue({ code: 'custom', message: parsed.reason });
+    else if (max && parsed.ms > max.ms)
+      context.addIssue({ code: 'custom', message: `must be at most ${max.label}` });
+  });
+
+/**
+ * A mode for some guardrails in some accounts. Exactly one of `accounts` / `organizationalUnits`;
+ * without `rules` it applies to every guardrail. Most specific wins: an account override beats an
+ * OU override, a nearer OU beats a parent OU, and at the same level an override naming the rule
+ * beats one for every rule. Ties go to the override listed first.
+ */
+export const overrideSchema = z
+  .strictObject({
+    accounts: z.array(accountId).min(1).optional(),
+    organizationalUnits: z.array(ouId).min(1).optional(),
+    rules: z.array(ruleId).min(1).optional(),
+    mode,
+    /** Why the override exists (shown by `explain` and in alerts). */
+    note: z.string().max(200).optional(),
+  })
+  .refine((value) => (value.accounts === undefined) !== (value.organizationalUnits === undefined), {
+    message: 'an override names either accounts or organizationalUnits (exactly one of them)',
+  });
+export type Override = z.output<typeof overrideSchema>;
+
+export const infrastructureAsCodeSchema = z.strictObject({
+  /**
+   * Changes CloudFormation made (`userIdentity.invokedBy` or `sourceIPAddress` =
+   * cloudformation.amazonaws.com, both set by AWS) are infrastructure as code.
+   */
+  cloudFormation: z.boolean().default(true),
+  /**
+   * Roles whose sessions are infrastructure as code (Terraform, CDK pipelines…), as ARN globs
+   * matched against the role behind the session: `arn:aws:iam::*:role/terraform-*`.
+   */
+  roleArnPatterns: z
+    .array(z.string().regex(/^arn:[^\s]+$/, 'must be an ARN pattern such as arn:aws:iam::*:role/terraform-*'))
+    .default([]),
+  /** What replaces `revert` for an infrastructure-as-code change (the next apply would fight it). */
+  mode: mode.default('ticket'),
+  /** The same, per guardrail: `{ "sg-open-ingress": "revert" }`. */
+  rules: z.record(ruleId, mode).default({}),
+});
+
+export const exemptionsSchema = z.strictObject({
+  /** Break-glass exemptions are off unless switched on. */
+  enabled: z.boolean().default(false),
+  /** The longest an exemption may last, e.g. "8h" (at most 7 days: break-glass is short). */
+  maxDuration: duration({ ms: 7 * 86_400_000, label: '7d' }).default('8h'),
+});
+
+export const circuitBreakerSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** After this many reverts of one resource by one rule within `window`, stop reverting it. */
+  maxReverts: z.number().int().min(1).max(100).default(3),
+  window: duration().default('30m'),
+  /** The breaker closes again after this long without a violation of the resource. */
+  quietPeriod: duration().default('1h'),
+});
+
+/** The enforcement part of the config (merged into the top-level schema in config.ts). */
+export const enforcementConfigShape = {
+  /** Modes per account or OU; see overrideSchema. */
+  overrides: z.array(overrideSchema).default([]),
+  infrastructureAsCode: infrastructureAsCodeSchema.prefault({}),
+  exemptions: exemptionsSchema.prefault({}),
+  circuitBreaker: circuitBreakerSchema.prefault({}),
+};
