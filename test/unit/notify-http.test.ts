@@ -150,6 +150,19 @@ describe('deliver: timeouts and bounded retries', () => {
   });
 });
 
+describe('deliver: secrets stay out of reasons', () => {
+  it('a malformed secret URL is not quoted back', async () => {
+    const { sleep } = recordingSleep();
+    const result = await deliver('slack', post('https://hooks.slack.com:99999/services/T0/B0/SECRETPART'), {
+      sleep,
+      policy: { attempts: 1 },
+    });
+    expect(result.ok).toBe(false);
+    expect(result.ok ? '' : result.reason).toMatch(/^slack: /);
+    expect(JSON.stringify(result)).not.toContain('SECRETPART');
+  });
+});
+
 describe('parseRetryAfter', () => {
   it('reads seconds and HTTP dates, ignores garbage', () => {
     const now = Date.parse('2024-03-01T10:00:00Z');

@@ -140,7 +140,9 @@ export async function deliver(
         };
       }
     } catch (error) {
-      last = { ok: false, attempts: attempt, reason: `${label}: ${describeError(error, policy.timeoutMs)}` };
+      // Some fetch errors quote the URL (e.g. "Failed to parse URL from …"): it may be a secret.
+      const described = describeError(error, policy.timeoutMs).split(current.url).join('<url>');
+      last = { ok: false, attempts: attempt, reason: `${label}: ${described}` };
     }
     if (attempt === policy.attempts) break;
     const step = policy.backoffMs * 2 ** (attempt - 1);
