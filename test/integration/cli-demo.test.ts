@@ -16,6 +16,10 @@ describe('driftguard demo (spawned)', () => {
         'attributes: account=123456789012 action=revert outcome=reverted rule=sg-open-ingress severity=critical',
       );
       expect(stdout).toMatch(/event → verified revert: \d+ ms/);
+      expect(stdout).toContain('verdict: violation (high) — vpc-peering');
+      expect(stdout).toMatch(/✔ reverted and verified \(pcx-[0-9a-f]+ deleted\)/);
+      expect(stdout).toMatch(/pcx-[0-9a-f]+: deleted/);
+      expect(stdout).toContain('✔ reverted and verified  VPC peering with an account outside the organization');
       expect(stdout).not.toContain('✘');
     },
     120_000,

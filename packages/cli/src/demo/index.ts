@@ -5,13 +5,17 @@ import { bold, dim, green, red, yellow } from '../format';
 import { MOTO_INSTALL_HINT, motoAvailable, startMoto } from '../moto';
 import { replay } from '../replay';
 import { type DemoContext, type DemoScene, line, step } from './context';
+import { peeringScene } from './peering';
 import { securityGroupScene } from './security-group';
 import { createAlertTopic } from './sns-inbox';
 
 export const SAMPLES_DIR = fileURLToPath(new URL('../../samples', import.meta.url));
 
 /** The scenes, in order. Each makes a drift for real in moto and shows the verified revert. */
-const SCENES: [string, DemoScene][] = [['security group opened to the internet', securityGroupScene]];
+const SCENES: [string, DemoScene][] = [
+  ['security group opened to the internet', securityGroupScene],
+  ['VPC peering with an account outside the organization', peeringScene],
+];
 
 export async function demo(config: Config): Promise<number> {
   console.log(bold('driftguard demo: drift made for real in a local AWS, reverted exactly, verified'));

@@ -95,12 +95,12 @@ export function cloudTrailEvent(input: CloudTrailEventInput): Record<string, unk
 }
 
 /** EC2's XML sets: one element is an object, several are an array. */
-function ec2Set<T>(values: T[]): { items: T | T[] } | Record<string, never> {
+export function ec2Set<T>(values: T[]): { items: T | T[] } | Record<string, never> {
   if (values.length === 0) return {};
   return { items: values.length === 1 ? (values[0] as T) : values };
 }
 
-function permissionToCloudTrail(permission: SdkIpPermission): Record<string, unknown> {
+export function permissionToCloudTrail(permission: SdkIpPermission): Record<string, unknown> {
   return {
     ipProtocol: permission.IpProtocol,
     ...(permission.FromPort !== undefined ? { fromPort: permission.FromPort } : {}),
@@ -114,7 +114,7 @@ function permissionToCloudTrail(permission: SdkIpPermission): Record<string, unk
   };
 }
 
-function ruleToCloudTrail(rule: SecurityGroupRule): Record<string, unknown> {
+export function ruleToCloudTrail(rule: SecurityGroupRule): Record<string, unknown> {
   return {
     groupOwnerId: rule.GroupOwnerId,
     groupId: rule.GroupId,
@@ -126,6 +126,10 @@ function ruleToCloudTrail(rule: SecurityGroupRule): Record<string, unknown> {
     ...(rule.CidrIpv4 ? { cidrIpv4: rule.CidrIpv4 } : {}),
     ...(rule.CidrIpv6 ? { cidrIpv6: rule.CidrIpv6 } : {}),
     ...(rule.PrefixListId ? { prefixListId: rule.PrefixListId } : {}),
+    ...(rule.ReferencedGroupInfo?.GroupId
+      ? { referencedGroupInfo: { groupId: rule.ReferencedGroupInfo.GroupId, userId: rule.GroupOwnerId } }
+      : {}),
+    ...(rule.Description ? { description: rule.Description } : {}),
   };
 }
 
