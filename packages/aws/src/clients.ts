@@ -9,7 +9,14 @@ export interface ClientSettings {
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   endpoint?: string;
   maxAttempts?: number;
+  /**
+   * How long one attempt may take before it is abandoned (and retried like any transient error).
+   * Without it a hung connection would hold the Lambda until its own timeout and fail the whole batch.
+   */
+  requestTimeoutMs?: number;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 export function clientConfig(settings: ClientSettings) {
   return {
@@ -19,5 +26,10 @@ export function clientConfig(settings: ClientSettings) {
     // Adaptive retry backs off on throttling across calls of the same client.
     retryMode: 'adaptive' as const,
     maxAttempts: settings.maxAttempts ?? 5,
+    requestHandler: {
+      connectionTimeout: Math.min(5_000, settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+      requestTimeout: settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    },
   };
 }

@@ -13,6 +13,7 @@ import {
   trustZoneOf,
 } from '@driftguard/core';
 import { errorMessage, InvalidEventError } from './errors';
+import { exactlyOnce, supersededOutcome, supersedingEvent } from './exactly-once';
 import type { Executor } from './executor';
 import type { LiveFactReader } from './live-facts';
 import {
@@ -22,6 +23,8 @@ import {
   auditRecordOf,
   type NotificationLedger,
 } from './store/audit';
+import type { DedupeStore } from './store/dedupe';
+import type { HighWaterStore } from './store/high-water';
 import type { SnapshotStore } from './store/snapshots';
 
 /** A channel that tells people about a decision (SNS, Slack, tickets…). */
@@ -55,6 +58,14 @@ export interface ProcessedEvent extends Report {
   routing?: string;
   /** Milliseconds from the start of processing to the verified outcome. */
   processingMs: number;
+  /** Set when this delivery was a duplicate: nothing was done, the first delivery's outcome is shown. */
+  duplicate?: { key: string; firstCompletedAt: string };
+}
+
+/** How an input reached the pipeline. */
+export interface ProcessContext {
+  /** `sweep`: a change the reconciliation sweep built from live state (default: a delivered event). */
+  origin?: 'event' | 'sweep';
 }
 
 export interface PipelineOptions {
@@ -79,11 +90,15 @@ export interface PipelineOptions {
   /** Where channel failures are logged (never with secrets); default console.warn. */
   warn?: (message: string) => void;
   now?: () => number;
+  /** Exactly-once effects: one claim per event across deliveries (see exactly-once.ts). */
+  dedupe?: DedupeStore;
+  /** Out-of-order delivery: per-document high-water marks of eventTime (see exactly-once.ts). */
+  highWater?: HighWaterStore;
 }
 
 export interface Pipeline {
   /** Decides, acts, verifies and notifies for one EventBridge event or CloudTrail record. */
-  process(input: unknown): Promise<ProcessedEvent>;
+  process(input: unknown, context?: ProcessContext): Promise<ProcessedEvent>;
 }
 
 /**
@@ -94,8 +109,8 @@ export interface Pipeline {
 export function createPipeline(options: PipelineOptions): Pipeline {
   const now = options.now ?? Date.now;
   const notifiers = options.notifiers ?? [];
-  return {
-    async process(input) {
+  const pipeline: Pipeline = {
+    async process(input, context = {}) {
       const started = now();
       const normalized = normalizeCloudTrail(input);
       if (!normalized.ok) throw new InvalidEventError(normalized.reason);
@@ -109,9 +124,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         undefined,
         facts,
       );
+      if (context.origin) assessment.origin = context.origin;
+      const superseded = await supersedingEvent(options.highWater, normalized.change, assessment);
       await rememberCompliant(assessment, options.snapshots);
       let outcome = outcomeWithoutExecution(assessment);
-      if (assessment.action === 'revert') {
+      if (assessment.action === 'revert' && superseded) outcome = supersededOutcome(superseded);
+      else if (assessment.action === 'revert') {
         const results: OperationResult[] = [];
         // Sequential on purpose: operations of one event touch the same resource.
         for (const operation of assessment.operations) results.push(await options.execute(operation));
@@ -168,6 +186,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       };
     },
   };
+  return options.dedupe ? exactlyOnce(pipeline, options.dedupe, now) : pipeline;
 }
 
 /**
@@ -252,7 +271,7 @@ async function rememberCompliant(
         account: assessment.event.account,
         region: assessment.event.region,
         seenAt: assessment.event.eventTime,
-        source: 'event',
+        source: assessment.origin ?? 'event',
       });
     }
   }

@@ -7,6 +7,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   CHANNELS,
   type Config,
+  type OrganizationInfo,
   parseConfig,
   renderSns,
   routeNotification,
@@ -17,12 +18,14 @@ import { clientConfig } from './clients';
 import { accountCredentials } from './credentials';
 import { sendToDeadLetter } from './dead-letter';
 import { DriftguardError } from './errors';
-import { accountClients, createExecutor } from './executor';
+import { type AccountClients, accountClients, createExecutor } from './executor';
 import { liveFactReader } from './live-facts';
 import { organizationReader } from './organization';
 import { createPipeline, type Notifier, type Pipeline } from './pipeline';
 import { publishToSns } from './sns';
 import { dynamoAuditStore, dynamoNotificationLedger } from './store/audit';
+import { dynamoDedupeStore } from './store/dedupe';
+import { dynamoHighWaterStore } from './store/high-water';
 import { dynamoSnapshotStore } from './store/snapshots';
 import { dynamoTicketStore } from './store/tickets';
 
@@ -33,6 +36,12 @@ export interface Runtime {
   deadLetter?: (body: string, reason: string) => Promise<void>;
   /** Notification channels that are configured (secrets present), e.g. ["slack", "sns"]. */
   channels?: string[];
+  /** Per-account clients (assumed role): the executor's, shared with the sweep's describers. */
+  clients?: AccountClients;
+  /** The organization's accounts (cached), when Organizations is read. */
+  organization?: () => Promise<OrganizationInfo>;
+  /** Deliveries after which the queue dead-letters a message: the handler attaches the reason on the last. */
+  maxReceiveCount?: number;
 }
 
 /** Environment the evaluate function (and `replay --apply`) reads. Secrets never come from here in AWS. */
@@ -44,6 +53,10 @@ export interface RuntimeEnv extends ChannelEnv {
   DRIFTGUARD_TABLE?: string;
   /** "false" skips Organizations (the trust zone is then config.trustedAccounts only). */
   DRIFTGUARD_READ_ORGANIZATION?: string;
+  /** The source queue's maxReceiveCount (default 5): on the last delivery a failure goes to the DLQ with its reason. */
+  DRIFTGUARD_MAX_RECEIVE_COUNT?: string;
+  /** Per-attempt timeout of every AWS call, in ms (default 10000). */
+  DRIFTGUARD_REQUEST_TIMEOUT_MS?: string;
   AWS_REGION?: string;
   AWS_ENDPOINT_URL?: string;
 }
@@ -73,7 +86,8 @@ export function runtimeFromEnv(
   const config = overrides.config ?? configFromEnv(env);
   const region = env.AWS_REGION ?? 'us-east-1';
   const endpoint = env.AWS_ENDPOINT_URL;
-  const sts = new STSClient(clientConfig({ region, endpoint }));
+  const requestTimeoutMs = positiveInt(env.DRIFTGUARD_REQUEST_TIMEOUT_MS, 'DRIFTGUARD_REQUEST_TIMEOUT_MS');
+  const sts = new STSClient(clientConfig({ region, endpoint, requestTimeoutMs }));
   const credentialsFor = accountCredentials({
     sts,
     roleName: config.remediationRoleName,
@@ -82,7 +96,7 @@ export function runtimeFromEnv(
   const notifiers: Notifier[] = [...(overrides.notifiers ?? [])];
   if (env.DRIFTGUARD_TOPIC_ARN) {
     const topicArn = env.DRIFTGUARD_TOPIC_ARN;
-    const sns = new SNSClient(clientConfig({ region, endpoint }));
+    const sns = new SNSClient(clientConfig({ region, endpoint, requestTimeoutMs }));
     notifiers.push({
       channel: 'sns',
       notify: async (report) => void (await publishToSns(sns, topicArn, renderSns(report))),
@@ -90,7 +104,7 @@ export function runtimeFromEnv(
   }
   const tableName = env.DRIFTGUARD_TABLE;
   const ddb = tableName
-    ? DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig({ region, endpoint })))
+    ? DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig({ region, endpoint, requestTimeoutMs })))
     : undefined;
   const snapshots = tableName && ddb ? dynamoSnapshotStore(ddb, tableName) : undefined;
   // Alerts and tickets: audit first, then channels routed per rule and severity (notify package).
@@ -120,12 +134,14 @@ export function runtimeFromEnv(
     env.DRIFTGUARD_READ_ORGANIZATION === 'false'
       ? undefined
       : organizationReader({
-          organizations: new OrganizationsClient(clientConfig({ region: 'us-east-1', endpoint })),
+          organizations: new OrganizationsClient(
+            clientConfig({ region: 'us-east-1', endpoint, requestTimeoutMs }),
+          ),
           onError: (message) =>
             console.warn(`[driftguard] ${message}; trust zone = config.trustedAccounts only`),
         });
   // One set of per-account clients for the live reads before evaluating and for the executor.
-  const clients = accountClients({ credentialsFor, ...(endpoint ? { endpoint } : {}) });
+  const clients = accountClients({ credentialsFor, requestTimeoutMs, ...(endpoint ? { endpoint } : {}) });
   const execute = createExecutor({
     config,
     credentialsFor,
@@ -134,7 +150,7 @@ export function runtimeFromEnv(
     ...(snapshots ? { snapshots } : {}),
   });
   const dlqUrl = env.DRIFTGUARD_DLQ_URL;
-  const sqs = dlqUrl ? new SQSClient(clientConfig({ region, endpoint })) : undefined;
+  const sqs = dlqUrl ? new SQSClient(clientConfig({ region, endpoint, requestTimeoutMs })) : undefined;
   return {
     config,
     pipeline: createPipeline({
@@ -145,6 +161,10 @@ export function runtimeFromEnv(
       ...(snapshots ? { snapshots } : {}),
       liveFacts: liveFactReader(clients),
       ...audit,
+      // Exactly-once effects and out-of-order protection live in the same table.
+      ...(tableName && ddb
+        ? { dedupe: dynamoDedupeStore(ddb, tableName), highWater: dynamoHighWaterStore(ddb, tableName) }
+        : {}),
       route: (report) => {
         const route = routeNotification(report.assessment, config, available);
         // Channels passed in by the caller that driftguard does not know fire on every violation.
@@ -156,6 +176,17 @@ export function runtimeFromEnv(
       },
     }),
     channels: notifiers.map((notifier) => notifier.channel),
+    clients,
+    ...(organization ? { organization } : {}),
+    maxReceiveCount: positiveInt(env.DRIFTGUARD_MAX_RECEIVE_COUNT, 'DRIFTGUARD_MAX_RECEIVE_COUNT') ?? 5,
     ...(dlqUrl && sqs ? { deadLetter: (body, reason) => sendToDeadLetter(sqs, dlqUrl, body, reason) } : {}),
   };
+}
+
+function positiveInt(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0)
+    throw new DriftguardError(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  return parsed;
 }

@@ -3,8 +3,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { audit } from './audit';
 import { loadConfig } from './config-file';
 import { demo } from './demo/index';
+import { dlqList, dlqRedrive } from './dlq';
 import { replay } from './replay';
 import { rulesMarkdown } from './rules-doc';
+import { sweep } from './sweep';
 import { EXIT, UsageError } from './usage';
 
 function program(): Command {
@@ -64,6 +66,68 @@ function program(): Command {
     );
 
   cli
+    .command('sweep')
+    .description(
+      'judge live state in every account and region with the same guardrails (report; --apply reverts)',
+    )
+    .option('--accounts <ids>', 'comma-separated account ids (default: the organization, from Organizations)')
+    .option('--regions <names>', 'comma-separated regions (default: the regions enabled here)')
+    .option(
+      '--apply',
+      'run each finding through the pipeline: revert, verify, notify, audit ("found by sweep")',
+    )
+    .option('--json', 'the whole report as one JSON object on stdout')
+    .option('--config <file>', 'driftguard config (JSON); defaults apply without one')
+    .option('--concurrency <n>', 'account/region units swept at once (default 4)', positive)
+    .addHelpText(
+      'after',
+      '\nProgress goes to stderr. Exit codes: 0 no violation, 1 violations found, 2 usage, 3 an account or region could not be swept.\nMember accounts are read through the DriftGuardRemediation role (standard credential chain; AWS_ENDPOINT_URL honoured).',
+    )
+    .action(
+      async (options: {
+        accounts?: string;
+        regions?: string;
+        apply?: boolean;
+        json?: boolean;
+        config?: string;
+        concurrency?: number;
+      }) => {
+        process.exitCode = await sweep({
+          ...(options.accounts ? { accounts: options.accounts } : {}),
+          ...(options.regions ? { regions: options.regions } : {}),
+          apply: options.apply === true,
+          json: options.json === true,
+          config: await loadConfig(options.config),
+          ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+        });
+      },
+    );
+
+  const dlq = cli
+    .command('dlq')
+    .description('inspect and replay dead letters: events driftguard gave up on, with the reason');
+  dlq
+    .command('list')
+    .description('list dead letters with their reason (nothing is consumed)')
+    .option('--dlq <url>', 'the dead-letter queue (default DRIFTGUARD_DLQ_URL)')
+    .option('--reason <text>', 'only those whose reason contains this text')
+    .option('--max <n>', 'at most this many (default 1000)', positive)
+    .option('--json', 'one JSON object per dead letter')
+    .action(async (options: { dlq?: string; reason?: string; max?: number; json?: boolean }) => {
+      process.exitCode = await dlqList(options);
+    });
+  dlq
+    .command('redrive')
+    .description('send dead letters back to the source queue (deleted from the DLQ only once sent)')
+    .option('--dlq <url>', 'the dead-letter queue (default DRIFTGUARD_DLQ_URL)')
+    .option('--to <url>', "the source queue (default DRIFTGUARD_QUEUE_URL, else the DLQ's only source queue)")
+    .option('--reason <text>', 'only those whose reason contains this text')
+    .option('--max <n>', 'at most this many', positive)
+    .action(async (options: { dlq?: string; to?: string; reason?: string; max?: number }) => {
+      process.exitCode = await dlqRedrive(options);
+    });
+
+  cli
     .command('rules')
     .description('list the guardrails (the catalog)')
     .addOption(new Option('--markdown', 'print RULES.md (generated from the catalog)'))
@@ -91,4 +155,11 @@ export async function main(argv: string[]): Promise<void> {
     }
     throw error;
   }
+}
+
+function positive(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0)
+    throw new UsageError(`expected a positive integer, got "${value}"`);
+  return parsed;
 }

@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { InvalidEventError, type Runtime, runtimeFromEnv } from '@driftguard/aws';
+import { errorMessage, InvalidEventError, type Runtime, runtimeFromEnv } from '@driftguard/aws';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
 const logger = new Logger({ serviceName: 'driftguard-evaluate' });
@@ -30,10 +30,22 @@ export async function processRecord(record: SQSRecord, current: Runtime): Promis
       outcome: outcome.status,
       notifications: result.notifications,
       processingMs: result.processingMs,
+      ...(result.duplicate ? { duplicateOf: result.duplicate.firstCompletedAt } : {}),
     });
     if (outcome.status === 'revert-failed') throw new RevertFailedError(outcome.summary);
   } catch (error) {
     if (error instanceof InvalidEventError) return rejectRecord(record, current, error.message);
+    // On the queue's last delivery the failure goes to the DLQ ourselves, with its reason attached
+    // (SQS's own redrive would move the bare message). If that send fails, SQS still moves it.
+    const receives = Number(record.attributes?.ApproximateReceiveCount);
+    if (current.deadLetter && current.maxReceiveCount && receives >= current.maxReceiveCount) {
+      const name = error instanceof Error ? error.name : 'Error';
+      return rejectRecord(
+        record,
+        current,
+        `gave up after ${receives} deliveries: ${name}: ${errorMessage(error)}`,
+      );
+    }
     throw error;
   }
 }

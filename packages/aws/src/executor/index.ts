@@ -25,6 +25,8 @@ export interface AccountClients {
 export function accountClients(options: {
   credentialsFor: CredentialsForAccount;
   endpoint?: string;
+  /** Per-attempt timeout of every client (see ClientSettings). */
+  requestTimeoutMs?: number;
 }): AccountClients {
   const cache = new Map<string, unknown>();
   return {
@@ -34,7 +36,12 @@ export function accountClients(options: {
       const key = `${client.name}/${target.account}/${target.region}/${credentials?.accessKeyId ?? 'home'}`;
       let instance = cache.get(key) as C | undefined;
       if (!instance) {
-        const settings: ClientSettings = { region: target.region, credentials, endpoint: options.endpoint };
+        const settings: ClientSettings = {
+          region: target.region,
+          credentials,
+          endpoint: options.endpoint,
+          requestTimeoutMs: options.requestTimeoutMs,
+        };
         // moto (and any custom endpoint) needs path-style S3 addressing; harmless for other clients.
         instance = new client({
           ...clientConfig(settings),

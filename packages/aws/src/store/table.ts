@@ -12,6 +12,7 @@ import {
  * the table's TTL attribute). Key prefixes, one per kind of item:
  *
  *   DEDUPE#<eventId>                     / EVENT              processed-event marker (TTL)
+ *   HIGHWATER#<account>#<region>#<id>    / <aspect>           newest eventTime that set a document (TTL)
  *   AUDIT#<yyyy-mm-dd>                   / <time>#<eventId>   audit record (TTL = retention)
  *   SNAPSHOT#<account>#<region>#<id>     / <kind>             last-known-good document
  *   TICKET#<rule>#<resource>             / <channel>          open ticket per (rule, resource)
@@ -25,6 +26,10 @@ export const TABLE_KEYS = { partition: 'pk', sort: 'sk', ttl: 'expiresAt' } as c
 
 export const keys = {
   dedupe: (eventId: string) => ({ pk: `DEDUPE#${eventId}`, sk: 'EVENT' }),
+  highWater: (account: string, region: string, resourceId: string, aspect: string) => ({
+    pk: `HIGHWATER#${account}#${region}#${resourceId}`,
+    sk: aspect,
+  }),
   audit: (eventTime: string, eventId: string) => ({
     pk: `AUDIT#${eventTime.slice(0, 10)}`,
     sk: `${eventTime}#${eventId}`,

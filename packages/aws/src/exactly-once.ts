@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type Assessment,
+  type Change,
+  canonicalTime,
+  normalizeEvent,
+  type Outcome,
+  stateAspect,
+} from '@driftguard/core';
+import { DriftguardError } from './errors';
+import type { Pipeline, ProcessContext, ProcessedEvent } from './pipeline';
+import type { DedupeStore } from './store/dedupe';
+import type { HighWaterMark, HighWaterStore } from './store/high-water';
+
+/**
+ * Another delivery of the same event holds it right now (or crashed less than the lock ago). Not a
+ * failure of the event: the queue redelivers it later, by when it is done (a duplicate) or the lock
+ * has expired (this delivery takes over).
+ */
+export class EventInProgressError extends DriftguardError {}
+
+/**
+ * The identity of an event across deliveries: CloudTrail's `eventID`; for GuardDuty the finding id
+ * and its `updatedAt` (a finding updated with new occurrences is a new event). Undefined for input
+ * that is not an event (the pipeline rejects it with the reason).
+ */
+export function deliveryKey(input: unknown): string | undefined {
+  const normalized = normalizeEvent(input);
+  if (!normalized.ok) return undefined;
+  if (normalized.kind === 'cloudtrail') return normalized.change.eventId;
+  const { id, updatedAt } = normalized.finding;
+  return `guardduty/${id}/${canonicalTime(updatedAt) ?? updatedAt}`;
+}
+
+const MAX_TEXT = 1_000;
+const clip = (text: string) => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text);
+
+/** What a duplicate needs to say what the first delivery did (kept small: one DynamoDB item). */
+function summaryOf(processed: ProcessedEvent): Record<string, unknown> {
+  const { assessment, outcome } = processed;
+  const { operations: _operations, results: _results, ...rest } = assessment;
+  return {
+    assessment: { ...rest, reason: clip(assessment.reason), decisionReason: clip(assessment.decisionReason) },
+    outcome: { status: outcome.status, verified: outcome.verified, summary: clip(outcome.summary) },
+  };
+}
+
+function duplicateOf(
+  key: string,
+  first: { completedAt: string; summary: Record<string, unknown> },
+  processingMs: number,
+): ProcessedEvent {
+  const assessment = {
+    ...(first.summary.assessment as Omit<Assessment, 'operations' | 'results'>),
+    operations: [],
+    results: [],
+  } as Assessment;
+  const previous = first.summary.outcome as Pick<Outcome, 'status' | 'verified' | 'summary'> | undefined;
+  return {
+    assessment,
+    outcome: {
+      status: previous?.status ?? 'ignored',
+      verified: previous?.verified ?? false,
+      summary: `duplicate delivery: already processed at ${first.completedAt} (${previous?.summary ?? 'no summary'})`,
+      results: [],
+    },
+    notifications: [],
+    duplicate: { key, firstCompletedAt: first.completedAt },
+    processingMs,
+  };
+}
+
+/**
+ * Wraps a pipeline so that each event takes effect once, however often it is delivered: claim the
+ * event (conditional write), process it, then mark it completed — or release it when the revert
+ * failed or processing threw, so the queue's retry processes it again. A duplicate neither acts nor
+ * notifies; it returns what the first delivery did, flagged `duplicate`.
+ *
+ * A dedupe store that cannot be reached fails the delivery (the queue retries it, then dead-letters
+ * it with the reason): processing without the claim could act and notify twice.
+ */
+export function exactlyOnce(pipeline: Pipeline, dedupe: DedupeStore, now: () => number = Date.now): Pipeline {
+  return {
+    async process(input, context?: ProcessContext) {
+      const key = deliveryKey(input);
+      if (key === undefined) return pipeline.process(input, context);
+      const started = now();
+      const owner = randomUUID();
+      const claim = await dedupe.begin(key, owner);
+      if (claim.status === 'completed') return duplicateOf(key, claim.first, now() - started);
+      if (claim.status === 'in-progress') {
+        throw new EventInProgressError(
+          `event ${key} is being processed by another delivery (claimed ${new Date(claim.claimedAt).toISOString()}); the queue will deliver it again`,
+        );
+      }
+      let processed: ProcessedEvent;
+      try {
+        processed = await pipeline.process(input, context);
+      } catch (error) {
+        await dedupe.release(key, owner).catch(() => undefined);
+        throw error;
+      }
+      if (processed.outcome.status === 'revert-failed') await dedupe.release(key, owner);
+      else await dedupe.complete(key, owner, summaryOf(processed));
+      return processed;
+    },
+  };
+}
+
+/**
+ * Out-of-order delivery: for a call that sets a whole document (core `stateAspect`), raises the
+ * document's high-water mark, or returns the newer event that already set it — in which case this
+ * event must not be acted on. Sweep observations neither read nor raise the mark: they are judged
+ * against live state as they find it.
+ */
+export async function supersedingEvent(
+  store: HighWaterStore | undefined,
+  change: Change,
+  assessment: Assessment,
+): Promise<HighWaterMark | undefined> {
+  if (!store || assessment.origin === 'sweep') return undefined;
+  if (assessment.status !== 'violation' && assessment.status !== 'compliant') return undefined;
+  const aspect = stateAspect(change);
+  const eventTime = canonicalTime(change.eventTime);
+  const primary = assessment.results.find((result) => result.rule === assessment.rule)?.verdict;
+  const resourceId = primary && primary.kind !== 'not-applicable' ? primary.resource?.id : undefined;
+  if (!aspect || !eventTime || !resourceId) return undefined;
+  const advance = await store.advance(
+    { account: change.account, region: change.region, resourceId, aspect },
+    { eventTime, eventId: change.eventId },
+  );
+  return advance.newest ? undefined : advance.mark;
+}
+
+/** The outcome of a revert not made because a newer event already set the document. */
+export function supersededOutcome(mark: HighWaterMark): Outcome {
+  return {
+    status: 'superseded',
+    verified: false,
+    summary: `not reverted: a newer change (${mark.eventId} at ${mark.eventTime}) already set this document; that event decides`,
+    results: [],
+  };
+}

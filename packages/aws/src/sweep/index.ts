@@ -1,0 +1,2 @@
+export * from './describer';
+export * from './run';

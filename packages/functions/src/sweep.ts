@@ -1,0 +1,45 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import {
+  homeEc2,
+  parseList,
+  type Runtime,
+  resolveSweepScope,
+  runSweep,
+  runtimeFromEnv,
+} from '@driftguard/aws';
+import type { Context } from 'aws-lambda';
+
+const logger = new Logger({ serviceName: 'driftguard-sweep' });
+let runtime: Runtime | undefined;
+/** Time kept back from the function's timeout to finish the units in flight and log the report. */
+const MARGIN_MS = 60_000;
+
+/**
+ * Scheduled reconciliation: reads live state in every account and region and runs each resource
+ * through the same pipeline as delivered events (marked "found by sweep"). A failing account or
+ * region is logged and does not stop the others; the run never throws for them (a retry would
+ * sweep everything again), so the alarm is on the `sweep unit failed` log lines.
+ */
+export async function handler(_event: unknown, context: Context) {
+  runtime ??= runtimeFromEnv(process.env);
+  const { clients, organization, pipeline } = runtime;
+  if (!clients) throw new Error('driftguard runtime has no per-account clients');
+  const scope = await resolveSweepScope({
+    accounts: parseList(process.env.DRIFTGUARD_SWEEP_ACCOUNTS),
+    regions: parseList(process.env.DRIFTGUARD_SWEEP_REGIONS),
+    ...(organization ? { organization } : {}),
+    ec2: homeEc2(process.env),
+  });
+  const report = await runSweep({
+    ...scope,
+    clients,
+    handle: (event) => pipeline.process(event, { origin: 'sweep' }),
+    deadline: Date.now() + context.getRemainingTimeInMillis() - MARGIN_MS,
+    onProgress: (progress) => {
+      if (progress.kind === 'unit-finished' && progress.unit.status !== 'ok')
+        logger.warn('sweep unit failed', { ...progress.unit });
+    },
+  });
+  logger.info('sweep finished', { runId: report.runId, ...report.totals });
+  return { runId: report.runId, totals: report.totals };
+}
