@@ -236,11 +236,9 @@ describe('vpc-endpoint-service executor on AWS answers moto does not give (clien
 
   it('client mock: UnauthorizedOperation (member role without the permission) is a failed result naming the code', async () => {
     const run = execute((mock) => {
-      mock
-        .on(DescribeVpcEndpointServiceConfigurationsCommand)
-        .resolves({
-          ServiceConfigurations: [{ ServiceId: 'vpce-svc-0123456789abcdef0', AcceptanceRequired: false }],
-        });
+      mock.on(DescribeVpcEndpointServiceConfigurationsCommand).resolves({
+        ServiceConfigurations: [{ ServiceId: 'vpce-svc-0123456789abcdef0', AcceptanceRequired: false }],
+      });
       mock.on(ModifyVpcEndpointServiceConfigurationCommand).rejects(
         Object.assign(new Error('You are not authorized to perform this operation.'), {
           name: 'UnauthorizedOperation',

@@ -256,13 +256,11 @@ export async function restoreSecurityGroupRules(
       SG_RULE_SNAPSHOT_KIND,
     );
     const good = stored ? parseSgRuleSnapshot(stored.document) : undefined;
-    const usable =
-      good !== undefined &&
-      good.groupId === GroupId &&
-      good.ruleId === id &&
-      !offendsNow(fromRuleRequest(good.rule, id), GroupId, config) &&
-      fromRuleRequest(good.rule, id) !== undefined;
-    if (usable && good) restores.push({ id, rule: good.rule });
+    // Restore only a document about this very rule that still passes the current config.
+    const restorable =
+      good?.groupId === GroupId && good.ruleId === id ? fromRuleRequest(good.rule, id) : undefined;
+    if (good && restorable && !offendsNow(restorable, GroupId, config))
+      restores.push({ id, rule: good.rule });
     else revokes.push(id);
   }
   if (restores.length > 0) {
