@@ -20,8 +20,8 @@ export const PLATFORM_ACTIONS: Record<string, string> = {
   'sqs:GetQueueAttributes': 'the event source mapping reads the queue settings',
   'kms:GenerateDataKey': 'sns:Publish to a KMS-encrypted topic needs a data key',
   'kms:Decrypt': 'sns:Publish to a KMS-encrypted topic needs a data key',
-  'logs:CreateLogStream': 'Lambda writes the function logs to its log group (created by the stack)',
-  'logs:PutLogEvents': 'Lambda writes the function logs to its log group',
+  'logs:CreateLogStream': 'Lambda writes each function’s logs to its log group (created by the stack)',
+  'logs:PutLogEvents': 'Lambda writes each function’s logs to its log group',
 };
 
 export interface FunctionResources {
@@ -31,7 +31,8 @@ export interface FunctionResources {
   topicKeyArn: string;
   queueArn: string;
   deadLetterQueueArn: string;
-  logGroupArn: string;
+  /** The log groups of the functions running with this role. */
+  logGroupArns: string[];
   organizationId: string;
   remediationRoleName: string;
 }
@@ -56,14 +57,19 @@ function scopeOf(action: string, r: FunctionResources): Omit<PolicyStatement, 'E
         // Only roles of our own organization, whatever account they are in.
         Condition: { StringEquals: { 'aws:ResourceOrgID': r.organizationId } },
       };
+    case 'ec2':
+      if (action === 'ec2:DescribeRegions') {
+        // The sweep lists the regions enabled here (packages/aws/src/regions.ts); no resource scope exists.
+        return { Sid: 'EnabledRegions', Resource: '*' };
+      }
+      break;
     case 'organizations':
       // The trust zone is the organization's account list; these reads have no resource scope.
       return { Sid: 'OrganizationAccounts', Resource: '*' };
-    default:
-      throw new UnscopedActionError(
-        `the central function's code needs ${action}, but infra/function-policy.ts has no resource scope for it. If the call runs in member accounts (with the remediation role), add its file to MEMBER_CODE in infra/permissions/derive.ts; otherwise add a scope here.`,
-      );
   }
+  throw new UnscopedActionError(
+    `the central function's code needs ${action}, but infra/function-policy.ts has no resource scope for it. If the call runs in member accounts (with the remediation role), add its file to MEMBER_CODE in infra/permissions/derive.ts; otherwise add a scope here.`,
+  );
 }
 
 export function functionPolicy(
@@ -87,8 +93,9 @@ export function functionPolicy(
   add('sqs:GetQueueAttributes', { Sid: 'ConsumeBufferQueue', Resource: resources.queueArn });
   add('kms:GenerateDataKey', { Sid: 'EncryptForAlertsTopic', Resource: resources.topicKeyArn });
   add('kms:Decrypt', { Sid: 'EncryptForAlertsTopic', Resource: resources.topicKeyArn });
-  add('logs:CreateLogStream', { Sid: 'FunctionLogs', Resource: `${resources.logGroupArn}:*` });
-  add('logs:PutLogEvents', { Sid: 'FunctionLogs', Resource: `${resources.logGroupArn}:*` });
+  const logs = resources.logGroupArns.map((arn) => `${arn}:*`);
+  add('logs:CreateLogStream', { Sid: 'FunctionLogs', Resource: logs });
+  add('logs:PutLogEvents', { Sid: 'FunctionLogs', Resource: logs });
 
   return { Version: '2012-10-17', Statement: [...statements.values()] };
 }

@@ -1,6 +1,7 @@
 import { parseConfig } from '@driftguard/core';
 import { createAlarms } from './alarms';
 import { createBus } from './bus';
+import { createCentralRole } from './central-role';
 import type { DeploymentContext } from './context';
 import { createEvaluate } from './evaluate';
 import { createMembers } from './members';
@@ -10,6 +11,7 @@ import { createQueues } from './queue';
 import { createSecrets } from './secrets';
 import { type StageSettings, settingsProblems, stageSettings } from './stages';
 import { createState } from './state';
+import { createSweep } from './sweep';
 
 /**
  * The whole central stack for one stage (DESIGN.md §2). `sst.config.ts` calls this with the
@@ -37,11 +39,13 @@ export function createDriftguard(stage: string, settings: StageSettings) {
   const queues = createQueues(context);
   const { bus, rules } = createBus(context, queues);
   const secrets = createSecrets();
-  const evaluate = createEvaluate(context, { ...state, ...queues, secrets });
+  const central = createCentralRole(context, { ...state, ...queues });
+  const evaluate = createEvaluate(context, { ...central, ...state, ...queues, secrets });
+  const sweep = createSweep(context, { ...central, ...state, ...queues, secrets });
   const alarms = createAlarms(context, { topic: state.topic, ...queues, bus, rules });
-  const members = createMembers(context, { busArn: bus.arn, functionRoleArn: evaluate.role.arn });
+  const members = createMembers(context, { busArn: bus.arn, functionRoleArn: central.role.arn });
 
-  return { context, state, queues, bus, rules, secrets, evaluate, alarms, members };
+  return { context, state, queues, bus, rules, secrets, central, evaluate, sweep, alarms, members };
 }
 
 /** What `sst deploy` prints and the DEPLOY.md steps refer to. */
@@ -54,7 +58,8 @@ export function deployDriftguard(stage: string) {
     table: stack.state.table.name,
     topic: stack.state.topic.arn,
     function: stack.evaluate.fn.name,
-    functionRole: stack.evaluate.role.arn,
+    sweep: stack.sweep.fn.name,
+    centralRole: stack.central.role.arn,
     memberStackSet: stack.members.stackSet.name,
     rules: stack.rules.map(({ rule }) => rule.name),
   };

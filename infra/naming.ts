@@ -13,8 +13,9 @@ export function names(stage: string) {
     table: `${prefix}-state`,
     topic: `${prefix}-alerts`,
     function: `${prefix}-evaluate`,
-    /** IAM role names are at most 64 characters. */
-    functionRole: `${prefix}-evaluate`.slice(0, 64),
+    sweepFunction: `${prefix}-sweep`,
+    /** The role both central functions run with: the one principal member roles trust (≤ 64 chars). */
+    functionRole: `${prefix}-central`.slice(0, 64),
     rule: (patternName: string) => `${prefix}-${patternName}`.slice(0, 64),
     stackSet: `${prefix}-member`,
   };

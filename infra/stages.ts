@@ -7,6 +7,10 @@ import type { ConfigInput } from '@driftguard/core';
  *
  * It must not use SST globals: `app()` in sst.config.ts imports it before they exist.
  */
+/** The environment settings a stage may add for its channels (never secrets). */
+export const CHANNEL_SETTINGS = ['JIRA_BASE_URL', 'JIRA_EMAIL', 'DRIFTGUARD_WEBHOOK_URL'] as const;
+export type ChannelSetting = (typeof CHANNEL_SETTINGS)[number];
+
 export interface StageSettings {
   /**
    * The security (audit) account the central stack lives in. The AWS provider refuses to run with
@@ -44,6 +48,14 @@ export interface StageSettings {
    * so a burst of events never throttles the function into retries.
    */
   reservedConcurrency: number;
+  /** How often the sweep re-reads live state everywhere (EventBridge Scheduler expression). */
+  sweepSchedule?: `rate(${string})` | `cron(${string})`;
+  /**
+   * Non-secret channel settings the functions read from their environment (packages/aws/src/channels.ts),
+   * e.g. `{ JIRA_EMAIL: 'driftguard@example.com', DRIFTGUARD_WEBHOOK_URL: 'https://…' }`. Secrets
+   * never go here: they are SST secrets (infra/secrets.ts).
+   */
+  channelSettings?: Partial<Record<ChannelSetting, string>>;
   /** The driftguard config (packages/core/src/config.ts), passed to the function as JSON. */
   config: ConfigInput & { externalId: string };
 }
@@ -117,6 +129,13 @@ export function settingsProblems(settings: StageSettings): string[] {
   if (!Number.isInteger(settings.reservedConcurrency) || settings.reservedConcurrency < 2) {
     // SQS event sources need a maximum concurrency of at least 2.
     problems.push('reservedConcurrency must be an integer of at least 2');
+  }
+  for (const name of Object.keys(settings.channelSettings ?? {})) {
+    if (!(CHANNEL_SETTINGS as readonly string[]).includes(name)) {
+      problems.push(
+        `channelSettings.${name} is not one of ${CHANNEL_SETTINGS.join(', ')} (secrets are SST secrets)`,
+      );
+    }
   }
   // IAM's ExternalId: 2-1224 characters of [\w+=,.@:/-].
   if (!/^[\w+=,.@:/-]{2,1224}$/.test(settings.config.externalId)) {

@@ -68,6 +68,14 @@ function enclosingNames(node: ts.Node): string[] {
   return found;
 }
 
+/** `typeof QueryCommand` and other type-level references send nothing. */
+function inTypePosition(node: ts.Node): boolean {
+  for (let current = node.parent; current && !ts.isStatement(current); current = current.parent) {
+    if (ts.isTypeNode(current)) return true;
+  }
+  return false;
+}
+
 /** Classifies a referenced SDK export: what kind of call it is and which operation it names. */
 function classify(
   imported: ImportedName,
@@ -136,7 +144,7 @@ export function scanSource(file: string, text: string): SdkCall[] {
     } else if (ts.isCallExpression(node)) {
       const imported = resolve(node.expression);
       if (imported) record(node, imported, false);
-    } else if (ts.isIdentifier(node) && !ts.isImportSpecifier(node.parent)) {
+    } else if (ts.isIdentifier(node) && !ts.isImportSpecifier(node.parent) && !inTypePosition(node)) {
       // A command class passed around as a value would be sent out of sight of this scan.
       const imported = named.get(node.text);
       const constructedHere = ts.isNewExpression(node.parent) && node.parent.expression === node;

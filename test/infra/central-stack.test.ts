@@ -44,8 +44,8 @@ const dlqArn = `arn:aws:sqs:${MOCK_REGION}:${MOCK_ACCOUNT}:driftguard-prod-event
 const busArn = `arn:aws:events:${MOCK_REGION}:${MOCK_ACCOUNT}:event-bus/driftguard-prod`;
 const topicArn = `arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT}:driftguard-prod-alerts`;
 const tableArn = `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/driftguard-prod-state`;
-const functionRoleArn = `arn:aws:iam::${MOCK_ACCOUNT}:role/driftguard-prod-evaluate`;
-const ownRoles = ['DriftGuardRemediation', 'driftguard-prod-evaluate'];
+const centralRoleArn = `arn:aws:iam::${MOCK_ACCOUNT}:role/driftguard-prod-central`;
+const ownRoles = ['DriftGuardRemediation', 'driftguard-prod-central'];
 const busRules = () =>
   sst
     .ofType('aws:cloudwatch/eventRule:EventRule')
@@ -177,8 +177,11 @@ describe('queues', () => {
   });
 });
 
+const lambdaNamed = (name: string) =>
+  only(sst.ofType('aws:lambda/function:Function').filter((fn) => fn.inputs.name === name));
+
 describe('evaluate function', () => {
-  const lambda = () => only(sst.ofType('aws:lambda/function:Function'));
+  const lambda = () => lambdaNamed('driftguard-prod-evaluate');
 
   it('runs the evaluate handler on arm64 nodejs22.x with the benchmarked size and reserved concurrency', () => {
     expect(lambda().inputs).toMatchObject({
@@ -188,18 +191,21 @@ describe('evaluate function', () => {
       memorySize: 1024,
       timeout: EVALUATE_TIMEOUT_SECONDS,
       reservedConcurrentExecutions: prod.reservedConcurrency,
-      role: functionRoleArn,
+      role: centralRoleArn,
     });
-    const build = sst.rpcCalls.find((call) => call.method === 'Runtime.Build');
+    const build = sst.rpcCalls.find(
+      (call) => call.method === 'Runtime.Build' && call.args.functionID === 'Evaluate',
+    );
     expect(build?.args.handler).toBe('packages/functions/src/evaluate.handler');
   });
 
   it('reads exactly the documented environment, with the stage config', () => {
     const variables = (lambda().inputs.environment as { variables: Record<string, string> }).variables;
-    const ours = Object.keys(variables).filter((key) => key.startsWith('DRIFTGUARD_'));
+    const ours = Object.keys(variables).filter((key) => !key.startsWith('SST_'));
     expect(ours.sort()).toEqual([
       'DRIFTGUARD_CONFIG',
       'DRIFTGUARD_DLQ_URL',
+      'DRIFTGUARD_MAX_RECEIVE_COUNT',
       'DRIFTGUARD_TABLE',
       'DRIFTGUARD_TOPIC_ARN',
     ]);
@@ -208,21 +214,29 @@ describe('evaluate function', () => {
     expect(variables.DRIFTGUARD_DLQ_URL).toBe(
       `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT}/driftguard-prod-events-dlq`,
     );
+    // The handler attaches the failure reason on the delivery SQS dead-letters after.
+    const queue = sst.named('EventsQueue');
+    expect(JSON.parse(String(queue.inputs.redrivePolicy)).maxReceiveCount).toBe(
+      Number(variables.DRIFTGUARD_MAX_RECEIVE_COUNT),
+    );
     const parsed = parseConfig(JSON.parse(variables.DRIFTGUARD_CONFIG ?? 'null'));
     if (!parsed.ok) throw new Error(parsed.reason);
     expect(parsed.config.dryRun).toBe(prod.config.dryRun ?? false);
     expect(parsed.config.externalId).toBe(prod.config.externalId);
-    expect(parsed.config.ownRoleNames).toContain('driftguard-prod-evaluate');
+    expect(parsed.config.ownRoleNames).toContain('driftguard-prod-central');
   });
 
   it('links the four channel secrets and nothing else', () => {
-    const build = sst.rpcCalls.find((call) => call.method === 'Runtime.Build');
-    expect(Object.keys(build?.args.links as object).sort()).toEqual([
-      'GitHubToken',
-      'JiraToken',
-      'SlackWebhookUrl',
-      'WebhookSecret',
-    ]);
+    const builds = sst.rpcCalls.filter((call) => call.method === 'Runtime.Build');
+    expect(builds.map((build) => build.args.functionID).sort()).toEqual(['Evaluate', 'Sweep']);
+    for (const build of builds) {
+      expect(Object.keys(build.args.links as object).sort()).toEqual([
+        'GitHubToken',
+        'JiraToken',
+        'SlackWebhookUrl',
+        'WebhookSecret',
+      ]);
+    }
     expect(
       sst
         .ofType('sst:sst:Secret')
@@ -241,22 +255,25 @@ describe('evaluate function', () => {
     });
   });
 
-  it('has a role only Lambda assumes, with one inline policy and no managed policies', () => {
-    const role = sst.named('EvaluateRole');
-    expect(role.inputs.name).toBe('driftguard-prod-evaluate');
+  it('runs with the central role: only Lambda assumes it, one inline policy, no managed policies', () => {
+    const role = sst.named('CentralRole');
+    expect(role.inputs.name).toBe('driftguard-prod-central');
     expect(role.inputs.managedPolicyArns ?? []).toEqual([]);
     expect(JSON.parse(String(role.inputs.assumeRolePolicy)).Statement).toEqual([
       { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
     ]);
     const policies = sst
       .ofType('aws:iam/rolePolicy:RolePolicy')
-      .filter((policy) => policy.inputs.role === 'driftguard-prod-evaluate');
+      .filter((policy) => policy.inputs.role === 'driftguard-prod-central');
     expect(policies).toHaveLength(1);
     expect(sst.ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment')).toEqual([]);
+    // SST made no role of its own for either function.
+    expect(sst.ofType('aws:iam/role:Role').map((r) => r.name)).not.toContain('EvaluateRole');
+    expect(sst.ofType('aws:iam/role:Role').map((r) => r.name)).not.toContain('SweepRole');
   });
 
   it('grants the derived actions and the platform’s, each on its one resource', () => {
-    const statements = policyOf(sst.named('EvaluateRolePolicy')).Statement;
+    const statements = policyOf(sst.named('CentralRolePolicy')).Statement;
     const actions = statements.flatMap((statement) => statement.Action);
     expect(actions.sort()).toEqual(
       [...new Set([...CENTRAL_ACTIONS, ...Object.keys(PLATFORM_ACTIONS)])].sort(),
@@ -280,9 +297,39 @@ describe('evaluate function', () => {
       }),
     ]);
     expect(resourcesOf('logs:PutLogEvents').map((s) => s.Resource)).toEqual([
-      `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:/aws/lambda/driftguard-prod-evaluate:*`,
+      [
+        `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:/aws/lambda/driftguard-prod-evaluate:*`,
+        `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:/aws/lambda/driftguard-prod-sweep:*`,
+      ],
     ]);
     expect(sst.named('EvaluateLogGroup').inputs.name).toBe('/aws/lambda/driftguard-prod-evaluate');
+    expect(sst.named('SweepLogGroup').inputs.name).toBe('/aws/lambda/driftguard-prod-sweep');
+  });
+});
+
+describe('sweep', () => {
+  it('runs the sweep handler on a schedule, one at a time, over the member regions, with the central role', () => {
+    const sweep = lambdaNamed('driftguard-prod-sweep');
+    expect(sweep.inputs).toMatchObject({
+      runtime: 'nodejs22.x',
+      architectures: ['arm64'],
+      timeout: 900,
+      reservedConcurrentExecutions: 1,
+      role: centralRoleArn,
+    });
+    const variables = (sweep.inputs.environment as { variables: Record<string, string> }).variables;
+    expect(variables.DRIFTGUARD_SWEEP_REGIONS).toBe(prod.memberRegions.join(','));
+    expect(variables.DRIFTGUARD_TABLE).toBe('driftguard-prod-state');
+    const build = sst.rpcCalls.find(
+      (call) => call.method === 'Runtime.Build' && call.args.functionID === 'Sweep',
+    );
+    expect(build?.args.handler).toBe('packages/functions/src/sweep.handler');
+    const schedule = only(sst.ofType('aws:scheduler/schedule:Schedule'));
+    expect(schedule.inputs).toMatchObject({
+      scheduleExpression: 'rate(6 hours)',
+      state: 'ENABLED',
+      target: { arn: sweep.state.arn },
+    });
   });
 });
 
@@ -365,7 +412,7 @@ describe('member StackSet', () => {
       managedExecution: { active: true },
       parameters: {
         CentralEventBusArn: busArn,
-        CentralFunctionRoleArn: functionRoleArn,
+        CentralFunctionRoleArn: centralRoleArn,
         OrganizationId: prod.organizationId,
         ExternalId: prod.config.externalId,
         RoleRegion: prod.region,

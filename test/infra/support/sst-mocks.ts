@@ -137,6 +137,21 @@ const DATA_SOURCES: Record<string, Record<string, unknown>> = {
   'aws:index/getRegion:getRegion': { name: MOCK_REGION, region: MOCK_REGION, id: MOCK_REGION },
 };
 
+/** What `aws.iam.getPolicyDocument` computes (SST's components build some role policies with it). */
+function policyDocument(inputs: Record<string, unknown>): Record<string, unknown> {
+  const statements = (inputs.statements as Record<string, unknown>[] | undefined) ?? [];
+  const json = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: statements.map((statement) => ({
+      Effect: statement.effect ?? 'Allow',
+      Action: statement.actions,
+      Resource: statement.resources,
+      ...(statement.principals ? { Principal: statement.principals } : {}),
+    })),
+  });
+  return { json, minifiedJson: json, id: 'policy' };
+}
+
 /**
  * SST's CLI answers its components over HTTP (`SST_SERVER`). The stub answers the two calls a
  * function needs: the bootstrap bucket, and the build, which really bundles the handler with
@@ -186,11 +201,15 @@ async function startRpcStub(calls: RpcCall[], work: string, busy: { count: numbe
     });
     request.on('end', () => {
       const { method, params } = JSON.parse(body) as { method: string; params: [Record<string, unknown>] };
+      busy.count++;
       answer(method, params[0])
         .then((result) => response.end(JSON.stringify({ result })))
         .catch((error: unknown) =>
           response.end(JSON.stringify({ error: String((error as Error).message ?? error) })),
-        );
+        )
+        .finally(() => {
+          busy.count--;
+        });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -238,6 +257,7 @@ export async function setupSst(stage: string, options: { production?: boolean } 
         return { id: args.id || id, state };
       },
       call(args) {
+        if (args.token === 'aws:iam/getPolicyDocument:getPolicyDocument') return policyDocument(args.inputs);
         const result = DATA_SOURCES[args.token];
         if (!result) throw new Error(`no mock for data source ${args.token}`);
         return result;
