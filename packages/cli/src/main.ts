@@ -4,6 +4,7 @@ import { audit } from './audit';
 import { loadConfig } from './config-file';
 import { demo } from './demo/index';
 import { dlqList, dlqRedrive } from './dlq';
+import { LINT_KINDS, lintPolicy } from './lint-policy';
 import { replay } from './replay';
 import { rulesMarkdown } from './rules-doc';
 import { sweep } from './sweep';
@@ -126,6 +127,57 @@ function program(): Command {
     .action(async (options: { dlq?: string; to?: string; reason?: string; max?: number }) => {
       process.exitCode = await dlqRedrive(options);
     });
+
+  cli
+    .command('lint-policy')
+    .description("judge a policy before it ships, with the guardrails' own analysis (no AWS calls)")
+    .argument('<file>', 'the policy (JSON), or - for stdin')
+    .requiredOption('--kind <kind>', LINT_KINDS.join(' | '))
+    .option(
+      '--org-id <id>',
+      'your organization id (o-…): aws:PrincipalOrgID / aws:ResourceOrgID pins to it are inside',
+    )
+    .option('--account <id>', 'the account that owns the resource (always inside the trust zone)')
+    .option(
+      '--trusted-account <id>',
+      'an account inside the trust zone (repeatable)',
+      (id: string, ids: string[]) => [...ids, id],
+      [],
+    )
+    .option(
+      '--config <file>',
+      'driftguard config (JSON): trust zone and rule settings (requirePerimeter, trustedPrincipals, …)',
+    )
+    .option(
+      '--json',
+      '{"kind","verdict","findings":[{"statement","sid","reason","principals","conditions"}]} on stdout',
+    )
+    .addHelpText(
+      'after',
+      '\nendpoint-service-permissions takes a JSON array of principal ARNs or {"AllowedPrincipals": [...]}.\nExit codes: 0 compliant, 1 violation, 2 bad input (not JSON, not a policy, unknown kind).\n\nExamples:\n  driftguard lint-policy bucket-policy.json --kind s3-bucket-policy --account 111122223333 --org-id o-a1b2c3d4e5\n  aws ec2 describe-vpc-endpoints --query "VpcEndpoints[0].PolicyDocument" --output text | driftguard lint-policy - --kind vpc-endpoint-policy --org-id o-a1b2c3d4e5',
+    )
+    .action(
+      async (
+        file: string,
+        options: {
+          kind: string;
+          orgId?: string;
+          account?: string;
+          trustedAccount: string[];
+          config?: string;
+          json?: boolean;
+        },
+      ) => {
+        process.exitCode = await lintPolicy(file, {
+          kind: options.kind,
+          ...(options.orgId ? { orgId: options.orgId } : {}),
+          ...(options.account ? { account: options.account } : {}),
+          trustedAccounts: options.trustedAccount,
+          json: options.json === true,
+          ...(options.config ? { config: await loadConfig(options.config) } : {}),
+        });
+      },
+    );
 
   cli
     .command('rules')
