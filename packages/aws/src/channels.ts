@@ -12,13 +12,15 @@ import {
   ticketNotifier,
   webhookTracker,
 } from '@driftguard/notify';
+import { Resource } from 'sst/resource';
 import type { Notifier } from './pipeline';
 
 /**
  * Secrets and endpoints of the HTTP channels. Locally they are plain environment variables; in
- * AWS the SST secrets (SlackWebhookUrl, JiraToken, GitHubToken, WebhookSecret) reach the function
- * as environment variables too, either under these names or as SST's linked-resource variables
- * (`SST_RESOURCE_<Name>` = `{"value": …}`). Never from the config file, never logged.
+ * AWS they are the SST secrets SlackWebhookUrl, JiraToken, GitHubToken and WebhookSecret linked to
+ * the function, read through SST's `Resource` (its encrypted resource file, or `SST_RESOURCE_<Name>`
+ * variables). An unset (empty) secret leaves its channel off. Never from the config file, never
+ * logged. JIRA_BASE_URL, JIRA_EMAIL and DRIFTGUARD_WEBHOOK_URL are plain settings.
  */
 export interface ChannelEnv {
   SLACK_WEBHOOK_URL?: string;
@@ -44,13 +46,28 @@ function linkedSecret(raw: string | undefined): string | undefined {
   }
 }
 
+/** A secret linked by SST to this function (deployed), or undefined (local runs, unset secret). */
+function sstSecret(name: string): string | undefined {
+  try {
+    const resources = Resource as unknown as Record<string, { value?: unknown } | undefined>;
+    if (!(name in resources)) return undefined;
+    const value = resources[name]?.value;
+    return typeof value === 'string' && value.length > 0 ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const secretOf = (direct: string | undefined, linked: string | undefined, sstName: string) =>
+  direct || linkedSecret(linked) || sstSecret(sstName);
+
 /** The secrets that are set, by the name used in the environment. */
 export function channelSecrets(env: ChannelEnv) {
   return {
-    slackWebhookUrl: env.SLACK_WEBHOOK_URL || linkedSecret(env.SST_RESOURCE_SlackWebhookUrl),
-    jiraToken: env.JIRA_API_TOKEN || linkedSecret(env.SST_RESOURCE_JiraToken),
-    gitHubToken: env.GITHUB_TOKEN || linkedSecret(env.SST_RESOURCE_GitHubToken),
-    webhookSecret: env.DRIFTGUARD_WEBHOOK_SECRET || linkedSecret(env.SST_RESOURCE_WebhookSecret),
+    slackWebhookUrl: secretOf(env.SLACK_WEBHOOK_URL, env.SST_RESOURCE_SlackWebhookUrl, 'SlackWebhookUrl'),
+    jiraToken: secretOf(env.JIRA_API_TOKEN, env.SST_RESOURCE_JiraToken, 'JiraToken'),
+    gitHubToken: secretOf(env.GITHUB_TOKEN, env.SST_RESOURCE_GitHubToken, 'GitHubToken'),
+    webhookSecret: secretOf(env.DRIFTGUARD_WEBHOOK_SECRET, env.SST_RESOURCE_WebhookSecret, 'WebhookSecret'),
   };
 }
 
