@@ -2,8 +2,10 @@ import {
   type Assessment,
   assess,
   type Config,
+  deliveryId,
+  type EnforcementContext,
   liveFactQueries,
-  normalizeCloudTrail,
+  normalizeEvent,
   type OperationResult,
   type OrganizationInfo,
   outcomeFromResults,
@@ -12,9 +14,11 @@ import {
   type TicketLink,
   trustZoneOf,
 } from '@driftguard/core';
+import type { Enforcement } from './enforcement';
 import { errorMessage, InvalidEventError } from './errors';
 import { exactlyOnce, supersededOutcome, supersedingEvent } from './exactly-once';
 import type { Executor } from './executor';
+import { type GatedFinding, gateFinding } from './findings';
 import type { LiveFactReader } from './live-facts';
 import {
   type AuditRef,
@@ -24,7 +28,8 @@ import {
   type NotificationLedger,
 } from './store/audit';
 import type { DedupeStore } from './store/dedupe';
-import type { HighWaterStore } from './store/high-water';
+import type { FindingMarkStore } from './store/findings';
+import type { HighWaterMark, HighWaterStore } from './store/high-water';
 import type { SnapshotStore } from './store/snapshots';
 
 /** A channel that tells people about a decision (SNS, Slack, tickets…). */
@@ -94,6 +99,10 @@ export interface PipelineOptions {
   dedupe?: DedupeStore;
   /** Out-of-order delivery: per-document high-water marks of eventTime (see exactly-once.ts). */
   highWater?: HighWaterStore;
+  /** GuardDuty: the last version of each finding acted on (new / update / duplicate / stale). */
+  findings?: FindingMarkStore;
+  /** OU placement, break-glass exemptions and the circuit breaker (see enforcement.ts). */
+  enforcement?: Enforcement;
 }
 
 export interface Pipeline {
@@ -112,20 +121,29 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const pipeline: Pipeline = {
     async process(input, context = {}) {
       const started = now();
-      const normalized = normalizeCloudTrail(input);
+      const normalized = normalizeEvent(input);
       if (!normalized.ok) throw new InvalidEventError(normalized.reason);
-      const organization = options.organization ? await options.organization() : undefined;
-      const queries = options.liveFacts ? liveFactQueries(normalized.change, options.config) : [];
-      const facts = options.liveFacts && queries.length > 0 ? await options.liveFacts(queries) : undefined;
-      const assessment = assess(
-        normalized.change,
-        options.config,
-        trustZoneOf(options.config, organization),
-        undefined,
-        facts,
-      );
-      if (context.origin) assessment.origin = context.origin;
-      const superseded = await supersedingEvent(options.highWater, normalized.change, assessment);
+      let assessment: Assessment;
+      let superseded: HighWaterMark | undefined;
+      let finding: GatedFinding | undefined;
+      if (normalized.kind === 'finding') {
+        // GuardDuty: no trust zone or live facts; acted on once per finding version (findings.ts).
+        finding = await gateFinding(normalized.finding, options.config, options.findings);
+        assessment = finding.assessment;
+      } else {
+        const organization = options.organization ? await options.organization() : undefined;
+        const queries = options.liveFacts ? liveFactQueries(normalized.change, options.config) : [];
+        const facts = options.liveFacts && queries.length > 0 ? await options.liveFacts(queries) : undefined;
+        const trustZone = trustZoneOf(options.config, organization);
+        const change = normalized.change;
+        const assessWith = (enforcement?: EnforcementContext) =>
+          assess(change, options.config, trustZone, undefined, facts, enforcement);
+        assessment = options.enforcement
+          ? await options.enforcement.assess(change, assessWith)
+          : assessWith();
+        if (context.origin) assessment.origin = context.origin;
+        superseded = await supersedingEvent(options.highWater, normalized.change, assessment);
+      }
       await rememberCompliant(assessment, options.snapshots);
       let outcome = outcomeWithoutExecution(assessment);
       if (assessment.action === 'revert' && superseded) outcome = supersededOutcome(superseded);
@@ -134,7 +152,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         // Sequential on purpose: operations of one event touch the same resource.
         for (const operation of assessment.operations) results.push(await options.execute(operation));
         outcome = outcomeFromResults(results);
+        // A failed playbook gives the finding version back, so the queue's retry acts again.
+        if (outcome.status === 'revert-failed') await finding?.release();
       }
+      // Count reverts, open circuit breakers, keep exemption uses for the expiry re-check.
+      await options.enforcement?.record({ assessment, outcome }, input);
       const finished = now();
       const report: Report = {
         assessment,
@@ -156,6 +178,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
             auditRecordOf(report, { recordedAt: new Date(now()).toISOString(), routing: route.reason }),
           );
         } catch (error) {
+          await finding?.release().catch(() => undefined);
           throw new AuditWriteError(
             `the audit record of event ${assessment.event.eventId} could not be written: ${errorMessage(error)}`,
             { cause: error },
@@ -200,7 +223,8 @@ async function notifyOnce(
   options: Pick<PipelineOptions, 'audit' | 'ledger' | 'warn' | 'now'> & { auditRef?: AuditRef },
 ): Promise<NotificationResult> {
   const { channel } = notifier;
-  const { eventId } = report.assessment.event;
+  // Findings: id + updatedAt, so an update of a finding notifies again and a redelivery does not.
+  const eventId = deliveryId(report.assessment);
   const rule = report.assessment.rule ?? 'none';
   const warn = options.warn ?? ((message: string) => console.warn(message));
   const notes: string[] = [];

@@ -13,10 +13,12 @@ import {
   routeNotification,
   unknownRouteRules,
 } from '@driftguard/core';
+import type { Announce } from './announce';
 import { type ChannelEnv, httpChannels, isKnownChannel } from './channels';
 import { clientConfig } from './clients';
 import { accountCredentials } from './credentials';
 import { sendToDeadLetter } from './dead-letter';
+import { enforcementFromEnv } from './enforcement-runtime';
 import { DriftguardError } from './errors';
 import { type AccountClients, accountClients, createExecutor } from './executor';
 import { liveFactReader } from './live-facts';
@@ -25,7 +27,10 @@ import { createPipeline, type Notifier, type Pipeline } from './pipeline';
 import { publishToSns } from './sns';
 import { dynamoAuditStore, dynamoNotificationLedger } from './store/audit';
 import { dynamoDedupeStore } from './store/dedupe';
+import type { ExemptionStore } from './store/exemptions';
+import { dynamoFindingMarkStore } from './store/findings';
 import { dynamoHighWaterStore } from './store/high-water';
+import { dynamoIsolationStore } from './store/isolations';
 import { dynamoSnapshotStore } from './store/snapshots';
 import { dynamoTicketStore } from './store/tickets';
 
@@ -42,6 +47,10 @@ export interface Runtime {
   organization?: () => Promise<OrganizationInfo>;
   /** Deliveries after which the queue dead-letters a message: the handler attaches the reason on the last. */
   maxReceiveCount?: number;
+  /** Break-glass exemptions (when enabled and the state table is configured). */
+  exemptions?: ExemptionStore;
+  /** Announcements: exemption granted/used/ended, circuit breaker opened. */
+  announce?: Announce;
 }
 
 /** Environment the evaluate function (and `replay --apply`) reads. Secrets never come from here in AWS. */
@@ -148,7 +157,12 @@ export function runtimeFromEnv(
     clients,
     ...(endpoint ? { endpoint } : {}),
     ...(snapshots ? { snapshots } : {}),
+    ...(organization ? { organization } : {}),
+    // GuardDuty isolate playbook: the previous groups of isolated instances.
+    ...(tableName && ddb ? { isolations: dynamoIsolationStore(ddb, tableName) } : {}),
   });
+  // OU overrides, exemptions, circuit breaker, announcements (enforcement-runtime.ts).
+  const enforcement = enforcementFromEnv(env, config, { ...(ddb ? { ddb } : {}), requestTimeoutMs });
   const dlqUrl = env.DRIFTGUARD_DLQ_URL;
   const sqs = dlqUrl ? new SQSClient(clientConfig({ region, endpoint, requestTimeoutMs })) : undefined;
   return {
@@ -165,6 +179,9 @@ export function runtimeFromEnv(
       ...(tableName && ddb
         ? { dedupe: dynamoDedupeStore(ddb, tableName), highWater: dynamoHighWaterStore(ddb, tableName) }
         : {}),
+      // GuardDuty: the last version of each finding acted on (updates refresh, stale ones are ignored).
+      ...(tableName && ddb ? { findings: dynamoFindingMarkStore(ddb, tableName) } : {}),
+      enforcement: enforcement.enforcement,
       route: (report) => {
         const route = routeNotification(report.assessment, config, available);
         // Channels passed in by the caller that driftguard does not know fire on every violation.
@@ -178,6 +195,8 @@ export function runtimeFromEnv(
     channels: notifiers.map((notifier) => notifier.channel),
     clients,
     ...(organization ? { organization } : {}),
+    ...(enforcement.exemptions ? { exemptions: enforcement.exemptions } : {}),
+    announce: enforcement.announce,
     maxReceiveCount: positiveInt(env.DRIFTGUARD_MAX_RECEIVE_COUNT, 'DRIFTGUARD_MAX_RECEIVE_COUNT') ?? 5,
     ...(dlqUrl && sqs ? { deadLetter: (body, reason) => sendToDeadLetter(sqs, dlqUrl, body, reason) } : {}),
   };

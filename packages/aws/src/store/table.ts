@@ -16,9 +16,13 @@ import {
  *   AUDIT#<yyyy-mm-dd>                   / <time>#<eventId>   audit record (TTL = retention)
  *   SNAPSHOT#<account>#<region>#<id>     / <kind>             last-known-good document
  *   TICKET#<rule>#<resource>             / <channel>          open ticket per (rule, resource)
- *   EXEMPTION#<account>                  / <exemptionId>      break-glass exemption (TTL = expiry)
+ *   EXEMPTION#<account>                  / <exemptionId>      break-glass exemption (TTL = expiry + retention)
+ *   EXEMPTION#<account>#<exemptionId>    / TRIGGER#<eventId>  event an exemption kept from being reverted
+ *   EXEMPTION#DUE                        / <end>#<acct>#<id>  exemption awaiting its expiry re-check
  *   BREAKER#<rule>#<resource>            / STATE              circuit-breaker counters
  *   NOTIFIED#<eventId>#<rule>            / <channel>          one notification per channel (TTL)
+ *   FINDING#<findingId>                  / STATE              last GuardDuty version acted on (TTL)
+ *   ISOLATION#<account>#<region>#<id>    / STATE              groups an isolated instance had
  *
  * The key builders below are the only place these formats are written.
  */
@@ -43,10 +47,24 @@ export const keys = {
     sk: channel,
   }),
   exemption: (account: string, exemptionId: string) => ({ pk: `EXEMPTION#${account}`, sk: exemptionId }),
+  exemptionTrigger: (account: string, exemptionId: string, eventId: string) => ({
+    pk: `EXEMPTION#${account}#${exemptionId}`,
+    sk: `TRIGGER#${eventId}`,
+  }),
+  /** Every exemption not yet re-checked, ordered by when it ends (expiry or revocation). */
+  exemptionDue: (endsAt: string, account: string, exemptionId: string) => ({
+    pk: 'EXEMPTION#DUE',
+    sk: `${endsAt}#${account}#${exemptionId}`,
+  }),
   breaker: (rule: string, resource: string) => ({ pk: `BREAKER#${rule}#${resource}`, sk: 'STATE' }),
   notified: (eventId: string, rule: string, channel: string) => ({
     pk: `NOTIFIED#${eventId}#${rule}`,
     sk: channel,
+  }),
+  finding: (findingId: string) => ({ pk: `FINDING#${findingId}`, sk: 'STATE' }),
+  isolation: (account: string, region: string, instanceId: string) => ({
+    pk: `ISOLATION#${account}#${region}#${instanceId}`,
+    sk: 'STATE',
   }),
 };
 

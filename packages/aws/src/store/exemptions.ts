@@ -1,0 +1,356 @@
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Exemption, ExemptionUse, RecheckResult } from '@driftguard/core';
+import { DriftguardError } from '../errors';
+import { expiresAt, keys } from './table';
+
+/** An exemption as the state table holds it, with what happened to it. */
+export interface ExemptionRecord {
+  exemption: Exemption;
+  /** When it stops covering: its expiry, or its revocation. */
+  endsAt: string;
+  /** Violations it kept from being reverted (distinct events). */
+  uses: number;
+  lastUsedAt?: string;
+  /** When the expiry re-check ran, and what it did. */
+  checkedAt?: string;
+  recheck?: RecheckResult[];
+}
+
+/** An event an exemption kept from being reverted: re-run through the pipeline at expiry. */
+export interface ExemptionTrigger {
+  eventId: string;
+  eventTime: string;
+  rule: string;
+  resource: string;
+  usedAt: string;
+  /** The event exactly as it was delivered (JSON). */
+  event: string;
+}
+
+/** An exemption whose window has closed and whose covered changes still need a re-check. */
+export interface DueExemption {
+  account: string;
+  id: string;
+  endsAt: string;
+}
+
+export class ExemptionNotFoundError extends DriftguardError {}
+
+export interface ExemptionStore {
+  /** Records a new exemption (never overwrites one with the same id). */
+  grant(exemption: Exemption): Promise<void>;
+  get(account: string, id: string): Promise<ExemptionRecord | undefined>;
+  /** Finds an exemption that has not been re-checked yet by id alone. */
+  find(id: string): Promise<ExemptionRecord | undefined>;
+  /** The account's exemptions that ended less than a day ago or later (the decision checks each). */
+  forAccount(account: string, now: number): Promise<Exemption[]>;
+  /** Active ones by default; `ended: true` adds those that ended but are still kept. */
+  list(options: { now: number; account?: string; ended?: boolean }): Promise<ExemptionRecord[]>;
+  /** Ends an exemption now. Returns the record as revoked; throws ExemptionNotFoundError. */
+  revoke(id: string, by: string, at: string): Promise<ExemptionRecord>;
+  /** Keeps the event for the expiry re-check; true the first time this event used it. */
+  recordUse(use: ExemptionUse, trigger: ExemptionTrigger): Promise<boolean>;
+  triggers(account: string, id: string): Promise<ExemptionTrigger[]>;
+  /** Exemptions ended at or before `now` and not yet re-checked, oldest first. */
+  due(now: number): Promise<DueExemption[]>;
+  markChecked(due: DueExemption, at: string, results: RecheckResult[]): Promise<void>;
+}
+
+/** Ended exemptions stay readable (audit, `exempt list --ended`) this long after they end. */
+const RETENTION_MS = 90 * 86_400_000;
+const RECENT_MS = 86_400_000;
+
+const isConditionFailure = (error: unknown) =>
+  (error as { name?: string }).name === 'ConditionalCheckFailedException' ||
+  ((error as { name?: string }).name === 'TransactionCanceledException' &&
+    String((error as { message?: string }).message).includes('ConditionalCheckFailed'));
+
+function recordOf(item: Record<string, unknown>): ExemptionRecord {
+  return {
+    exemption: item.exemption as Exemption,
+    endsAt: String(item.endsAt),
+    uses: Number(item.uses ?? 0),
+    ...(typeof item.lastUsedAt === 'string' ? { lastUsedAt: item.lastUsedAt } : {}),
+    ...(typeof item.checkedAt === 'string' ? { checkedAt: item.checkedAt } : {}),
+    ...(Array.isArray(item.recheck) ? { recheck: item.recheck as RecheckResult[] } : {}),
+  };
+}
+
+/** DynamoDB rejects undefined values: keep only what is set. */
+const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+export function dynamoExemptionStore(ddb: DynamoDBDocumentClient, tableName: string): ExemptionStore {
+  const ttl = (endsAt: string) => expiresAt(Date.parse(endsAt), RETENTION_MS);
+
+  async function queryAll(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>) {
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await ddb.send(new QueryCommand({ TableName: tableName, ...input, ExclusiveStartKey }));
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
+  }
+
+  async function dueItems(options: { from?: string; to?: string } = {}): Promise<DueExemption[]> {
+    const conditions = ['pk = :pk'];
+    const values: Record<string, unknown> = { ':pk': keys.exemptionDue('', '', '').pk };
+    if (options.from && options.to) {
+      conditions.push('sk BETWEEN :from AND :to');
+      Object.assign(values, { ':from': options.from, ':to': options.to });
+    } else if (options.from) {
+      conditions.push('sk >= :from');
+      values[':from'] = options.from;
+    } else if (options.to) {
+      conditions.push('sk <= :to');
+      values[':to'] = options.to;
+    }
+    const items = await queryAll({
+      KeyConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeValues: values,
+    });
+    return items.map((item) => ({
+      account: String(item.account),
+      id: String(item.id),
+      endsAt: String(item.endsAt),
+    }));
+  }
+
+  async function batchGet(due: DueExemption[]): Promise<ExemptionRecord[]> {
+    const records: ExemptionRecord[] = [];
+    for (let i = 0; i < due.length; i += 100) {
+      const chunk = due.slice(i, i + 100);
+      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
+        [tableName]: { Keys: chunk.map((entry) => keys.exemption(entry.account, entry.id)) },
+      };
+      while (request && Object.keys(request).length > 0) {
+        const page = await ddb.send(new BatchGetCommand({ RequestItems: request }));
+        records.push(...(page.Responses?.[tableName] ?? []).map(recordOf));
+        request = page.UnprocessedKeys as typeof request;
+      }
+    }
+    return records.sort((a, b) => a.exemption.expiresAt.localeCompare(b.exemption.expiresAt));
+  }
+
+  const store: ExemptionStore = {
+    async grant(exemption) {
+      const endsAt = exemption.expiresAt;
+      try {
+        await ddb.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: tableName,
+                  Item: plain({
+                    ...keys.exemption(exemption.account, exemption.id),
+                    exemption,
+                    endsAt,
+                    uses: 0,
+                    expiresAt: ttl(endsAt),
+                  }),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              {
+                Put: {
+                  TableName: tableName,
+                  Item: {
+                    ...keys.exemptionDue(endsAt, exemption.account, exemption.id),
+                    account: exemption.account,
+                    id: exemption.id,
+                    endsAt,
+                  },
+                },
+              },
+            ],
+          }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error))
+          throw new DriftguardError(`an exemption with id ${exemption.id} already exists`, { cause: error });
+        throw error;
+      }
+    },
+
+    async get(account, id) {
+      const { Item } = await ddb.send(
+        new GetCommand({ TableName: tableName, Key: keys.exemption(account, id), ConsistentRead: true }),
+      );
+      return Item ? recordOf(Item) : undefined;
+    },
+
+    async find(id) {
+      const entry = (await dueItems()).find((due) => due.id === id);
+      return entry ? store.get(entry.account, entry.id) : undefined;
+    },
+
+    async forAccount(account, now) {
+      const items = await queryAll({
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: 'endsAt >= :since',
+        ExpressionAttributeValues: {
+          ':pk': keys.exemption(account, '').pk,
+          ':since': new Date(now - RECENT_MS).toISOString(),
+        },
+        ConsistentRead: true,
+      });
+      return items.map((item) => item.exemption as Exemption);
+    },
+
+    async list({ now, account, ended }) {
+      const nowIso = new Date(now).toISOString();
+      const records = account
+        ? (
+            await queryAll({
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': keys.exemption(account, '').pk },
+            })
+          )
+            .map(recordOf)
+            .sort((a, b) => a.exemption.expiresAt.localeCompare(b.exemption.expiresAt))
+        : await batchGet(await dueItems(ended ? {} : { from: nowIso }));
+      return ended ? records : records.filter((record) => record.endsAt > nowIso);
+    },
+
+    async revoke(id, by, at) {
+      const record = await store.find(id);
+      if (!record) throw new ExemptionNotFoundError(`no active or pending exemption has the id ${id}`);
+      const { exemption } = record;
+      if (exemption.revokedAt)
+        throw new ExemptionNotFoundError(`exemption ${id} was already revoked at ${exemption.revokedAt}`);
+      // ISO times: string order is time order.
+      const endsAt = at.localeCompare(record.endsAt) < 0 ? at : record.endsAt;
+      try {
+        await ddb.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: keys.exemption(exemption.account, id),
+                  UpdateExpression:
+                    'SET exemption.revokedAt = :at, exemption.revokedBy = :by, endsAt = :ends, expiresAt = :ttl',
+                  ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(exemption.revokedAt)',
+                  ExpressionAttributeValues: { ':at': at, ':by': by, ':ends': endsAt, ':ttl': ttl(endsAt) },
+                },
+              },
+              {
+                Delete: {
+                  TableName: tableName,
+                  Key: keys.exemptionDue(record.endsAt, exemption.account, id),
+                },
+              },
+              {
+                Put: {
+                  TableName: tableName,
+                  Item: {
+                    ...keys.exemptionDue(endsAt, exemption.account, id),
+                    account: exemption.account,
+                    id,
+                    endsAt,
+                  },
+                },
+              },
+            ],
+          }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error))
+          throw new ExemptionNotFoundError(`exemption ${id} was revoked concurrently`, { cause: error });
+        throw error;
+      }
+      return { ...record, endsAt, exemption: { ...exemption, revokedAt: at, revokedBy: by } };
+    },
+
+    async recordUse(use, trigger) {
+      try {
+        await ddb.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              ...keys.exemptionTrigger(use.account, use.id, trigger.eventId),
+              ...trigger,
+              expiresAt: ttl(use.expiresAt),
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+      try {
+        await ddb.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keys.exemption(use.account, use.id),
+            UpdateExpression: 'ADD uses :one SET lastUsedAt = :at',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':one': 1, ':at': trigger.usedAt },
+          }),
+        );
+      } catch (error) {
+        // The record is gone (deleted by hand): the trigger is kept all the same.
+        if (!isConditionFailure(error)) throw error;
+      }
+      return true;
+    },
+
+    async triggers(account, id) {
+      const items = await queryAll({
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :trigger)',
+        ExpressionAttributeValues: {
+          ':pk': keys.exemptionTrigger(account, id, '').pk,
+          ':trigger': 'TRIGGER#',
+        },
+        ConsistentRead: true,
+      });
+      return items
+        .map(
+          (item): ExemptionTrigger => ({
+            eventId: String(item.eventId),
+            eventTime: String(item.eventTime),
+            rule: String(item.rule),
+            resource: String(item.resource),
+            usedAt: String(item.usedAt),
+            event: String(item.event),
+          }),
+        )
+        .sort((a, b) => a.eventTime.localeCompare(b.eventTime));
+    },
+
+    async due(now) {
+      // The sort key starts with the end time: everything up to `now` has ended.
+      return dueItems({ to: `${new Date(now).toISOString()}#~` });
+    },
+
+    async markChecked(due, at, results) {
+      await ddb.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName,
+                Key: keys.exemption(due.account, due.id),
+                UpdateExpression: 'SET checkedAt = :at, recheck = :results',
+                ExpressionAttributeValues: { ':at': at, ':results': plain(results) },
+              },
+            },
+            { Delete: { TableName: tableName, Key: keys.exemptionDue(due.endsAt, due.account, due.id) } },
+          ],
+        }),
+      );
+    },
+  };
+  return store;
+}

@@ -1,0 +1,34 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { checkExpiredExemptions, type Runtime, runtimeFromEnv } from '@driftguard/aws';
+
+const logger = new Logger({ serviceName: 'driftguard-exemption-expiry' });
+let runtime: Runtime | undefined;
+
+/**
+ * Scheduled (every few minutes): re-checks the changes each ended exemption covered, through the
+ * same pipeline as the evaluate function, and announces the end. A re-run that fails leaves the
+ * exemption due, so the next run tries again; the function fails so the failure alarms.
+ */
+export async function handler(): Promise<{ checked: number; incomplete: number }> {
+  runtime ??= runtimeFromEnv(process.env);
+  if (!runtime.exemptions) {
+    logger.info('exemptions are disabled (or DRIFTGUARD_TABLE is unset): nothing to check');
+    return { checked: 0, incomplete: 0 };
+  }
+  const checks = await checkExpiredExemptions({
+    exemptions: runtime.exemptions,
+    pipeline: runtime.pipeline,
+    ...(runtime.announce ? { announce: runtime.announce } : {}),
+    warn: (message) => logger.warn(message),
+  });
+  for (const check of checks)
+    logger.info('exemption re-checked', {
+      id: check.exemption.id,
+      complete: check.complete,
+      rechecked: check.rechecked,
+    });
+  const incomplete = checks.filter((check) => !check.complete).length;
+  if (incomplete > 0)
+    throw new Error(`${incomplete} exemption re-check(s) incomplete; they are retried on the next run`);
+  return { checked: checks.length, incomplete };
+}
