@@ -1,0 +1,132 @@
+/**
+ * The member-account template as generated: its rules forward exactly the catalog's patterns,
+ * its role trusts only the central role within the organization and with the external id, and
+ * cfn-lint (the AWS CloudFormation linter) finds nothing to say about it.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CATALOG, eventPatterns } from '@driftguard/core';
+import { describe, expect, it } from 'vitest';
+import { MEMBER_ACTIONS, memberParameters, memberTemplate } from '../../infra/member-template';
+
+const ownRoles = ['DriftGuardRemediation', 'driftguard-prod-central'];
+const template = memberTemplate({ remediationRoleName: 'DriftGuardRemediation', ownRoleNames: ownRoles });
+const resources = Object.entries(template.Resources);
+const rules = resources.filter(([, resource]) => resource.Type === 'AWS::Events::Rule');
+const isGuardDuty = (pattern: Record<string, unknown>) =>
+  (pattern.source as string[]).includes('aws.guardduty');
+
+describe('member template', () => {
+  it('forwards exactly the catalog’s patterns from the default bus', () => {
+    const patterns = rules.map(([, rule]) => rule.Properties.EventPattern);
+    expect(patterns).toEqual(eventPatterns(CATALOG, ownRoles).map((pattern) => pattern.pattern));
+    for (const [, rule] of rules) {
+      expect(rule.Properties).toMatchObject({
+        EventBusName: 'default',
+        State: 'ENABLED',
+        Targets: [
+          {
+            Arn: { Ref: 'CentralEventBusArn' },
+            RoleArn: { 'Fn::GetAtt': ['ForwardingRole', 'Arn'] },
+          },
+        ],
+      });
+    }
+  });
+
+  it('forwards GuardDuty findings only when asked to, CloudTrail events always', () => {
+    for (const [, rule] of rules) {
+      const guardDuty = isGuardDuty(rule.Properties.EventPattern as Record<string, unknown>);
+      expect(rule.Condition).toBe(guardDuty ? 'ForwardGuardDuty' : undefined);
+    }
+    expect(template.Parameters.ForwardGuardDutyFindings).toMatchObject({
+      AllowedValues: ['true', 'false'],
+      Default: 'false',
+    });
+  });
+
+  it('gives forwarding its own role, allowed to put events on the central bus only', () => {
+    const role = template.Resources.ForwardingRole;
+    expect(role?.Properties.AssumeRolePolicyDocument).toMatchObject({
+      Statement: [
+        {
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        },
+      ],
+    });
+    expect(role?.Properties.Policies).toEqual([
+      {
+        PolicyName: 'put-events-on-central-bus',
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: 'events:PutEvents', Resource: { Ref: 'CentralEventBusArn' } },
+          ],
+        },
+      },
+    ]);
+  });
+
+  it('creates the remediation role once per account, trusted only by the central role in the organization with the external id', () => {
+    const role = template.Resources.RemediationRole;
+    expect(role?.Condition).toBe('CreateRemediationRole');
+    expect(template.Conditions.CreateRemediationRole).toEqual({
+      'Fn::Equals': [{ Ref: 'AWS::Region' }, { Ref: 'RoleRegion' }],
+    });
+    expect(role?.Properties.RoleName).toBe('DriftGuardRemediation');
+    expect(role?.Properties.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: { Ref: 'CentralFunctionRoleArn' } },
+          Action: 'sts:AssumeRole',
+          Condition: {
+            StringEquals: {
+              'aws:PrincipalOrgID': { Ref: 'OrganizationId' },
+              'sts:ExternalId': { Ref: 'ExternalId' },
+            },
+          },
+        },
+      ],
+    });
+    const policies = (role?.Properties.Policies ?? []) as {
+      PolicyDocument: { Statement: { Action: string[] }[] };
+    }[];
+    const allow = policies[0]?.PolicyDocument.Statement[0];
+    expect(allow?.Action).toEqual([...MEMBER_ACTIONS]);
+  });
+
+  it('takes only the parameters it declares', () => {
+    const values = {
+      centralEventBusArn: 'arn:aws:events:us-east-1:111111111111:event-bus/driftguard-prod',
+      centralFunctionRoleArn: 'arn:aws:iam::111111111111:role/driftguard-prod-central',
+      organizationId: 'o-exampleorg1',
+      externalId: 'x-123',
+      roleRegion: 'us-east-1',
+      forwardGuardDutyFindings: true,
+    };
+    expect(Object.keys(memberParameters(template, values)).sort()).toEqual(
+      Object.keys(template.Parameters).sort(),
+    );
+    const withoutGuardDuty = memberTemplate({ remediationRoleName: 'R', ownRoleNames: [], catalog: [] });
+    expect(memberParameters(withoutGuardDuty, values)).not.toHaveProperty('ForwardGuardDutyFindings');
+  });
+
+  it('passes cfn-lint without errors or warnings', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'driftguard-cfn-'));
+    const file = join(dir, 'member.json');
+    writeFileSync(file, JSON.stringify(template, null, 2));
+    const lint = spawnSync('cfn-lint', ['--format', 'parseable', file], { encoding: 'utf8' });
+    if (lint.error)
+      throw new Error(
+        `cfn-lint could not run (${lint.error.message}); it is installed on every machine of this kind`,
+      );
+    expect(lint.stdout + lint.stderr).toBe('');
+    expect(lint.status).toBe(0);
+  });
+});
