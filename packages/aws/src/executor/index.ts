@@ -1,4 +1,4 @@
-import type { Config, Operation, OperationResult, Target } from '@driftguard/core';
+import type { Config, Operation, OperationResult, OrganizationInfo, Target } from '@driftguard/core';
 import { type ClientSettings, clientConfig } from '../clients';
 import type { CredentialsForAccount } from '../credentials';
 import { awsErrorCode, errorMessage } from '../errors';
@@ -59,6 +59,8 @@ export interface ExecutorContext {
   config: Config;
   clients: AccountClients;
   snapshots?: SnapshotStore;
+  /** The organization's accounts (cached): policy reverts re-judge live documents with the full trust zone. */
+  organization?: () => Promise<OrganizationInfo>;
 }
 
 type Handler<O extends Operation> = (operation: O, context: ExecutorContext) => Promise<OperationResult>;
@@ -88,6 +90,7 @@ export interface ExecutorOptions {
   credentialsFor: CredentialsForAccount;
   endpoint?: string;
   snapshots?: SnapshotStore;
+  organization?: () => Promise<OrganizationInfo>;
   /** Overrides client construction (tests inject mocks for errors an emulator cannot produce). */
   clients?: AccountClients;
 }
@@ -103,6 +106,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     config: options.config,
     clients: options.clients ?? accountClients(options),
     ...(options.snapshots ? { snapshots: options.snapshots } : {}),
+    ...(options.organization ? { organization: options.organization } : {}),
   };
   return async (operation) => {
     const handler = HANDLERS[operation.operation] as Handler<Operation>;

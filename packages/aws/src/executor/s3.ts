@@ -19,6 +19,7 @@ import {
   type DeleteBucketPolicy,
   matchStatements,
   type OperationResult,
+  type OrganizationInfo,
   type PolicyDocument,
   PUBLIC_ACCESS_BLOCK_SETTINGS,
   type PutAccountPublicAccessBlock,
@@ -50,6 +51,11 @@ export class S3ControlClientAtEndpoint extends S3ControlClient {
   }
 }
 
+/** The organization's accounts when the executor can read them; a failed read leaves the operation's zone. */
+export async function organizationOf(context: ExecutorContext): Promise<OrganizationInfo | undefined> {
+  return context.organization ? await context.organization().catch(() => undefined) : undefined;
+}
+
 type BucketPolicyRead = { state: 'present'; text: string } | { state: 'absent'; why: string };
 
 async function readBucketPolicy(s3: S3Client, bucket: string): Promise<BucketPolicyRead> {
@@ -75,8 +81,9 @@ async function readBucketPolicy(s3: S3Client, bucket: string): Promise<BucketPol
  */
 export async function revertBucketPolicy(
   operation: PutBucketPolicy | DeleteBucketPolicy,
-  { clients, config, snapshots }: ExecutorContext,
+  context: ExecutorContext,
 ): Promise<OperationResult> {
+  const { clients, config, snapshots } = context;
   const s3 = await clients.get(S3Client, operation.target);
   const bucket = operation.input.Bucket;
   const live = await readBucketPolicy(s3, bucket);
@@ -92,7 +99,11 @@ export async function revertBucketPolicy(
       detail: `live policy of ${bucket} unreadable: ${parsed.reason}`,
     };
   }
-  const zone = bucketZone(config, zoneOfOperation(operation.zone, config), operation.target.account);
+  const zone = bucketZone(
+    config,
+    zoneOfOperation(operation.zone, config, await organizationOf(context)),
+    operation.target.account,
+  );
   const offends = (policy: PolicyDocument) => {
     const analysis = analyzeBucketPolicyWith(policy, zone, config);
     return matchStatements(policy.statements, operation.remove).filter(

@@ -18,6 +18,7 @@ import {
 } from '@driftguard/core';
 import { awsErrorCode } from '../errors';
 import type { ExecutorContext } from './index';
+import { organizationOf } from './s3';
 
 const GONE_STATES = new Set(['deleted', 'deleting', 'rejected', 'failed', 'expired']);
 
@@ -70,7 +71,7 @@ export async function modifyVpcEndpointPolicy(
     return { operation, status: 'already-compliant', verified: true, detail: `${id} no longer exists` };
   }
   const zone: ZoneContext = {
-    trustZone: zoneOfOperation(operation.zone, context.config),
+    trustZone: zoneOfOperation(operation.zone, context.config, await organizationOf(context)),
     owner: operation.target.account,
   };
   const before = judge(policyText(live), zone, context);

@@ -11,7 +11,7 @@ import {
   statementFingerprint,
 } from '../policy/document';
 import type { ZoneContext } from '../policy/principals';
-import type { TrustZone } from '../trust-zone';
+import type { OrganizationInfo, TrustZone } from '../trust-zone';
 import type { Offense, ResourceRef, Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
 import type { Guardrail } from './guardrail';
@@ -31,12 +31,19 @@ export function bucketZone(config: Config, trustZone: TrustZone, owner: string):
   };
 }
 
-/** The trust zone a revert re-checks with: the operation's snapshot of it plus config. */
-export function zoneOfOperation(zone: ZoneSnapshot, config: Config): TrustZone {
-  const organizationId = zone.organizationId ?? config.organizationId;
+/**
+ * The trust zone a revert re-checks with: the operation's snapshot of it, config, and the
+ * organization's accounts when the executor can read them.
+ */
+export function zoneOfOperation(
+  zone: ZoneSnapshot,
+  config: Config,
+  organization?: OrganizationInfo,
+): TrustZone {
+  const organizationId = zone.organizationId ?? config.organizationId ?? organization?.organizationId;
   return {
     ...(organizationId ? { organizationId } : {}),
-    accounts: new Set([...zone.accounts, ...config.trustedAccounts]),
+    accounts: new Set([...zone.accounts, ...config.trustedAccounts, ...(organization?.accounts ?? [])]),
   };
 }
 
