@@ -48,19 +48,33 @@ export function createDriftguard(stage: string, settings: StageSettings) {
   return { context, state, queues, bus, rules, secrets, central, evaluate, sweep, alarms, members };
 }
 
-/** What `sst deploy` prints and the DEPLOY.md steps refer to. */
-export function deployDriftguard(stage: string) {
-  const stack = createDriftguard(stage, stageSettings(stage));
+/**
+ * What `sst deploy` prints and the DEPLOY.md steps refer to. Every value resolves only once its
+ * resource exists, which is also how the infra tests know the whole stack has been declared.
+ */
+export function stackOutputs(stack: ReturnType<typeof createDriftguard>) {
   return {
     bus: stack.bus.arn,
     queue: stack.queues.queue.url,
     deadLetterQueue: stack.queues.deadLetterQueue.url,
     table: stack.state.table.name,
     topic: stack.state.topic.arn,
-    function: stack.evaluate.fn.name,
-    sweep: stack.sweep.fn.name,
+    function: stack.evaluate.fn.arn,
+    eventSource: stack.evaluate.source.uuid,
+    sweep: stack.sweep.fn.arn,
+    sweepSchedule: stack.sweep.schedule.nodes.schedule.arn,
     centralRole: stack.central.role.arn,
     memberStackSet: stack.members.stackSet.name,
-    rules: stack.rules.map(({ rule }) => rule.name),
+    memberStackSetInstances: $resolve(stack.members.instances.map((instance) => instance.id)),
+    rules: $resolve(stack.rules.map(({ rule }) => rule.name)),
+    alarms: $resolve(
+      [stack.alarms.deadLetters, stack.alarms.queueAge, ...stack.alarms.failedInvocations].map(
+        (alarm) => alarm.name,
+      ),
+    ),
   };
+}
+
+export function deployDriftguard(stage: string) {
+  return stackOutputs(createDriftguard(stage, stageSettings(stage)));
 }

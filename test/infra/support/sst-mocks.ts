@@ -333,6 +333,7 @@ export async function setupSst(stage: string, options: { production?: boolean } 
 export interface InfraModule {
   deployDriftguard(stage: string): Record<string, unknown>;
   createDriftguard(stage: string, settings: StageSettings): Record<string, unknown>;
+  stackOutputs(stack: Record<string, unknown>): Record<string, unknown>;
 }
 
 /**
