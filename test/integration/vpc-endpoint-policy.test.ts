@@ -269,11 +269,11 @@ describe('vpc-endpoint-policy: ModifyVpcEndpoint ResetPolicy (moto keeps the old
     mock
       .on(DescribeVpcEndpointsCommand)
       .resolvesOnce({
-        VpcEndpoints: [{ VpcEndpointId: endpointId, State: 'available', PolicyDocument: fullAccess }],
+        VpcEndpoints: [{ VpcEndpointId: endpointId, State: 'Available', PolicyDocument: fullAccess }],
       })
       .resolves({
         VpcEndpoints: [
-          { VpcEndpointId: endpointId, State: 'available', PolicyDocument: JSON.stringify(BASELINE) },
+          { VpcEndpointId: endpointId, State: 'Available', PolicyDocument: JSON.stringify(BASELINE) },
         ],
       });
     mock.on(ModifyVpcEndpointCommand).resolves({ Return: true });
@@ -298,8 +298,8 @@ describe('vpc-endpoint-policy: ModifyVpcEndpoint ResetPolicy (moto keeps the old
     const mock = mockClient(ec2);
     mock
       .on(DescribeVpcEndpointsCommand)
-      .resolvesOnce({ VpcEndpoints: [{ VpcEndpointId: endpointId, State: 'available' }] })
-      .resolves({ VpcEndpoints: [{ VpcEndpointId: endpointId, State: 'available' }] });
+      .resolvesOnce({ VpcEndpoints: [{ VpcEndpointId: endpointId, State: 'Available' }] })
+      .resolves({ VpcEndpoints: [{ VpcEndpointId: endpointId, State: 'Available' }] });
     mock.on(ModifyVpcEndpointCommand).resolves({ Return: true });
     const event = modifyVpcEndpointEvent({
       ...where,
