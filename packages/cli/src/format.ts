@@ -24,6 +24,7 @@ export function replayRecord(assessment: Assessment, results?: OperationResult[]
     action: assessment.action,
     decision: assessment.decisionReason,
     operations: assessment.operations.map(operationJson),
+    ...(assessment.finding ? { severity: assessment.severity ?? null, finding: assessment.finding } : {}),
     ...(results
       ? { results: results.map(({ operation, ...rest }) => ({ ...operationJson(operation), ...rest })) }
       : {}),

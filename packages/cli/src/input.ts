@@ -44,7 +44,7 @@ function decode(buffer: Buffer, location: string): string {
   return buffer.toString('utf8');
 }
 
-/** Splits one parsed document into events: CloudTrail log files, arrays, or a single event. */
+/** Splits one parsed document into events: CloudTrail log files, GuardDuty finding lists, arrays, or a single event. */
 function eventsOf(document: unknown, location: string): InputEvent[] {
   if (Array.isArray(document))
     return document.map((value, index) => ({ location: `${location}[${index}]`, value }));
@@ -52,6 +52,12 @@ function eventsOf(document: unknown, location: string): InputEvent[] {
     const records = (document as { Records: unknown }).Records;
     if (!Array.isArray(records)) throw new InputError(`${location}: "Records" is not an array`);
     return records.map((value, index) => ({ location: `${location} Records[${index}]`, value }));
+  }
+  // `aws guardduty get-findings` output: { "Findings": [ … ] }
+  if (typeof document === 'object' && document !== null && 'Findings' in document) {
+    const findings = (document as { Findings: unknown }).Findings;
+    if (!Array.isArray(findings)) throw new InputError(`${location}: "Findings" is not an array`);
+    return findings.map((value, index) => ({ location: `${location} Findings[${index}]`, value }));
   }
   return [{ location, value: document }];
 }

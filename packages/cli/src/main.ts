@@ -6,6 +6,7 @@ import { demo } from './demo/index';
 import { dlqList, dlqRedrive } from './dlq';
 import { LINT_KINDS, lintPolicy } from './lint-policy';
 import { replay } from './replay';
+import { restoreIsolationCommand } from './restore-isolation';
 import { rulesMarkdown } from './rules-doc';
 import { sweep } from './sweep';
 import { EXIT, UsageError } from './usage';
@@ -175,6 +176,34 @@ function program(): Command {
           trustedAccounts: options.trustedAccount,
           json: options.json === true,
           ...(options.config ? { config: await loadConfig(options.config) } : {}),
+        });
+      },
+    );
+
+  cli
+    .command('restore-isolation')
+    .description(
+      'put back the security groups an instance had before the GuardDuty isolate playbook quarantined it',
+    )
+    .argument('<instance>', 'the isolated EC2 instance id (i-…)')
+    .option('--account <id>', "the instance's account (default: the account of the current credentials)")
+    .option('--region <region>', "the instance's region (default: AWS_REGION)")
+    .option('--table <name>', 'the state table the isolation was recorded in (default: DRIFTGUARD_TABLE)')
+    .option('--config <file>', 'driftguard config (JSON): remediation role name and external id')
+    .addHelpText(
+      'after',
+      "\nActs in the instance's account through the remediation role (or the current credentials in their own account), re-reads the interfaces to verify, removes the isolation tags and marks the record restored. The quarantine group stays for reuse.\nThe table is read in DRIFTGUARD_TABLE_REGION, else AWS_REGION.\nExit codes: 0 restored and verified, 1 not restored (no record, already restored, verification failed), 2 bad usage.\n\nExample:\n  driftguard restore-isolation i-0a1b2c3d4e5f60718 --account 111122223333 --region eu-west-1",
+    )
+    .action(
+      async (
+        instance: string,
+        options: { account?: string; region?: string; table?: string; config?: string },
+      ) => {
+        process.exitCode = await restoreIsolationCommand(instance, {
+          config: await loadConfig(options.config),
+          ...(options.account ? { account: options.account } : {}),
+          ...(options.region ? { region: options.region } : {}),
+          ...(options.table ? { table: options.table } : {}),
         });
       },
     );

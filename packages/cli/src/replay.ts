@@ -1,5 +1,5 @@
 import { runtimeFromEnv } from '@driftguard/aws';
-import { assess, type Config, normalizeCloudTrail } from '@driftguard/core';
+import { assess, assessFinding, type Config, normalizeEvent } from '@driftguard/core';
 import { describeOperation, dim, green, red, replayRecord, TABLE_HEADER, tableRow } from './format';
 import { InputError, readInputs } from './input';
 import { EXIT, UsageError } from './usage';
@@ -33,13 +33,17 @@ export async function replay(path: string, options: ReplayOptions): Promise<numb
     for await (const input of readInputs(path)) {
       counts.events += 1;
       progress(err, counts.events);
-      const normalized = normalizeCloudTrail(input.value);
+      const normalized = normalizeEvent(input.value);
       if (!normalized.ok) {
         counts.bad += 1;
         err.write(`error: ${input.location}: ${normalized.reason}\n`);
         continue;
       }
-      const assessment = assess(normalized.change, options.config);
+      // GuardDuty findings and CloudTrail changes alike; replay has no dedupe state: every finding is new.
+      const assessment =
+        normalized.kind === 'finding'
+          ? assessFinding(normalized.finding, options.config)
+          : assess(normalized.change, options.config);
       counts[assessment.status] += 1;
       const processed =
         runtime && assessment.action === 'revert' ? await runtime.pipeline.process(input.value) : undefined;

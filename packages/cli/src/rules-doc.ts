@@ -11,7 +11,12 @@ export function rulesMarkdown(): string {
     '|---|---|---|---|---|',
     ...CATALOG.map(
       (g) =>
-        `| \`${g.id}\` | ${g.title} | ${g.defaultMode} | ${g.severity} | ${g.triggers.map((t) => `${t.eventSource.replace('.amazonaws.com', '')}: ${t.eventNames.join(', ')}`).join('; ')} |`,
+        `| \`${g.id}\` | ${g.title} | ${g.defaultMode} | ${g.severity} | ${[
+          ...g.triggers.map(
+            (t) => `${t.eventSource.replace('.amazonaws.com', '')}: ${t.eventNames.join(', ')}`,
+          ),
+          ...(g.events ?? []).map((e) => `${e.source}: ${e.detailType}`),
+        ].join('; ')} |`,
     ),
     '',
   ];

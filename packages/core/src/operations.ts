@@ -1,3 +1,5 @@
+import type { PlaybookOperation } from './playbook-operations';
+
 /**
  * Typed remediation operations: the plan is data, so replay can print it, tests can assert it,
  * and the executor (packages/aws) is the only place that turns it into SDK calls.
@@ -180,6 +182,7 @@ export interface ModifyVpcEndpointPolicy {
 }
 
 export type Operation =
+  | PlaybookOperation
   | RevokeSecurityGroupIngress
   | RestoreSecurityGroupRules
   | RevokeDefaultSecurityGroupRules

@@ -40,9 +40,18 @@ export function routeNotification(
   const severity = assessment.severity ?? 'low';
   const rule = assessment.rule ?? '';
   const { bySeverity, byRule } = config.notifications;
-  const own = byRule[rule]?.[severity];
+  const configured = byRule[rule]?.[severity];
+  // A guardrail may have its own default route (GuardDuty: low → SNS, medium → Slack, …).
+  const builtIn = configured ? undefined : CATALOG.find((g) => g.id === rule)?.defaultRoute?.[severity];
+  const own = configured ?? builtIn;
   const refs: ChannelRef[] = [...(own ?? bySeverity[severity])];
-  const reasons = [own ? `notifications.byRule.${rule}.${severity}` : `notifications.bySeverity.${severity}`];
+  const reasons = [
+    configured
+      ? `notifications.byRule.${rule}.${severity}`
+      : builtIn
+        ? `default route of ${rule} for ${severity}`
+        : `notifications.bySeverity.${severity}`,
+  ];
   if (assessment.action === 'ticket' && !refs.includes('ticket')) {
     refs.push('ticket');
     reasons.push('ticket mode');

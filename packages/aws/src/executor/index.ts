@@ -2,8 +2,15 @@ import type { Config, Operation, OperationResult, OrganizationInfo, Target } fro
 import { type ClientSettings, clientConfig } from '../clients';
 import type { CredentialsForAccount } from '../credentials';
 import { awsErrorCode, errorMessage } from '../errors';
+import type { IsolationStore } from '../store/isolations';
 import type { SnapshotStore } from '../store/snapshots';
 import { revokeDefaultSecurityGroupRules } from './default-security-groups';
+import {
+  blockBucketPublicAccess,
+  deactivateAccessKey,
+  isolateEc2Instance,
+  revokeRoleSessions,
+} from './playbooks';
 import {
   modifyVpcEndpointServiceConfiguration,
   modifyVpcEndpointServicePermissions,
@@ -59,6 +66,10 @@ export interface ExecutorContext {
   config: Config;
   clients: AccountClients;
   snapshots?: SnapshotStore;
+  /** Where the isolate playbook records an instance's previous groups (the state table). */
+  isolations?: IsolationStore;
+  /** The clock playbooks stamp their actions with (session cut-off, isolation time). */
+  now?: () => number;
   /** The organization's accounts (cached): policy reverts re-judge live documents with the full trust zone. */
   organization?: () => Promise<OrganizationInfo>;
 }
@@ -83,6 +94,11 @@ const HANDLERS: { [K in Operation['operation']]: Handler<Extract<Operation, { op
   PutPublicAccessBlock: putPublicAccessBlock,
   PutAccountPublicAccessBlock: putAccountPublicAccessBlock,
   ModifyVpcEndpoint: modifyVpcEndpointPolicy,
+  // GuardDuty playbooks
+  IsolateEc2Instance: isolateEc2Instance,
+  DeactivateAccessKey: deactivateAccessKey,
+  RevokeRoleSessions: revokeRoleSessions,
+  BlockBucketPublicAccess: blockBucketPublicAccess,
 };
 
 export interface ExecutorOptions {
@@ -90,6 +106,8 @@ export interface ExecutorOptions {
   credentialsFor: CredentialsForAccount;
   endpoint?: string;
   snapshots?: SnapshotStore;
+  isolations?: IsolationStore;
+  now?: () => number;
   organization?: () => Promise<OrganizationInfo>;
   /** Overrides client construction (tests inject mocks for errors an emulator cannot produce). */
   clients?: AccountClients;
@@ -106,6 +124,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
     config: options.config,
     clients: options.clients ?? accountClients(options),
     ...(options.snapshots ? { snapshots: options.snapshots } : {}),
+    ...(options.isolations ? { isolations: options.isolations } : {}),
+    ...(options.now ? { now: options.now } : {}),
     ...(options.organization ? { organization: options.organization } : {}),
   };
   return async (operation) => {

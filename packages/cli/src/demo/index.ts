@@ -4,7 +4,10 @@ import type { Config } from '@driftguard/core';
 import { bold, dim, green, red, yellow } from '../format';
 import { MOTO_INSTALL_HINT, motoAvailable, startMoto } from '../moto';
 import { replay } from '../replay';
+import { bucketPolicyScene } from './bucket-policy';
 import { type DemoContext, type DemoScene, line, step } from './context';
+import { endpointPolicyScene } from './endpoint-policy';
+import { guarddutyScene } from './guardduty';
 import { peeringScene } from './peering';
 import { securityGroupScene } from './security-group';
 import { createAlertTopic } from './sns-inbox';
@@ -15,6 +18,9 @@ export const SAMPLES_DIR = fileURLToPath(new URL('../../samples', import.meta.ur
 const SCENES: [string, DemoScene][] = [
   ['security group opened to the internet', securityGroupScene],
   ['VPC peering with an account outside the organization', peeringScene],
+  ['bucket policy made public: exactly that statement removed', bucketPolicyScene],
+  ['VPC endpoint with full access: data-perimeter policy put on', endpointPolicyScene],
+  ['critical GuardDuty finding: EC2 instance isolated', guarddutyScene],
 ];
 
 export async function demo(config: Config): Promise<number> {

@@ -1,4 +1,5 @@
 import { defaultSgInUse } from './default-sg-in-use';
+import { guarddutyFinding } from './guardduty-finding';
 import type { Guardrail } from './guardrail';
 import { s3BucketPolicy } from './s3-bucket-policy';
 import { s3PublicAccessBlock } from './s3-public-access-block';
@@ -22,6 +23,8 @@ export const CATALOG: readonly Guardrail[] = [
   // S3 data: bucket policies, public access block
   s3BucketPolicy,
   s3PublicAccessBlock,
+  // Threat detection: GuardDuty findings, routed by severity, with opt-in playbooks
+  guarddutyFinding,
 ];
 
 export function findGuardrail(id: string): Guardrail | undefined {

@@ -1,6 +1,8 @@
 import type { Config, Mode } from '../config';
 import type { Change } from '../events/change';
+import type { Finding } from '../events/guardduty';
 import type { LiveFactQuery, LiveFacts } from '../live-facts';
+import type { ChannelRef } from '../notifications-config';
 import type { TrustZone } from '../trust-zone';
 import type { Severity, Verdict } from '../verdict';
 
@@ -9,6 +11,14 @@ export interface Trigger {
   /** e.g. ec2.amazonaws.com */
   eventSource: string;
   eventNames: readonly string[];
+}
+
+/** An EventBridge event that is not a CloudTrail call (GuardDuty findings). */
+export interface EventTrigger {
+  /** e.g. aws.guardduty */
+  source: string;
+  /** e.g. GuardDuty Finding */
+  detailType: string;
 }
 
 export interface EvaluationContext {
@@ -39,4 +49,10 @@ export interface Guardrail {
    */
   liveFacts?(change: Change): LiveFactQuery[];
   evaluate(change: Change, context: EvaluationContext): Verdict;
+  /** Non-CloudTrail events the guardrail reads (their EventBridge patterns come from here). */
+  events?: readonly EventTrigger[];
+  /** Pure verdict on a GuardDuty finding (guardrails with `events`). */
+  evaluateFinding?(finding: Finding, context: EvaluationContext): Verdict;
+  /** Channels per severity when `notifications.byRule` does not name them (GuardDuty: low → SNS…). */
+  defaultRoute?: Partial<Record<Severity, readonly ChannelRef[]>>;
 }

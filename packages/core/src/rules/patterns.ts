@@ -1,5 +1,5 @@
 import { CLOUDTRAIL_DETAIL_TYPE } from '../events/normalize';
-import type { Guardrail } from './guardrail';
+import type { EventTrigger, Guardrail } from './guardrail';
 
 export interface EventPattern {
   /** Stable name, usable as an EventBridge rule name suffix. */
@@ -29,7 +29,7 @@ export function eventPatterns(
       namesBySource.set(trigger.eventSource, names);
     }
   }
-  return [...namesBySource.entries()]
+  const cloudTrail = [...namesBySource.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([eventSource, names]) => ({
       name: `cloudtrail-${eventSource.replace(/\.amazonaws\.com$/, '').replace(/[^a-z0-9-]/g, '-')}`,
@@ -52,4 +52,20 @@ export function eventPatterns(
         },
       },
     }));
+  return [...cloudTrail, ...nonCloudTrailPatterns(catalog)];
+}
+
+/**
+ * One pattern per non-CloudTrail event the catalog reads (GuardDuty findings): every finding is
+ * delivered, whatever its severity; archived and repeated ones are filtered in code.
+ */
+function nonCloudTrailPatterns(catalog: readonly Guardrail[]): EventPattern[] {
+  const seen = new Map<string, EventTrigger>();
+  for (const guardrail of catalog)
+    for (const trigger of guardrail.events ?? [])
+      seen.set(`${trigger.source}/${trigger.detailType}`, trigger);
+  return [...seen.values()].map((trigger) => ({
+    name: trigger.detailType.toLowerCase().replace(/[^a-z0-9-]+/g, '-'),
+    pattern: { source: [trigger.source], 'detail-type': [trigger.detailType] },
+  }));
 }
