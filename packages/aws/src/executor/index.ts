@@ -6,15 +6,15 @@ import type { IsolationStore } from '../store/isolations';
 import type { SnapshotStore } from '../store/snapshots';
 import { revokeDefaultSecurityGroupRules } from './default-security-groups';
 import {
+  modifyVpcEndpointServiceConfiguration,
+  modifyVpcEndpointServicePermissions,
+} from './endpoint-services';
+import {
   blockBucketPublicAccess,
   deactivateAccessKey,
   isolateEc2Instance,
   revokeRoleSessions,
 } from './playbooks';
-import {
-  modifyVpcEndpointServiceConfiguration,
-  modifyVpcEndpointServicePermissions,
-} from './endpoint-services';
 import { putAccountPublicAccessBlock, putPublicAccessBlock, revertBucketPolicy } from './s3';
 import { restoreSecurityGroupRules, revokeSecurityGroupIngress } from './security-groups';
 import { modifyVpcEndpointPolicy } from './vpc-endpoints';
