@@ -19,7 +19,22 @@ describe('driftguard demo (spawned)', () => {
       expect(stdout).toContain('verdict: violation (high) — vpc-peering');
       expect(stdout).toMatch(/✔ reverted and verified \(pcx-[0-9a-f]+ deleted\)/);
       expect(stdout).toMatch(/pcx-[0-9a-f]+: deleted/);
-      expect(stdout).toContain('✔ reverted and verified  VPC peering with an account outside the organization');
+      expect(stdout).toContain(
+        '✔ reverted and verified  VPC peering with an account outside the organization',
+      );
+      expect(stdout).toContain('verdict: violation (critical) — s3-bucket-policy');
+      expect(stdout).toContain('still in the policy: AnalyticsRead');
+      expect(stdout).not.toMatch(/still in the policy: PublicRead/);
+      expect(stdout).toContain('verdict: violation (high) — vpc-endpoint-policy');
+      expect(stdout).toMatch(
+        /vpce-[0-9a-f]+: AllowRequestsByZoneIdentitiesToZoneResources — aws:PrincipalAccount=\["123456789012"\]/,
+      );
+      expect(stdout).toContain(
+        '✔ reverted and verified  bucket policy made public: exactly that statement removed',
+      );
+      expect(stdout).toContain(
+        '✔ reverted and verified  VPC endpoint with full access: data-perimeter policy put on',
+      );
       expect(stdout).not.toContain('✘');
     },
     120_000,
