@@ -11,6 +11,7 @@ import {
   type ZoneContext,
 } from '@driftguard/core';
 import { describe, expect, it } from 'vitest';
+import { rulesMarkdown } from '../../packages/cli/src/rules-doc';
 
 /** A policy variable as written in a policy: dollar sign, braces, key. */
 const variable = (key: string) => `\${${key}}`;
@@ -412,5 +413,13 @@ describe('the semantic choices RULES.md lists', () => {
       expect(topics).toContain(topic);
     }
     for (const choice of POLICY_CHOICES) expect(choice.basis.length).toBeGreaterThan(20);
+  });
+
+  it('are rendered into RULES.md, each with its basis', () => {
+    const markdown = rulesMarkdown();
+    expect(markdown).toContain('## Policy analysis: the semantic choices');
+    for (const choice of POLICY_CHOICES) {
+      expect(markdown).toContain(`- **${choice.topic}.** ${choice.choice} _Basis: ${choice.basis}_`);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { CATALOG, defaultConfig, eventPatterns, ownRoleNames } from '@driftguard/core';
+import { CATALOG, defaultConfig, eventPatterns, ownRoleNames, POLICY_CHOICES } from '@driftguard/core';
 
 /** RULES.md, generated from the catalog: never edited by hand (a test fails when it is stale). */
 export function rulesMarkdown(): string {
@@ -32,6 +32,14 @@ export function rulesMarkdown(): string {
       '',
     );
   }
+  parts.push(
+    '## Policy analysis: the semantic choices',
+    '',
+    'How `s3-bucket-policy`, `vpc-endpoint-policy`, `s3-public-access-block` and `driftguard lint-policy` read a policy. Where AWS documents a behaviour we follow it, also where third-party linters disagree; each choice names its basis. Generated from packages/core/src/policy/choices.ts.',
+    '',
+    ...POLICY_CHOICES.map((choice) => `- **${choice.topic}.** ${choice.choice} _Basis: ${choice.basis}_`),
+    '',
+  );
   parts.push(
     '## EventBridge patterns',
     '',

@@ -110,7 +110,7 @@ export const POLICY_CHOICES: readonly SemanticChoice[] = [
     basis: 'aws-samples/data-perimeter-policy-examples, default_endpoint_policy.json.',
   },
   {
-    topic: 'Endpoint services',
+    topic: 'Endpoint services (lint-policy --kind endpoint-service-permissions)',
     choice:
       'Allowed principals: "*" (or any wildcard) is everyone; account and IAM ARNs are placed by their account; organization and OU ARNs are inside when they name the zone\'s organization.',
     basis: 'VPC user guide, "Manage permissions" for endpoint services.',
@@ -121,5 +121,31 @@ export const POLICY_CHOICES: readonly SemanticChoice[] = [
       'A setting missing from PublicAccessBlockConfiguration counts as false, as S3 stores it; DeleteBucketPublicAccessBlock / DeleteAccountPublicAccessBlock turn all four off.',
     basis:
       'S3 API reference, PutPublicAccessBlock (omitted elements are false). Some detectors treat a missing field as true.',
+  },
+  {
+    topic: 'Missing Principal',
+    choice:
+      'AWS requires Principal (or NotPrincipal) in bucket and endpoint policies: lint-policy rejects a statement without one as bad input (exit 2); the guardrails, which only see documents AWS accepted, would read it as every principal.',
+    basis:
+      'S3 rejects it (MalformedPolicy); VPC user guide: an endpoint policy "must contain a Principal element".',
+  },
+  {
+    topic: 'Unreadable policies',
+    choice:
+      'A successful call whose policy driftguard cannot parse is a violation that is alerted on, never reverted blindly.',
+    basis: 'An exact revert needs to know which statements offend.',
+  },
+  {
+    topic: 'Account-level public access block events',
+    choice:
+      'PutAccountPublicAccessBlock / DeleteAccountPublicAccessBlock are watched with eventSource s3.amazonaws.com (what published detection rules match) and s3control.amazonaws.com (the S3 Control endpoint the calls go to).',
+    basis:
+      'CloudTrail does not document the eventSource of S3 Control calls per operation; watching both costs one EventBridge rule.',
+  },
+  {
+    topic: 'Reverts re-judge live state',
+    choice:
+      "The executor re-reads the live document and re-runs the same analysis with the same trust zone (organization id and the zone accounts the evaluated document named, config, and the organization's accounts when readable); it removes only the statements the event added that still offend (matched by canonical content, else by Sid), and never puts a last-known-good or baseline policy that does not pass the rule itself.",
+    basis: 'Events arrive late, twice or out of order (DESIGN.md §4).',
   },
 ];
