@@ -4,6 +4,7 @@ import { audit } from './audit';
 import { loadConfig } from './config-file';
 import { demo } from './demo/index';
 import { dlqList, dlqRedrive } from './dlq';
+import { registerEnforcementCommands } from './enforcement-commands';
 import { LINT_KINDS, lintPolicy } from './lint-policy';
 import { replay } from './replay';
 import { restoreIsolationCommand } from './restore-isolation';
@@ -207,6 +208,9 @@ function program(): Command {
         });
       },
     );
+
+  // explain, exempt grant/list/revoke/check-expired
+  registerEnforcementCommands(cli);
 
   cli
     .command('rules')

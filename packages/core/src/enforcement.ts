@@ -287,7 +287,9 @@ export function decideEnforcement(
   let action: Action = mode === 'revert' || mode === 'alert' || mode === 'ticket' ? mode : 'none';
   const details: DecisionDetails = iac ? { iac } : {};
   if (exemption && action !== 'none') {
-    clauses.push(`${describeExemption(exemption)}: alert instead of ${action}`);
+    clauses.push(
+      `${describeExemption(exemption)}: alert${action === 'alert' ? '' : ` instead of ${action}`}`,
+    );
     action = 'alert';
     if (!shadow) details.exemption = exemption;
   } else if (action === 'revert' && change && config.circuitBreaker.enabled) {

@@ -72,7 +72,8 @@ export function describeScope(exemption: Pick<Exemption, 'account' | 'resource' 
 }
 
 const ASSUMED_ROLE = /^arn:aws[a-z-]*:sts::\d{12}:assumed-role\/[^/]+\/(.+)$/;
-const IAM_USER = /^arn:aws[a-z-]*:iam::\d{12}:user\/(?:.*\/)?([^/]+)$/;
+// STS answers GetCallerIdentity for an IAM user with the iam ARN (moto with an sts one): both.
+const IAM_USER = /^arn:aws[a-z-]*:(?:iam|sts)::\d{12}:user\/(?:.*\/)?([^/]+)$/;
 const FEDERATED = /^arn:aws[a-z-]*:sts::\d{12}:federated-user\/(.+)$/;
 
 /**
