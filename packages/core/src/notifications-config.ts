@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Where alerts and tickets go. Only routing and non-secret settings live here: webhook URLs and
