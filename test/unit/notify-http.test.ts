@@ -43,7 +43,7 @@ describe('deliver: timeouts and bounded retries', () => {
     );
     const { sleep, delays } = recordingSleep();
     const result = await deliver('test', post(server.url), {
-      policy: { attempts: 4, backoffMs: 100 },
+      policy: { attempts: 4, backoffMs: 100, maxRetryAfterMs: 10_000 },
       sleep,
       now: () => now,
       random: () => 1,

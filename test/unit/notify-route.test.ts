@@ -13,10 +13,10 @@ describe('notifications config', () => {
     });
     expect(notifications.audit.retentionDays).toBe(400);
     expect(notifications.delivery).toEqual({
-      timeoutMs: 5000,
+      timeoutMs: 3000,
       attempts: 3,
       backoffMs: 250,
-      maxRetryAfterMs: 10000,
+      maxRetryAfterMs: 5000,
     });
     expect(notifications.jira).toBeUndefined();
   });

@@ -59,16 +59,18 @@ export const notificationsSchema = z.strictObject({
       apiUrl: httpsUrl.default('https://api.github.com'),
     })
     .optional(),
+  // Defaults fit the evaluate function's 60 s: per phase (tickets, then alerts) at worst
+  // 3 attempts × 3 s + 2 waits × 5 s ≈ 19 s. Raise them only with the function's timeout.
   delivery: z
     .strictObject({
       /** Per HTTP attempt. */
-      timeoutMs: z.number().int().min(100).max(30_000).default(5_000),
+      timeoutMs: z.number().int().min(100).max(30_000).default(3_000),
       /** Attempts per channel, including the first. */
       attempts: z.number().int().min(1).max(6).default(3),
       /** First backoff delay; doubles per retry, with jitter. */
       backoffMs: z.number().int().min(0).max(10_000).default(250),
       /** A Retry-After longer than this gives up instead of waiting (the Lambda has a deadline). */
-      maxRetryAfterMs: z.number().int().min(0).max(120_000).default(10_000),
+      maxRetryAfterMs: z.number().int().min(0).max(120_000).default(5_000),
     })
     .prefault({}),
   audit: z

@@ -16,10 +16,10 @@ export interface DeliveryPolicy {
 }
 
 export const DEFAULT_POLICY: DeliveryPolicy = {
-  timeoutMs: 5_000,
+  timeoutMs: 3_000,
   attempts: 3,
   backoffMs: 250,
-  maxRetryAfterMs: 10_000,
+  maxRetryAfterMs: 5_000,
 };
 
 export interface HttpOptions {
