@@ -237,6 +237,26 @@ describe('playbook selection', () => {
     });
     expect(planPlaybooks(role, config).operations.map((op) => op.operation)).toEqual(['RevokeRoleSessions']);
   });
+
+  it("never revokes the sessions of driftguard's own role", () => {
+    const config = configWith({
+      ownRoleNames: ['driftguard-central'],
+      rules: {
+        'guardduty-finding': { playbookMinimumSeverity: 1, playbooks: { 'revoke-role-sessions': ['*'] } },
+      },
+    });
+    for (const userName of ['DriftGuardRemediation', 'driftguard-central']) {
+      const plan = planPlaybooks(
+        findingOf({
+          type: 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS',
+          resource: accessKeyResource({ accessKeyId: 'ASIAEXAMPLE', userName, userType: 'AssumedRole' }),
+        }),
+        config,
+      );
+      expect(plan.operations).toEqual([]);
+      expect(plan.notes.join()).toContain(`${userName} is driftguard's own role`);
+    }
+  });
 });
 
 describe('dedupe: one action per finding version, updates refresh', () => {

@@ -83,7 +83,12 @@ export interface PlaybookPlan {
   applied: string[];
 }
 
-function playbookOperations(playbook: Playbook, finding: Finding, target: Target): Operation[] | string {
+function playbookOperations(
+  playbook: Playbook,
+  finding: Finding,
+  target: Target,
+  config: Config,
+): Operation[] | string {
   const ref: FindingRef = { id: finding.id, type: finding.type.raw };
   const { resource } = finding;
   const key = resource.accessKey;
@@ -114,6 +119,8 @@ function playbookOperations(playbook: Playbook, finding: Finding, target: Target
     case 'revoke-role-sessions':
       if (key?.userType !== 'AssumedRole' || !key.userName)
         return `the finding names no role session (user type ${key?.userType ?? 'none'})`;
+      if ([config.remediationRoleName, ...config.ownRoleNames].includes(key.userName))
+        return `${key.userName} is driftguard's own role: its sessions are never revoked by driftguard`;
       return [
         {
           service: 'iam',
@@ -170,7 +177,7 @@ export function planPlaybooks(finding: Finding, config: Config): PlaybookPlan {
       plan.notes.push(`${playbook} (${pattern}) not run: sample finding, its resources are placeholders`);
       continue;
     }
-    const operations = playbookOperations(playbook, finding, target);
+    const operations = playbookOperations(playbook, finding, target, config);
     if (typeof operations === 'string') {
       plan.notes.push(`${playbook} (${pattern}) not run: ${operations}`);
       continue;
@@ -222,7 +229,7 @@ export const guarddutyFinding: Guardrail = {
     violation:
       'Every finding, graded by GuardDuty severity: 1.0–3.9 low, 4.0–6.9 medium, 7.0–8.9 high, 9.0–10.0 critical. Default routing: low → SNS, medium → Slack, high → Slack + ticket, critical → Slack + ticket (+ playbook when opted in); `notifications.byRule.guardduty-finding` overrides it. Unknown finding and resource types still alert with what is known. Archived findings are not acted on. A finding is acted on once per (id, updatedAt); a later update (new updatedAt, higher count) refreshes the alert and ticket instead of opening new ones; an older or repeated delivery is ignored.',
     revert:
-      "Playbooks, each off until finding types (globs such as `Backdoor:EC2/*`) are listed for it in `rules.guardduty-finding.playbooks`, and only from `playbookMinimumSeverity` (default critical) up; never for sample findings. `isolate-instance`: every network interface gets the VPC's `driftguard-quarantine` group (no ingress, no egress; created once, tagged, reused), the instance is tagged with the finding id, the previous groups are recorded in the state table (`driftguard restore-isolation <instance>` puts them back). `deactivate-access-key`: the IAM user's key → Inactive (never deleted). `revoke-role-sessions`: inline policy `DriftGuardRevokeOlderSessions` denying everything to sessions issued before now (`aws:TokenIssueTime`). `block-s3-public-access`: the bucket's public access block, all four settings on. Each is verified by re-reading after acting.",
+      "Playbooks, each off until finding types (globs such as `Backdoor:EC2/*`) are listed for it in `rules.guardduty-finding.playbooks`, and only from `playbookMinimumSeverity` (default critical) up; never for sample findings. `isolate-instance`: every network interface gets the VPC's `driftguard-quarantine` group (no ingress, no egress; created once, tagged, reused), the instance is tagged with the finding id, the previous groups are recorded in the state table (`driftguard restore-isolation <instance>` puts them back). `deactivate-access-key`: the IAM user's key → Inactive (never deleted). `revoke-role-sessions`: inline policy `DriftGuardRevokeOlderSessions` denying everything to sessions issued before now (`aws:TokenIssueTime`; never driftguard's own roles). `block-s3-public-access`: the bucket's public access block, all four settings on. Each is verified by re-reading after acting.",
   },
   // GuardDuty findings are not CloudTrail calls: no triggers; the pattern comes from `events`.
   triggers: [],
