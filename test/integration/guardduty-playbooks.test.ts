@@ -28,6 +28,7 @@ import {
   dynamoIsolationStore,
   ensureStateTable,
   type FindingMarkStore,
+  gateFinding,
   type IsolationStore,
   type Pipeline,
   restoreIsolation,
@@ -35,6 +36,7 @@ import {
 import {
   type Config,
   ISOLATION_TAGS,
+  normalizeGuardDuty,
   QUARANTINE_GROUP_NAME,
   REVOKE_SESSIONS_POLICY_NAME,
 } from '@driftguard/core';
@@ -42,6 +44,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   accessKeyResource,
   bucketResource,
+  guardDutyFinding,
   guardDutyFindingEvent,
   instanceResource,
 } from '../../packages/cli/src/simulate/guardduty';
@@ -306,6 +309,26 @@ describe.skipIf(!motoEndpoint)('GuardDuty playbooks against moto (verify → act
       expect(await marks.get((event.detail as { id: string }).id)).toBeUndefined();
       const retried = await pipeline.process(event);
       expect(retried.outcome.status).toBe('reverted');
+    });
+  });
+
+  it('finding marks are conditional writes: of two concurrent deliveries of one version, one acts', async () => {
+    const normalized = normalizeGuardDuty(
+      guardDutyFinding({
+        type: 'Recon:EC2/PortProbeUnprotectedPort',
+        severity: 2,
+        account: HOME_ACCOUNT,
+        region: REGION,
+        resource: { resourceType: 'Instance', instanceDetails: { instanceId: 'i-0123456789abcdef0' } },
+      }),
+    );
+    if (!normalized.ok) throw new Error(normalized.reason);
+    const config = playbookConfig();
+    const gated = await Promise.all([1, 2, 3].map(() => gateFinding(normalized.finding, config, marks)));
+    expect(gated.map((g) => g.assessment.status).sort()).toEqual(['ignored', 'ignored', 'violation']);
+    expect(await marks.get(normalized.finding.id)).toEqual({
+      updatedAt: normalized.finding.updatedAt,
+      count: 1,
     });
   });
 
