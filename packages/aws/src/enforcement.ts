@@ -78,25 +78,32 @@ export function createEnforcement(options: EnforcementOptions): Enforcement {
       );
       if (acting.length === 0 || (!exemptions && !breakers)) return first;
       let recorded: Exemption[] = [];
-      const views: Record<string, BreakerView> = {};
-      try {
-        if (exemptions) recorded = await exemptions.forAccount(change.account, at);
-        if (breakers) {
-          for (const result of acting) {
-            if (result.decision.action !== 'revert') continue;
-            const resource = resourceKeyOf(first, result);
-            if (!resource) continue;
-            const record = await breakers.get(result.rule, resource);
-            if (record) views[breakerKey(result.rule, resource)] = breakerView(record, at, settings);
-          }
+      if (exemptions) {
+        try {
+          recorded = await exemptions.forAccount(change.account, at);
+        } catch (error) {
+          // Deciding without them could revert a change a person was allowed to make: fail the
+          // event instead, so the queue retries it.
+          throw new DriftguardError(
+            `cannot read the exemptions of ${change.account} for event ${change.eventId}: ${errorMessage(error)}`,
+            { cause: error },
+          );
         }
-      } catch (error) {
-        // Deciding without them could revert an exempted change or keep fighting: fail the
-        // event instead, so the queue retries it.
-        throw new DriftguardError(
-          `cannot read exemptions / circuit-breaker state for event ${change.eventId}: ${errorMessage(error)}`,
-          { cause: error },
-        );
+      }
+      const views: Record<string, BreakerView> = {};
+      for (const result of breakers ? acting : []) {
+        if (result.decision.action !== 'revert' || !breakers) continue;
+        const resource = resourceKeyOf(first, result);
+        if (!resource) continue;
+        try {
+          const record = await breakers.get(result.rule, resource);
+          if (record) views[breakerKey(result.rule, resource)] = breakerView(record, at, settings);
+        } catch (error) {
+          // Fail open: without the count this is one more revert in a possible fight, not a miss.
+          warn(
+            `[driftguard] circuit breaker for ${result.rule} on ${resource} unreadable: ${errorMessage(error)}`,
+          );
+        }
       }
       if (recorded.length === 0 && Object.keys(views).length === 0) return first;
       return assessWith({ ...base, exemptions: recorded, breakers: views });

@@ -1,0 +1,148 @@
+import {
+  type BreakerStore,
+  createEnforcement,
+  type ExemptionStore,
+  ExemptionUseError,
+  memoryBreakerStore,
+} from '@driftguard/aws';
+import {
+  type Assessment,
+  assess,
+  type Change,
+  type EnforcementContext,
+  normalizeCloudTrail,
+  type Outcome,
+  outcomeFromResults,
+} from '@driftguard/core';
+import { describe, expect, it } from 'vitest';
+import { configWith, sampleEvent } from '../support/notify';
+
+const NOW = Date.parse('2024-03-01T10:06:00Z');
+const GROUP_ARN = 'arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0123456789abcdef0';
+
+function change(): Change {
+  const normalized = normalizeCloudTrail(sampleEvent());
+  if (!normalized.ok) throw new Error(normalized.reason);
+  return normalized.change;
+}
+
+const assessWith = (config: ReturnType<typeof configWith>) => (context?: EnforcementContext) =>
+  assess(change(), config, undefined, undefined, undefined, context);
+
+function applied(assessment: Assessment, status: 'applied' | 'already-compliant' = 'applied'): Outcome {
+  return outcomeFromResults(
+    assessment.operations.map((operation) => ({ operation, status, verified: true, detail: 'ok' })),
+  );
+}
+
+const failing = (message: string) => async () => {
+  throw new Error(message);
+};
+
+describe('enforcement state around the pure decision', () => {
+  it('counts a revert only when the executor applied it (not when already compliant)', async () => {
+    const config = configWith({});
+    const breakers = memoryBreakerStore();
+    const enforcement = createEnforcement({ config, breakers, now: () => NOW });
+    const assessment = await enforcement.assess(change(), assessWith(config));
+    await enforcement.record({ assessment, outcome: applied(assessment, 'already-compliant') }, {});
+    expect(await breakers.get('sg-open-ingress', GROUP_ARN)).toBeUndefined();
+    await enforcement.record({ assessment, outcome: applied(assessment) }, {});
+    expect((await breakers.get('sg-open-ingress', GROUP_ARN))?.reverts).toEqual([NOW]);
+  });
+
+  it('the 4th violation after 3 counted reverts is decided as a ticket, from the stored count', async () => {
+    const config = configWith({});
+    const breakers = memoryBreakerStore();
+    let now = NOW;
+    const enforcement = createEnforcement({ config, breakers, now: () => now });
+    for (let i = 0; i < 3; i++) {
+      const assessment = await enforcement.assess(change(), assessWith(config));
+      expect(assessment.action).toBe('revert');
+      await enforcement.record({ assessment, outcome: applied(assessment) }, {});
+      now += 60_000;
+    }
+    const fourth = await enforcement.assess(change(), assessWith(config));
+    expect(fourth.action).toBe('ticket');
+    expect(fourth.breaker).toMatchObject({
+      revertsInWindow: 3,
+      opening: true,
+      actors: [expect.stringContaining('jdoe')],
+    });
+  });
+
+  it('an unreadable breaker fails open: the revert goes ahead and the reason is logged', async () => {
+    const config = configWith({});
+    const warnings: string[] = [];
+    const breakers: BreakerStore = { get: failing('throttled'), update: failing('throttled') };
+    const enforcement = createEnforcement({
+      config,
+      breakers,
+      now: () => NOW,
+      warn: (m) => warnings.push(m),
+    });
+    const assessment = await enforcement.assess(change(), assessWith(config));
+    expect(assessment.action).toBe('revert');
+    await enforcement.record({ assessment, outcome: applied(assessment) }, {});
+    expect(warnings).toEqual([
+      `[driftguard] circuit breaker for sg-open-ingress on ${GROUP_ARN} unreadable: throttled`,
+      `[driftguard] circuit breaker for sg-open-ingress on ${GROUP_ARN} not updated: throttled`,
+    ]);
+  });
+
+  it('unreadable exemptions fail the event (retried): deciding without them could revert an allowed change', async () => {
+    const config = configWith({ exemptions: { enabled: true } });
+    const exemptions = { forAccount: failing('table gone') } as unknown as ExemptionStore;
+    const enforcement = createEnforcement({ config, exemptions, now: () => NOW });
+    await expect(enforcement.assess(change(), assessWith(config))).rejects.toThrow(
+      'cannot read the exemptions of 111122223333 for event d3acf956-9a95-5900-a8d7-e58180d35299: table gone',
+    );
+  });
+
+  it('a use that cannot be recorded fails the event: the expiry re-check would miss it', async () => {
+    const config = configWith({ exemptions: { enabled: true } });
+    const exemption = {
+      id: 'ex-1',
+      account: '111122223333',
+      reason: 'window',
+      ticket: 'T-1',
+      requester: 'alice',
+      approver: 'bob',
+      grantedAt: '2024-03-01T10:00:00Z',
+      expiresAt: '2024-03-01T12:00:00Z',
+    };
+    const exemptions = {
+      forAccount: async () => [exemption],
+      recordUse: failing('throttled'),
+    } as unknown as ExemptionStore;
+    const enforcement = createEnforcement({ config, exemptions, now: () => NOW });
+    const assessment = await enforcement.assess(change(), assessWith(config));
+    expect(assessment.exemption?.id).toBe('ex-1');
+    await expect(
+      enforcement.record({ assessment, outcome: applied(assessment) }, sampleEvent()),
+    ).rejects.toBeInstanceOf(ExemptionUseError);
+  });
+
+  it('events without a violation to act on read nothing', async () => {
+    const config = configWith({ exemptions: { enabled: true } });
+    let reads = 0;
+    const exemptions = {
+      forAccount: async () => {
+        reads += 1;
+        return [];
+      },
+    } as unknown as ExemptionStore;
+    const enforcement = createEnforcement({ config, exemptions, now: () => NOW });
+    const compliant = sampleEvent() as { detail: { requestParameters: Record<string, unknown> } };
+    const normalized = normalizeCloudTrail({
+      ...compliant,
+      detail: { ...compliant.detail, eventName: 'DescribeSecurityGroups' },
+    });
+    if (!normalized.ok) throw new Error(normalized.reason);
+    const { change: described } = normalized;
+    await enforcement.assess(described, (context) =>
+      assess(described, config, undefined, undefined, undefined, context),
+    );
+    expect(reads).toBe(0);
+  });
+});
