@@ -214,7 +214,8 @@ export async function isolateEc2Instance(
   const { account, region } = operation.target;
   const existing = await isolations.get(account, region, instanceId);
   const isolatedAt = new Date((now ?? Date.now)()).toISOString();
-  if (pending.length > 0 || existing?.status !== 'isolated') {
+  // Nothing to move: never write a record whose "previous" groups are the quarantine group itself.
+  if (pending.length > 0) {
     // Recorded before acting: a failure half-way still leaves the groups to restore.
     await isolations.put({
       account,
