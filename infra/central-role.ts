@@ -3,10 +3,10 @@ import { functionPolicy } from './function-policy';
 import { lambdaTrustPolicy } from './policies';
 
 /**
- * The role both central functions (evaluate, sweep) run with, and the one principal the member
+ * The role the central functions (evaluate, sweep, exemption expiry) run with, and the one principal the member
  * remediation roles trust. It is ours, not SST's: SST would attach the managed basic-execution
  * policy and `link` wildcards, while this one holds exactly the statements of
- * infra/function-policy.ts. One role for both because they run the same pipeline.
+ * infra/function-policy.ts. One role for all: they run the same pipeline.
  */
 export function createCentralRole(
   context: DeploymentContext,
@@ -26,7 +26,7 @@ export function createCentralRole(
     assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()),
   });
 
-  const logGroupArns = [names.function, names.sweepFunction].map(
+  const logGroupArns = [names.function, names.sweepFunction, names.exemptionExpiryFunction].map(
     (name) =>
       $interpolate`arn:${context.partition}:logs:${context.region}:${context.account}:log-group:/aws/lambda/${name}`,
   );

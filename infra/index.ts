@@ -8,10 +8,10 @@ import { createMembers } from './members';
 import { names } from './naming';
 import { ownRoleNames } from './patterns';
 import { createQueues } from './queue';
+import { createExemptionExpiry, createSweep } from './scheduled';
 import { createSecrets } from './secrets';
 import { type StageSettings, settingsProblems, stageSettings } from './stages';
 import { createState } from './state';
-import { createSweep } from './sweep';
 
 /**
  * The whole central stack for one stage (DESIGN.md §2). `sst.config.ts` calls this with the
@@ -42,10 +42,24 @@ export function createDriftguard(stage: string, settings: StageSettings) {
   const central = createCentralRole(context, { ...state, ...queues });
   const evaluate = createEvaluate(context, { ...central, ...state, ...queues, secrets });
   const sweep = createSweep(context, { ...central, ...state, ...queues, secrets });
-  const alarms = createAlarms(context, { topic: state.topic, ...queues, bus, rules });
+  const exemptionExpiry = createExemptionExpiry(context, { ...central, ...state, ...queues, secrets });
+  const alarms = createAlarms(context, { topic: state.topic, ...queues, bus, rules, sweep });
   const members = createMembers(context, { busArn: bus.arn, functionRoleArn: central.role.arn });
 
-  return { context, state, queues, bus, rules, secrets, central, evaluate, sweep, alarms, members };
+  return {
+    context,
+    state,
+    queues,
+    bus,
+    rules,
+    secrets,
+    central,
+    evaluate,
+    sweep,
+    exemptionExpiry,
+    alarms,
+    members,
+  };
 }
 
 /**
@@ -63,6 +77,8 @@ export function stackOutputs(stack: ReturnType<typeof createDriftguard>) {
     eventSource: stack.evaluate.source.uuid,
     sweep: stack.sweep.fn.arn,
     sweepSchedule: stack.sweep.schedule.nodes.schedule.arn,
+    exemptionExpiry: stack.exemptionExpiry.fn.arn,
+    exemptionExpirySchedule: stack.exemptionExpiry.schedule.nodes.schedule.arn,
     centralRole: stack.central.role.arn,
     memberStackSet: stack.members.stackSet.name,
     memberStackSetInstances: $resolve(stack.members.instances.map((instance) => instance.id)),

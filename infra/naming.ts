@@ -14,6 +14,7 @@ export function names(stage: string) {
     topic: `${prefix}-alerts`,
     function: `${prefix}-evaluate`,
     sweepFunction: `${prefix}-sweep`,
+    exemptionExpiryFunction: `${prefix}-exemption-expiry`,
     /** The role both central functions run with: the one principal member roles trust (≤ 64 chars). */
     functionRole: `${prefix}-central`.slice(0, 64),
     rule: (patternName: string) => `${prefix}-${patternName}`.slice(0, 64),

@@ -3,12 +3,15 @@
  * for, resource by resource. Expected values come from the code's own sources of truth (the
  * catalog, TABLE_KEYS, the stage settings), not from infra/, so a drift on either side fails here.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TABLE_KEYS } from '@driftguard/aws';
 import { CATALOG, eventPatterns, parseConfig } from '@driftguard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CENTRAL_ACTIONS, PLATFORM_ACTIONS } from '../../infra/function-policy';
 import { memberTemplate } from '../../infra/member-template';
 import type { PolicyDocument } from '../../infra/policies';
+import { SWEEP_UNIT_FAILED_MESSAGE } from '../../infra/schedules';
 import { EVALUATE_TIMEOUT_SECONDS } from '../../infra/sizing';
 import { STAGES } from '../../infra/stages';
 import {
@@ -16,6 +19,7 @@ import {
   MOCK_ACCOUNT,
   MOCK_REGION,
   type RecordedResource,
+  ROOT,
   type SstHarness,
   setupSst,
 } from './support/sst-mocks';
@@ -228,7 +232,11 @@ describe('evaluate function', () => {
 
   it('links the four channel secrets and nothing else', () => {
     const builds = sst.rpcCalls.filter((call) => call.method === 'Runtime.Build');
-    expect(builds.map((build) => build.args.functionID).sort()).toEqual(['Evaluate', 'Sweep']);
+    expect(builds.map((build) => build.args.functionID).sort()).toEqual([
+      'Evaluate',
+      'ExemptionExpiry',
+      'Sweep',
+    ]);
     for (const build of builds) {
       expect(Object.keys(build.args.links as object).sort()).toEqual([
         'GitHubToken',
@@ -270,6 +278,7 @@ describe('evaluate function', () => {
     // SST made no role of its own for either function.
     expect(sst.ofType('aws:iam/role:Role').map((r) => r.name)).not.toContain('EvaluateRole');
     expect(sst.ofType('aws:iam/role:Role').map((r) => r.name)).not.toContain('SweepRole');
+    expect(sst.ofType('aws:iam/role:Role').map((r) => r.name)).not.toContain('ExemptionExpiryRole');
   });
 
   it('grants the derived actions and the platform’s, each on its one resource', () => {
@@ -300,6 +309,7 @@ describe('evaluate function', () => {
       [
         `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:/aws/lambda/driftguard-prod-evaluate:*`,
         `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:/aws/lambda/driftguard-prod-sweep:*`,
+        `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:/aws/lambda/driftguard-prod-exemption-expiry:*`,
       ],
     ]);
     expect(sst.named('EvaluateLogGroup').inputs.name).toBe('/aws/lambda/driftguard-prod-evaluate');
@@ -307,8 +317,10 @@ describe('evaluate function', () => {
   });
 });
 
-describe('sweep', () => {
-  it('runs the sweep handler on a schedule, one at a time, over the member regions, with the central role', () => {
+describe('scheduled functions', () => {
+  const schedules = () => sst.ofType('aws:scheduler/schedule:Schedule');
+
+  it('sweeps on a schedule, one run at a time, over the member regions, with the central role', () => {
     const sweep = lambdaNamed('driftguard-prod-sweep');
     expect(sweep.inputs).toMatchObject({
       runtime: 'nodejs22.x',
@@ -324,12 +336,28 @@ describe('sweep', () => {
       (call) => call.method === 'Runtime.Build' && call.args.functionID === 'Sweep',
     );
     expect(build?.args.handler).toBe('packages/functions/src/sweep.handler');
-    const schedule = only(sst.ofType('aws:scheduler/schedule:Schedule'));
-    expect(schedule.inputs).toMatchObject({
-      scheduleExpression: 'rate(6 hours)',
-      state: 'ENABLED',
-      target: { arn: sweep.state.arn },
+    const schedule = schedules().find(
+      (candidate) => (candidate.inputs.target as { arn: string }).arn === sweep.state.arn,
+    );
+    expect(schedule?.inputs).toMatchObject({ scheduleExpression: 'rate(6 hours)', state: 'ENABLED' });
+  });
+
+  it('re-checks ended exemptions every five minutes, each run shorter than the period', () => {
+    const expiry = lambdaNamed('driftguard-prod-exemption-expiry');
+    expect(expiry.inputs).toMatchObject({
+      timeout: 240,
+      reservedConcurrentExecutions: 1,
+      role: centralRoleArn,
     });
+    const build = sst.rpcCalls.find(
+      (call) => call.method === 'Runtime.Build' && call.args.functionID === 'ExemptionExpiry',
+    );
+    expect(build?.args.handler).toBe('packages/functions/src/exemption-expiry.handler');
+    const schedule = schedules().find(
+      (candidate) => (candidate.inputs.target as { arn: string }).arn === expiry.state.arn,
+    );
+    expect(schedule?.inputs.scheduleExpression).toBe('rate(5 minutes)');
+    expect(schedules()).toHaveLength(2);
   });
 });
 
@@ -382,6 +410,25 @@ describe('alarms', () => {
     });
     const age = alarms().find((alarm) => alarm.inputs.metricName === 'ApproximateAgeOfOldestMessage');
     expect(age?.inputs.dimensions).toEqual({ QueueName: 'driftguard-prod-events' });
+  });
+
+  it('alarm when a scheduled run fails, and on each account or region the sweep could not read', () => {
+    const errors = alarms().filter((alarm) => alarm.inputs.metricName === 'Errors');
+    expect(errors.map((alarm) => alarm.inputs.dimensions)).toEqual([
+      { FunctionName: 'driftguard-prod-sweep' },
+      { FunctionName: 'driftguard-prod-exemption-expiry' },
+    ]);
+    const filter = only(sst.ofType('aws:cloudwatch/logMetricFilter:LogMetricFilter'));
+    expect(filter.inputs).toMatchObject({
+      logGroupName: '/aws/lambda/driftguard-prod-sweep',
+      pattern: '{ $.message = "sweep unit failed" }',
+      metricTransformation: { namespace: 'driftguard', name: 'SweepUnitFailures', value: '1' },
+    });
+    // The filter counts the very message the sweep logs.
+    const sweepSource = readFileSync(join(ROOT, 'packages/functions/src/sweep.ts'), 'utf8');
+    expect(sweepSource).toContain(`logger.warn('${SWEEP_UNIT_FAILED_MESSAGE}'`);
+    const units = alarms().find((alarm) => alarm.inputs.metricName === 'SweepUnitFailures');
+    expect(units?.inputs).toMatchObject({ namespace: 'driftguard', threshold: 0, alarmActions: [topicArn] });
   });
 
   it('alarm on failed invocations of every rule', () => {

@@ -192,7 +192,7 @@ describe('member stack in moto', () => {
       new GetRolePolicyCommand({ RoleName: 'DriftGuardRemediation', PolicyName: 'driftguard-executor' }),
     );
     const [allow] = policyJson(PolicyDocument).Statement;
-    expect(allow.Action).toEqual([...MEMBER_ACTIONS]);
+    expect(allow?.Action).toEqual([...MEMBER_ACTIONS]);
   });
 
   it('creates one forwarding rule per catalog pattern on the default bus, targeting the central bus with a role', async () => {
