@@ -318,13 +318,11 @@ describe('vpc-endpoint-policy: ModifyVpcEndpoint ResetPolicy (moto keeps the old
   it('an endpoint deleted before driftguard acts (InvalidVpcEndpointId.NotFound): already compliant, nothing modified', async () => {
     const ec2 = new EC2Client({ region: REGION });
     const mock = mockClient(ec2);
-    mock
-      .on(DescribeVpcEndpointsCommand)
-      .rejects(
-        Object.assign(new Error('The vpcEndpoint ID does not exist'), {
-          name: 'InvalidVpcEndpointId.NotFound',
-        }),
-      );
+    mock.on(DescribeVpcEndpointsCommand).rejects(
+      Object.assign(new Error('The vpcEndpoint ID does not exist'), {
+        name: 'InvalidVpcEndpointId.NotFound',
+      }),
+    );
     const event = modifyVpcEndpointEvent({
       ...where,
       request: { VpcEndpointId: endpointId, ResetPolicy: true },
