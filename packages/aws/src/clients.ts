@@ -14,6 +14,16 @@ export interface ClientSettings {
    * Without it a hung connection would hold the Lambda until its own timeout and fail the whole batch.
    */
   requestTimeoutMs?: number;
+  /**
+   * `adaptive` (member-account clients, see executor/index.ts): a client-side token bucket that slows
+   * down after throttling — right where AWS throttles by the caller's request rate (EC2 and S3 APIs per
+   * account and region, shared with the account's own workloads), and for the sweep's bursts of reads.
+   * `standard` (the default: the state table, the queue, SNS, STS, Organizations): exponential backoff
+   * with jitter only. One of these clients serves every event of a Lambda container, and the adaptive
+   * limiter falls to 0.5 requests/s under a sustained share of throttled calls (its CUBIC floor), which
+   * would slow every event down for one hot partition.
+   */
+  retryMode?: 'standard' | 'adaptive';
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -23,8 +33,7 @@ export function clientConfig(settings: ClientSettings) {
     region: settings.region,
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-    // Adaptive retry backs off on throttling across calls of the same client.
-    retryMode: 'adaptive' as const,
+    retryMode: settings.retryMode ?? 'standard',
     maxAttempts: settings.maxAttempts ?? 5,
     requestHandler: {
       connectionTimeout: Math.min(5_000, settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),

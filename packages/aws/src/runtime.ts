@@ -66,6 +66,11 @@ export interface RuntimeEnv extends ChannelEnv {
   DRIFTGUARD_MAX_RECEIVE_COUNT?: string;
   /** Per-attempt timeout of every AWS call, in ms (default 10000). */
   DRIFTGUARD_REQUEST_TIMEOUT_MS?: string;
+  /**
+   * How long a delivery's claim on an event holds (default 120): longer than the function timeout,
+   * shorter than the queue's visibility timeout, so a crashed delivery's retry always takes over.
+   */
+  DRIFTGUARD_DEDUPE_LOCK_SECONDS?: string;
   AWS_REGION?: string;
   AWS_ENDPOINT_URL?: string;
 }
@@ -177,7 +182,14 @@ export function runtimeFromEnv(
       ...audit,
       // Exactly-once effects and out-of-order protection live in the same table.
       ...(tableName && ddb
-        ? { dedupe: dynamoDedupeStore(ddb, tableName), highWater: dynamoHighWaterStore(ddb, tableName) }
+        ? {
+            dedupe: dynamoDedupeStore(ddb, tableName, {
+              lockMs:
+                1000 *
+                (positiveInt(env.DRIFTGUARD_DEDUPE_LOCK_SECONDS, 'DRIFTGUARD_DEDUPE_LOCK_SECONDS') ?? 120),
+            }),
+            highWater: dynamoHighWaterStore(ddb, tableName),
+          }
         : {}),
       // GuardDuty: the last version of each finding acted on (updates refresh, stale ones are ignored).
       ...(tableName && ddb ? { findings: dynamoFindingMarkStore(ddb, tableName) } : {}),

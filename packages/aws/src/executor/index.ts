@@ -48,6 +48,8 @@ export function accountClients(options: {
           credentials,
           endpoint: options.endpoint,
           requestTimeoutMs: options.requestTimeoutMs,
+          // Member APIs throttle per account and region: back off across this client's calls.
+          retryMode: 'adaptive',
         };
         // moto (and any custom endpoint) needs path-style S3 addressing; harmless for other clients.
         instance = new client({

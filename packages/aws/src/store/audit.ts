@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -298,6 +299,10 @@ export function dynamoNotificationLedger(
   return {
     async claim(eventId, rule, channel) {
       const at = now();
+      // When DynamoDB applied the put but its answer was lost, the SDK retries the same item: the
+      // owner token lets that retry recognise its own claim instead of reporting a duplicate (which
+      // would drop the alert).
+      const owner = randomUUID();
       try {
         await ddb.send(
           new PutCommand({
@@ -306,11 +311,17 @@ export function dynamoNotificationLedger(
               ...keys.notified(eventId, rule, channel),
               state: 'sending',
               claimedAt: at,
+              owner,
               expiresAt: expiresAt(at, ttlMs),
             },
-            ConditionExpression: 'attribute_not_exists(pk) OR (#state = :sending AND claimedAt < :stale)',
-            ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: { ':sending': 'sending', ':stale': at - staleClaimMs },
+            ConditionExpression:
+              'attribute_not_exists(pk) OR (#state = :sending AND (claimedAt < :stale OR #owner = :owner))',
+            ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner' },
+            ExpressionAttributeValues: {
+              ':sending': 'sending',
+              ':stale': at - staleClaimMs,
+              ':owner': owner,
+            },
           }),
         );
         return true;

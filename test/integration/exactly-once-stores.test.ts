@@ -1,0 +1,138 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  clientConfig,
+  dynamoDedupeStore,
+  dynamoHighWaterStore,
+  dynamoNotificationLedger,
+  ensureStateTable,
+  keys,
+} from '@driftguard/aws';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dynamoClient, motoEndpoint, unique } from '../support/aws';
+import { type Call, startFaultProxy } from '../support/faults';
+
+describe.skipIf(!motoEndpoint)('exactly-once stores in DynamoDB (moto)', () => {
+  let table: string;
+  let ddb: DynamoDBDocumentClient;
+  beforeAll(async () => {
+    table = unique('driftguard-state');
+    await ensureStateTable(dynamoClient(), table);
+    ddb = DynamoDBDocumentClient.from(dynamoClient());
+  });
+
+  it('claims an event once: a second owner sees it in progress, then completed with the first summary', async () => {
+    const store = dynamoDedupeStore(ddb, table);
+    const key = unique('event');
+    expect(await store.begin(key, 'owner-a')).toEqual({ status: 'acquired', takenOver: false });
+    expect((await store.begin(key, 'owner-b')).status).toBe('in-progress');
+    await store.complete(key, 'owner-a', { outcome: { status: 'reverted' } });
+    const duplicate = await store.begin(key, 'owner-b');
+    expect(duplicate.status).toBe('completed');
+    if (duplicate.status === 'completed')
+      expect(duplicate.first.summary).toEqual({ outcome: { status: 'reverted' } });
+  });
+
+  it('a retried claim after a lost response is recognised as our own, not as a duplicate', async () => {
+    const store = dynamoDedupeStore(ddb, table);
+    const key = unique('event');
+    await store.begin(key, 'owner-a');
+    // The SDK retries the same conditional put when the first answer was lost on the way back.
+    expect(await store.begin(key, 'owner-a')).toEqual({ status: 'acquired', takenOver: false });
+    await store.complete(key, 'owner-a', { ok: true });
+    // Completing twice (a retried update) changes nothing.
+    await store.complete(key, 'owner-a', { ok: true });
+    expect((await store.begin(key, 'owner-c')).status).toBe('completed');
+  });
+
+  it("a crashed delivery's lock expires and the retry takes the event over; release lets a retry in at once", async () => {
+    let now = Date.now();
+    const store = dynamoDedupeStore(ddb, table, { lockMs: 1_000, now: () => now });
+    const key = unique('event');
+    await store.begin(key, 'crashed');
+    expect((await store.begin(key, 'retry')).status).toBe('in-progress');
+    now += 1_001;
+    expect(await store.begin(key, 'retry')).toEqual({ status: 'acquired', takenOver: true });
+    // The crashed delivery cannot complete what it no longer holds.
+    await store.complete(key, 'crashed', { stale: true });
+    const item = await ddb.send(new GetCommand({ TableName: table, Key: keys.dedupe(key) }));
+    expect(item.Item).toMatchObject({ state: 'in-progress', owner: 'retry' });
+    await store.release(key, 'retry');
+    expect((await store.begin(key, 'next')).status).toBe('acquired');
+  });
+
+  it('treats a marker past its TTL as gone (DynamoDB deletes expired items lazily)', async () => {
+    const store = dynamoDedupeStore(ddb, table);
+    const key = unique('event');
+    await ddb.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...keys.dedupe(key),
+          state: 'completed',
+          owner: 'old',
+          expiresAt: Math.floor(Date.now() / 1000) - 60,
+        },
+      }),
+    );
+    expect((await store.begin(key, 'new')).status).toBe('acquired');
+  });
+
+  it('keeps the newest event per document; ties and retries count as newest', async () => {
+    const store = dynamoHighWaterStore(ddb, table);
+    const document = {
+      account: '111122223333',
+      region: 'us-east-1',
+      resourceId: unique('bucket'),
+      aspect: 'bucket-policy',
+    };
+    expect(await store.advance(document, { eventTime: '2024-05-01T10:05:00.000Z', eventId: 'b' })).toEqual({
+      newest: true,
+    });
+    expect(await store.advance(document, { eventTime: '2024-05-01T10:00:00.000Z', eventId: 'a' })).toEqual({
+      newest: false,
+      mark: { eventTime: '2024-05-01T10:05:00.000Z', eventId: 'b' },
+    });
+    expect(await store.advance(document, { eventTime: '2024-05-01T10:05:00.000Z', eventId: 'b' })).toEqual({
+      newest: true,
+    });
+    const otherAspect = { ...document, aspect: 'bucket-public-access-block' };
+    expect(await store.advance(otherAspect, { eventTime: '2024-05-01T09:00:00.000Z', eventId: 'c' })).toEqual(
+      {
+        newest: true,
+      },
+    );
+  });
+
+  it('a conditional write whose answer was lost is retried by the SDK and still counts as ours', async () => {
+    // The first PutItem reaches DynamoDB and is applied; its answer never comes back.
+    let puts = 0;
+    const firstPutOnly = (call: Call) => call.action === 'PutItem' && ++puts === 1;
+    const proxy = await startFaultProxy(motoEndpoint as string, { drop: 1, eligible: firstPutOnly });
+    try {
+      const lossy = DynamoDBDocumentClient.from(
+        new DynamoDBClient({
+          ...clientConfig({ region: 'us-east-1', endpoint: proxy.endpoint }),
+          credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+        }),
+      );
+      const key = unique('event');
+      expect(await dynamoDedupeStore(lossy, table).begin(key, 'owner-a')).toEqual({
+        status: 'acquired',
+        takenOver: false,
+      });
+      expect(proxy.stats.dropped).toBe(1);
+      expect(proxy.stats.applied.get('PutItem')).toBe(2);
+
+      puts = 0;
+      const event = unique('event');
+      const ledger = dynamoNotificationLedger(lossy, table);
+      expect(await ledger.claim(event, 'sg-open-ingress', 'slack')).toBe(true);
+      expect(proxy.stats.dropped).toBe(2);
+      // A real second delivery is still told the channel is taken.
+      expect(await ledger.claim(event, 'sg-open-ingress', 'slack')).toBe(false);
+    } finally {
+      await proxy.close();
+    }
+  });
+});

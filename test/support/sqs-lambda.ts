@@ -1,0 +1,133 @@
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+
+/**
+ * Lambda's SQS event source mapping, locally, against a real (moto) queue: pollers receive batches,
+ * call the handler, delete what it did not report failed, and leave failures to reappear after the
+ * visibility timeout, until the queue's redrive policy dead-letters them. This is the delivery
+ * contract the evaluate handler is written for (at least once, partial batch failures).
+ */
+export interface QueueRunOptions {
+  sqs: SQSClient;
+  queueUrl: string;
+  queueArn?: string;
+  handle(event: SQSEvent): Promise<SQSBatchResponse>;
+  /** Pollers, i.e. concurrent Lambda invocations (default 4). */
+  concurrency?: number;
+  batchSize?: number;
+  /** Seconds a received message stays hidden (the retry delay of a failed item). */
+  visibilityTimeout?: number;
+  /** Give up (throw) after this long. */
+  timeoutMs?: number;
+  onBatch?(size: number, failed: number): void;
+}
+
+export interface QueueRunStats {
+  batches: number;
+  records: number;
+  failedItems: number;
+}
+
+function recordOf(message: Message, queueArn: string): SQSRecord {
+  return {
+    messageId: message.MessageId ?? '',
+    receiptHandle: message.ReceiptHandle ?? '',
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
+      SentTimestamp: message.Attributes?.SentTimestamp ?? '0',
+      SenderId: 'events.amazonaws.com',
+      ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
+    },
+    messageAttributes: {},
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: 'us-east-1',
+  };
+}
+
+async function remaining(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
+
+/** Runs until the queue is empty (everything processed, or moved to the DLQ by the redrive policy). */
+export async function drainQueue(options: QueueRunOptions): Promise<QueueRunStats> {
+  const { sqs, queueUrl } = options;
+  const queueArn = options.queueArn ?? 'arn:aws:sqs:us-east-1:123456789012:driftguard-events';
+  const deadline = Date.now() + (options.timeoutMs ?? 600_000);
+  const stats: QueueRunStats = { batches: 0, records: 0, failedItems: 0 };
+  let done = false;
+  const poller = async () => {
+    try {
+      await poll();
+    } catch (error) {
+      done = true;
+      throw error;
+    }
+  };
+  const poll = async () => {
+    while (!done) {
+      if (Date.now() > deadline) throw new Error(`queue not drained within ${options.timeoutMs} ms`);
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: options.batchSize ?? 10,
+          VisibilityTimeout: options.visibilityTimeout ?? 1,
+          WaitTimeSeconds: 1,
+          MessageSystemAttributeNames: [
+            'ApproximateReceiveCount',
+            'SentTimestamp',
+            'ApproximateFirstReceiveTimestamp',
+          ],
+        }),
+      );
+      if (Messages.length === 0) continue;
+      const response = await options.handle({
+        Records: Messages.map((message) => recordOf(message, queueArn)),
+      });
+      const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+      const succeeded = Messages.filter((message) => !failed.has(message.MessageId ?? ''));
+      stats.batches += 1;
+      stats.records += Messages.length;
+      stats.failedItems += failed.size;
+      options.onBatch?.(Messages.length, failed.size);
+      if (succeeded.length > 0) {
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: succeeded.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle,
+            })),
+          }),
+        );
+      }
+    }
+  };
+  const watcher = async () => {
+    let empty = 0;
+    while (!done) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      empty = (await remaining(sqs, queueUrl)) === 0 ? empty + 1 : 0;
+      if (empty >= 3) done = true;
+    }
+  };
+  await Promise.all([watcher(), ...Array.from({ length: options.concurrency ?? 4 }, poller)]);
+  return stats;
+}
