@@ -44,13 +44,11 @@ describe('evaluate handler: failures an emulator cannot produce (aws-sdk-client-
   });
 
   it('AccessDenied on the member account is reported with the code, never swallowed', async () => {
-    ec2Mock
-      .on(DescribeSecurityGroupRulesCommand)
-      .rejects(
-        Object.assign(new Error('You are not authorized to perform this operation.'), {
-          name: 'UnauthorizedOperation',
-        }),
-      );
+    ec2Mock.on(DescribeSecurityGroupRulesCommand).rejects(
+      Object.assign(new Error('You are not authorized to perform this operation.'), {
+        name: 'UnauthorizedOperation',
+      }),
+    );
     await expect(processRecord(record(JSON.stringify(violation.event)), runtimeWith())).rejects.toThrow(
       /UnauthorizedOperation: You are not authorized/,
     );
