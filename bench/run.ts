@@ -34,6 +34,7 @@ async function bundle(
   outfile: string,
 ): Promise<{ bytes: number; gzip: number; metafile: Metafile }> {
   const result = await build({ ...common, entryPoints: [entry], outfile });
+  if (!result.metafile) throw new Error(`esbuild returned no metafile for ${entry}`);
   const code = readFileSync(outfile);
   return { bytes: code.length, gzip: gzipSync(code).length, metafile: result.metafile };
 }
