@@ -8,6 +8,12 @@ export interface AccountCredentialsOptions {
   externalId?: string;
   /** The account driftguard runs in: no role to assume there. Looked up once when not given. */
   homeAccount?: string;
+  /**
+   * Assume the remediation role in the home account too. Deployed, the central role holds none of
+   * the executor's actions (least privilege), so the security account is remediated through its own
+   * DriftGuardRemediation role like any member. Locally (CLI, demo) the caller's own credentials act.
+   */
+  assumeAtHome?: boolean;
   /** Refresh this long before expiry. */
   refreshMarginMs?: number;
   now?: () => number;
@@ -67,7 +73,7 @@ export function accountCredentials(options: AccountCredentialsOptions): Credenti
   };
 
   return async (account) => {
-    if ((await homeAccount()) === account) return undefined;
+    if (!options.assumeAtHome && (await homeAccount()) === account) return undefined;
     const cached = cache.get(account);
     if (cached) {
       const credentials = await cached.catch(() => undefined);
