@@ -1,14 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from './config-file';
-import {
-  exemptCheckExpired,
-  exemptGrant,
-  exemptList,
-  exemptRevoke,
-  type GrantOptions,
-  reportingFailures,
-} from './exempt';
-import { explain } from './explain';
+import type { GrantOptions } from './exempt';
+
+// Loaded when a command runs: the SDK clients stay out of `--help` and unrelated commands.
+const loadExempt = () => import('./exempt');
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)];
 
@@ -52,6 +47,7 @@ export function registerEnforcementCommands(cli: Command): void {
         at?: string;
         json?: boolean;
       }) => {
+        const { explain } = await import('./explain');
         process.exitCode = await explain(options.event, {
           config: await loadConfig(options.config),
           ou: options.ou,
@@ -84,6 +80,7 @@ export function registerEnforcementCommands(cli: Command): void {
       `\nThe grant is announced (DRIFTGUARD_TOPIC_ARN). Exit codes: 0 granted, 1 AWS refused, 2 refused (see the message).${TABLE_HELP}\n\nExample:\n  driftguard exempt grant --account 111122223333 --resource sg-0123456789abcdef0 --rule sg-open-ingress \\\n    --for 2h --reason "vendor support over SSH" --ticket CHG-1234 --approver bob@example.com`,
     )
     .action(async (options: GrantOptions) => {
+      const { reportingFailures, exemptGrant } = await loadExempt();
       process.exitCode = await reportingFailures(() => exemptGrant(options));
     });
 
@@ -96,6 +93,7 @@ export function registerEnforcementCommands(cli: Command): void {
     .option('--json', 'JSON array')
     .addHelpText('after', TABLE_HELP)
     .action(async (options: { account?: string; ended?: boolean; config?: string; json?: boolean }) => {
+      const { reportingFailures, exemptList } = await loadExempt();
       process.exitCode = await reportingFailures(() => exemptList(options));
     });
 
@@ -108,6 +106,7 @@ export function registerEnforcementCommands(cli: Command): void {
     .option('--json', 'the revoked exemption as JSON')
     .addHelpText('after', TABLE_HELP)
     .action(async (id: string, options: { by?: string; config?: string; json?: boolean }) => {
+      const { reportingFailures, exemptRevoke } = await loadExempt();
       process.exitCode = await reportingFailures(() => exemptRevoke(id, options));
     });
 
@@ -123,6 +122,7 @@ export function registerEnforcementCommands(cli: Command): void {
       `\nRuns the same pipeline as the evaluate function (remediation role, verify → act → verify). Exit codes: 0 done, 1 AWS failed, 2 usage, 3 a re-check failed (it is retried on the next run).${TABLE_HELP}`,
     )
     .action(async (options: { config?: string; json?: boolean }) => {
+      const { reportingFailures, exemptCheckExpired } = await loadExempt();
       process.exitCode = await reportingFailures(() => exemptCheckExpired(options));
     });
 }

@@ -1,16 +1,12 @@
 import { CATALOG } from '@driftguard/core';
 import { Command, CommanderError, Option } from 'commander';
-import { audit } from './audit';
 import { loadConfig } from './config-file';
-import { demo } from './demo/index';
-import { dlqList, dlqRedrive } from './dlq';
 import { registerEnforcementCommands } from './enforcement-commands';
-import { LINT_KINDS, lintPolicy } from './lint-policy';
-import { replay } from './replay';
-import { restoreIsolationCommand } from './restore-isolation';
-import { rulesMarkdown } from './rules-doc';
-import { sweep } from './sweep';
+import { LINT_KINDS } from './lint-policy';
 import { EXIT, UsageError } from './usage';
+
+// Each command's module (and the SDK clients it needs) is imported when the command runs, so
+// `--help`, `rules` and `lint-policy` start without loading the AWS SDK.
 
 function program(): Command {
   const cli = new Command('driftguard')
@@ -33,6 +29,7 @@ function program(): Command {
       '\nExit codes: 0 no violation, 1 violations found, 2 bad input or usage.\n\nExamples:\n  driftguard replay ./cloudtrail-logs/\n  aws s3 cp s3://trail/…/log.json.gz - | driftguard replay - --json',
     )
     .action(async (input: string, options: { json?: boolean; config?: string; apply?: boolean }) => {
+      const { replay } = await import('./replay');
       process.exitCode = await replay(input, {
         json: options.json === true,
         apply: options.apply === true,
@@ -47,6 +44,7 @@ function program(): Command {
     )
     .option('--config <file>', 'driftguard config (JSON)')
     .action(async (options: { config?: string }) => {
+      const { demo } = await import('./demo/index');
       process.exitCode = await demo(await loadConfig(options.config));
     });
 
@@ -64,6 +62,7 @@ function program(): Command {
     )
     .action(
       async (options: { since: string; rule?: string; account?: string; limit?: string; json?: boolean }) => {
+        const { audit } = await import('./audit');
         process.exitCode = await audit({ ...options, json: options.json === true });
       },
     );
@@ -95,6 +94,7 @@ function program(): Command {
         config?: string;
         concurrency?: number;
       }) => {
+        const { sweep } = await import('./sweep');
         process.exitCode = await sweep({
           ...(options.accounts ? { accounts: options.accounts } : {}),
           ...(options.regions ? { regions: options.regions } : {}),
@@ -117,6 +117,7 @@ function program(): Command {
     .option('--max <n>', 'at most this many (default 1000)', positive)
     .option('--json', 'one JSON object per dead letter')
     .action(async (options: { dlq?: string; reason?: string; max?: number; json?: boolean }) => {
+      const { dlqList } = await import('./dlq');
       process.exitCode = await dlqList(options);
     });
   dlq
@@ -127,6 +128,7 @@ function program(): Command {
     .option('--reason <text>', 'only those whose reason contains this text')
     .option('--max <n>', 'at most this many', positive)
     .action(async (options: { dlq?: string; to?: string; reason?: string; max?: number }) => {
+      const { dlqRedrive } = await import('./dlq');
       process.exitCode = await dlqRedrive(options);
     });
 
@@ -170,6 +172,7 @@ function program(): Command {
           json?: boolean;
         },
       ) => {
+        const { lintPolicy } = await import('./lint-policy');
         process.exitCode = await lintPolicy(file, {
           kind: options.kind,
           ...(options.orgId ? { orgId: options.orgId } : {}),
@@ -200,6 +203,7 @@ function program(): Command {
         instance: string,
         options: { account?: string; region?: string; table?: string; config?: string },
       ) => {
+        const { restoreIsolationCommand } = await import('./restore-isolation');
         process.exitCode = await restoreIsolationCommand(instance, {
           config: await loadConfig(options.config),
           ...(options.account ? { account: options.account } : {}),
@@ -216,7 +220,8 @@ function program(): Command {
     .command('rules')
     .description('list the guardrails (the catalog)')
     .addOption(new Option('--markdown', 'print RULES.md (generated from the catalog)'))
-    .action((options: { markdown?: boolean }) => {
+    .action(async (options: { markdown?: boolean }) => {
+      const { rulesMarkdown } = await import('./rules-doc');
       if (options.markdown) return void process.stdout.write(rulesMarkdown());
       for (const guardrail of CATALOG) {
         console.log(`${guardrail.id.padEnd(24)} ${guardrail.defaultMode.padEnd(7)} ${guardrail.title}`);
