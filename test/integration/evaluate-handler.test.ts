@@ -101,7 +101,7 @@ describe.skipIf(!motoEndpoint)('evaluate Lambda handler (SQS batch) against moto
     const reasons = (Messages ?? []).map((message) => message.MessageAttributes?.reason?.StringValue).sort();
     expect(reasons).toEqual([
       'message body is not JSON',
-      'unsupported EventBridge detail-type "Something Else"',
+      'unsupported EventBridge detail-type "Something Else" (expected "AWS API Call via CloudTrail" or "GuardDuty Finding")',
     ]);
     expect((Messages ?? []).map((message) => message.Body)).toContain('{"detail": ');
   });
