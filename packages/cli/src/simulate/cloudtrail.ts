@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  AuthorizeSecurityGroupEgressCommand,
   AuthorizeSecurityGroupIngressCommand,
   DescribeSecurityGroupRulesCommand,
   type EC2Client,
@@ -133,18 +134,25 @@ export function ruleToCloudTrail(rule: SecurityGroupRule): Record<string, unknow
   };
 }
 
-/** The AuthorizeSecurityGroupIngress record for a real call and its real response. */
-export function authorizeIngressEvent(input: {
+export type RuleDirection = 'ingress' | 'egress';
+
+export interface AuthorizeEventInput {
   account: string;
   region: string;
   groupId: string;
   permissions: SdkIpPermission[];
   addedRules?: SecurityGroupRule[];
   actor?: SimulatedActor;
-}): Record<string, unknown> {
+}
+
+/** The AuthorizeSecurityGroupIngress/Egress record for a real call and its real response. */
+export function authorizeEvent(
+  direction: RuleDirection,
+  input: AuthorizeEventInput,
+): Record<string, unknown> {
   return cloudTrailEvent({
     eventSource: 'ec2.amazonaws.com',
-    eventName: 'AuthorizeSecurityGroupIngress',
+    eventName: direction === 'ingress' ? 'AuthorizeSecurityGroupIngress' : 'AuthorizeSecurityGroupEgress',
     account: input.account,
     region: input.region,
     actor: input.actor,
@@ -160,13 +168,16 @@ export function authorizeIngressEvent(input: {
   });
 }
 
+export const authorizeIngressEvent = (input: AuthorizeEventInput) => authorizeEvent('ingress', input);
+
 /**
- * Makes a real AuthorizeSecurityGroupIngress call and returns the rules it added. AWS reports
- * every added rule in the response; moto 5.2.1 reports only those of the last permission, so the
- * added rules are taken from a describe before and after (the same set AWS would report).
+ * Makes a real AuthorizeSecurityGroupIngress/Egress call and returns the rules it added. AWS
+ * reports every added rule in the response; moto 5.2.1 reports only those of the last permission,
+ * so the added rules are taken from a describe before and after (the same set AWS would report).
  */
-export async function authorizeIngressForReal(
+export async function authorizeForReal(
   ec2: EC2Client,
+  direction: RuleDirection,
   groupId: string,
   permissions: SdkIpPermission[],
 ): Promise<SecurityGroupRule[]> {
@@ -177,6 +188,14 @@ export async function authorizeIngressForReal(
       )
     ).SecurityGroupRules ?? [];
   const before = new Set((await describe()).map((rule) => rule.SecurityGroupRuleId));
-  await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: permissions }));
-  return (await describe()).filter((rule) => !rule.IsEgress && !before.has(rule.SecurityGroupRuleId));
+  const request = { GroupId: groupId, IpPermissions: permissions };
+  if (direction === 'ingress') await ec2.send(new AuthorizeSecurityGroupIngressCommand(request));
+  else await ec2.send(new AuthorizeSecurityGroupEgressCommand(request));
+  const egress = direction === 'egress';
+  return (await describe()).filter(
+    (rule) => rule.IsEgress === egress && !before.has(rule.SecurityGroupRuleId),
+  );
 }
+
+export const authorizeIngressForReal = (ec2: EC2Client, groupId: string, permissions: SdkIpPermission[]) =>
+  authorizeForReal(ec2, 'ingress', groupId, permissions);

@@ -1,20 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import {
-  AuthorizeSecurityGroupEgressCommand,
-  DescribeSecurityGroupRulesCommand,
-  type EC2Client,
-  type IpPermission as SdkIpPermission,
-  type SecurityGroupRule,
-  type SecurityGroupRuleRequest,
-  type ServiceConfiguration,
-  type VpcPeeringConnection,
-  type VpcPeeringConnectionVpcInfo,
+import type {
+  EC2Client,
+  IpPermission as SdkIpPermission,
+  SecurityGroupRuleRequest,
+  ServiceConfiguration,
+  VpcPeeringConnection,
+  VpcPeeringConnectionVpcInfo,
 } from '@aws-sdk/client-ec2';
 import {
+  type AuthorizeEventInput,
+  authorizeEvent,
+  authorizeForReal,
   cloudTrailEvent,
   ec2Set,
-  permissionToCloudTrail,
-  ruleToCloudTrail,
   type SimulatedActor,
 } from './cloudtrail';
 
@@ -40,43 +38,11 @@ function taggedList(values: readonly string[]): unknown {
 }
 
 /** The AuthorizeSecurityGroupEgress record for a real call and the rules it added. */
-export function authorizeEgressEvent(
-  input: Where & { groupId: string; permissions: SdkIpPermission[]; addedRules?: SecurityGroupRule[] },
-): Record<string, unknown> {
-  return cloudTrailEvent({
-    eventSource: EC2,
-    eventName: 'AuthorizeSecurityGroupEgress',
-    account: input.account,
-    region: input.region,
-    actor: input.actor,
-    requestParameters: {
-      groupId: input.groupId,
-      ipPermissions: ec2Set(input.permissions.map(permissionToCloudTrail)),
-    },
-    responseElements: {
-      requestId: randomUUID(),
-      _return: true,
-      ...(input.addedRules ? { securityGroupRuleSet: ec2Set(input.addedRules.map(ruleToCloudTrail)) } : {}),
-    },
-  });
-}
+export const authorizeEgressEvent = (input: AuthorizeEventInput) => authorizeEvent('egress', input);
 
 /** A real AuthorizeSecurityGroupEgress; returns the rules it added (describe before and after). */
-export async function authorizeEgressForReal(
-  ec2: EC2Client,
-  groupId: string,
-  permissions: SdkIpPermission[],
-): Promise<SecurityGroupRule[]> {
-  const describe = async () =>
-    (
-      await ec2.send(
-        new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }),
-      )
-    ).SecurityGroupRules ?? [];
-  const before = new Set((await describe()).map((rule) => rule.SecurityGroupRuleId));
-  await ec2.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: permissions }));
-  return (await describe()).filter((rule) => rule.IsEgress && !before.has(rule.SecurityGroupRuleId));
-}
+export const authorizeEgressForReal = (ec2: EC2Client, groupId: string, permissions: SdkIpPermission[]) =>
+  authorizeForReal(ec2, 'egress', groupId, permissions);
 
 /**
  * The ModifySecurityGroupRules record: `ModifySecurityGroupRulesRequest` with one
