@@ -4,35 +4,11 @@ import {
   DescribeSecurityGroupRulesCommand,
 } from '@aws-sdk/client-ec2';
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authorizeIngressEvent, authorizeIngressForReal } from '../../packages/cli/src/simulate/cloudtrail';
 import { ec2Client, HOME_ACCOUNT, motoEndpoint, sqsClient, unique } from '../support/aws';
-
-function sqsRecord(messageId: string, body: string): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: `handle-${messageId}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: '0',
-      SenderId: 'events.amazonaws.com',
-      ApproximateFirstReceiveTimestamp: '0',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:driftguard-events',
-    awsRegion: 'us-east-1',
-  };
-}
-
-const context = {
-  functionName: 'driftguard-evaluate',
-  awsRequestId: 'test',
-  getRemainingTimeInMillis: () => 30_000,
-} as unknown as Context;
+import { lambdaContext as context, sqsRecord } from '../support/lambda';
 
 describe.skipIf(!motoEndpoint)('evaluate Lambda handler (SQS batch) against moto', () => {
   let dlqUrl: string;

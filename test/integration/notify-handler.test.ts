@@ -7,38 +7,14 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoAuditStore, ensureStateTable } from '@driftguard/aws';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizeIngressEvent, authorizeIngressForReal } from '../../packages/cli/src/simulate/cloudtrail';
 import { dynamoClient, ec2Client, HOME_ACCOUNT, motoEndpoint, unique } from '../support/aws';
+import { lambdaContext as context, sqsRecord } from '../support/lambda';
 import { type Loopback, loopback } from '../support/notify';
 
 const OPEN_SSH = [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }];
-
-function sqsRecord(messageId: string, body: unknown): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: `handle-${messageId}`,
-    body: JSON.stringify(body),
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: '0',
-      SenderId: 'events.amazonaws.com',
-      ApproximateFirstReceiveTimestamp: '0',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:driftguard-events',
-    awsRegion: 'us-east-1',
-  };
-}
-
-const context = {
-  functionName: 'driftguard-evaluate',
-  awsRequestId: 'test',
-  getRemainingTimeInMillis: () => 30_000,
-} as unknown as Context;
 
 async function openGroup(ec2: EC2Client) {
   const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
@@ -98,7 +74,7 @@ describe.skipIf(!motoEndpoint)(
     it('Slack down: the revert is verified, the failure is in the audit record, and no item fails', async () => {
       const ec2 = ec2Client();
       const { groupId, event } = await openGroup(ec2);
-      const response = await handler({ Records: [sqsRecord('m-1', event)] }, context);
+      const response = await handler({ Records: [sqsRecord('m-1', JSON.stringify(event))] }, context);
       expect(response.batchItemFailures).toEqual([]);
       expect(await ingress(ec2, groupId)).toBe(0);
       expect(slack.requests).toHaveLength(2);
@@ -124,7 +100,7 @@ describe.skipIf(!motoEndpoint)(
       const { event } = await openGroup(ec2);
       const before = slack.requests.length;
       // Powertools reports a batch whose every item failed by throwing: the whole batch is retried.
-      await expect(handler({ Records: [sqsRecord('m-2', event)] }, context)).rejects.toThrow(
+      await expect(handler({ Records: [sqsRecord('m-2', JSON.stringify(event))] }, context)).rejects.toThrow(
         /All records failed processing/,
       );
       expect(slack.requests.length).toBe(before);
