@@ -1,19 +1,12 @@
 import { DescribeNetworkInterfacesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import {
-  CreateEventBusCommand,
-  PutEventsCommand,
-  PutRuleCommand,
-  PutTargetsCommand,
-} from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import {
   accountCredentials,
   createExecutor,
   createPipeline,
   type Executor,
   memoryIsolationStore,
 } from '@driftguard/aws';
-import { CATALOG, defaultConfig, eventPatterns, type Operation, ownRoleNames } from '@driftguard/core';
+import type { Operation } from '@driftguard/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { guardDutyFindingEvent, instanceResource } from '../../packages/cli/src/simulate/guardduty';
 import {
@@ -24,8 +17,8 @@ import {
   motoEndpoint,
   sqsClient,
   stsClient,
-  unique,
 } from '../support/aws';
+import { type RoutingBus, routingBus } from '../support/event-bus';
 import { createGroup, createNetwork, runInstance } from '../support/guardduty';
 import { configWith } from '../support/notify';
 
@@ -43,61 +36,18 @@ async function groupsOf(ec2: EC2Client, instanceId: string): Promise<string[][]>
 describe.skipIf(!motoEndpoint)(
   "GuardDuty findings through the generated pattern, in moto's EventBridge",
   () => {
-    const events = motoEndpoint ? eventsClient(REGION) : undefined;
-    const sqs = motoEndpoint ? sqsClient(REGION) : undefined;
     const ec2 = motoEndpoint ? ec2Client(REGION) : (undefined as unknown as EC2Client);
-    let busName: string;
-    let queueUrl: string;
+    let bus: RoutingBus;
 
     beforeAll(async () => {
-      if (!events || !sqs) return;
-      busName = unique('driftguard-bus');
-      await events.send(new CreateEventBusCommand({ Name: busName }));
-      const queue = await sqs.send(new CreateQueueCommand({ QueueName: unique('findings') }));
-      queueUrl = queue.QueueUrl as string;
-      const { Attributes } = await sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-      );
-      for (const { name, pattern } of eventPatterns(CATALOG, ownRoleNames(defaultConfig()))) {
-        await events.send(
-          new PutRuleCommand({ Name: name, EventBusName: busName, EventPattern: JSON.stringify(pattern) }),
-        );
-        await events.send(
-          new PutTargetsCommand({
-            Rule: name,
-            EventBusName: busName,
-            Targets: [{ Id: 'queue', Arn: Attributes?.QueueArn }],
-          }),
-        );
-      }
+      if (motoEndpoint) bus = await routingBus(eventsClient(REGION), sqsClient(REGION));
     });
 
     async function put(event: Record<string, unknown>) {
-      const { FailedEntryCount } = await (events as NonNullable<typeof events>).send(
-        new PutEventsCommand({
-          Entries: [
-            {
-              EventBusName: busName,
-              Source: event.source as string,
-              DetailType: event['detail-type'] as string,
-              Detail: JSON.stringify(event.detail),
-            },
-          ],
-        }),
-      );
-      expect(FailedEntryCount).toBe(0);
+      expect(await bus.put([event])).toBe(0);
     }
 
-    async function drain(): Promise<Record<string, unknown>[]> {
-      const delivered: Record<string, unknown>[] = [];
-      for (;;) {
-        const { Messages } = await (sqs as NonNullable<typeof sqs>).send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-        );
-        if (!Messages?.length) return delivered;
-        for (const message of Messages) delivered.push(JSON.parse(message.Body ?? '{}'));
-      }
-    }
+    const drain = () => bus.drain();
 
     it('delivers every finding to the pipeline; below playbookMinimumSeverity no playbook is ever invoked', async () => {
       const network = await createNetwork(ec2);

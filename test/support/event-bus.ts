@@ -1,0 +1,77 @@
+import {
+  CreateEventBusCommand,
+  type EventBridgeClient,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { CATALOG, defaultConfig, eventPatterns, ownRoleNames } from '@driftguard/core';
+import { unique } from './aws';
+
+/**
+ * A bus in moto's EventBridge with driftguard's generated rules, all targeting one SQS queue:
+ * an independent check that the patterns route what they should and nothing else.
+ */
+export interface RoutingBus {
+  /** PutEvents for EventBridge-shaped events (10 per call); returns the failed entry count. */
+  put(events: Record<string, unknown>[]): Promise<number>;
+  /** Every event the rules routed to the queue so far (receives until the queue is empty). */
+  drain(): Promise<Record<string, unknown>[]>;
+}
+
+export async function routingBus(events: EventBridgeClient, sqs: SQSClient): Promise<RoutingBus> {
+  const busName = unique('driftguard-bus');
+  await events.send(new CreateEventBusCommand({ Name: busName }));
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: unique('routed') }));
+  const queueUrl = QueueUrl as string;
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  for (const { name, pattern } of eventPatterns(CATALOG, ownRoleNames(defaultConfig()))) {
+    await events.send(
+      new PutRuleCommand({ Name: name, EventBusName: busName, EventPattern: JSON.stringify(pattern) }),
+    );
+    await events.send(
+      new PutTargetsCommand({
+        Rule: name,
+        EventBusName: busName,
+        Targets: [{ Id: 'queue', Arn: Attributes?.QueueArn }],
+      }),
+    );
+  }
+  return {
+    async put(batch) {
+      let failed = 0;
+      for (let index = 0; index < batch.length; index += 10) {
+        const { FailedEntryCount } = await events.send(
+          new PutEventsCommand({
+            Entries: batch.slice(index, index + 10).map((event) => ({
+              EventBusName: busName,
+              Source: event.source as string,
+              DetailType: event['detail-type'] as string,
+              Detail: JSON.stringify(event.detail),
+            })),
+          }),
+        );
+        failed += FailedEntryCount ?? 0;
+      }
+      return failed;
+    },
+    async drain() {
+      const delivered: Record<string, unknown>[] = [];
+      for (;;) {
+        const { Messages } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+        );
+        if (!Messages?.length) return delivered;
+        for (const message of Messages) delivered.push(JSON.parse(message.Body ?? '{}'));
+      }
+    },
+  };
+}
