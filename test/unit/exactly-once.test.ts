@@ -111,7 +111,12 @@ describe('exactlyOnce', () => {
       release = resolve;
     });
     const { pipeline, runs } = countingPipeline(['reverted']);
-    const slow: Pipeline = { process: async (input) => (await gate, pipeline.process(input)) };
+    const slow: Pipeline = {
+      process: async (input) => {
+        await gate;
+        return pipeline.process(input);
+      },
+    };
     const once = exactlyOnce(slow, memoryDedupeStore());
     const first = once.process(openSsh);
     await expect(once.process(openSsh)).rejects.toThrow(EventInProgressError);
