@@ -29,7 +29,9 @@ async function groupWithCompliantRule(ec2: EC2Client): Promise<string> {
   await ec2.send(
     new AuthorizeSecurityGroupIngressCommand({
       GroupId,
-      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }],
+      IpPermissions: [
+        { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '10.0.0.0/8' }] },
+      ],
     }),
   );
   return GroupId as string;
@@ -47,7 +49,13 @@ async function ingressSummary(ec2: EC2Client, groupId: string): Promise<string[]
 
 async function openGroup(ec2: EC2Client, groupId: string) {
   const addedRules = await authorizeIngressForReal(ec2, groupId, OPEN);
-  return authorizeIngressEvent({ account: HOME_ACCOUNT, region: REGION, groupId, permissions: OPEN, addedRules });
+  return authorizeIngressEvent({
+    account: HOME_ACCOUNT,
+    region: REGION,
+    groupId,
+    permissions: OPEN,
+    addedRules,
+  });
 }
 
 describe.skipIf(!motoEndpoint)('sg-open-ingress against moto', () => {
@@ -62,7 +70,9 @@ describe.skipIf(!motoEndpoint)('sg-open-ingress against moto', () => {
     const sqs = sqsClient();
     const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: unique('alerts') }));
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: unique('inbox') }));
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
     const { SubscriptionArn } = await sns.send(
       new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }),
     );
@@ -75,11 +85,20 @@ describe.skipIf(!motoEndpoint)('sg-open-ingress against moto', () => {
       }),
     );
     const pipeline = motoPipeline({
-      notifiers: [{ channel: 'sns', notify: async (report) => void (await publishToSns(sns, TopicArn as string, renderSns(report))) }],
+      notifiers: [
+        {
+          channel: 'sns',
+          notify: async (report) => void (await publishToSns(sns, TopicArn as string, renderSns(report))),
+        },
+      ],
     });
 
     const event = await openGroup(ec2, groupId);
-    expect(await ingressSummary(ec2, groupId)).toEqual(['tcp/22/0.0.0.0/0', 'tcp/3389/::/0', 'tcp/443/10.0.0.0/8']);
+    expect(await ingressSummary(ec2, groupId)).toEqual([
+      'tcp/22/0.0.0.0/0',
+      'tcp/3389/::/0',
+      'tcp/443/10.0.0.0/8',
+    ]);
 
     const result = await pipeline.process(event);
 
@@ -91,7 +110,9 @@ describe.skipIf(!motoEndpoint)('sg-open-ingress against moto', () => {
     expect(await ingressSummary(ec2, groupId)).toEqual(['tcp/443/10.0.0.0/8']);
     expect(result.notifications).toEqual([{ channel: 'sns', ok: true }]);
 
-    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 2, MaxNumberOfMessages: 10 }));
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 2, MaxNumberOfMessages: 10 }),
+    );
     expect(Messages).toHaveLength(1);
     const envelope = JSON.parse(Messages?.[0]?.Body ?? '{}');
     expect(envelope.Subject).toBe('[driftguard] CRITICAL sg-open-ingress in 123456789012: reverted');
@@ -126,7 +147,10 @@ describe.skipIf(!motoEndpoint)('sg-open-ingress against moto', () => {
     const groupId = await groupWithCompliantRule(ec2);
     const event = await openGroup(ec2, groupId);
     await ec2.send(
-      new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [OPEN[0] as (typeof OPEN)[number]] }),
+      new RevokeSecurityGroupIngressCommand({
+        GroupId: groupId,
+        IpPermissions: [OPEN[0] as (typeof OPEN)[number]],
+      }),
     );
 
     const result = await motoPipeline().process(event);
@@ -139,7 +163,12 @@ describe.skipIf(!motoEndpoint)('sg-open-ingress against moto', () => {
   it('revokes by exact permission when the record has no securityGroupRuleSet', async () => {
     const groupId = await groupWithCompliantRule(ec2);
     await authorizeIngressForReal(ec2, groupId, OPEN);
-    const event = authorizeIngressEvent({ account: HOME_ACCOUNT, region: REGION, groupId, permissions: OPEN });
+    const event = authorizeIngressEvent({
+      account: HOME_ACCOUNT,
+      region: REGION,
+      groupId,
+      permissions: OPEN,
+    });
 
     const result = await motoPipeline().process(event);
 

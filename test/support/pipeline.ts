@@ -1,4 +1,10 @@
-import { accountCredentials, createExecutor, createPipeline, type Notifier, type Pipeline } from '@driftguard/aws';
+import {
+  accountCredentials,
+  createExecutor,
+  createPipeline,
+  type Notifier,
+  type Pipeline,
+} from '@driftguard/aws';
 import { type Config, defaultConfig } from '@driftguard/core';
 import { clientOptions, HOME_ACCOUNT, stsClient } from './aws';
 
@@ -6,7 +12,11 @@ import { clientOptions, HOME_ACCOUNT, stsClient } from './aws';
 export function motoPipeline(options: { config?: Config; notifiers?: Notifier[] } = {}): Pipeline {
   const config = options.config ?? defaultConfig();
   const { endpoint } = clientOptions();
-  const credentialsFor = accountCredentials({ sts: stsClient(), roleName: config.remediationRoleName, homeAccount: HOME_ACCOUNT });
+  const credentialsFor = accountCredentials({
+    sts: stsClient(),
+    roleName: config.remediationRoleName,
+    homeAccount: HOME_ACCOUNT,
+  });
   const execute = createExecutor({ config, credentialsFor, endpoint });
   return createPipeline({ config, execute, notifiers: options.notifiers ?? [] });
 }
