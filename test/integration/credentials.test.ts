@@ -31,4 +31,15 @@ describe.skipIf(!motoEndpoint)('per-account credentials against moto', () => {
     );
     expect(SecurityGroups?.[0]?.OwnerId).toBe(member);
   });
+
+  it('assumes the remediation role at home too when asked (deployed: the central role holds no remediation actions)', async () => {
+    const credentialsFor = accountCredentials({
+      sts: stsClient(),
+      roleName: 'DriftGuardRemediation',
+      homeAccount: HOME_ACCOUNT,
+      assumeAtHome: true,
+    });
+    const assumed = await credentialsFor(HOME_ACCOUNT);
+    expect(assumed?.sessionToken).toBeTruthy();
+  });
 });

@@ -73,6 +73,10 @@ export interface RuntimeEnv extends ChannelEnv {
   DRIFTGUARD_DEDUPE_LOCK_SECONDS?: string;
   AWS_REGION?: string;
   AWS_ENDPOINT_URL?: string;
+  /** Set by Lambda; with it, the home account is also remediated through the assumed member role. */
+  AWS_LAMBDA_FUNCTION_NAME?: string;
+  /** "true"/"false" overrides that choice (e.g. a local run that must act through the role). */
+  DRIFTGUARD_ASSUME_AT_HOME?: string;
 }
 
 export function configFromEnv(env: RuntimeEnv): Config {
@@ -106,6 +110,10 @@ export function runtimeFromEnv(
     sts,
     roleName: config.remediationRoleName,
     externalId: config.externalId,
+    // In Lambda the central role has no remediation actions: act at home through the member role too.
+    assumeAtHome: env.DRIFTGUARD_ASSUME_AT_HOME
+      ? env.DRIFTGUARD_ASSUME_AT_HOME === 'true'
+      : Boolean(env.AWS_LAMBDA_FUNCTION_NAME),
   });
   const notifiers: Notifier[] = [...(overrides.notifiers ?? [])];
   if (env.DRIFTGUARD_TOPIC_ARN) {
