@@ -15,6 +15,7 @@ import type { OrganizationInfo, TrustZone } from '../trust-zone';
 import type { Offense, ResourceRef, Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
 import type { Guardrail } from './guardrail';
+import { unreadablePolicyVerdict } from './unreadable-policy';
 
 export const BUCKET_POLICY_SNAPSHOT = 'bucket-policy';
 
@@ -127,21 +128,7 @@ export const s3BucketPolicy: Guardrail = {
     }
     const parsed = parsePolicy(raw);
     if (!parsed.ok) {
-      return {
-        kind: 'violation',
-        severity: 'high',
-        resource,
-        summary: `the new policy of ${bucket} could not be read: ${parsed.reason}`,
-        offenses: [
-          {
-            id: 'policy',
-            severity: 'high',
-            reason: `unreadable policy: ${parsed.reason}`,
-            remediable: false,
-          },
-        ],
-        remediation: [],
-      };
+      return unreadablePolicyVerdict(resource, `the new policy of ${bucket}`, parsed.reason);
     }
     const { policy } = parsed;
     const zone = bucketZone(config, trustZone, change.account);

@@ -10,6 +10,7 @@ import type { Offense, ResourceRef, Severity, Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
 import type { Guardrail } from './guardrail';
 import { statementLabel } from './s3-bucket-policy';
+import { unreadablePolicyVerdict } from './unreadable-policy';
 
 export const ENDPOINT_POLICY_SNAPSHOT = 'endpoint-policy';
 
@@ -169,21 +170,7 @@ export const vpcEndpointPolicy: Guardrail = {
       text = endpoint.policy.text;
       const parsed = parsePolicy(text);
       if (!parsed.ok) {
-        return {
-          kind: 'violation',
-          severity: 'high',
-          resource,
-          summary: `the endpoint policy of ${where} could not be read: ${parsed.reason}`,
-          offenses: [
-            {
-              id: 'policy',
-              severity: 'high',
-              reason: `unreadable policy: ${parsed.reason}`,
-              remediable: false,
-            },
-          ],
-          remediation: [],
-        };
+        return unreadablePolicyVerdict(resource, `the endpoint policy of ${where}`, parsed.reason);
       }
       analysis = analyzeEndpointPolicyWith(parsed.policy, zone, config);
       for (const statement of analysis.statements.filter((s) => s.offending)) {
