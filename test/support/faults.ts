@@ -47,6 +47,8 @@ export interface FaultStats {
   applied: Map<string, number>;
   /** Successful RevokeSecurityGroupIngress per rule id: more than 1 would be an action applied twice. */
   revoked: Map<string, number>;
+  /** Time moto took per action (forwarded calls): where a slow run spends it. */
+  upstreamMs: Map<string, { calls: number; ms: number }>;
 }
 
 export interface FaultProxy {
@@ -134,8 +136,15 @@ function accessDenied(roleArn: string): { status: number; type: string; body: st
   };
 }
 
-export async function startFaultProxy(target: string, initial: FaultPlan = {}): Promise<FaultProxy> {
-  const upstream = new URL(target);
+export async function startFaultProxy(
+  target: string,
+  initial: FaultPlan = {},
+  options: {
+    /** Another upstream for some calls (e.g. one moto process per service, to use more than one core). */
+    route?(call: Call): string | undefined;
+  } = {},
+): Promise<FaultProxy> {
+  const defaultUpstream = new URL(target);
   const fresh = (): FaultStats => ({
     calls: 0,
     forwarded: 0,
@@ -145,6 +154,7 @@ export async function startFaultProxy(target: string, initial: FaultPlan = {}): 
     denied: 0,
     applied: new Map(),
     revoked: new Map(),
+    upstreamMs: new Map(),
   });
   const state = { plan: initial, stats: fresh(), roll: dice(initial.seed ?? 1) };
   const held = new Set<ServerResponse>();
@@ -158,6 +168,7 @@ export async function startFaultProxy(target: string, initial: FaultPlan = {}): 
   };
 
   const forward = (
+    upstream: URL,
     req: IncomingMessage,
     body: Buffer,
     onDone: (status: number, payload: Buffer, headers: Record<string, string | string[] | undefined>) => void,
@@ -187,6 +198,7 @@ export async function startFaultProxy(target: string, initial: FaultPlan = {}): 
     const text = body.toString('utf8');
     if ((req.url ?? '').startsWith('/moto-api')) {
       return forward(
+        defaultUpstream,
         req,
         body,
         (status, payload, headers) => {
@@ -225,10 +237,15 @@ export async function startFaultProxy(target: string, initial: FaultPlan = {}): 
     }
     const dropIt = roll < throttle + timeout + drop;
     stats.forwarded += 1;
+    const sentAt = Date.now();
+    const routed = options.route?.(call);
     forward(
+      routed ? new URL(routed) : defaultUpstream,
       req,
       body,
       (status, payload, headers) => {
+        const timing = stats.upstreamMs.get(call.action) ?? { calls: 0, ms: 0 };
+        stats.upstreamMs.set(call.action, { calls: timing.calls + 1, ms: timing.ms + Date.now() - sentAt });
         if (status >= 200 && status < 300) {
           stats.applied.set(call.action, (stats.applied.get(call.action) ?? 0) + 1);
           if (call.action === 'RevokeSecurityGroupIngress') {

@@ -26,6 +26,8 @@ export interface QueueRunOptions {
   /** Give up (throw) after this long. */
   timeoutMs?: number;
   onBatch?(size: number, failed: number): void;
+  /** Keep polling until this says the producer has sent everything (default: already has). */
+  producing?(): boolean;
 }
 
 export interface QueueRunStats {
@@ -73,6 +75,7 @@ export async function drainQueue(options: QueueRunOptions): Promise<QueueRunStat
   const deadline = Date.now() + (options.timeoutMs ?? 600_000);
   const stats: QueueRunStats = { batches: 0, records: 0, failedItems: 0 };
   let done = false;
+  let lastReceived = Date.now();
   const poller = async () => {
     try {
       await poll();
@@ -98,9 +101,17 @@ export async function drainQueue(options: QueueRunOptions): Promise<QueueRunStat
         }),
       );
       if (Messages.length === 0) continue;
-      const response = await options.handle({
-        Records: Messages.map((message) => recordOf(message, queueArn)),
-      });
+      lastReceived = Date.now();
+      let response: SQSBatchResponse;
+      try {
+        response = await options.handle({ Records: Messages.map((message) => recordOf(message, queueArn)) });
+      } catch {
+        // The invocation failed as a whole (e.g. Powertools' FullBatchFailureError when every record
+        // failed): Lambda returns the whole batch to the queue.
+        response = {
+          batchItemFailures: Messages.map((message) => ({ itemIdentifier: message.MessageId ?? '' })),
+        };
+      }
       const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
       const succeeded = Messages.filter((message) => !failed.has(message.MessageId ?? ''));
       stats.batches += 1;
@@ -120,12 +131,15 @@ export async function drainQueue(options: QueueRunOptions): Promise<QueueRunStat
       }
     }
   };
+  // Asks the queue for its counts only once the pollers have gone quiet: moto computes them by
+  // walking every message, which is costly on a queue of thousands.
   const watcher = async () => {
     let empty = 0;
     while (!done) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      if (options.producing?.() || Date.now() - lastReceived < 2_000) continue;
       empty = (await remaining(sqs, queueUrl)) === 0 ? empty + 1 : 0;
-      if (empty >= 3) done = true;
+      if (empty >= 2) done = true;
     }
   };
   await Promise.all([watcher(), ...Array.from({ length: options.concurrency ?? 4 }, poller)]);

@@ -152,6 +152,24 @@ describe('exactlyOnce', () => {
     expect((await store.begin('event-1', 'third')).status).toBe('in-progress');
   });
 
+  it('a marker that cannot be written after the effects are done does not fail the delivery', async () => {
+    const { pipeline, runs } = countingPipeline(['reverted']);
+    const store = memoryDedupeStore();
+    const warnings: string[] = [];
+    const flaky = {
+      ...store,
+      complete: async () => {
+        throw new Error('ProvisionedThroughputExceededException');
+      },
+    };
+    const once = exactlyOnce(pipeline, flaky, Date.now, (message) => warnings.push(message));
+    expect((await once.process(openSsh)).outcome.status).toBe('reverted');
+    expect(runs).toHaveLength(1);
+    expect(warnings).toEqual([
+      expect.stringMatching(/dedupe marker of event .* not updated: ProvisionedThroughput/),
+    ]);
+  });
+
   it('input that is not an event passes through to the pipeline, which rejects it', async () => {
     const { pipeline } = countingPipeline([]);
     await expect(exactlyOnce(pipeline, memoryDedupeStore()).process({ nope: true })).rejects.toThrow(

@@ -7,7 +7,7 @@ import {
   type Outcome,
   stateAspect,
 } from '@driftguard/core';
-import { DriftguardError } from './errors';
+import { DriftguardError, errorMessage } from './errors';
 import type { Pipeline, ProcessContext, ProcessedEvent } from './pipeline';
 import type { DedupeStore } from './store/dedupe';
 import type { HighWaterMark, HighWaterStore } from './store/high-water';
@@ -82,7 +82,12 @@ function duplicateOf(
  * A dedupe store that cannot be reached fails the delivery (the queue retries it, then dead-letters
  * it with the reason): processing without the claim could act and notify twice.
  */
-export function exactlyOnce(pipeline: Pipeline, dedupe: DedupeStore, now: () => number = Date.now): Pipeline {
+export function exactlyOnce(
+  pipeline: Pipeline,
+  dedupe: DedupeStore,
+  now: () => number = Date.now,
+  warn: (message: string) => void = (message) => console.warn(message),
+): Pipeline {
   return {
     async process(input, context?: ProcessContext) {
       const key = deliveryKey(input);
@@ -103,8 +108,17 @@ export function exactlyOnce(pipeline: Pipeline, dedupe: DedupeStore, now: () => 
         await dedupe.release(key, owner).catch(() => undefined);
         throw error;
       }
-      if (processed.outcome.status === 'revert-failed') await dedupe.release(key, owner);
-      else await dedupe.complete(key, owner, summaryOf(processed));
+      // The effects are done (or failed and will be retried either way): a marker that cannot be
+      // written must not fail the delivery. Left in progress, it expires with the lock; a later
+      // duplicate then runs again, which the executors' live re-read and the notification ledger
+      // make harmless.
+      const settle =
+        processed.outcome.status === 'revert-failed'
+          ? dedupe.release(key, owner)
+          : dedupe.complete(key, owner, summaryOf(processed));
+      await settle.catch((error: unknown) =>
+        warn(`[driftguard] dedupe marker of event ${key} not updated: ${errorMessage(error)}`),
+      );
       return processed;
     },
   };

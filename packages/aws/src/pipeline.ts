@@ -209,7 +209,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       };
     },
   };
-  return options.dedupe ? exactlyOnce(pipeline, options.dedupe, now) : pipeline;
+  return options.dedupe ? exactlyOnce(pipeline, options.dedupe, now, options.warn) : pipeline;
 }
 
 /**
