@@ -1,0 +1,624 @@
+/**
+ * `npm run load`: 10,000 mixed events through the local pipeline — the evaluate handler's code
+ * (Powertools batch + processRecord + runtimeFromEnv) fed by a real SQS queue with a redrive policy —
+ * against a moto it starts itself, with faults injected between driftguard and moto (throttling,
+ * timeouts, responses lost after the call was applied, one account whose role cannot be assumed).
+ *
+ * The bar: 0 events lost (each ends verified, decided, or in the DLQ with a reason) and 0 actions
+ * applied twice (revokes counted at moto). Exits 1 otherwise. Not part of `npm test`.
+ *
+ *   npm run load -- [--events 10000] [--pollers 8] [--throttle 0.2] [--timeouts 0.005] [--drops 0.02]
+ */
+import { randomUUID } from 'node:crypto';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  CreateVpcCommand,
+  DescribeSecurityGroupRulesCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateBucketCommand,
+  GetBucketPolicyCommand,
+  PutBucketPolicyCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import {
+  deliveryKey,
+  EventInProgressError,
+  ensureStateTable,
+  type ProcessedEvent,
+  type Runtime,
+  runtimeFromEnv,
+} from '@driftguard/aws';
+import type { Context, SQSRecord } from 'aws-lambda';
+import { motoAvailable, startMoto } from '../packages/cli/src/moto';
+import { authorizeIngressEvent, cloudTrailEvent } from '../packages/cli/src/simulate/cloudtrail';
+import { bucketResource, guardDutyFindingEvent } from '../packages/cli/src/simulate/guardduty';
+import { startFaultProxy } from '../test/support/faults';
+import { drainQueue } from '../test/support/sqs-lambda';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+// Local only: moto accepts any credentials, and a real AWS endpoint is never configured here.
+process.env.AWS_ACCESS_KEY_ID = 'testing';
+process.env.AWS_SECRET_ACCESS_KEY = 'testing';
+delete process.env.AWS_SESSION_TOKEN;
+delete process.env.AWS_PROFILE;
+
+function option(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+}
+const EVENTS = option('events', 10_000);
+const POLLERS = option('pollers', 16);
+const THROTTLE = option('throttle', 0.2);
+const TIMEOUTS = option('timeouts', 0.005);
+const DROPS = option('drops', 0.02);
+const MAX_RECEIVES = 3;
+
+const ACCOUNTS = Array.from({ length: 10 }, (_, index) => `2500000000${String(index + 10)}`);
+const DENIED = '250000000009';
+const REGIONS = ['us-east-1', 'eu-west-1'];
+const log = (text: string) => process.stderr.write(`${text}\n`);
+
+type Kind =
+  | 'violation'
+  | 'compliant'
+  | 'not-applicable'
+  | 'ignored'
+  | 'finding'
+  | 'policy-newer'
+  | 'policy-older'
+  | 'denied'
+  | 'bad';
+
+interface Planned {
+  kind: Kind;
+  body: string;
+  key: string;
+  /** What must hold at moto afterwards. */
+  groupId?: string;
+  /** The rule the event added (violations: must be gone afterwards). */
+  ruleId?: string;
+  account?: string;
+  region?: string;
+  bucket?: string;
+}
+
+/**
+ * moto's server, with two of its per-request costs taken out for a long run (nothing about AWS's
+ * behaviour changes): it lists its own package directory on every request to route it (under a
+ * global lock), and logs every request line. A shim in front of `python -m moto.server` caches the
+ * listing and quiets the request log.
+ */
+function fastMotoPython(): string {
+  const launcher = [
+    'import sys, logging',
+    'import moto.backends as backends',
+    'modules = list(backends.list_of_moto_modules())',
+    'backends.list_of_moto_modules = lambda: modules',
+    "logging.getLogger('werkzeug').setLevel(logging.ERROR)",
+    // Keep-alive: one server thread per connection instead of one per request.
+    'from werkzeug.serving import WSGIRequestHandler',
+    "WSGIRequestHandler.protocol_version = 'HTTP/1.1'",
+    'from moto.server import main',
+    'main(sys.argv[1:])',
+  ].join('\n');
+  const python = process.env.DRIFTGUARD_PYTHON ?? 'python3';
+  const dir = mkdtempSync(join(tmpdir(), 'driftguard-load-'));
+  const script = join(dir, 'moto_fast.py');
+  writeFileSync(script, `${launcher}\n`);
+  const shim = join(dir, 'python');
+  writeFileSync(
+    shim,
+    `#!/bin/sh\nif [ "$1" = "-m" ] && [ "$2" = "moto.server" ]; then shift 2; exec ${python} ${script} "$@"; fi\nexec ${python} "$@"\n`,
+  );
+  chmodSync(shim, 0o755);
+  return shim;
+}
+
+function safeParse(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length === 0
+    ? Number.NaN
+    : (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number);
+
+async function main(): Promise<number> {
+  if (!motoAvailable()) {
+    log('moto is not installed (pip install "moto[server]"): the load run needs it');
+    return 2;
+  }
+  const started = Date.now();
+  // Two moto processes: the state table in one, the accounts, queues and buckets in the other. moto
+  // serves requests on one core (Python's GIL); this machine has two.
+  const python = fastMotoPython();
+  const [world, state] = await Promise.all([startMoto({ python }), startMoto({ python })]);
+  log(`moto on ${world.endpoint} (accounts, queues, buckets) and ${state.endpoint} (state table)`);
+  try {
+    return await run(world.endpoint, state.endpoint, started);
+  } finally {
+    await Promise.all([world.stop(), state.stop()]);
+  }
+}
+
+async function run(endpoint: string, stateEndpoint: string, started: number): Promise<number> {
+  // Imported once the environment above is set: the handler's logger reads it when it loads.
+  const { processRecord } = await import('../packages/functions/src/evaluate');
+  const base = {
+    endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    maxAttempts: 3,
+  };
+  const sts = new STSClient({ ...base, region: 'us-east-1' });
+  const credentialsIn = async (account: string): Promise<AwsCredentialIdentity> => {
+    const { Credentials } = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${account}:role/DriftGuardRemediation`,
+        RoleSessionName: 'load-setup',
+      }),
+    );
+    return {
+      accessKeyId: Credentials?.AccessKeyId ?? '',
+      secretAccessKey: Credentials?.SecretAccessKey ?? '',
+      sessionToken: Credentials?.SessionToken ?? '',
+    };
+  };
+
+  // ── The world, made directly in moto (no faults) ──────────────────────────────────────────
+  const share = (fraction: number) => Math.round(EVENTS * fraction);
+  const plan: Planned[] = [];
+  // Each group: two rules opened to the internet (violations) and two to trusted networks (compliant).
+  const groupsNeeded = Math.ceil(share(0.15) / 2);
+  const partitions = ACCOUNTS.flatMap((account) => REGIONS.map((region) => ({ account, region })));
+  const ec2s = new Map<string, EC2Client>();
+  for (const { account, region } of partitions)
+    ec2s.set(
+      `${account}/${region}`,
+      new EC2Client({ ...base, region, credentials: await credentialsIn(account) }),
+    );
+  const vpcs = new Map<string, string>();
+  for (const [key, ec2] of ec2s)
+    vpcs.set(key, (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc?.VpcId as string);
+  log(
+    `setup: ${groupsNeeded} security groups with two open and one trusted rule each, across ${partitions.length} account/regions…`,
+  );
+  let made = 0;
+  const makeGroup = async (index: number) => {
+    const { account, region } = partitions[index % partitions.length] as { account: string; region: string };
+    const ec2 = ec2s.get(`${account}/${region}`) as EC2Client;
+    const { GroupId } = await ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: `load-${index}`,
+        Description: 'load',
+        VpcId: vpcs.get(`${account}/${region}`),
+      }),
+    );
+    const groupId = GroupId as string;
+    const add = async (port: number, cidr: string, kind: Kind) => {
+      const permissions = [{ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: cidr }] }];
+      const { SecurityGroupRules = [] } = await ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: permissions }),
+      );
+      const event = authorizeIngressEvent({
+        account,
+        region,
+        groupId,
+        permissions,
+        addedRules: SecurityGroupRules,
+      });
+      plan.push({
+        kind,
+        body: JSON.stringify(event),
+        key: deliveryKey(event) as string,
+        groupId,
+        ruleId: SecurityGroupRules[0]?.SecurityGroupRuleId as string,
+        account,
+        region,
+      });
+    };
+    await add(22, '0.0.0.0/0', 'violation');
+    await add(3389, '198.51.100.0/24', 'violation');
+    await add(443, '10.0.0.0/8', 'compliant');
+    await add(8443, '172.16.0.0/12', 'compliant');
+    made += 1;
+    if (made % 250 === 0) log(`  ${made}/${groupsNeeded} groups`);
+  };
+  for (let index = 0; index < groupsNeeded; index += 16)
+    await Promise.all(
+      Array.from({ length: Math.min(16, groupsNeeded - index) }, (_, offset) => makeGroup(index + offset)),
+    );
+
+  const buckets = Math.ceil(share(0.04) / 2);
+  log(`setup: ${buckets} buckets whose policy was made public, then fixed (events delivered in any order)…`);
+  const s3 = new S3Client({
+    ...base,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: await credentialsIn(ACCOUNTS[0] as string),
+  });
+  const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+  for (let index = 0; index < buckets; index++) {
+    const bucket = `load-${index}-${randomUUID().slice(0, 8)}`;
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const statement = (principal: unknown) => ({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: principal,
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${bucket}/*`,
+        },
+      ],
+    });
+    const fixed = statement({ AWS: `arn:aws:iam::${ACCOUNTS[0]}:root` });
+    await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(fixed) }));
+    for (const [kind, policy, minutes] of [
+      ['policy-older', statement('*'), 10],
+      ['policy-newer', fixed, 2],
+    ] as const) {
+      const event = cloudTrailEvent({
+        eventSource: 's3.amazonaws.com',
+        eventName: 'PutBucketPolicy',
+        account: ACCOUNTS[0] as string,
+        region: 'us-east-1',
+        eventTime: minutesAgo(minutes),
+        requestParameters: { bucketName: bucket, bucketPolicy: policy },
+        responseElements: null,
+      });
+      plan.push({ kind, body: JSON.stringify(event), key: deliveryKey(event) as string, bucket });
+    }
+  }
+  const fill = (kind: Kind, count: number, make: (index: number) => Record<string, unknown> | string) => {
+    for (let index = 0; index < count; index++) {
+      const event = make(index);
+      const body = typeof event === 'string' ? event : JSON.stringify(event);
+      plan.push({
+        kind,
+        body,
+        key: typeof event === 'string' ? `bad-${index}` : (deliveryKey(event) ?? `bad-${index}`),
+      });
+    }
+  };
+  const someAccount = (index: number) => ACCOUNTS[index % ACCOUNTS.length] as string;
+  fill('denied', share(0.01), (index) =>
+    authorizeIngressEvent({
+      account: DENIED,
+      region: 'us-east-1',
+      groupId: `sg-0${index.toString(16).padStart(16, '0')}`,
+      permissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+    }),
+  );
+  fill('finding', share(0.1), (index) =>
+    guardDutyFindingEvent({
+      type: 'Policy:S3/BucketAnonymousAccessGranted',
+      severity: [2, 5, 8][index % 3] as number,
+      account: someAccount(index),
+      region: 'us-east-1',
+      resource: bucketResource(`finding-bucket-${index}`),
+    }),
+  );
+  fill('not-applicable', share(0.1), (index) =>
+    cloudTrailEvent({
+      eventSource: 'ec2.amazonaws.com',
+      eventName: ['RunInstances', 'CreateTags', 'DescribeInstances'][index % 3] as string,
+      account: someAccount(index),
+      region: 'us-east-1',
+      requestParameters: {},
+      responseElements: {},
+    }),
+  );
+  fill('ignored', share(0.02), (index) =>
+    cloudTrailEvent({
+      eventSource: 'ec2.amazonaws.com',
+      eventName: 'AuthorizeSecurityGroupIngress',
+      account: someAccount(index),
+      region: 'us-east-1',
+      requestParameters: { groupId: 'sg-0123456789abcdef0' },
+      responseElements: null,
+      errorCode: 'Client.UnauthorizedOperation',
+    }),
+  );
+  fill(
+    'bad',
+    share(0.03),
+    (index) =>
+      [
+        '{"detail": ',
+        JSON.stringify({ 'detail-type': 'Something Else', detail: {} }),
+        JSON.stringify({ 'detail-type': 'AWS API Call via CloudTrail', detail: { eventName: 'x' } }),
+        'not json at all',
+      ][index % 4] as string,
+  );
+  // At least once: the rest of the 10,000 are redeliveries of events already planned.
+  const unique = [...plan];
+  const bodies = plan.map((item) => item.body);
+  while (bodies.length < EVENTS)
+    bodies.push((unique[Math.floor(Math.random() * unique.length)] as Planned).body);
+  bodies.sort(() => Math.random() - 0.5);
+  const duplicatesSent = bodies.length - unique.length;
+
+  // ── Queue, DLQ, state table ────────────────────────────────────────────────────────────────
+  const sqs = new SQSClient({ ...base, region: 'us-east-1' });
+  const dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'load-dlq' }))).QueueUrl as string;
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const queueUrl = (
+    await sqs.send(
+      new CreateQueueCommand({
+        QueueName: 'load-events',
+        Attributes: {
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: Attributes?.QueueArn,
+            maxReceiveCount: MAX_RECEIVES,
+          }),
+        },
+      }),
+    )
+  ).QueueUrl as string;
+  await ensureStateTable(
+    new DynamoDBClient({ ...base, endpoint: stateEndpoint, region: 'us-east-1' }),
+    'load-state',
+  );
+
+  const proxy = await startFaultProxy(
+    endpoint,
+    { throttle: THROTTLE, timeout: TIMEOUTS, drop: DROPS, deniedAccounts: [DENIED], seed: 2024 },
+    { route: (call) => (call.service === 'dynamodb' ? stateEndpoint : undefined) },
+  );
+  const results = new Map<string, { result: ProcessedEvent; at: number }[]>();
+  const counters = { inFlightDuplicates: 0 };
+  /** Deliveries that failed (retried by the queue), by error. */
+  const failures = new Map<string, number>();
+  const inner = runtimeFromEnv({
+    AWS_ENDPOINT_URL: proxy.endpoint,
+    AWS_REGION: 'us-east-1',
+    DRIFTGUARD_TABLE: 'load-state',
+    DRIFTGUARD_DLQ_URL: dlqUrl,
+    DRIFTGUARD_READ_ORGANIZATION: 'false',
+    DRIFTGUARD_MAX_RECEIVE_COUNT: String(MAX_RECEIVES),
+    DRIFTGUARD_REQUEST_TIMEOUT_MS: '2000',
+    DRIFTGUARD_DEDUPE_LOCK_SECONDS: '25',
+    DRIFTGUARD_CONFIG: JSON.stringify({ trustedAccounts: [...ACCOUNTS, DENIED] }),
+  });
+  const runtime: Runtime = {
+    ...inner,
+    pipeline: {
+      async process(input, context) {
+        const key = deliveryKey(input) ?? 'unknown';
+        try {
+          const result = await inner.pipeline.process(input, context);
+          results.set(key, [...(results.get(key) ?? []), { result, at: Date.now() }]);
+          return result;
+        } catch (error) {
+          if (error instanceof EventInProgressError) counters.inFlightDuplicates += 1;
+          else {
+            const what = `${(error as Error).name}: ${(error as Error).message}`
+              .replace(/sg-[0-9a-f]+|[0-9a-f-]{36}|\d{12}/g, '…')
+              .slice(0, 120);
+            failures.set(what, (failures.get(what) ?? 0) + 1);
+          }
+          throw error;
+        }
+      },
+    },
+  };
+
+  // A producer keeps at most BACKLOG messages outstanding, like a live stream rather than a dump:
+  // moto walks the whole queue on every receive, and a time to outcome measured behind a backlog of
+  // thousands would only measure the backlog.
+  const BACKLOG = 200;
+  const sentAt = new Map<string, number>();
+  let produced = 0;
+  let deleted = 0;
+  let producing = true;
+  log(
+    `sending ${bodies.length} events (${unique.length} distinct, ${duplicatesSent} redeliveries), at most ${BACKLOG} outstanding, ${POLLERS} pollers, faults on…`,
+  );
+  const producer = (async () => {
+    for (let index = 0; index < bodies.length; index += 10) {
+      while (produced - deleted >= BACKLOG) await new Promise((resolve) => setTimeout(resolve, 20));
+      const chunk = bodies.slice(index, index + 10);
+      const now = Date.now();
+      for (const body of chunk) {
+        const key = deliveryKey(safeParse(body)) ?? body;
+        if (!sentAt.has(key)) sentAt.set(key, now);
+      }
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: chunk.map((body, offset) => ({ Id: String(offset), MessageBody: body })),
+        }),
+      );
+      produced += chunk.length;
+    }
+    producing = false;
+  })();
+  const enqueued = Date.now();
+  const context = { functionName: 'driftguard-evaluate', getRemainingTimeInMillis: () => 60_000 } as Context;
+  let processed = 0;
+  const ticker = setInterval(() => {
+    const elapsed = (Date.now() - enqueued) / 1000;
+    log(
+      `  ${processed} records handled in ${elapsed.toFixed(0)} s (${(processed / elapsed).toFixed(0)}/s), ${produced}/${bodies.length} sent; faults: ${proxy.stats.throttled} throttled, ${proxy.stats.timedOut} timed out, ${proxy.stats.dropped} lost responses`,
+    );
+  }, 10_000);
+  const drainStart = Date.now();
+  await drainQueue({
+    sqs,
+    queueUrl,
+    concurrency: POLLERS,
+    visibilityTimeout: 30,
+    timeoutMs: 30 * 60_000,
+    producing: () => producing,
+    onBatch: (size, failed) => {
+      processed += size;
+      deleted += size - failed;
+    },
+    handle: (event) =>
+      processPartialResponse(
+        event,
+        (record: SQSRecord) => processRecord(record, runtime),
+        new BatchProcessor(EventType.SQS),
+        {
+          context,
+        },
+      ),
+  });
+  await producer;
+  clearInterval(ticker);
+  const drained = Date.now();
+
+  // ── What happened ─────────────────────────────────────────────────────────────────────────
+  const letters: { body: string; reason?: string }[] = [];
+  const seen = new Set<string>();
+  for (let idle = 0; idle < 2; ) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: dlqUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 300,
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    const fresh = Messages.filter((message) => !seen.has(message.MessageId ?? ''));
+    idle = fresh.length === 0 ? idle + 1 : 0;
+    for (const message of fresh) {
+      seen.add(message.MessageId ?? '');
+      letters.push({ body: message.Body ?? '', reason: message.MessageAttributes?.reason?.StringValue });
+    }
+  }
+  const lettered = new Set(letters.map((letter) => letter.body));
+  const final = (key: string) =>
+    (results.get(key) ?? []).find(
+      ({ result }) => !result.duplicate && result.outcome.status !== 'revert-failed',
+    );
+  // Processed: a final outcome, or a duplicate answered from the marker of a completed delivery.
+  const processedAtAll = (key: string) =>
+    (results.get(key) ?? []).some(({ result }) => result.outcome.status !== 'revert-failed');
+  const lost = unique.filter((item) => !processedAtAll(item.key) && !lettered.has(item.body));
+  const withoutReason = letters.filter((letter) => !letter.reason);
+  const { Attributes: leftover } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+
+  // Ground truth at moto: the rule of every violation is gone unless its event is in the DLQ; no
+  // rule was revoked twice.
+  const doubleActions = [...proxy.stats.revoked.values()].filter((count) => count > 1).length;
+  const stillOpen: Planned[] = [];
+  const byGroup = new Map<string, Planned[]>();
+  for (const item of unique)
+    if (item.kind === 'violation' && !lettered.has(item.body))
+      byGroup.set(item.groupId as string, [...(byGroup.get(item.groupId as string) ?? []), item]);
+  const checks = [...byGroup.values()];
+  for (let index = 0; index < checks.length; index += 32) {
+    await Promise.all(
+      checks.slice(index, index + 32).map(async (items) => {
+        const first = items[0] as Planned;
+        const ec2 = ec2s.get(`${first.account}/${first.region}`) as EC2Client;
+        const { SecurityGroupRules = [] } = await ec2.send(
+          new DescribeSecurityGroupRulesCommand({
+            Filters: [{ Name: 'group-id', Values: [first.groupId as string] }],
+          }),
+        );
+        const live = new Set(SecurityGroupRules.map((rule) => rule.SecurityGroupRuleId));
+        for (const item of items) if (live.has(item.ruleId)) stillOpen.push(item);
+      }),
+    );
+  }
+  let policiesUndone = 0;
+  for (const item of unique.filter((candidate) => candidate.kind === 'policy-newer')) {
+    const { Policy } = await s3.send(new GetBucketPolicyCommand({ Bucket: item.bucket as string }));
+    if (Policy?.includes('"*"')) policiesUndone += 1;
+  }
+
+  const finals = unique.map((item) => ({ item, done: final(item.key) })).filter((entry) => entry.done);
+  const byOutcome = new Map<string, number>();
+  for (const { done } of finals)
+    byOutcome.set(
+      done?.result.outcome.status ?? '?',
+      (byOutcome.get(done?.result.outcome.status ?? '?') ?? 0) + 1,
+    );
+  const verified = finals.filter(({ done }) => done?.result.outcome.verified);
+  const duplicatesSuppressed = [...results.values()].flat().filter(({ result }) => result.duplicate).length;
+  const processing = verified.map(({ done }) => done?.result.processingMs ?? 0).sort((a, b) => a - b);
+  const endToEnd = verified
+    .map(({ item, done }) => (done?.at ?? 0) - (sentAt.get(item.key) ?? enqueued))
+    .sort((a, b) => a - b);
+  const seconds = (drained - drainStart) / 1000;
+
+  const lines = [
+    '',
+    `driftguard load run: ${bodies.length} events (${unique.length} distinct + ${duplicatesSent} redeliveries), ${POLLERS} pollers, batches of 10`,
+    `faults between driftguard and moto: ${(THROTTLE * 100).toFixed(0)} % throttled, ${(TIMEOUTS * 100).toFixed(1)} % unanswered (2 s client timeout), ${(DROPS * 100).toFixed(0)} % answers lost after the call was applied, AssumeRole denied in ${DENIED}`,
+    `  calls: ${proxy.stats.calls} (${proxy.stats.throttled} throttled, ${proxy.stats.timedOut} timed out, ${proxy.stats.dropped} lost after apply, ${proxy.stats.denied} denied)`,
+    `throughput: ${(bodies.length / seconds).toFixed(1)} events/s (${seconds.toFixed(1)} s to drain the queue; ${((drained - started) / 1000).toFixed(0)} s in all with setup)`,
+    `time to verified outcome, from receipt (pipeline): p50 ${percentile(processing, 50)} ms · p99 ${percentile(processing, 99)} ms`,
+    `time to verified outcome, from the event's first enqueue (queue wait included): p50 ${(percentile(endToEnd, 50) / 1000).toFixed(1)} s · p99 ${(percentile(endToEnd, 99) / 1000).toFixed(1)} s`,
+    `outcomes of the ${unique.length} distinct events: ${[...byOutcome.entries()].map(([status, count]) => `${status} ${count}`).join(', ')}`,
+    `  verified: ${verified.length} · in the DLQ with a reason: ${letters.length - withoutReason.length} (${new Set(letters.map((letter) => letter.body)).size} distinct) · without a reason: ${withoutReason.length}`,
+    `  duplicates suppressed: ${duplicatesSuppressed} answered from the dedupe record + ${counters.inFlightDuplicates} found in flight and retried`,
+    `  DLQ reasons: ${[...new Set(letters.map((letter) => (letter.reason ?? 'none').replace(/sg-[0-9a-f]+|[0-9a-f-]{36}|\d{12}/g, '…').slice(0, 90)))].slice(0, 6).join(' | ')}`,
+    `  failed deliveries (retried by the queue): ${
+      [...failures.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 5)
+        .map(([what, count]) => `${count}× ${what}`)
+        .join(' | ') || 'none'
+    }`,
+    `lost: ${lost.length}   double actions: ${doubleActions}   open rules left unreverted: ${stillOpen.length}   left in the queue: ${Number(leftover?.ApproximateNumberOfMessages ?? 0) + Number(leftover?.ApproximateNumberOfMessagesNotVisible ?? 0)}   older policies that undid a newer one: ${policiesUndone}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (process.argv.includes('--timings')) {
+    const slow = [...proxy.stats.upstreamMs.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12);
+    for (const [action, { calls, ms }] of slow)
+      log(
+        `  moto ${action}: ${calls} calls, ${(ms / calls).toFixed(0)} ms mean, ${(ms / 1000).toFixed(1)} s total`,
+      );
+  }
+  await proxy.close();
+  const ok = lost.length === 0 && doubleActions === 0 && stillOpen.length === 0 && policiesUndone === 0;
+  if (!ok) {
+    for (const item of [...lost, ...stillOpen].slice(0, 10))
+      log(
+        `${lost.includes(item) ? 'lost' : 'still open'}: ${item.kind} ${item.key} ${JSON.stringify((results.get(item.key) ?? []).map(({ result }) => [result.outcome.status, result.duplicate ? 'dup' : '', result.outcome.summary.slice(0, 120)]))}`,
+      );
+    log('FAILED the bar: 0 lost, 0 double actions, nothing left open');
+  }
+  return ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
