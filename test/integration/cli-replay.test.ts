@@ -6,6 +6,7 @@ import {
   CreateSecurityGroupCommand,
   CreateVpcCommand,
   DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
 } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { authorizeIngressEvent, authorizeIngressForReal } from '../../packages/cli/src/simulate/cloudtrail';
@@ -190,5 +191,52 @@ describe.skipIf(!motoEndpoint)('driftguard replay --apply (spawned, against moto
       new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }),
     );
     expect((SecurityGroupRules ?? []).filter((rule) => !rule.IsEgress)).toEqual([]);
+  });
+
+  it('with --apply, also runs changes whose verdict needs live reads (a rule added to a default group by id)', async () => {
+    const ec2 = ec2Client();
+    const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+    const { SecurityGroups } = await ec2.send(
+      new DescribeSecurityGroupsCommand({
+        Filters: [
+          { Name: 'vpc-id', Values: [Vpc?.VpcId as string] },
+          { Name: 'group-name', Values: ['default'] },
+        ],
+      }),
+    );
+    const groupId = SecurityGroups?.[0]?.GroupId as string;
+    // Trusted source: only default-sg-in-use objects, and only once it knows the group is a default one.
+    const permissions = [
+      { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '10.0.0.0/8' }] },
+    ];
+    const addedRules = await authorizeIngressForReal(ec2, groupId, permissions);
+    const file = join(tmp(), 'default-group.json');
+    writeFileSync(
+      file,
+      JSON.stringify(
+        authorizeIngressEvent({
+          account: HOME_ACCOUNT,
+          region: 'us-east-1',
+          groupId,
+          permissions,
+          addedRules,
+        }),
+      ),
+    );
+
+    const offline = await runCli(['replay', file, '--json']);
+    expect(JSON.parse(offline.stdout).operations).toEqual([]);
+
+    const { code, stdout } = await runCli(['replay', file, '--apply'], {
+      env: { AWS_ENDPOINT_URL: motoEndpoint, DRIFTGUARD_READ_ORGANIZATION: 'false' },
+    });
+    expect(code).toBe(1);
+    expect(stdout).toContain('default-sg-in-use');
+    expect(stdout).toContain('✔ reverted and verified');
+    const { SecurityGroupRules } = await ec2.send(
+      new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }),
+    );
+    const added = new Set(addedRules.map((rule) => rule.SecurityGroupRuleId));
+    expect((SecurityGroupRules ?? []).filter((rule) => added.has(rule.SecurityGroupRuleId))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { runtimeFromEnv } from '@driftguard/aws';
-import { assess, assessFinding, type Config, normalizeEvent } from '@driftguard/core';
+import { assess, assessFinding, type Config, liveFactQueries, normalizeEvent } from '@driftguard/core';
 import { describeOperation, dim, green, red, replayRecord, TABLE_HEADER, tableRow } from './format';
 import { InputError, readInputs } from './input';
 import { EXIT, UsageError } from './usage';
@@ -40,13 +40,20 @@ export async function replay(path: string, options: ReplayOptions): Promise<numb
         continue;
       }
       // GuardDuty findings and CloudTrail changes alike; replay has no dedupe state: every finding is new.
-      const assessment =
+      const offline =
         normalized.kind === 'finding'
           ? assessFinding(normalized.finding, options.config)
           : assess(normalized.change, options.config);
-      counts[assessment.status] += 1;
+      // With --apply, a change whose verdict needs live reads (is this the default group? is this
+      // modified rule ingress?) goes through the pipeline too, which reads them before deciding.
+      const needsLiveFacts =
+        normalized.kind === 'cloudtrail' && liveFactQueries(normalized.change, options.config).length > 0;
       const processed =
-        runtime && assessment.action === 'revert' ? await runtime.pipeline.process(input.value) : undefined;
+        runtime && (offline.action === 'revert' || needsLiveFacts)
+          ? await runtime.pipeline.process(input.value)
+          : undefined;
+      const assessment = processed?.assessment ?? offline;
+      counts[assessment.status] += 1;
       if (options.json) {
         out.write(`${JSON.stringify(replayRecord(assessment, processed?.outcome.results))}\n`);
         continue;
