@@ -1,7 +1,7 @@
 import type { Report } from '../outcome';
 import type { Severity } from '../verdict';
 import { slackCode, slackEscape, slackUrl, truncate } from './escape';
-import { cloudTrailConsoleUrl } from './links';
+import { sourceLink } from './links';
 
 // Slack's documented limits: 50 blocks per message, 3000 characters per section text,
 // 2000 per field, 10 fields per section, 150 per header.
@@ -82,11 +82,12 @@ export function renderSlack(report: Report): SlackMessage {
     });
     blocks.push({ type: 'section', text: mrkdwn(`*Ticket*\n${links.join(' · ')}`) });
   }
+  const source = sourceLink(assessment);
   blocks.push({
     type: 'context',
     elements: [
       mrkdwn(
-        `<${cloudTrailConsoleUrl(event)}|Event ${slackEscape(event.eventId)} in CloudTrail> · ` +
+        `<${source.url}|${source.noun === 'event' ? 'Event' : 'Finding'} ${slackEscape(event.eventId)} in ${source.service}> · ` +
           'Need this change? Ask for a break-glass exemption: `driftguard exempt grant` (approved by a second person).',
       ),
     ],

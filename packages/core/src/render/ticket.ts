@@ -1,7 +1,7 @@
 import type { Report } from '../outcome';
 import type { Offense, ResourceRef } from '../verdict';
 import { oneLine, truncate } from './escape';
-import { cloudTrailConsoleUrl } from './links';
+import { sourceLink } from './links';
 
 /**
  * Ticket bodies for Jira (Atlassian Document Format), GitHub (markdown) and the generic webhook
@@ -136,8 +136,9 @@ function adfOutcome(report: Report): AdfInline[] {
 }
 
 function adfEventLink(report: Report): AdfInline {
-  return text('Open the event in the CloudTrail console', [
-    { type: 'link', attrs: { href: cloudTrailConsoleUrl(report.assessment.event) } },
+  const source = sourceLink(report.assessment);
+  return text(`Open the ${source.noun} in the ${source.service} console`, [
+    { type: 'link', attrs: { href: source.url } },
   ]);
 }
 
@@ -213,8 +214,10 @@ function markdownOutcome(report: Report): string {
 }
 
 /** The URL is ours (components percent-encoded); `<…>` keeps `(` `)` from ending the link. */
-const markdownEventLink = (report: Report) =>
-  `[Open the event in the CloudTrail console](<${cloudTrailConsoleUrl(report.assessment.event)}>)`;
+const markdownEventLink = (report: Report) => {
+  const source = sourceLink(report.assessment);
+  return `[Open the ${source.noun} in the ${source.service} console](<${source.url}>)`;
+};
 
 export function renderGitHubIssue(report: Report): { title: string; body: string } {
   const violation = primaryViolation(report);
@@ -272,7 +275,8 @@ export interface TicketPayload {
   outcome: { status: string; verified: boolean; summary: string };
   event: Report['assessment']['event'];
   offenses: Offense[];
-  links: { cloudTrail: string };
+  /** The console page of the source: the CloudTrail event, or the GuardDuty finding. */
+  links: { cloudTrail: string } | { guardDuty: string };
   latencyMs?: number;
 }
 
@@ -301,7 +305,9 @@ export function renderTicketPayload(
     outcome: { status: outcome.status, verified: outcome.verified, summary: outcome.summary },
     event: assessment.event,
     offenses: violation?.offenses ?? [],
-    links: { cloudTrail: cloudTrailConsoleUrl(assessment.event) },
+    links: assessment.finding
+      ? { guardDuty: sourceLink(assessment).url }
+      : { cloudTrail: sourceLink(assessment).url },
     ...(report.latencyMs !== undefined ? { latencyMs: report.latencyMs } : {}),
   };
 }
