@@ -1,11 +1,4 @@
-import {
-  AuthorizeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
-  CreateVpcCommand,
-  DescribeSecurityGroupRulesCommand,
-  type EC2Client,
-  type IpPermission,
-} from '@aws-sdk/client-ec2';
+import { DescribeSecurityGroupRulesCommand, type EC2Client, type IpPermission } from '@aws-sdk/client-ec2';
 import { checkExpiredExemptions } from '@driftguard/aws';
 import { type Config, renderSns, validateGrant } from '@driftguard/core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +10,7 @@ import {
 } from '../../packages/cli/src/simulate/cloudtrail';
 import { ec2Client, HOME_ACCOUNT, motoEndpoint, unique } from '../support/aws';
 import { clock, enforcedPipeline, recordingNotifier } from '../support/enforcement';
+import { webGroupWithTrustedRule } from '../support/network';
 import { configWith } from '../support/notify';
 
 const REGION = 'us-east-1';
@@ -28,22 +22,6 @@ const RDP_OPEN: IpPermission[] = [
   { IpProtocol: 'tcp', FromPort: 3389, ToPort: 3389, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
 ];
 const BOB: SimulatedActor = { ...ENGINEER, sessionName: 'bob@example.com' };
-
-async function webGroup(ec2: EC2Client): Promise<string> {
-  const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-  const { GroupId } = await ec2.send(
-    new CreateSecurityGroupCommand({ GroupName: unique('web'), Description: 'web', VpcId: Vpc?.VpcId }),
-  );
-  await ec2.send(
-    new AuthorizeSecurityGroupIngressCommand({
-      GroupId,
-      IpPermissions: [
-        { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '10.0.0.0/8' }] },
-      ],
-    }),
-  );
-  return GroupId as string;
-}
 
 async function ingress(ec2: EC2Client, groupId: string): Promise<string[]> {
   const { SecurityGroupRules } = await ec2.send(
@@ -107,7 +85,7 @@ describe.skipIf(!motoEndpoint)('break-glass exemptions against moto', () => {
       clock: time,
       notifiers: [alerts],
     });
-    const groupId = await webGroup(ec2);
+    const groupId = await webGroupWithTrustedRule(ec2);
     const exemption = await grant(exemptions, groupId, time.now());
 
     // alice (the requester) opens SSH to the world within the window.
@@ -178,7 +156,7 @@ describe.skipIf(!motoEndpoint)('break-glass exemptions against moto', () => {
   it('a rule closed by hand during the window is left alone at expiry (already compliant)', async () => {
     const time = clock();
     const { pipeline, exemptions, announce } = await enforcedPipeline({ config, clock: time });
-    const groupId = await webGroup(ec2);
+    const groupId = await webGroupWithTrustedRule(ec2);
     await grant(exemptions, groupId, time.now());
     time.advance(MIN);
     const event = await open(ec2, groupId, SSH_OPEN);
@@ -195,7 +173,7 @@ describe.skipIf(!motoEndpoint)('break-glass exemptions against moto', () => {
   it('revoking ends the window now: the next check reverts, and later violations are reverted at once', async () => {
     const time = clock();
     const { pipeline, exemptions, announce, announcements } = await enforcedPipeline({ config, clock: time });
-    const groupId = await webGroup(ec2);
+    const groupId = await webGroupWithTrustedRule(ec2);
     const exemption = await grant(exemptions, groupId, time.now());
     time.advance(MIN);
     expect((await pipeline.process(await open(ec2, groupId, SSH_OPEN))).outcome.status).toBe('exempted');
@@ -229,7 +207,7 @@ describe.skipIf(!motoEndpoint)('break-glass exemptions against moto', () => {
   it('lists active exemptions, and only those, unless asked for ended ones', async () => {
     const time = clock();
     const { exemptions } = await enforcedPipeline({ config, clock: time });
-    const groupId = await webGroup(ec2);
+    const groupId = await webGroupWithTrustedRule(ec2);
     const first = await grant(exemptions, groupId, time.now() - 3 * 60 * MIN);
     const second = await grant(exemptions, groupId, time.now());
     const active = await exemptions.list({ now: time.now(), account: HOME_ACCOUNT });

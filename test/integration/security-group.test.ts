@@ -1,7 +1,4 @@
 import {
-  AuthorizeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
-  CreateVpcCommand,
   DescribeSecurityGroupRulesCommand,
   type EC2Client,
   RevokeSecurityGroupIngressCommand,
@@ -13,6 +10,7 @@ import { renderSns } from '@driftguard/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authorizeIngressEvent, authorizeIngressForReal } from '../../packages/cli/src/simulate/cloudtrail';
 import { ec2Client, HOME_ACCOUNT, motoEndpoint, snsClient, sqsClient, unique } from '../support/aws';
+import { webGroupWithTrustedRule } from '../support/network';
 import { motoPipeline } from '../support/pipeline';
 
 const REGION = 'us-east-1';
@@ -20,22 +18,6 @@ const OPEN = [
   { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
   { IpProtocol: 'tcp', FromPort: 3389, ToPort: 3389, Ipv6Ranges: [{ CidrIpv6: '::/0' }] },
 ];
-
-async function groupWithCompliantRule(ec2: EC2Client): Promise<string> {
-  const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-  const { GroupId } = await ec2.send(
-    new CreateSecurityGroupCommand({ GroupName: unique('web'), Description: 'web tier', VpcId: Vpc?.VpcId }),
-  );
-  await ec2.send(
-    new AuthorizeSecurityGroupIngressCommand({
-      GroupId,
-      IpPermissions: [
-        { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '10.0.0.0/8' }] },
-      ],
-    }),
-  );
-  return GroupId as string;
-}
 
 async function ingressSummary(ec2: EC2Client, groupId: string): Promise<string[]> {
   const { SecurityGroupRules } = await ec2.send(
@@ -65,7 +47,7 @@ describe.skipIf(!motoEndpoint)('sg-open-ingress against moto', () => {
   });
 
   it('revokes only the two offending rules; the compliant sibling stays; SNS carries the alert and its attributes', async () => {
-    const groupId = await groupWithCompliantRule(ec2);
+    const groupId = await webGroupWithTrustedRule(ec2);
     const sns = snsClient();
     const sqs = sqsClient();
     const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: unique('alerts') }));
@@ -129,7 +111,7 @@ describe.skipIf(!motoEndpoint)('sg-open-ingress against moto', () => {
   });
 
   it('is idempotent: the same event twice revokes once, the second run reports already compliant', async () => {
-    const groupId = await groupWithCompliantRule(ec2);
+    const groupId = await webGroupWithTrustedRule(ec2);
     const event = await openGroup(ec2, groupId);
     const pipeline = motoPipeline();
 
@@ -144,7 +126,7 @@ describe.skipIf(!motoEndpoint)('sg-open-ingress against moto', () => {
   });
 
   it('treats a rule already revoked by hand as done, and still revokes the other one', async () => {
-    const groupId = await groupWithCompliantRule(ec2);
+    const groupId = await webGroupWithTrustedRule(ec2);
     const event = await openGroup(ec2, groupId);
     await ec2.send(
       new RevokeSecurityGroupIngressCommand({
@@ -161,7 +143,7 @@ describe.skipIf(!motoEndpoint)('sg-open-ingress against moto', () => {
   });
 
   it('revokes by exact permission when the record has no securityGroupRuleSet', async () => {
-    const groupId = await groupWithCompliantRule(ec2);
+    const groupId = await webGroupWithTrustedRule(ec2);
     await authorizeIngressForReal(ec2, groupId, OPEN);
     const event = authorizeIngressEvent({
       account: HOME_ACCOUNT,
@@ -178,7 +160,7 @@ describe.skipIf(!motoEndpoint)('sg-open-ingress against moto', () => {
   });
 
   it('does not revoke a rule a later change made compliant again (acts only on live state)', async () => {
-    const groupId = await groupWithCompliantRule(ec2);
+    const groupId = await webGroupWithTrustedRule(ec2);
     const event = await openGroup(ec2, groupId);
     // Someone fixed it by hand before driftguard got the (late) event.
     await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: OPEN }));
@@ -193,7 +175,7 @@ describe.skipIf(!motoEndpoint)('sg-open-ingress against moto', () => {
     const { parseConfig } = await import('@driftguard/core');
     const parsed = parseConfig({ dryRun: true });
     if (!parsed.ok) throw new Error(parsed.reason);
-    const groupId = await groupWithCompliantRule(ec2);
+    const groupId = await webGroupWithTrustedRule(ec2);
     const event = await openGroup(ec2, groupId);
 
     const result = await motoPipeline({ config: parsed.config }).process(event);

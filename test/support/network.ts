@@ -3,7 +3,13 @@ import {
   CreateStackCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
-import { CreateSubnetCommand, CreateVpcCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
 import {
   type AccountClients,
   accountClients,
@@ -101,4 +107,21 @@ export async function loadBalancerArn(subnetId: string, region = 'us-east-1'): P
   const arn = Stacks?.[0]?.Outputs?.find((output) => output.OutputKey === 'Arn')?.OutputValue;
   if (!arn) throw new Error(`moto's CloudFormation created no load balancer (${Stacks?.[0]?.StackStatus})`);
   return arn;
+}
+
+/** A new VPC and security group holding one compliant rule (tcp/443 from 10.0.0.0/8): the sibling that must survive. */
+export async function webGroupWithTrustedRule(ec2: EC2Client): Promise<string> {
+  const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+  const { GroupId } = await ec2.send(
+    new CreateSecurityGroupCommand({ GroupName: unique('web'), Description: 'web tier', VpcId: Vpc?.VpcId }),
+  );
+  await ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId,
+      IpPermissions: [
+        { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '10.0.0.0/8' }] },
+      ],
+    }),
+  );
+  return GroupId as string;
 }
