@@ -15,6 +15,7 @@ import { accountPlacementReader, dynamoExemptionStore, ensureStateTable } from '
 import { validateGrant } from '@driftguard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MotoServer, startMoto } from '../../packages/cli/src/moto';
+import { bucketResource, guardDutyFindingEvent } from '../../packages/cli/src/simulate/guardduty';
 import { motoEndpoint } from '../support/aws';
 import { runCli } from '../support/cli';
 import { configWith, sampleEvent } from '../support/notify';
@@ -173,6 +174,31 @@ describe.skipIf(!motoEndpoint)('OU placement from Organizations, explain --ou / 
     );
     expect(after.stdout).toContain(
       'exemption ex-explain-1 does not apply: expired at 2024-03-01T12:00:00.000Z',
+    );
+  }, 120_000);
+
+  it('explain --live applies OU overrides to GuardDuty findings too', async () => {
+    const { configFile } = await files();
+    const findingFile = join(dir, `explain-finding-${account}.json`);
+    await writeFile(
+      findingFile,
+      JSON.stringify(
+        guardDutyFindingEvent({
+          type: 'Policy:S3/BucketAnonymousAccessGranted',
+          severity: 9.2,
+          account,
+          region: 'us-east-1',
+          resource: bucketResource('payments-ledger'),
+        }),
+      ),
+    );
+    const env = { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: 'us-east-1', DRIFTGUARD_TABLE: '' };
+    const offline = await runCli(['explain', '--event', findingFile, '--config', configFile], { env });
+    expect(offline.stdout).toContain(`OU membership of ${account} unknown`);
+    const live = await runCli(['explain', '--event', findingFile, '--config', configFile, '--live'], { env });
+    expect(live.stderr).toBe('');
+    expect(live.stdout).toContain(
+      `because: override #1 (${workload}) sets mode off for every rule (so guardduty-finding): findings ignored`,
     );
   }, 120_000);
 });

@@ -1,4 +1,5 @@
 import {
+  createEnforcement,
   createPipeline,
   type Executor,
   gateFinding,
@@ -13,6 +14,7 @@ import {
   eventPatterns,
   type Finding,
   findingFreshness,
+  findingModeOf,
   findingTypeMatches,
   normalizeGuardDuty,
   type OperationResult,
@@ -352,6 +354,96 @@ describe('dedupe: one action per finding version, updates refresh', () => {
     expect((await pipeline.process(stale)).assessment.status).toBe('ignored');
     expect(executed).toEqual(['IsolateEc2Instance', 'IsolateEc2Instance', 'IsolateEc2Instance']);
     expect(notified).toEqual(['new', 'new', 'update']);
+  });
+});
+
+describe('overrides by account and OU apply to findings', () => {
+  const ACCOUNT = '111122223333';
+  const OU = 'ou-ab12-prod0001';
+  const withOverrides = (...overrides: unknown[]) =>
+    configWith({ ...isolateFromHigh, overrides } as Parameters<typeof configWith>[0]);
+  const placement = { account: ACCOUNT, organizationalUnits: [OU, 'r-ab12'] };
+
+  it('an account in alert or ticket mode is told, and no playbook changes anything in it', () => {
+    for (const mode of ['alert', 'ticket'] as const) {
+      const config = withOverrides({ accounts: [ACCOUNT], mode, note: 'payments: hands off' });
+      const assessment = assessFinding(findingOf(), config);
+      expect(assessment.action, mode).toBe('ticket'); // critical: alert + ticket either way
+      expect(assessment.operations).toEqual([]);
+      expect(assessment.decisionReason).toContain(`override #1 (account ${ACCOUNT}) sets mode ${mode}`);
+      expect(assessment.decisionReason).toContain('payments: hands off');
+      expect(assessment.decisionReason).toContain('isolate-instance (Backdoor:EC2/*) not run');
+    }
+    const medium = assessFinding(
+      findingOf({ severity: 5 }),
+      withOverrides({ accounts: [ACCOUNT], mode: 'ticket' }),
+    );
+    expect(medium.action).toBe('ticket'); // ticket: every band tickets
+  });
+
+  it('an OU in shadow shows the playbook it would run; off ignores findings', () => {
+    const shadow = assessFinding(findingOf(), withOverrides({ organizationalUnits: [OU], mode: 'shadow' }), {
+      placement,
+    });
+    expect(shadow.action).toBe('shadow');
+    expect(shadow.operations.map((operation) => operation.operation)).toEqual(['IsolateEc2Instance']);
+    expect(shadow.decisionReason).toContain(`override #1 (${OU}) sets mode shadow`);
+    expect(shadow.decisionReason).toContain('would run isolate-instance');
+    const off = assessFinding(findingOf(), withOverrides({ accounts: [ACCOUNT], mode: 'off' }));
+    expect([off.action, off.operations]).toEqual(['none', []]);
+  });
+
+  it('revert lets the opted-in playbooks act; an override for another rule does not apply', () => {
+    const revert = assessFinding(findingOf(), withOverrides({ accounts: [ACCOUNT], mode: 'revert' }));
+    expect(revert.action).toBe('revert');
+    expect(revert.decisionReason).toContain('so rules.guardduty-finding.mode = alert');
+    const other = assessFinding(
+      findingOf(),
+      withOverrides({ accounts: [ACCOUNT], rules: ['sg-open-ingress'], mode: 'off' }),
+    );
+    expect(other.action).toBe('revert');
+    expect(findingModeOf(findingOf(), withOverrides()).text).toBe('rules.guardduty-finding.mode = alert');
+  });
+
+  it('an OU override with unknown membership is not applied, and the decision says so', () => {
+    const assessment = assessFinding(findingOf(), withOverrides({ organizationalUnits: [OU], mode: 'off' }));
+    expect(assessment.action).toBe('revert');
+    expect(assessment.decisionReason).toContain(`OU membership of ${ACCOUNT} unknown`);
+  });
+
+  it('through the pipeline: the OU is read, and nothing is executed in a shadowed OU', async () => {
+    const config = withOverrides({ organizationalUnits: [OU], mode: 'shadow' });
+    const asked: string[] = [];
+    const enforcement = createEnforcement({
+      config,
+      placement: async (account) => {
+        asked.push(account);
+        return placement;
+      },
+    });
+    const executed: string[] = [];
+    const pipeline = createPipeline({
+      config,
+      enforcement,
+      findings: memoryFindingMarkStore(),
+      execute: async (operation) => {
+        executed.push(operation.operation);
+        return { operation, status: 'applied', verified: true, detail: 'stub' };
+      },
+    });
+    const processed = await pipeline.process(
+      guardDutyFindingEvent({
+        type: 'Backdoor:EC2/C&CActivity.B!DNS',
+        severity: 9.2,
+        account: ACCOUNT,
+        region: 'eu-west-1',
+        resource: INSTANCE,
+      }),
+    );
+    expect(processed.assessment.action).toBe('shadow');
+    expect(processed.outcome.status).toBe('shadow');
+    expect(asked).toEqual([ACCOUNT]);
+    expect(executed).toEqual([]);
   });
 });
 

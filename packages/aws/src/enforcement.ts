@@ -46,6 +46,8 @@ export interface EnforcementOptions {
 export interface Enforcement {
   assess(change: Change, assessWith: (context: EnforcementContext) => Assessment): Promise<Assessment>;
   record(report: { assessment: Assessment; outcome: Outcome }, input: unknown): Promise<void>;
+  /** The account's OUs when an override names OUs (else undefined: nothing to read). */
+  placement(account: string): Promise<AccountPlacement | undefined>;
 }
 
 const sameOperation = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -65,11 +67,15 @@ export function createEnforcement(options: EnforcementOptions): Enforcement {
   const exemptions = config.exemptions.enabled ? options.exemptions : undefined;
   const breakers = config.circuitBreaker.enabled ? options.breakers : undefined;
 
+  const placementOf = async (account: string) =>
+    hasOuOverrides && options.placement ? await options.placement(account) : undefined;
+
   return {
+    placement: placementOf,
+
     async assess(change, assessWith) {
       const at = now();
-      const placement =
-        hasOuOverrides && options.placement ? await options.placement(change.account) : undefined;
+      const placement = await placementOf(change.account);
       const base: EnforcementContext = { now: at, ...(placement ? { placement } : {}) };
       const first = assessWith(base);
       // Exemptions and breakers matter only for violations something would be done about.

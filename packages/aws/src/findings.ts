@@ -1,4 +1,10 @@
-import { type Assessment, assessFinding, type Config, type Finding } from '@driftguard/core';
+import {
+  type AccountPlacement,
+  type Assessment,
+  assessFinding,
+  type Config,
+  type Finding,
+} from '@driftguard/core';
 import { DriftguardError } from './errors';
 import type { FindingMarkStore } from './store/findings';
 
@@ -20,12 +26,14 @@ export async function gateFinding(
   finding: Finding,
   config: Config,
   marks: FindingMarkStore | undefined,
+  placement?: AccountPlacement,
 ): Promise<GatedFinding> {
-  if (!marks) return { assessment: assessFinding(finding, config), release: nothingToRelease };
+  const where = placement ? { placement } : {};
+  if (!marks) return { assessment: assessFinding(finding, config, where), release: nothingToRelease };
   const next = { updatedAt: finding.updatedAt, count: finding.count };
   for (let attempt = 0; attempt < 3; attempt++) {
     const previous = await marks.get(finding.id);
-    const assessment = assessFinding(finding, config, previous ? { previous } : {});
+    const assessment = assessFinding(finding, config, { ...where, ...(previous ? { previous } : {}) });
     // Archived, duplicate and stale findings are not acted on: nothing to claim.
     if (assessment.status !== 'violation') return { assessment, release: nothingToRelease };
     if (await marks.claim(finding.id, next, previous)) {

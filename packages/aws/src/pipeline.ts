@@ -127,8 +127,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       let superseded: HighWaterMark | undefined;
       let finding: GatedFinding | undefined;
       if (normalized.kind === 'finding') {
-        // GuardDuty: no trust zone or live facts; acted on once per finding version (findings.ts).
-        finding = await gateFinding(normalized.finding, options.config, options.findings);
+        // GuardDuty: no trust zone or live facts; acted on once per finding version (findings.ts);
+        // overrides by account or OU apply (placement).
+        const placement = await options.enforcement?.placement(normalized.finding.account);
+        finding = await gateFinding(normalized.finding, options.config, options.findings, placement);
         assessment = finding.assessment;
       } else {
         const organization = options.organization ? await options.organization() : undefined;

@@ -147,8 +147,15 @@ export async function explain(path: string, options: ExplainOptions): Promise<nu
       const normalized = normalizeEvent(input.value);
       if (!normalized.ok) throw new UsageError(`${input.location}: ${normalized.reason}`);
       let assessment: Assessment;
-      if (normalized.kind === 'finding') assessment = assessFinding(normalized.finding, options.config);
-      else {
+      if (normalized.kind === 'finding') {
+        const { account } = normalized.finding;
+        const placement = enforcement
+          ? await enforcement.placement(account)
+          : options.ou?.length
+            ? { account, organizationalUnits: options.ou }
+            : undefined;
+        assessment = assessFinding(normalized.finding, options.config, placement ? { placement } : {});
+      } else {
         const { change } = normalized;
         const assessWith = (context?: EnforcementContext) =>
           assess(change, options.config, undefined, undefined, undefined, context ?? contextFor(change));

@@ -1,5 +1,6 @@
 import type { Action, Assessment, Decision, EventSummary } from './assess';
 import type { Config } from './config';
+import { type AccountPlacement, type ModeSetting, resolveMode } from './enforcement';
 import { type Finding, GUARDDUTY_EVENT_SOURCE } from './events/guardduty';
 import { CATALOG } from './rules/catalog';
 import { GUARDDUTY_RULE_ID, guarddutyFinding, planPlaybooks } from './rules/guardduty-finding';
@@ -102,31 +103,82 @@ export function deliveryId(assessment: Pick<Assessment, 'event' | 'finding'>): s
     : assessment.event.eventId;
 }
 
-function decideFinding(finding: Finding, verdict: Verdict, config: Config, update: boolean): Decision {
-  const settings = config.rules[GUARDDUTY_RULE_ID];
+type FindingMode = Config['rules'][typeof GUARDDUTY_RULE_ID]['mode'];
+
+/** How findings are handled in the finding's account, and the setting that says so. */
+interface FindingModeSetting {
+  mode: FindingMode;
+  /** False when an override keeps playbooks from changing anything in this account. */
+  playbooks: boolean;
+  text: string;
+  setting?: ModeSetting;
+  notes: string[];
+}
+
+/**
+ * Overrides speak the guardrails' modes; for findings they mean: `off` ignore, `shadow` notify and
+ * show the playbooks, `alert` / `ticket` notify (ticket: every band) and change nothing in the
+ * account, `revert` let the opted-in playbooks act. Without a winning override,
+ * `rules.guardduty-finding.mode` decides.
+ */
+export function findingModeOf(
+  finding: Pick<Finding, 'account'>,
+  config: Pick<Config, 'overrides' | 'rules'>,
+  placement?: AccountPlacement,
+): FindingModeSetting {
+  const ruleMode = config.rules[GUARDDUTY_RULE_ID].mode;
+  const ruleText = `rules.${GUARDDUTY_RULE_ID}.mode = ${ruleMode}`;
+  // Only overrides are asked: the rule's own mode is in a vocabulary of its own.
+  const { setting, notes } = resolveMode(
+    { id: GUARDDUTY_RULE_ID, defaultMode: 'revert' },
+    { overrides: config.overrides },
+    finding.account,
+    placement,
+  );
+  if (setting.source !== 'override') return { mode: ruleMode, playbooks: true, text: ruleText, notes };
+  if (setting.mode === 'revert')
+    return { mode: ruleMode, playbooks: true, text: `${setting.text}, so ${ruleText}`, setting, notes };
+  return { mode: setting.mode, playbooks: false, text: setting.text, setting, notes };
+}
+
+function decideFinding(
+  finding: Finding,
+  verdict: Verdict,
+  config: Config,
+  update: boolean,
+  placement: AccountPlacement | undefined,
+): Decision {
   const plan = planPlaybooks(finding, config);
-  const notes = plan.notes.length > 0 ? `; ${plan.notes.join('; ')}` : '';
+  const resolved = findingModeOf(finding, config, placement);
+  const detail = resolved.setting ? { setting: resolved.setting } : {};
+  const notes = [...plan.notes, ...resolved.notes];
+  const noted = notes.length > 0 ? `; ${notes.join('; ')}` : '';
   const refresh = update ? 'update of a finding already acted on (refreshes its alert and ticket); ' : '';
   const operations = verdict.kind === 'violation' ? verdict.remediation : [];
-  if (settings.mode === 'off')
-    return { action: 'none', reason: `rules.${GUARDDUTY_RULE_ID}.mode = off: findings ignored` };
-  if (settings.mode === 'shadow' || config.dryRun) {
-    const why = settings.mode === 'shadow' ? `rules.${GUARDDUTY_RULE_ID}.mode = shadow` : 'dryRun = true';
+  if (resolved.mode === 'off')
+    return { action: 'none', reason: `${resolved.text}: findings ignored`, ...detail };
+  if (resolved.mode === 'shadow' || config.dryRun) {
+    const why = resolved.mode === 'shadow' ? resolved.text : 'dryRun = true';
     const would = plan.applied.length > 0 ? `, would run ${plan.applied.join(', ')}` : '';
-    return { action: 'shadow', reason: `${refresh}${why}: notify only${would}${notes}` };
+    return { action: 'shadow', reason: `${refresh}${why}: notify only${would}${noted}`, ...detail };
   }
-  const routing: Action = settings.mode === 'ticket' || SEVERE.has(finding.band) ? 'ticket' : 'alert';
+  const routing: Action = resolved.mode === 'ticket' || SEVERE.has(finding.band) ? 'ticket' : 'alert';
   const base =
-    settings.mode === 'ticket'
-      ? `rules.${GUARDDUTY_RULE_ID}.mode = ticket`
-      : `${finding.band} finding → ${routing === 'ticket' ? 'alert + ticket' : 'alert'}`;
-  if (operations.length > 0) {
+    resolved.mode === 'ticket'
+      ? resolved.text
+      : `${finding.band} finding → ${routing === 'ticket' ? 'alert + ticket' : 'alert'}${resolved.setting ? ` (${resolved.text})` : ''}`;
+  if (operations.length > 0 && resolved.playbooks) {
     return {
       action: 'revert',
-      reason: `${refresh}${base}; playbook ${plan.applied.join(', ')} at severity ${finding.severity}${notes}`,
+      reason: `${refresh}${base}; playbook ${plan.applied.join(', ')} at severity ${finding.severity}${noted}`,
+      ...detail,
     };
   }
-  return { action: routing, reason: `${refresh}${base}${notes}` };
+  const held =
+    operations.length > 0
+      ? `; playbook ${plan.applied.join(', ')} not run: the override changes nothing in this account`
+      : '';
+  return { action: routing, reason: `${refresh}${base}${held}${noted}`, ...detail };
 }
 
 const SEVERE = new Set(['high', 'critical']);
@@ -140,7 +192,13 @@ const SEVERE = new Set(['high', 'critical']);
 export function assessFinding(
   finding: Finding,
   config: Config,
-  options: { previous?: FindingMark; trustZone?: TrustZone; catalog?: readonly Guardrail[] } = {},
+  options: {
+    previous?: FindingMark;
+    trustZone?: TrustZone;
+    catalog?: readonly Guardrail[];
+    /** The account's OUs, for overrides by OU (packages/aws reads them when such overrides exist). */
+    placement?: AccountPlacement;
+  } = {},
 ): Assessment {
   const event = summarizeFinding(finding);
   const freshness = findingFreshness(finding, options.previous);
@@ -195,7 +253,7 @@ export function assessFinding(
       decisionReason: 'nothing to decide',
     };
   }
-  const decision = decideFinding(finding, verdict, config, freshness.kind === 'update');
+  const decision = decideFinding(finding, verdict, config, freshness.kind === 'update', options.placement);
   return {
     event,
     status: 'violation',

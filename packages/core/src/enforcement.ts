@@ -90,7 +90,8 @@ interface Candidate {
  */
 export function resolveMode(
   guardrail: Pick<Guardrail, 'id' | 'defaultMode'>,
-  config: Pick<Config, 'overrides' | 'rules'>,
+  /** Without `rules`, only overrides are considered (then the guardrail's default). */
+  config: Pick<Config, 'overrides'> & Partial<Pick<Config, 'rules'>>,
   account: string | undefined,
   placement: AccountPlacement | undefined,
 ): { setting: ModeSetting; notes: string[] } {
@@ -157,7 +158,8 @@ export function resolveMode(
   for (const loser of candidates.slice(1)) notes.push(`${loser.setting.text}: less specific, not used`);
   const winner = candidates[0];
   if (winner) return { setting: winner.setting, notes };
-  const configured = (config.rules as Record<string, { mode?: Mode } | undefined>)[guardrail.id]?.mode;
+  const configured = (config.rules as Record<string, { mode?: Mode } | undefined> | undefined)?.[guardrail.id]
+    ?.mode;
   // The config schema fills rules.<id>.mode with the default, so it is named as the setting
   // whenever the guardrail has a config section (as replay and alerts always said).
   if (configured)
