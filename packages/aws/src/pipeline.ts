@@ -2,16 +2,15 @@ import {
   type Assessment,
   assess,
   type Config,
-  deliveryId,
   type EnforcementContext,
   liveFactQueries,
   normalizeEvent,
   type OperationResult,
   type OrganizationInfo,
+  type Outcome,
   outcomeFromResults,
   outcomeWithoutExecution,
   type Report,
-  type TicketLink,
   trustZoneOf,
 } from '@driftguard/core';
 import type { Enforcement } from './enforcement';
@@ -20,6 +19,7 @@ import { exactlyOnce, supersededOutcome, supersedingEvent } from './exactly-once
 import type { Executor } from './executor';
 import { type GatedFinding, gateFinding } from './findings';
 import type { LiveFactReader } from './live-facts';
+import { type NotificationResult, type Notifier, tell } from './notifications';
 import {
   type AuditRef,
   type AuditStore,
@@ -32,28 +32,7 @@ import type { FindingMarkStore } from './store/findings';
 import type { HighWaterMark, HighWaterStore } from './store/high-water';
 import type { SnapshotStore } from './store/snapshots';
 
-/** A channel that tells people about a decision (SNS, Slack, tickets…). */
-export interface Notifier {
-  channel: string;
-  /** `ticket` channels run before the others, so alerts can link to the ticket. */
-  phase?: 'ticket' | 'alert';
-  /** Throwing and returning `{ ok: false }` both mean failed; neither stops the pipeline. */
-  // biome-ignore lint/suspicious/noConfusingVoidType: notifiers written as `async () => {}` return Promise<void>
-  notify(report: Report): Promise<void | NotifyOutcome>;
-}
-
-export interface NotifyOutcome {
-  ok: boolean;
-  detail?: string;
-  attempts?: number;
-  ticket?: TicketLink;
-}
-
-export interface NotificationResult extends NotifyOutcome {
-  channel: string;
-  /** Not tried: another delivery of the same event already notified this channel. */
-  skipped?: 'duplicate';
-}
+export type { NotificationResult, Notifier, NotifyOutcome } from './notifications';
 
 export interface ProcessedEvent extends Report {
   notifications: NotificationResult[];
@@ -110,53 +89,97 @@ export interface Pipeline {
   process(input: unknown, context?: ProcessContext): Promise<ProcessedEvent>;
 }
 
+/** What the decide stage hands on: the assessment, and what acting on it depends on. */
+interface Decided {
+  assessment: Assessment;
+  /** A newer event already set this document: the older one must not undo it. */
+  superseded?: HighWaterMark;
+  /** GuardDuty: the claim on this finding version (given back when the playbook or audit fails). */
+  finding?: GatedFinding;
+}
+
 /**
- * The one pipeline behind the Lambda, `replay --apply` and the demo: normalize → assess (pure) →
- * execute the exact revert (verify → act → verify) → notify. Notification failures are recorded,
- * never thrown: they must not hide or undo a verified revert.
+ * The one pipeline behind the Lambda, `replay --apply`, the sweep and the demo, in four stages:
+ * decide (normalize → assess, pure, with the live reads it needs) → act (the exact revert: verify →
+ * act → verify) → record (the audit trail) → tell (tickets, then alerts). Notification failures are
+ * recorded, never thrown: they must not hide or undo a verified revert.
  */
 export function createPipeline(options: PipelineOptions): Pipeline {
   const now = options.now ?? Date.now;
   const notifiers = options.notifiers ?? [];
+
+  async function decide(input: unknown, context: ProcessContext): Promise<Decided> {
+    const normalized = normalizeEvent(input);
+    if (!normalized.ok) throw new InvalidEventError(normalized.reason);
+    if (normalized.kind === 'finding') {
+      // GuardDuty: no trust zone or live facts; acted on once per finding version (findings.ts);
+      // overrides by account or OU apply (placement).
+      const placement = await options.enforcement?.placement(normalized.finding.account);
+      const finding = await gateFinding(normalized.finding, options.config, options.findings, placement);
+      return { assessment: finding.assessment, finding };
+    }
+    const { change } = normalized;
+    const organization = options.organization ? await options.organization() : undefined;
+    const queries = options.liveFacts ? liveFactQueries(change, options.config) : [];
+    const facts = options.liveFacts && queries.length > 0 ? await options.liveFacts(queries) : undefined;
+    const trustZone = trustZoneOf(options.config, organization);
+    const assessWith = (enforcement?: EnforcementContext) =>
+      assess(change, options.config, trustZone, undefined, facts, enforcement);
+    const assessment = options.enforcement
+      ? await options.enforcement.assess(change, assessWith)
+      : assessWith();
+    if (context.origin) assessment.origin = context.origin;
+    const superseded = await supersedingEvent(options.highWater, change, assessment);
+    return { assessment, ...(superseded ? { superseded } : {}) };
+  }
+
+  async function act({ assessment, superseded, finding }: Decided): Promise<Outcome> {
+    if (assessment.action !== 'revert') return outcomeWithoutExecution(assessment);
+    if (superseded) return supersededOutcome(superseded);
+    const results: OperationResult[] = [];
+    // Sequential on purpose: operations of one event touch the same resource.
+    for (const operation of assessment.operations) results.push(await options.execute(operation));
+    const outcome = outcomeFromResults(results);
+    // A failed playbook gives the finding version back, so the queue's retry acts again.
+    if (outcome.status === 'revert-failed') await finding?.release();
+    return outcome;
+  }
+
+  /**
+   * The decision is recorded before anyone is told: a lost alert is recoverable, a lost decision
+   * is not. Only this failure fails the event (and, in Lambda, the batch item).
+   */
+  async function record(report: Report, routing: string, finding: GatedFinding | undefined) {
+    if (!options.audit) return undefined;
+    try {
+      return await options.audit.record(
+        auditRecordOf(report, { recordedAt: new Date(now()).toISOString(), routing }),
+      );
+    } catch (error) {
+      await finding?.release().catch(() => undefined);
+      throw new AuditWriteError(
+        `the audit record of event ${report.assessment.event.eventId} could not be written: ${errorMessage(error)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  const routeOf = (report: Report) =>
+    options.route
+      ? options.route(report)
+      : {
+          channels:
+            report.assessment.status === 'violation' ? notifiers.map((notifier) => notifier.channel) : [],
+          reason: 'every channel for every violation',
+        };
+
   const pipeline: Pipeline = {
     async process(input, context = {}) {
       const started = now();
-      const normalized = normalizeEvent(input);
-      if (!normalized.ok) throw new InvalidEventError(normalized.reason);
-      let assessment: Assessment;
-      let superseded: HighWaterMark | undefined;
-      let finding: GatedFinding | undefined;
-      if (normalized.kind === 'finding') {
-        // GuardDuty: no trust zone or live facts; acted on once per finding version (findings.ts);
-        // overrides by account or OU apply (placement).
-        const placement = await options.enforcement?.placement(normalized.finding.account);
-        finding = await gateFinding(normalized.finding, options.config, options.findings, placement);
-        assessment = finding.assessment;
-      } else {
-        const organization = options.organization ? await options.organization() : undefined;
-        const queries = options.liveFacts ? liveFactQueries(normalized.change, options.config) : [];
-        const facts = options.liveFacts && queries.length > 0 ? await options.liveFacts(queries) : undefined;
-        const trustZone = trustZoneOf(options.config, organization);
-        const change = normalized.change;
-        const assessWith = (enforcement?: EnforcementContext) =>
-          assess(change, options.config, trustZone, undefined, facts, enforcement);
-        assessment = options.enforcement
-          ? await options.enforcement.assess(change, assessWith)
-          : assessWith();
-        if (context.origin) assessment.origin = context.origin;
-        superseded = await supersedingEvent(options.highWater, normalized.change, assessment);
-      }
+      const decided = await decide(input, context);
+      const { assessment } = decided;
       await rememberCompliant(assessment, options.snapshots);
-      let outcome = outcomeWithoutExecution(assessment);
-      if (assessment.action === 'revert' && superseded) outcome = supersededOutcome(superseded);
-      else if (assessment.action === 'revert') {
-        const results: OperationResult[] = [];
-        // Sequential on purpose: operations of one event touch the same resource.
-        for (const operation of assessment.operations) results.push(await options.execute(operation));
-        outcome = outcomeFromResults(results);
-        // A failed playbook gives the finding version back, so the queue's retry acts again.
-        if (outcome.status === 'revert-failed') await finding?.release();
-      }
+      const outcome = await act(decided);
       // Count reverts, open circuit breakers, keep exemption uses for the expiry re-check.
       await options.enforcement?.record({ assessment, outcome }, input);
       const finished = now();
@@ -165,46 +188,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         outcome,
         latencyMs: finished - Date.parse(assessment.event.eventTime),
       };
-      const route = options.route
-        ? options.route(report)
-        : {
-            channels: assessment.status === 'violation' ? notifiers.map((notifier) => notifier.channel) : [],
-            reason: 'every channel for every violation',
-          };
-      // The decision is recorded before anyone is told: a lost alert is recoverable, a lost
-      // decision is not. Only this failure fails the event (and, in Lambda, the batch item).
-      let audit: ProcessedEvent['audit'];
-      if (options.audit) {
-        try {
-          audit = await options.audit.record(
-            auditRecordOf(report, { recordedAt: new Date(now()).toISOString(), routing: route.reason }),
-          );
-        } catch (error) {
-          await finding?.release().catch(() => undefined);
-          throw new AuditWriteError(
-            `the audit record of event ${assessment.event.eventId} could not be written: ${errorMessage(error)}`,
-            { cause: error },
-          );
-        }
-      }
+      const route = routeOf(report);
+      const audit = await record(report, route.reason, decided.finding);
       const selected = notifiers.filter((notifier) => route.channels.includes(notifier.channel));
-      const deliver = (notifier: Notifier, current: Report) =>
-        notifyOnce(notifier, current, { ...options, ...(audit ? { auditRef: audit.ref } : {}) });
-      const ticketResults = await Promise.all(
-        selected
-          .filter((notifier) => notifier.phase === 'ticket')
-          .map((notifier) => deliver(notifier, report)),
-      );
-      const tickets = ticketResults.flatMap((result) => (result.ticket ? [result.ticket] : []));
-      const linked: Report = tickets.length > 0 ? { ...report, tickets } : report;
-      const alertResults = await Promise.all(
-        selected
-          .filter((notifier) => notifier.phase !== 'ticket')
-          .map((notifier) => deliver(notifier, linked)),
-      );
+      const told = await tell(selected, report, { ...options, ...(audit ? { auditRef: audit.ref } : {}) });
       return {
-        ...linked,
-        notifications: [...ticketResults, ...alertResults],
+        ...told.report,
+        notifications: told.notifications,
         ...(audit ? { audit } : {}),
         ...(options.route ? { routing: route.reason } : {}),
         processingMs: finished - started,
@@ -212,69 +202,6 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     },
   };
   return options.dedupe ? exactlyOnce(pipeline, options.dedupe, now, options.warn) : pipeline;
-}
-
-/**
- * One channel, at most once per event: claim the (event, rule, channel) marker, notify, then
- * confirm (or release on failure, so a redelivery may try again) and record the result in the
- * audit record. Never throws.
- */
-async function notifyOnce(
-  notifier: Notifier,
-  report: Report,
-  options: Pick<PipelineOptions, 'audit' | 'ledger' | 'warn' | 'now'> & { auditRef?: AuditRef },
-): Promise<NotificationResult> {
-  const { channel } = notifier;
-  // Findings: id + updatedAt, so an update of a finding notifies again and a redelivery does not.
-  const eventId = deliveryId(report.assessment);
-  const rule = report.assessment.rule ?? 'none';
-  const warn = options.warn ?? ((message: string) => console.warn(message));
-  const notes: string[] = [];
-  if (options.ledger) {
-    let claimed = true;
-    try {
-      claimed = await options.ledger.claim(eventId, rule, channel);
-    } catch (error) {
-      // Fail open: a possible duplicate beats a lost alert.
-      notes.push(`dedupe marker unavailable (${errorMessage(error)})`);
-    }
-    if (!claimed)
-      return { channel, ok: true, skipped: 'duplicate', detail: 'already notified for this event' };
-  }
-  let result: NotificationResult;
-  try {
-    const outcome = await notifier.notify(report);
-    result = { channel, ...(outcome ?? { ok: true }) };
-  } catch (error) {
-    result = { channel, ok: false, detail: errorMessage(error) };
-  }
-  if (options.ledger && notes.length === 0) {
-    try {
-      if (result.ok) await options.ledger.confirm(eventId, rule, channel);
-      else await options.ledger.release(eventId, rule, channel);
-    } catch (error) {
-      notes.push(`dedupe marker not updated (${errorMessage(error)})`);
-    }
-  }
-  if (options.audit && options.auditRef) {
-    try {
-      await options.audit.recordChannel(options.auditRef, channel, {
-        ok: result.ok,
-        at: new Date((options.now ?? Date.now)()).toISOString(),
-        ...(result.detail ? { detail: result.detail } : {}),
-        ...(result.attempts !== undefined ? { attempts: result.attempts } : {}),
-        ...(result.ticket ? { ticket: result.ticket } : {}),
-      });
-    } catch (error) {
-      notes.push(`result not added to the audit record (${errorMessage(error)})`);
-    }
-  }
-  if (notes.length > 0) result = { ...result, detail: [result.detail, ...notes].filter(Boolean).join('; ') };
-  if (!result.ok)
-    warn(
-      `[driftguard] ${channel} notification for event ${eventId} failed: ${result.detail ?? 'no reason given'}`,
-    );
-  return result;
 }
 
 /** Compliant documents become the last-known-good that later reverts restore. */
