@@ -22,6 +22,7 @@ import {
 import { verifyWebhookSignature } from '@driftguard/notify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizeIngressEvent, authorizeIngressForReal } from '../../packages/cli/src/simulate/cloudtrail';
+import { bucketResource, guardDutyFindingEvent } from '../../packages/cli/src/simulate/guardduty';
 import {
   dynamoClient,
   ec2Client,
@@ -291,6 +292,67 @@ describe.skipIf(!motoEndpoint)(
         firstEventId: eventRef(first).eventId,
         lastEventId: eventRef(repeat).eventId,
       });
+    });
+
+    it('GuardDuty: a high finding opens tickets; its archived update tells them once and opens none; an archived finding never ticketed tells nobody', async () => {
+      const finding = {
+        type: 'Policy:S3/BucketAnonymousAccessGranted',
+        severity: 8,
+        account: HOME_ACCOUNT,
+        region: REGION,
+        resource: bucketResource('payments-ledger'),
+        id: unique('finding').replace(/[^a-z0-9]/g, ''),
+      };
+      const opened = await runtime.pipeline.process(
+        guardDutyFindingEvent({ ...finding, updatedAt: new Date('2026-11-20T10:00:00Z') }),
+      );
+      const openedBy = Object.fromEntries(opened.notifications.map((n) => [n.channel, n]));
+      expect(openedBy.jira).toMatchObject({ ok: true, ticket: { action: 'opened' } });
+      const jiraKey = openedBy.jira?.ticket?.id as string;
+      const githubNumber = Number(String(openedBy.github?.ticket?.id).split('#')[1]);
+      const [issues, slackCalls] = [jira.issues.size + github.issues.size, slack.requests.length];
+
+      const archived = guardDutyFindingEvent({
+        ...finding,
+        updatedAt: new Date('2026-11-20T12:00:00Z'),
+        archived: true,
+      });
+      const told = await runtime.pipeline.process(archived);
+      expect(told.assessment.status).toBe('ignored');
+      expect(told.routing).toBe('archived finding → jira, github, webhook: an open ticket for it is told');
+      const toldBy = Object.fromEntries(told.notifications.map((n) => [n.channel, n]));
+      for (const channel of ['jira', 'github', 'webhook'])
+        expect(toldBy[channel], channel).toMatchObject({ ok: true, ticket: { action: 'commented' } });
+      expect(jira.issues.size + github.issues.size).toBe(issues);
+      expect(slack.requests).toHaveLength(slackCalls);
+      expect(JSON.stringify(jira.issues.get(jiraKey)?.comments.at(-1))).toContain('Archived in GuardDuty: ');
+      expect(github.issues.get(githubNumber)?.comments.at(-1)).toContain(
+        '**Archived in GuardDuty:** `Policy:S3/BucketAnonymousAccessGranted` at `2026-11-20T12:00:00.000Z`',
+      );
+      expect(JSON.parse(hook.requests.at(-1)?.body ?? '{}')).toMatchObject({
+        type: 'ticket.updated',
+        archived: true,
+        rule: 'guardduty-finding',
+        ticket: { id: 'INC-1' },
+      });
+
+      // The same archived version again (EventBridge redelivery): nobody is told twice.
+      const comments = jira.issues.get(jiraKey)?.comments.length;
+      const again = await runtime.pipeline.process(archived);
+      expect(again.duplicate ?? again.notifications.every((n) => n.skipped === 'duplicate')).toBeTruthy();
+      expect(jira.issues.get(jiraKey)?.comments).toHaveLength(comments as number);
+
+      // A finding archived before it ever reached a ticket: no tracker is called.
+      const requests = jira.server.requests.length + github.server.requests.length;
+      const quiet = await runtime.pipeline.process(
+        guardDutyFindingEvent({ ...finding, id: `${finding.id}0`, severity: 2, archived: true }),
+      );
+      expect(quiet.notifications.map((n) => n.detail)).toEqual([
+        'archived finding without an open ticket: nothing to tell',
+        'archived finding without an open ticket: nothing to tell',
+        'archived finding without an open ticket: nothing to tell',
+      ]);
+      expect(jira.server.requests.length + github.server.requests.length).toBe(requests);
     });
 
     it('when the audit record cannot be written the event fails after the revert, and no channel is told', async () => {

@@ -22,7 +22,13 @@ import {
   parseConfig,
   parseFindingType,
   planPlaybooks,
+  renderGitHubComment,
+  renderJiraComment,
+  renderTicketPayload,
+  routeNotification,
   severityBand,
+  ticketKey,
+  ticketTitle,
 } from '@driftguard/core';
 import { describe, expect, it } from 'vitest';
 import { rulesMarkdown } from '../../packages/cli/src/rules-doc';
@@ -444,6 +450,53 @@ describe('overrides by account and OU apply to findings', () => {
     expect(processed.outcome.status).toBe('shadow');
     expect(asked).toEqual([ACCOUNT]);
     expect(executed).toEqual([]);
+  });
+});
+
+describe('archived findings: the ticket an earlier version opened is told', () => {
+  const report = (assessment: ReturnType<typeof assessFinding>) => ({
+    assessment,
+    outcome: { status: 'ignored' as const, verified: false, results: [], summary: assessment.reason },
+  });
+  const active = report(assessFinding(findingOf({ severity: 8 }), defaultConfig()));
+  const archived = report(
+    assessFinding(
+      findingOf({ severity: 8, archived: true, updatedAt: new Date('2024-03-01T12:00:00Z') }),
+      defaultConfig(),
+    ),
+  );
+
+  it('keys and titles the archived version like the ticket of the active one', () => {
+    expect(archived.assessment.status).toBe('ignored');
+    expect(ticketKey(archived)).toEqual(ticketKey(active));
+    expect(ticketTitle(archived)).toBe(ticketTitle(active));
+  });
+
+  it('routes only to the configured ticket channels, and says why', () => {
+    const config = defaultConfig();
+    expect(routeNotification(archived.assessment, config, ['slack', 'sns', 'github'])).toEqual({
+      channels: ['github'],
+      reason: 'archived finding → github: an open ticket for it is told',
+    });
+    expect(routeNotification(archived.assessment, config, ['slack', 'sns']).channels).toEqual([]);
+    expect(routeNotification(active.assessment, config, ['slack', 'sns', 'github']).channels).toEqual([
+      'github',
+      'slack',
+    ]);
+  });
+
+  it('the comments say it was archived, and that a person closes the ticket', () => {
+    expect(renderGitHubComment(archived)).toContain(
+      '**Archived in GuardDuty:** `Backdoor:EC2/C&CActivity.B!DNS`',
+    );
+    expect(renderGitHubComment(archived)).toContain('closes no ticket');
+    expect(JSON.stringify(renderJiraComment(archived))).toContain('Archived in GuardDuty: ');
+    expect(renderTicketPayload(archived, 'ticket.updated')).toMatchObject({
+      archived: true,
+      rule: 'guardduty-finding',
+      dedupeKey: `${ticketKey(active)?.rule}#${ticketKey(active)?.resource}`,
+    });
+    expect(renderTicketPayload(active, 'ticket.updated')).not.toHaveProperty('archived');
   });
 });
 

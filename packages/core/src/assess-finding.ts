@@ -219,6 +219,10 @@ export function assessFinding(
   if (finding.archived) {
     return {
       ...base,
+      // Named, so that the ticket an earlier version opened can be told (render/ticket.ts).
+      rule: guardrail.id,
+      title: guardrail.title,
+      severity: finding.band,
       status: 'ignored',
       reason: `finding ${finding.id} is archived in GuardDuty: not acted on`,
       decisionReason: 'archived findings are not acted on',

@@ -33,6 +33,14 @@ export function routeNotification(
   config: Pick<Config, 'notifications'>,
   available: readonly Channel[] = CHANNELS,
 ): Route {
+  if (assessment.status === 'ignored' && assessment.finding?.archived) {
+    // Only a ticket an earlier version of the finding opened is told (tickets.ts opens none).
+    const channels = TICKET_CHANNELS.filter((channel) => available.includes(channel));
+    return {
+      channels,
+      reason: `archived finding → ${channels.length > 0 ? channels.join(', ') : 'no ticket channel'}: an open ticket for it is told`,
+    };
+  }
   if (assessment.status !== 'violation')
     return { channels: [], reason: `no violation (${assessment.status})` };
   if (assessment.action === 'none')

@@ -1,4 +1,4 @@
-import { type Report, type TicketKey, ticketKey } from '@driftguard/core';
+import { archivedFinding, type Report, type TicketKey, ticketKey } from '@driftguard/core';
 import type { ChannelNotifier, ChannelResult } from './channel';
 
 /** A ticket in a tracker: Jira key, GitHub `owner/repo#n`, or the webhook receiver's id. */
@@ -80,7 +80,23 @@ export function ticketNotifier(options: TicketNotifierOptions): ChannelNotifier 
   const waitMs = options.waitMs ?? 500;
   const rounds = options.rounds ?? 20;
 
+  /** GuardDuty archived the finding: tell its open ticket, if it has one; never open one. */
+  async function tellArchived(report: Report, key: TicketKey): Promise<ChannelResult> {
+    const mapping = await store.get(key, channel);
+    if (mapping?.state !== 'open' || (await tracker.state(mapping.ticket)) === 'closed')
+      return { ok: true, attempts: 0, detail: 'archived finding without an open ticket: nothing to tell' };
+    const commented = await tracker.comment(mapping.ticket, report);
+    if (!commented.ok) return { ok: false, attempts: commented.attempts, detail: commented.reason };
+    return {
+      ok: true,
+      attempts: commented.attempts,
+      detail: `told ${mapping.ticket.id} that the finding was archived`,
+      ticket: { channel, ...mapping.ticket, action: 'commented' },
+    };
+  }
+
   async function run(report: Report, key: TicketKey): Promise<ChannelResult> {
+    if (archivedFinding(report)) return tellArchived(report, key);
     const event = { eventId: report.assessment.event.eventId, at: new Date(now()).toISOString() };
     let attempts = 0;
     for (let round = 0; round < rounds; round++) {

@@ -1,4 +1,5 @@
 import type { Report } from '../outcome';
+import { GUARDDUTY_RULE_ID } from '../rules/guardduty-finding';
 import type { Offense, ResourceRef } from '../verdict';
 import { oneLine, truncate } from './escape';
 import { sourceLink } from './links';
@@ -36,20 +37,35 @@ function primaryViolation(report: Report): { resource: ResourceRef; offenses: Of
     : undefined;
 }
 
-/** The (rule, resource) identity of a violation; undefined when the event is not a violation. */
+/**
+ * A GuardDuty finding that was archived after driftguard saw it: not acted on, but the ticket its
+ * earlier versions opened is told (a person closes it; trackers' workflows differ).
+ */
+export function archivedFinding(report: Report): boolean {
+  return report.assessment.finding?.archived === true;
+}
+
+/**
+ * The (rule, resource) identity of a violation; undefined when the event is not a violation. An
+ * archived finding keys on the finding, as its earlier versions did (findingResourceRef).
+ */
 export function ticketKey(report: Report): TicketKey | undefined {
   const { assessment } = report;
+  const { account, region } = assessment.event;
+  const { finding } = assessment;
+  if (finding && archivedFinding(report))
+    return { rule: GUARDDUTY_RULE_ID, resource: finding.arn ?? `${account}/${region}/${finding.id}` };
   const violation = primaryViolation(report);
   if (!assessment.rule || !violation) return undefined;
   const { resource } = violation;
-  const { account, region } = assessment.event;
   return { rule: assessment.rule, resource: resource.arn ?? `${account}/${region}/${resource.id}` };
 }
 
 /** A stable title: a repeat violation of the same resource reads the same. Plain text, one line. */
 export function ticketTitle(report: Report): string {
   const { assessment } = report;
-  const resource = primaryViolation(report)?.resource.id ?? 'unknown resource';
+  // An archived finding reads like the ticket its earlier versions opened (resource = finding id).
+  const resource = primaryViolation(report)?.resource.id ?? assessment.finding?.id ?? 'unknown resource';
   const severity = (assessment.severity ?? 'low').toUpperCase();
   return truncate(
     oneLine(
@@ -77,6 +93,9 @@ function facts(report: Report): [string, string | undefined][] {
     ['Event', `${event.eventId} at ${event.eventTime}`],
   ];
 }
+
+const ARCHIVED_HELP =
+  'driftguard takes no further action on this finding and closes no ticket: close this one once the archive is confirmed.';
 
 const EXEMPTION_HELP =
   'Need this change? Ask for a break-glass exemption: driftguard exempt grant (approved by a second person).';
@@ -166,6 +185,21 @@ export function renderJiraDescription(report: Report): AdfDocument {
 /** A comment on the open Jira issue for a repeat violation of the same resource. */
 export function renderJiraComment(report: Report): AdfDocument {
   const { event } = report.assessment;
+  if (archivedFinding(report))
+    return {
+      version: 1,
+      type: 'doc',
+      content: [
+        paragraph(
+          text('Archived in GuardDuty: ', [{ type: 'strong' }]),
+          code(event.eventName),
+          text(' at '),
+          code(event.eventTime),
+          text(`. ${ARCHIVED_HELP}`),
+        ),
+        paragraph(adfEventLink(report)),
+      ],
+    };
   return {
     version: 1,
     type: 'doc',
@@ -241,6 +275,13 @@ export function renderGitHubIssue(report: Report): { title: string; body: string
 
 export function renderGitHubComment(report: Report): string {
   const { event } = report.assessment;
+  if (archivedFinding(report))
+    return [
+      `**Archived in GuardDuty:** ${markdownCode(event.eventName)} at ${markdownCode(event.eventTime)}. ${ARCHIVED_HELP}`,
+      '',
+      markdownEventLink(report),
+      '',
+    ].join('\n');
   return [
     `**Repeat violation:** ${markdownCode(`${event.eventSource} ${event.eventName}`)} by ${markdownCode(event.actor)} from ${markdownCode(event.sourceIp)} at ${markdownCode(event.eventTime)}`,
     '',
@@ -278,6 +319,8 @@ export interface TicketPayload {
   /** The console page of the source: the CloudTrail event, or the GuardDuty finding. */
   links: { cloudTrail: string } | { guardDuty: string };
   latencyMs?: number;
+  /** Set on the `ticket.updated` sent when GuardDuty archived the finding the ticket is about. */
+  archived?: true;
 }
 
 export function renderTicketPayload(
@@ -294,7 +337,7 @@ export function renderTicketPayload(
     dedupeKey: key ? `${key.rule}#${key.resource}` : assessment.event.eventId,
     ...(ticket ? { ticket } : {}),
     title: ticketTitle(report),
-    rule: assessment.rule ?? 'none',
+    rule: key?.rule ?? assessment.rule ?? 'none',
     severity: assessment.severity ?? 'low',
     account: assessment.event.account,
     region: assessment.event.region,
@@ -309,5 +352,6 @@ export function renderTicketPayload(
       ? { guardDuty: sourceLink(assessment).url }
       : { cloudTrail: sourceLink(assessment).url },
     ...(report.latencyMs !== undefined ? { latencyMs: report.latencyMs } : {}),
+    ...(archivedFinding(report) ? { archived: true as const } : {}),
   };
 }
