@@ -11,8 +11,14 @@ import {
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { accountPlacementReader, dynamoExemptionStore, ensureStateTable } from '@driftguard/aws';
-import { validateGrant } from '@driftguard/core';
+import {
+  accountPlacementReader,
+  createPipeline,
+  dynamoExemptionStore,
+  ensureStateTable,
+  organizationReader,
+} from '@driftguard/aws';
+import { type Report, renderGitHubIssue, renderSlack, validateGrant } from '@driftguard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MotoServer, startMoto } from '../../packages/cli/src/moto';
 import { bucketResource, guardDutyFindingEvent } from '../../packages/cli/src/simulate/guardduty';
@@ -81,6 +87,29 @@ describe.skipIf(!motoEndpoint)('OU placement from Organizations, explain --ou / 
     const reader = accountPlacementReader({ organizations, onError: (message) => errors.push(message) });
     expect(await reader('999988887777')).toBeUndefined();
     expect(errors[0]).toContain('cannot read the OUs of account 999988887777');
+  });
+
+  it('reads the accounts with their names; alerts and tickets show the name next to the id', async () => {
+    const read = organizationReader({ organizations });
+    const info = await read();
+    expect(info.accounts).toContain(account);
+    expect(info.accountNames?.[account]).toBe('payments-prod');
+    expect(info.organizationId).toMatch(/^o-/);
+
+    const reports: Report[] = [];
+    const pipeline = createPipeline({
+      config: configWith({}),
+      organization: read,
+      execute: async (operation) => ({ operation, status: 'applied', verified: true, detail: 'stub' }),
+      notifiers: [{ channel: 'slack', notify: async (report) => void reports.push(report) }],
+    });
+    const processed = await pipeline.process(sampleEvent({ account }));
+    expect(processed.assessment.event.accountName).toBe('payments-prod');
+    const slack = JSON.stringify(renderSlack(reports[0] as Report));
+    expect(slack).toContain(`*Account*\\n\`${account} (payments-prod)\``);
+    expect(renderGitHubIssue(reports[0] as Report).body).toContain(
+      `- **Account:** \`${account} (payments-prod)\``,
+    );
   });
 
   async function files() {

@@ -131,6 +131,15 @@ describe('Slack rendering of untrusted text', () => {
     expect(all).toContain('&lt;!channel&gt;');
   });
 
+  it("an account's name from Organizations is shown next to its id, inert like every untrusted value", () => {
+    const report = hostileReport();
+    report.assessment.event.accountName = '<!channel> prod `x`';
+    const all = texts(renderSlack(report)).join('\n');
+    expect(all).toContain('*Account*\n`111122223333 (&lt;!channel&gt; prod ˋxˋ)`');
+    expect(all).not.toContain('<!channel>');
+    expect(renderGitHubIssue(report).body).toContain('- **Account:** `111122223333 (<!channel> prod ˋxˋ)`');
+  });
+
   it('respects Slack limits by truncating with a marker, never failing', () => {
     const message = renderSlack(hostileReport());
     for (const block of message.blocks) {

@@ -28,14 +28,19 @@ export function organizationReader(options: OrganizationReaderOptions): () => Pr
 
   const read = async (): Promise<OrganizationInfo> => {
     const accounts: string[] = [];
+    const accountNames: Record<string, string> = {};
     let NextToken: string | undefined;
     do {
       const page = await options.organizations.send(new ListAccountsCommand({ NextToken }));
-      for (const account of page.Accounts ?? []) if (account.Id) accounts.push(account.Id);
+      for (const account of page.Accounts ?? []) {
+        if (!account.Id) continue;
+        accounts.push(account.Id);
+        if (account.Name) accountNames[account.Id] = account.Name;
+      }
       NextToken = page.NextToken;
     } while (NextToken);
     const { Organization } = await options.organizations.send(new DescribeOrganizationCommand({}));
-    return { ...(Organization?.Id ? { organizationId: Organization.Id } : {}), accounts };
+    return { ...(Organization?.Id ? { organizationId: Organization.Id } : {}), accounts, accountNames };
   };
 
   return async () => {

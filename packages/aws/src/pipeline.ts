@@ -111,15 +111,16 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   async function decide(input: unknown, context: ProcessContext): Promise<Decided> {
     const normalized = normalizeEvent(input);
     if (!normalized.ok) throw new InvalidEventError(normalized.reason);
+    const organization = options.organization ? await options.organization() : undefined;
     if (normalized.kind === 'finding') {
       // GuardDuty: no trust zone or live facts; acted on once per finding version (findings.ts);
       // overrides by account or OU apply (placement).
       const placement = await options.enforcement?.placement(normalized.finding.account);
       const finding = await gateFinding(normalized.finding, options.config, options.findings, placement);
+      nameAccount(finding.assessment, organization);
       return { assessment: finding.assessment, finding };
     }
     const { change } = normalized;
-    const organization = options.organization ? await options.organization() : undefined;
     const queries = options.liveFacts ? liveFactQueries(change, options.config) : [];
     const facts = options.liveFacts && queries.length > 0 ? await options.liveFacts(queries) : undefined;
     const trustZone = trustZoneOf(options.config, organization);
@@ -129,6 +130,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       ? await options.enforcement.assess(change, assessWith)
       : assessWith();
     if (context.origin) assessment.origin = context.origin;
+    nameAccount(assessment, organization);
     const superseded = await supersedingEvent(options.highWater, change, assessment);
     return { assessment, ...(superseded ? { superseded } : {}) };
   }
@@ -202,6 +204,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     },
   };
   return options.dedupe ? exactlyOnce(pipeline, options.dedupe, now, options.warn) : pipeline;
+}
+
+/** Alerts and tickets show the account's name from Organizations next to its id. */
+function nameAccount(assessment: Assessment, organization: OrganizationInfo | undefined): void {
+  const name = organization?.accountNames?.[assessment.event.account];
+  if (name) assessment.event.accountName = name;
 }
 
 /** Compliant documents become the last-known-good that later reverts restore. */

@@ -39,6 +39,8 @@ export interface EventSummary {
   eventSource: string;
   eventTime: string;
   account: string;
+  /** The account's name in Organizations, when known (named by the account's owner: untrusted). */
+  accountName?: string;
   region: string;
   actor: string;
   actorType: string;

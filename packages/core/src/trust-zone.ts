@@ -14,6 +14,13 @@ export interface TrustZone {
 export interface OrganizationInfo {
   organizationId?: string;
   accounts: readonly string[];
+  /** Account id → its name in Organizations, for people reading alerts and tickets. */
+  accountNames?: Readonly<Record<string, string>>;
+}
+
+/** "111122223333 (payments-prod)" when the organization names the account, else the id. */
+export function accountLabel(event: { account: string; accountName?: string }): string {
+  return event.accountName ? `${event.account} (${event.accountName})` : event.account;
 }
 
 export function trustZoneOf(config: Config, organization: OrganizationInfo = { accounts: [] }): TrustZone {

@@ -1,6 +1,7 @@
 import type { Report } from '../outcome';
 import type { Severity } from '../verdict';
 import { slackCode, slackEscape, slackUrl, truncate } from './escape';
+import { accountLabel } from '../trust-zone';
 import { sourceLink } from './links';
 
 // Slack's documented limits: 50 blocks per message, 3000 characters per section text,
@@ -52,7 +53,7 @@ export function renderSlack(report: Report): SlackMessage {
     {
       type: 'section',
       fields: [
-        field('Account', event.account),
+        field('Account', accountLabel(event)),
         field('Region', event.region),
         field('Resource', resource?.id),
         field('Change', `${event.eventSource} ${event.eventName}`),

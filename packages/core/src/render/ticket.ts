@@ -1,5 +1,6 @@
 import type { Report } from '../outcome';
 import { GUARDDUTY_RULE_ID } from '../rules/guardduty-finding';
+import { accountLabel } from '../trust-zone';
 import type { Offense, ResourceRef } from '../verdict';
 import { oneLine, truncate } from './escape';
 import { sourceLink } from './links';
@@ -83,7 +84,7 @@ function facts(report: Report): [string, string | undefined][] {
   return [
     ['Rule', assessment.rule],
     ['Severity', assessment.severity],
-    ['Account', event.account],
+    ['Account', accountLabel(event)],
     ['Region', event.region],
     ['Resource', resource ? `${resource.type} ${resource.id}` : undefined],
     ['Change', `${event.eventSource} ${event.eventName}`],
