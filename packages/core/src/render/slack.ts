@@ -1,7 +1,7 @@
 import type { Report } from '../outcome';
+import { accountLabel } from '../trust-zone';
 import type { Severity } from '../verdict';
 import { slackCode, slackEscape, slackUrl, truncate } from './escape';
-import { accountLabel } from '../trust-zone';
 import { sourceLink } from './links';
 
 // Slack's documented limits: 50 blocks per message, 3000 characters per section text,
