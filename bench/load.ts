@@ -31,7 +31,6 @@ import {
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
-  ReceiveMessageCommand,
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -50,7 +49,7 @@ import { motoAvailable, startMoto } from '../packages/cli/src/moto';
 import { authorizeIngressEvent, cloudTrailEvent } from '../packages/cli/src/simulate/cloudtrail';
 import { bucketResource, guardDutyFindingEvent } from '../packages/cli/src/simulate/guardduty';
 import { startFaultProxy } from '../test/support/faults';
-import { drainQueue } from '../test/support/sqs-lambda';
+import { deadLetters, drainQueue } from '../test/support/sqs-lambda';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
@@ -493,25 +492,8 @@ async function run(endpoint: string, stateEndpoint: string, started: number): Pr
   const drained = Date.now();
 
   // ── What happened ─────────────────────────────────────────────────────────────────────────
-  const letters: { body: string; reason?: string }[] = [];
-  const seen = new Set<string>();
-  for (let idle = 0; idle < 2; ) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: dlqUrl,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: 300,
-        WaitTimeSeconds: 1,
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    const fresh = Messages.filter((message) => !seen.has(message.MessageId ?? ''));
-    idle = fresh.length === 0 ? idle + 1 : 0;
-    for (const message of fresh) {
-      seen.add(message.MessageId ?? '');
-      letters.push({ body: message.Body ?? '', reason: message.MessageAttributes?.reason?.StringValue });
-    }
-  }
+  // Read with a long visibility timeout: nothing must reappear while the letters are counted.
+  const letters = await deadLetters(sqs, dlqUrl, 300);
   const lettered = new Set(letters.map((letter) => letter.body));
   const final = (key: string) =>
     (results.get(key) ?? []).find(

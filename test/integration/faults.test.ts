@@ -9,7 +9,6 @@ import {
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
-  ReceiveMessageCommand,
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -38,7 +37,7 @@ import {
   unique,
 } from '../support/aws';
 import { type FaultProxy, startFaultProxy } from '../support/faults';
-import { drainQueue } from '../support/sqs-lambda';
+import { deadLetters, drainQueue } from '../support/sqs-lambda';
 
 const HEALTHY = ['220000000001', '220000000003'];
 const DENIED = '220000000002';
@@ -79,29 +78,6 @@ async function openedGroup(ec2: EC2Client, account: string, region: string, perm
     groupId: GroupId as string,
     ruleIds: added.map((rule) => rule.SecurityGroupRuleId as string),
   };
-}
-
-async function dlqContents(sqs: SQSClient, url: string): Promise<{ body: string; reason?: string }[]> {
-  const letters: { body: string; reason?: string }[] = [];
-  const seen = new Set<string>();
-  for (let idle = 0; idle < 2; ) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: url,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: 60,
-        WaitTimeSeconds: 1,
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    const fresh = Messages.filter((message) => !seen.has(message.MessageId ?? ''));
-    idle = fresh.length === 0 ? idle + 1 : 0;
-    for (const message of fresh) {
-      seen.add(message.MessageId ?? '');
-      letters.push({ body: message.Body ?? '', reason: message.MessageAttributes?.reason?.StringValue });
-    }
-  }
-  return letters;
 }
 
 describe.skipIf(!motoEndpoint)(
@@ -291,7 +267,7 @@ describe.skipIf(!motoEndpoint)(
             },
           ),
       });
-      letters = await dlqContents(sqs, dlqUrl);
+      letters = await deadLetters(sqs, dlqUrl);
     }, 300_000);
 
     afterAll(async () => {

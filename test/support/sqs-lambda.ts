@@ -145,3 +145,31 @@ export async function drainQueue(options: QueueRunOptions): Promise<QueueRunStat
   await Promise.all([watcher(), ...Array.from({ length: options.concurrency ?? 4 }, poller)]);
   return stats;
 }
+
+/** Every message in a dead-letter queue, with its `reason` attribute (read until it stays empty). */
+export async function deadLetters(
+  sqs: SQSClient,
+  queueUrl: string,
+  visibilityTimeout = 60,
+): Promise<{ body: string; reason?: string }[]> {
+  const letters: { body: string; reason?: string }[] = [];
+  const seen = new Set<string>();
+  for (let idle = 0; idle < 2; ) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: visibilityTimeout,
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    const fresh = Messages.filter((message) => !seen.has(message.MessageId ?? ''));
+    idle = fresh.length === 0 ? idle + 1 : 0;
+    for (const message of fresh) {
+      seen.add(message.MessageId ?? '');
+      letters.push({ body: message.Body ?? '', reason: message.MessageAttributes?.reason?.StringValue });
+    }
+  }
+  return letters;
+}
