@@ -5,7 +5,7 @@
  * timeouts, responses lost after the call was applied, one account whose role cannot be assumed).
  *
  * The bar: 0 events lost (each ends verified, decided, or in the DLQ with a reason) and 0 actions
- * applied twice (revokes counted at moto). Exits 1 otherwise. Not part of `npm test`.
+ * applied twice (revokes and peering deletions counted at moto). Exits 1 otherwise. Not part of `npm test`.
  *
  *   npm run load -- [--events 10000] [--pollers 8] [--throttle 0.2] [--timeouts 0.005] [--drops 0.02]
  */
@@ -19,8 +19,11 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   CreateVpcCommand,
+  CreateVpcPeeringConnectionCommand,
   DescribeSecurityGroupRulesCommand,
+  DescribeVpcPeeringConnectionsCommand,
   EC2Client,
+  type VpcPeeringConnection,
 } from '@aws-sdk/client-ec2';
 import {
   CreateBucketCommand,
@@ -47,6 +50,7 @@ import {
 import type { Context, SQSRecord } from 'aws-lambda';
 import { motoAvailable, startMoto } from '../packages/cli/src/moto';
 import { authorizeIngressEvent, cloudTrailEvent } from '../packages/cli/src/simulate/cloudtrail';
+import { createPeeringEvent } from '../packages/cli/src/simulate/ec2-network';
 import { bucketResource, guardDutyFindingEvent } from '../packages/cli/src/simulate/guardduty';
 import { startFaultProxy } from '../test/support/faults';
 import { deadLetters, drainQueue } from '../test/support/sqs-lambda';
@@ -72,6 +76,8 @@ const MAX_RECEIVES = 3;
 
 const ACCOUNTS = Array.from({ length: 10 }, (_, index) => `2500000000${String(index + 10)}`);
 const DENIED = '250000000009';
+/** A vendor outside the organization that member VPCs ask to peer with. */
+const OUTSIDE = '390000000001';
 const REGIONS = ['us-east-1', 'eu-west-1'];
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
@@ -82,6 +88,7 @@ type Kind =
   | 'ignored'
   | 'finding'
   | 'policy-newer'
+  | 'peering'
   | 'policy-older'
   | 'denied'
   | 'bad';
@@ -94,6 +101,8 @@ interface Planned {
   groupId?: string;
   /** The rule the event added (violations: must be gone afterwards). */
   ruleId?: string;
+  /** A peering requested to an account outside the organization (must be deleted afterwards). */
+  peeringId?: string;
   account?: string;
   region?: string;
   bucket?: string;
@@ -301,6 +310,34 @@ async function run(endpoint: string, stateEndpoint: string, started: number): Pr
       });
     }
   };
+  const peerings = share(0.02);
+  log(`setup: ${peerings} peering requests from member VPCs to a vendor outside the organization…`);
+  const vendorVpcs = new Map<string, string>();
+  for (const region of REGIONS) {
+    const vendor = new EC2Client({ ...base, region, credentials: await credentialsIn(OUTSIDE) });
+    const { Vpc } = await vendor.send(new CreateVpcCommand({ CidrBlock: '172.30.0.0/16' }));
+    vendorVpcs.set(region, Vpc?.VpcId as string);
+  }
+  for (let index = 0; index < peerings; index++) {
+    const { account, region } = partitions[index % partitions.length] as { account: string; region: string };
+    const ec2 = ec2s.get(`${account}/${region}`) as EC2Client;
+    const request = {
+      VpcId: vpcs.get(`${account}/${region}`) as string,
+      PeerVpcId: vendorVpcs.get(region) as string,
+      PeerOwnerId: OUTSIDE,
+    };
+    const { VpcPeeringConnection } = await ec2.send(new CreateVpcPeeringConnectionCommand(request));
+    const connection = VpcPeeringConnection as VpcPeeringConnection;
+    const event = createPeeringEvent({ account, region, request, connection });
+    plan.push({
+      kind: 'peering',
+      body: JSON.stringify(event),
+      key: deliveryKey(event) as string,
+      peeringId: connection.VpcPeeringConnectionId as string,
+      account,
+      region,
+    });
+  }
   const someAccount = (index: number) => ACCOUNTS[index % ACCOUNTS.length] as string;
   fill('denied', share(0.01), (index) =>
     authorizeIngressEvent({
@@ -319,7 +356,7 @@ async function run(endpoint: string, stateEndpoint: string, started: number): Pr
       resource: bucketResource(`finding-bucket-${index}`),
     }),
   );
-  fill('not-applicable', share(0.1), (index) =>
+  fill('not-applicable', share(0.08), (index) =>
     cloudTrailEvent({
       eventSource: 'ec2.amazonaws.com',
       eventName: ['RunInstances', 'CreateTags', 'DescribeInstances'][index % 3] as string,
@@ -535,6 +572,16 @@ async function run(endpoint: string, stateEndpoint: string, started: number): Pr
       }),
     );
   }
+  // Every peering to the vendor is gone (deleted, or rejected) unless its event is in the DLQ.
+  for (const item of unique)
+    if (item.kind === 'peering' && !lettered.has(item.body)) {
+      const ec2 = ec2s.get(`${item.account}/${item.region}`) as EC2Client;
+      const { VpcPeeringConnections = [] } = await ec2.send(
+        new DescribeVpcPeeringConnectionsCommand({ VpcPeeringConnectionIds: [item.peeringId as string] }),
+      );
+      const status = VpcPeeringConnections[0]?.Status?.Code;
+      if (status !== 'deleted' && status !== 'rejected') stillOpen.push(item);
+    }
   let policiesUndone = 0;
   for (const item of unique.filter((candidate) => candidate.kind === 'policy-newer')) {
     const { Policy } = await s3.send(new GetBucketPolicyCommand({ Bucket: item.bucket as string }));
@@ -575,7 +622,7 @@ async function run(endpoint: string, stateEndpoint: string, started: number): Pr
         .map(([what, count]) => `${count}× ${what}`)
         .join(' | ') || 'none'
     }`,
-    `lost: ${lost.length}   double actions: ${doubleActions}   open rules left unreverted: ${stillOpen.length}   left in the queue: ${Number(leftover?.ApproximateNumberOfMessages ?? 0) + Number(leftover?.ApproximateNumberOfMessagesNotVisible ?? 0)}   older policies that undid a newer one: ${policiesUndone}`,
+    `lost: ${lost.length}   double actions: ${doubleActions}   open rules or peerings left unreverted: ${stillOpen.length}   left in the queue: ${Number(leftover?.ApproximateNumberOfMessages ?? 0) + Number(leftover?.ApproximateNumberOfMessagesNotVisible ?? 0)}   older policies that undid a newer one: ${policiesUndone}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   if (process.argv.includes('--timings')) {

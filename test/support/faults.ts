@@ -45,7 +45,10 @@ export interface FaultStats {
   denied: number;
   /** 2xx answers from moto per action (applied), counted even when the answer was then dropped. */
   applied: Map<string, number>;
-  /** Successful RevokeSecurityGroupIngress per rule id: more than 1 would be an action applied twice. */
+  /**
+   * Successful RevokeSecurityGroupIngress per rule id and DeleteVpcPeeringConnection per connection
+   * id: more than 1 would be an action applied twice.
+   */
   revoked: Map<string, number>;
   /** Time moto took per action (forwarded calls): where a slow run spends it. */
   upstreamMs: Map<string, { calls: number; ms: number }>;
@@ -252,6 +255,10 @@ export async function startFaultProxy(
             for (const [key, value] of new URLSearchParams(text))
               if (key.startsWith('SecurityGroupRuleId.'))
                 stats.revoked.set(value, (stats.revoked.get(value) ?? 0) + 1);
+          }
+          if (call.action === 'DeleteVpcPeeringConnection') {
+            const id = new URLSearchParams(text).get('VpcPeeringConnectionId');
+            if (id) stats.revoked.set(id, (stats.revoked.get(id) ?? 0) + 1);
           }
         }
         if (dropIt) {
