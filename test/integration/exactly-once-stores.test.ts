@@ -2,15 +2,18 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
   clientConfig,
+  dynamoBreakerStore,
   dynamoDedupeStore,
   dynamoHighWaterStore,
   dynamoNotificationLedger,
   ensureStateTable,
   keys,
 } from '@driftguard/aws';
+import { breakerSettings, recordRevert } from '@driftguard/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient, motoEndpoint, unique } from '../support/aws';
 import { type Call, startFaultProxy } from '../support/faults';
+import { configWith } from '../support/notify';
 
 describe.skipIf(!motoEndpoint)('exactly-once stores in DynamoDB (moto)', () => {
   let table: string;
@@ -131,6 +134,27 @@ describe.skipIf(!motoEndpoint)('exactly-once stores in DynamoDB (moto)', () => {
       expect(proxy.stats.dropped).toBe(2);
       // A real second delivery is still told the channel is taken.
       expect(await ledger.claim(event, 'sg-open-ingress', 'slack')).toBe(false);
+
+      // The circuit breaker: the retried put fails its version check, the change is re-applied to
+      // what was written, and the same event's revert is still counted once.
+      puts = 0;
+      const breakers = dynamoBreakerStore(lossy, table);
+      const settings = breakerSettings(configWith({}));
+      const resource = unique('arn:aws:ec2:us-east-1:111122223333:security-group/sg-');
+      const revert = (eventId: string) =>
+        breakers.update('sg-open-ingress', resource, (current) => ({
+          record: recordRevert(
+            current,
+            Date.now(),
+            'arn:aws:iam::111122223333:user/alice',
+            settings,
+            eventId,
+          ),
+        }));
+      await revert('event-1');
+      expect(proxy.stats.dropped).toBe(3);
+      await revert('event-2');
+      expect((await breakers.get('sg-open-ingress', resource))?.reverts).toHaveLength(2);
     } finally {
       await proxy.close();
     }

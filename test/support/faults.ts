@@ -46,8 +46,8 @@ export interface FaultStats {
   /** 2xx answers from moto per action (applied), counted even when the answer was then dropped. */
   applied: Map<string, number>;
   /**
-   * Successful RevokeSecurityGroupIngress per rule id and DeleteVpcPeeringConnection per connection
-   * id: more than 1 would be an action applied twice.
+   * SDK invocations that applied RevokeSecurityGroupIngress per rule id, or DeleteVpcPeeringConnection
+   * per connection id: more than 1 would be an action applied twice.
    */
   revoked: Map<string, number>;
   /** Time moto took per action (forwarded calls): where a slow run spends it. */
@@ -160,6 +160,8 @@ export async function startFaultProxy(
     upstreamMs: new Map(),
   });
   const state = { plan: initial, stats: fresh(), roll: dice(initial.seed ?? 1) };
+  /** Per destroyed target, the SDK invocations that applied it (behind stats.revoked). */
+  let invocations = new Map<string, Set<string>>();
   const held = new Set<ServerResponse>();
 
   const answer = (res: ServerResponse, reply: { status: number; type: string; body: string }) => {
@@ -251,14 +253,15 @@ export async function startFaultProxy(
         stats.upstreamMs.set(call.action, { calls: timing.calls + 1, ms: timing.ms + Date.now() - sentAt });
         if (status >= 200 && status < 300) {
           stats.applied.set(call.action, (stats.applied.get(call.action) ?? 0) + 1);
-          if (call.action === 'RevokeSecurityGroupIngress') {
-            for (const [key, value] of new URLSearchParams(text))
-              if (key.startsWith('SecurityGroupRuleId.'))
-                stats.revoked.set(value, (stats.revoked.get(value) ?? 0) + 1);
-          }
-          if (call.action === 'DeleteVpcPeeringConnection') {
-            const id = new URLSearchParams(text).get('VpcPeeringConnectionId');
-            if (id) stats.revoked.set(id, (stats.revoked.get(id) ?? 0) + 1);
+          const targets = destroyedBy(call.action, new URLSearchParams(text));
+          // The SDK keeps amz-sdk-invocation-id across its retries of one call: a retry after a
+          // lost answer is the same action, a second invocation is a second action.
+          const invocation = String(req.headers['amz-sdk-invocation-id'] ?? randomUUID());
+          for (const target of targets) {
+            const seen = invocations.get(target) ?? new Set<string>();
+            seen.add(invocation);
+            invocations.set(target, seen);
+            stats.revoked.set(target, seen.size);
           }
         }
         if (dropIt) {
@@ -290,6 +293,7 @@ export async function startFaultProxy(
     },
     reset() {
       state.stats = fresh();
+      invocations = new Map();
     },
     close: () =>
       new Promise((resolve) => {
@@ -298,4 +302,12 @@ export async function startFaultProxy(
         server.close(() => resolve());
       }),
   };
+}
+
+/** What a successful call destroyed: revoked rule ids, a deleted peering connection. */
+function destroyedBy(action: string, params: URLSearchParams): string[] {
+  if (action === 'RevokeSecurityGroupIngress')
+    return [...params].filter(([key]) => key.startsWith('SecurityGroupRuleId.')).map(([, value]) => value);
+  if (action === 'DeleteVpcPeeringConnection') return params.getAll('VpcPeeringConnectionId');
+  return [];
 }

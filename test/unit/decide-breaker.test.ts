@@ -38,6 +38,14 @@ describe('circuit breaker (pure state)', () => {
     expect(breakerTripped(breakerView(record, T0 + 35 * MIN, settings), settings)).toBe(false);
   });
 
+  it('counts one revert per event: re-applying the same event (a retried write) changes nothing', () => {
+    const once = recordRevert(empty, T0, 'arn:tf', settings, 'event-1');
+    expect(recordRevert(once, T0 + 1000, 'arn:tf', settings, 'event-1')).toBe(once);
+    const twice = recordRevert(once, T0 + 2000, 'arn:tf', settings, 'event-2');
+    expect(twice.reverts).toEqual([T0, T0 + 2000]);
+    expect(twice.revertedEvents).toEqual(['event-1', 'event-2']);
+  });
+
   it('three slow reverts never trip it', () => {
     const record = revertsAt([0, 20, 40]);
     expect(breakerView(record, T0 + 41 * MIN, settings).revertsInWindow).toBe(2);

@@ -173,7 +173,7 @@ export function createEnforcement(options: EnforcementOptions): Enforcement {
             );
             if (applied)
               await breakers.update(result.rule, resource, (current) => ({
-                record: recordRevert(current, at, event.actor, settings),
+                record: recordRevert(current, at, event.actor, settings, event.eventId),
               }));
           }
         } catch (error) {

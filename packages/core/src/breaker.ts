@@ -18,6 +18,11 @@ export interface BreakerRecord {
   resource: string;
   /** Epoch ms of the verified reverts within the window (older ones are dropped). */
   reverts: number[];
+  /**
+   * The events whose reverts were counted (the last MAX_COUNTED_EVENTS): a write retried after its
+   * answer was lost re-applies the change, and must not count the same revert twice.
+   */
+  revertedEvents?: string[];
   /** Epoch ms the breaker opened; absent while closed. */
   openedAt?: number;
   /** Epoch ms of the last violation seen (the quiet period counts from here). */
@@ -127,17 +132,24 @@ function withActor(actors: string[], actor: string | undefined): string[] {
   return [...actors.filter((known) => known !== actor), actor].slice(-MAX_ACTORS);
 }
 
-/** After a verified revert of the resource. */
+const MAX_COUNTED_EVENTS = 50;
+
+/** After a verified revert of the resource by event `eventId` (counted once per event). */
 export function recordRevert(
   record: BreakerRecord,
   now: number,
   actor: string | undefined,
   settings: BreakerSettings,
+  eventId?: string,
 ): BreakerRecord {
+  if (eventId && record.revertedEvents?.includes(eventId)) return record;
   const current = currentRecord(record, now, settings, record);
   return {
     ...current,
     reverts: [...current.reverts, now],
+    ...(eventId
+      ? { revertedEvents: [...(current.revertedEvents ?? []), eventId].slice(-MAX_COUNTED_EVENTS) }
+      : {}),
     lastViolationAt: now,
     actors: withActor(current.actors, actor),
     version: record.version + 1,
