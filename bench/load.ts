@@ -429,6 +429,9 @@ async function run(endpoint: string, stateEndpoint: string, started: number): Pr
   const counters = { inFlightDuplicates: 0 };
   /** Deliveries that failed (retried by the queue), by error. */
   const failures = new Map<string, number>();
+  /** Per event, what each delivery ended in: shown for any event that misses the bar. */
+  const trail = new Map<string, string[]>();
+  const mark = (key: string, what: string) => trail.set(key, [...(trail.get(key) ?? []), what]);
   const inner = runtimeFromEnv({
     AWS_ENDPOINT_URL: proxy.endpoint,
     AWS_REGION: 'us-east-1',
@@ -448,8 +451,10 @@ async function run(endpoint: string, stateEndpoint: string, started: number): Pr
         try {
           const result = await inner.pipeline.process(input, context);
           results.set(key, [...(results.get(key) ?? []), { result, at: Date.now() }]);
+          mark(key, `${result.outcome.status}${result.duplicate ? ' (duplicate)' : ''}`);
           return result;
         } catch (error) {
+          mark(key, `${(error as Error).name}: ${(error as Error).message.slice(0, 100)}`);
           if (error instanceof EventInProgressError) counters.inFlightDuplicates += 1;
           else {
             const what = `${(error as Error).name}: ${(error as Error).message}`
@@ -517,7 +522,14 @@ async function run(endpoint: string, stateEndpoint: string, started: number): Pr
     handle: (event) =>
       processPartialResponse(
         event,
-        (record: SQSRecord) => processRecord(record, runtime),
+        (record: SQSRecord) => {
+          const key = deliveryKey(safeParse(record.body)) ?? 'unknown';
+          mark(
+            key,
+            `received (${record.attributes.ApproximateReceiveCount}) ${record.messageId.slice(0, 8)}`,
+          );
+          return processRecord(record, runtime);
+        },
         new BatchProcessor(EventType.SQS),
         {
           context,
@@ -532,6 +544,8 @@ async function run(endpoint: string, stateEndpoint: string, started: number): Pr
   // Read with a long visibility timeout: nothing must reappear while the letters are counted.
   const letters = await deadLetters(sqs, dlqUrl, 300);
   const lettered = new Set(letters.map((letter) => letter.body));
+  for (const letter of letters)
+    mark(deliveryKey(safeParse(letter.body)) ?? 'unknown', `in the DLQ: ${letter.reason ?? 'no reason'}`);
   const final = (key: string) =>
     (results.get(key) ?? []).find(
       ({ result }) => !result.duplicate && result.outcome.status !== 'revert-failed',
@@ -637,7 +651,7 @@ async function run(endpoint: string, stateEndpoint: string, started: number): Pr
   if (!ok) {
     for (const item of [...lost, ...stillOpen].slice(0, 10))
       log(
-        `${lost.includes(item) ? 'lost' : 'still open'}: ${item.kind} ${item.key} ${JSON.stringify((results.get(item.key) ?? []).map(({ result }) => [result.outcome.status, result.duplicate ? 'dup' : '', result.outcome.summary.slice(0, 120)]))}`,
+        `${lost.includes(item) ? 'lost' : 'still open'}: ${item.kind} ${item.key} ${JSON.stringify(trail.get(item.key) ?? [])}`,
       );
     log('FAILED the bar: 0 lost, 0 double actions, nothing left open');
   }
