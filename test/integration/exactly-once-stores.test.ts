@@ -1,19 +1,23 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
+  auditRecordOf,
   clientConfig,
+  dynamoAuditStore,
   dynamoBreakerStore,
   dynamoDedupeStore,
+  dynamoExemptionStore,
   dynamoHighWaterStore,
   dynamoNotificationLedger,
+  dynamoTicketStore,
   ensureStateTable,
   keys,
 } from '@driftguard/aws';
-import { breakerSettings, recordRevert } from '@driftguard/core';
+import { breakerSettings, exemptionUse, recordRevert, validateGrant } from '@driftguard/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient, motoEndpoint, unique } from '../support/aws';
 import { type Call, startFaultProxy } from '../support/faults';
-import { configWith } from '../support/notify';
+import { configWith, sampleEvent, sampleReport } from '../support/notify';
 
 describe.skipIf(!motoEndpoint)('exactly-once stores in DynamoDB (moto)', () => {
   let table: string;
@@ -155,6 +159,74 @@ describe.skipIf(!motoEndpoint)('exactly-once stores in DynamoDB (moto)', () => {
       expect(proxy.stats.dropped).toBe(3);
       await revert('event-2');
       expect((await breakers.get('sg-open-ingress', resource))?.reverts).toHaveLength(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('counters count a repeated write once: audit deliveries, ticket occurrences, exemption uses', async () => {
+    // The first UpdateItem reaches DynamoDB and is applied; its answer never comes back.
+    let updates = 0;
+    const firstUpdateOnly = (call: Call) => call.action === 'UpdateItem' && ++updates === 1;
+    const proxy = await startFaultProxy(motoEndpoint as string, { drop: 1, eligible: firstUpdateOnly });
+    try {
+      const lossy = DynamoDBDocumentClient.from(
+        new DynamoDBClient({
+          ...clientConfig({ region: 'us-east-1', endpoint: proxy.endpoint }),
+          credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+        }),
+      );
+      const audit = dynamoAuditStore(lossy, table, { retentionDays: 1 });
+      const report = sampleReport(sampleEvent({ eventId: unique('event') }));
+      const at = (second: number) => new Date(Date.UTC(2026, 10, 23, 12, 0, second)).toISOString();
+      const first = await audit.record(auditRecordOf(report, { recordedAt: at(0), routing: 'test' }));
+      expect(first.first).toBe(true);
+      expect(await audit.record(auditRecordOf(report, { recordedAt: at(1), routing: 'test' }))).toMatchObject(
+        {
+          first: false,
+        },
+      );
+      expect(proxy.stats.dropped).toBe(1);
+      expect((await audit.get(first.ref))?.deliveries).toBe(2);
+
+      updates = 0;
+      const tickets = dynamoTicketStore(lossy, table);
+      const key = { rule: 'sg-open-ingress', resource: unique('sg-') };
+      const token = await tickets.claim(key, 'jira', { now: Date.now(), staleBefore: 0 });
+      expect(token).toBeDefined();
+      await tickets.opened(key, 'jira', { id: 'SEC-1' }, { eventId: 'event-1', at: at(0) });
+      await tickets.commented(key, 'jira', { eventId: 'event-2', at: at(1) });
+      expect(proxy.stats.dropped).toBe(2);
+      expect(await tickets.get(key, 'jira')).toMatchObject({ state: 'open', occurrences: 2 });
+
+      updates = 0;
+      const exemptions = dynamoExemptionStore(lossy, table);
+      const granted = validateGrant(
+        {
+          account: '111122223333',
+          duration: '1h',
+          reason: 'a retried use is counted once',
+          ticket: 'CHG-1',
+          requester: 'alice',
+          approver: 'bob',
+        },
+        configWith({ exemptions: { enabled: true } }),
+        { id: unique('ex'), now: Date.now() },
+      );
+      if (!granted.ok) throw new Error(granted.reason);
+      await exemptions.grant(granted.exemption);
+      const trigger = {
+        eventId: 'event-3',
+        eventTime: at(2),
+        rule: 'sg-open-ingress',
+        resource: 'sg-1',
+        usedAt: at(3),
+        event: '{}',
+      };
+      expect(await exemptions.recordUse(exemptionUse(granted.exemption), trigger)).toBe(true);
+      expect(proxy.stats.dropped).toBe(3);
+      const stored = await exemptions.get('111122223333', granted.exemption.id);
+      expect(stored?.uses).toBe(1);
     } finally {
       await proxy.close();
     }

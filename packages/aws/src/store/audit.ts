@@ -187,17 +187,31 @@ export function dynamoAuditStore(
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
       }
-      await ddb.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: key,
-          // The first decision stands; a redelivery's outcome (e.g. a retried revert) is kept beside it.
-          UpdateExpression:
-            'SET deliveries = deliveries + :one, lastDeliveryAt = :at, lastOutcome = :outcome',
-          ExpressionAttributeValues: { ':one': 1, ':at': record.recordedAt, ':outcome': record.outcome },
-        }),
-      );
-      return { ref, first: false };
+      const counted = await ddb
+        .send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: key,
+            // The first decision stands; a redelivery's outcome (e.g. a retried revert) is kept beside it.
+            UpdateExpression:
+              'SET deliveries = deliveries + :one, lastDeliveryAt = :at, lastOutcome = :outcome',
+            // Not this very write again (the SDK retries a call whose answer was lost).
+            ConditionExpression:
+              'recordedAt <> :at AND (attribute_not_exists(lastDeliveryAt) OR lastDeliveryAt <> :at)',
+            ExpressionAttributeValues: { ':one': 1, ':at': record.recordedAt, ':outcome': record.outcome },
+          }),
+        )
+        .then(
+          () => true,
+          (error: unknown) => {
+            if (!isConditionFailure(error)) throw error;
+            return false;
+          },
+        );
+      if (counted) return { ref, first: false };
+      // A retry of our own put or update: the record is first if the stored decision is this one.
+      const { Item } = await ddb.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
+      return { ref, first: Item?.recordedAt === record.recordedAt };
     },
 
     async recordChannel(ref, channel, result) {

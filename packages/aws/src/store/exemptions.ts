@@ -294,13 +294,15 @@ export function dynamoExemptionStore(ddb: DynamoDBDocumentClient, tableName: str
           new UpdateCommand({
             TableName: tableName,
             Key: keys.exemption(use.account, use.id),
-            UpdateExpression: 'ADD uses :one SET lastUsedAt = :at',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':one': 1, ':at': trigger.usedAt },
+            UpdateExpression: 'ADD uses :one SET lastUsedAt = :at, lastUsedBy = :event',
+            // Exists (not deleted by hand), and not this event again (a retry after a lost answer).
+            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastUsedBy) OR lastUsedBy <> :event)',
+            ExpressionAttributeValues: { ':one': 1, ':at': trigger.usedAt, ':event': trigger.eventId },
           }),
         );
       } catch (error) {
-        // The record is gone (deleted by hand): the trigger is kept all the same.
+        // The record is gone (deleted by hand), or this use was already counted: the trigger is
+        // kept all the same.
         if (!isConditionFailure(error)) throw error;
       }
       return true;

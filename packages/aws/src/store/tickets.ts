@@ -94,14 +94,20 @@ export function dynamoTicketStore(ddb: DynamoDBDocumentClient, tableName: string
     },
 
     async commented(ticket, channel, event) {
-      await ddb.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: key(ticket, channel),
-          UpdateExpression: 'SET lastEventId = :event, lastSeenAt = :at ADD occurrences :one',
-          ExpressionAttributeValues: { ':event': event.eventId, ':at': event.at, ':one': 1 },
-        }),
-      );
+      try {
+        await ddb.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: key(ticket, channel),
+            UpdateExpression: 'SET lastEventId = :event, lastSeenAt = :at ADD occurrences :one',
+            // An update retried after its answer was lost must not count the event twice.
+            ConditionExpression: 'attribute_not_exists(lastEventId) OR lastEventId <> :event',
+            ExpressionAttributeValues: { ':event': event.eventId, ':at': event.at, ':one': 1 },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
     },
 
     async release(ticket, channel, token) {
