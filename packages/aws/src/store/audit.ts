@@ -210,7 +210,9 @@ export function dynamoAuditStore(
         );
       if (counted) return { ref, first: false };
       // A retry of our own put or update: the record is first if the stored decision is this one.
-      const { Item } = await ddb.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
+      const { Item } = await ddb.send(
+        new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+      );
       return { ref, first: Item?.recordedAt === record.recordedAt };
     },
 

@@ -296,7 +296,8 @@ export function dynamoExemptionStore(ddb: DynamoDBDocumentClient, tableName: str
             Key: keys.exemption(use.account, use.id),
             UpdateExpression: 'ADD uses :one SET lastUsedAt = :at, lastUsedBy = :event',
             // Exists (not deleted by hand), and not this event again (a retry after a lost answer).
-            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastUsedBy) OR lastUsedBy <> :event)',
+            ConditionExpression:
+              'attribute_exists(pk) AND (attribute_not_exists(lastUsedBy) OR lastUsedBy <> :event)',
             ExpressionAttributeValues: { ':one': 1, ':at': trigger.usedAt, ':event': trigger.eventId },
           }),
         );
