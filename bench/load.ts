@@ -488,12 +488,17 @@ async function run(endpoint: string, stateEndpoint: string, started: number): Pr
         const key = deliveryKey(safeParse(body)) ?? body;
         if (!sentAt.has(key)) sentAt.set(key, now);
       }
-      await sqs.send(
+      const { Failed = [] } = await sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: queueUrl,
           Entries: chunk.map((body, offset) => ({ Id: String(offset), MessageBody: body })),
         }),
       );
+      // An event the harness failed to enqueue would later look lost: stop instead.
+      if (Failed.length > 0)
+        throw new Error(
+          `could not enqueue ${Failed.length} event(s): ${Failed[0]?.Code} ${Failed[0]?.Message}`,
+        );
       produced += chunk.length;
     }
     producing = false;
