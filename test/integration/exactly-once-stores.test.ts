@@ -16,8 +16,18 @@ import {
 import { breakerSettings, exemptionUse, recordRevert, validateGrant } from '@driftguard/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient, motoEndpoint, unique } from '../support/aws';
-import { type Call, startFaultProxy } from '../support/faults';
+import { type Call, type FaultProxy, startFaultProxy } from '../support/faults';
 import { configWith, sampleEvent, sampleReport } from '../support/notify';
+
+/** A document client whose calls go through the fault proxy (the SDK's own retries included). */
+function documentClientThrough(proxy: FaultProxy): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      ...clientConfig({ region: 'us-east-1', endpoint: proxy.endpoint }),
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    }),
+  );
+}
 
 describe.skipIf(!motoEndpoint)('exactly-once stores in DynamoDB (moto)', () => {
   let table: string;
@@ -117,12 +127,7 @@ describe.skipIf(!motoEndpoint)('exactly-once stores in DynamoDB (moto)', () => {
     const firstPutOnly = (call: Call) => call.action === 'PutItem' && ++puts === 1;
     const proxy = await startFaultProxy(motoEndpoint as string, { drop: 1, eligible: firstPutOnly });
     try {
-      const lossy = DynamoDBDocumentClient.from(
-        new DynamoDBClient({
-          ...clientConfig({ region: 'us-east-1', endpoint: proxy.endpoint }),
-          credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-        }),
-      );
+      const lossy = documentClientThrough(proxy);
       const key = unique('event');
       expect(await dynamoDedupeStore(lossy, table).begin(key, 'owner-a')).toEqual({
         status: 'acquired',
@@ -170,12 +175,7 @@ describe.skipIf(!motoEndpoint)('exactly-once stores in DynamoDB (moto)', () => {
     const firstUpdateOnly = (call: Call) => call.action === 'UpdateItem' && ++updates === 1;
     const proxy = await startFaultProxy(motoEndpoint as string, { drop: 1, eligible: firstUpdateOnly });
     try {
-      const lossy = DynamoDBDocumentClient.from(
-        new DynamoDBClient({
-          ...clientConfig({ region: 'us-east-1', endpoint: proxy.endpoint }),
-          credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-        }),
-      );
+      const lossy = documentClientThrough(proxy);
       const audit = dynamoAuditStore(lossy, table, { retentionDays: 1 });
       const report = sampleReport(sampleEvent({ eventId: unique('event') }));
       const at = (second: number) => new Date(Date.UTC(2026, 10, 23, 12, 0, second)).toISOString();
