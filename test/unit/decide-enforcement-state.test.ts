@@ -20,14 +20,16 @@ import { configWith, sampleEvent } from '../support/notify';
 const NOW = Date.parse('2024-03-01T10:06:00Z');
 const GROUP_ARN = 'arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0123456789abcdef0';
 
-function change(): Change {
-  const normalized = normalizeCloudTrail(sampleEvent());
+/** The violation of the sample event; each `eventId` is another violation of the same group. */
+function change(eventId?: string): Change {
+  const normalized = normalizeCloudTrail(sampleEvent(eventId ? { eventId } : {}));
   if (!normalized.ok) throw new Error(normalized.reason);
   return normalized.change;
 }
 
-const assessWith = (config: ReturnType<typeof configWith>) => (context?: EnforcementContext) =>
-  assess(change(), config, undefined, undefined, undefined, context);
+const assessWith =
+  (config: ReturnType<typeof configWith>, eventId?: string) => (context?: EnforcementContext) =>
+    assess(change(eventId), config, undefined, undefined, undefined, context);
 
 function applied(assessment: Assessment, status: 'applied' | 'already-compliant' = 'applied'): Outcome {
   return outcomeFromResults(
@@ -57,7 +59,8 @@ describe('enforcement state around the pure decision', () => {
     let now = NOW;
     const enforcement = createEnforcement({ config, breakers, now: () => now });
     for (let i = 0; i < 3; i++) {
-      const assessment = await enforcement.assess(change(), assessWith(config));
+      const eventId = `00000000-0000-4000-8000-00000000000${i}`;
+      const assessment = await enforcement.assess(change(eventId), assessWith(config, eventId));
       expect(assessment.action).toBe('revert');
       await enforcement.record({ assessment, outcome: applied(assessment) }, {});
       now += 60_000;
