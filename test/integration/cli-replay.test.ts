@@ -7,6 +7,7 @@ import {
   CreateVpcCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
+  type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { authorizeIngressEvent, authorizeIngressForReal } from '../../packages/cli/src/simulate/cloudtrail';
@@ -153,6 +154,26 @@ describe('driftguard replay (spawned)', () => {
   });
 });
 
+/** Authorizes the permissions in moto for real and writes the CloudTrail event of it to a file. */
+async function authorizeToFile(
+  ec2: EC2Client,
+  groupId: string,
+  permissions: Parameters<typeof authorizeIngressForReal>[2],
+  name: string,
+): Promise<{ file: string; addedRules: Awaited<ReturnType<typeof authorizeIngressForReal>> }> {
+  const addedRules = await authorizeIngressForReal(ec2, groupId, permissions);
+  const file = join(tmp(), name);
+  const event = authorizeIngressEvent({
+    account: HOME_ACCOUNT,
+    region: 'us-east-1',
+    groupId,
+    permissions,
+    addedRules,
+  });
+  writeFileSync(file, JSON.stringify(event));
+  return { file, addedRules };
+}
+
 describe.skipIf(!motoEndpoint)('driftguard replay --apply (spawned, against moto)', () => {
   it('executes the plan through AWS_ENDPOINT_URL and prints the verified outcome', async () => {
     const ec2 = ec2Client();
@@ -164,21 +185,7 @@ describe.skipIf(!motoEndpoint)('driftguard replay --apply (spawned, against moto
     const permissions = [
       { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
     ];
-    const addedRules = await authorizeIngressForReal(ec2, groupId, permissions);
-    const dir = tmp();
-    const file = join(dir, 'event.json');
-    writeFileSync(
-      file,
-      JSON.stringify(
-        authorizeIngressEvent({
-          account: HOME_ACCOUNT,
-          region: 'us-east-1',
-          groupId,
-          permissions,
-          addedRules,
-        }),
-      ),
-    );
+    const { file, addedRules } = await authorizeToFile(ec2, groupId, permissions, 'event.json');
 
     const { code, stdout, stderr } = await runCli(['replay', file, '--apply'], {
       env: { AWS_ENDPOINT_URL: motoEndpoint, DRIFTGUARD_READ_ORGANIZATION: 'false' },
@@ -209,20 +216,7 @@ describe.skipIf(!motoEndpoint)('driftguard replay --apply (spawned, against moto
     const permissions = [
       { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '10.0.0.0/8' }] },
     ];
-    const addedRules = await authorizeIngressForReal(ec2, groupId, permissions);
-    const file = join(tmp(), 'default-group.json');
-    writeFileSync(
-      file,
-      JSON.stringify(
-        authorizeIngressEvent({
-          account: HOME_ACCOUNT,
-          region: 'us-east-1',
-          groupId,
-          permissions,
-          addedRules,
-        }),
-      ),
-    );
+    const { file, addedRules } = await authorizeToFile(ec2, groupId, permissions, 'default-group.json');
 
     const offline = await runCli(['replay', file, '--json']);
     expect(JSON.parse(offline.stdout).operations).toEqual([]);
