@@ -10,8 +10,7 @@ import {
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import { authorizeIngressEvent, authorizeIngressForReal } from '../../packages/cli/src/simulate/cloudtrail';
-import { ec2Client, HOME_ACCOUNT, motoEndpoint, unique } from '../support/aws';
+import { ec2Client, motoEndpoint, openIngress, unique } from '../support/aws';
 import { CASES_DIR } from '../support/cases';
 import { runCli } from '../support/cli';
 
@@ -158,18 +157,11 @@ describe('driftguard replay (spawned)', () => {
 async function authorizeToFile(
   ec2: EC2Client,
   groupId: string,
-  permissions: Parameters<typeof authorizeIngressForReal>[2],
+  permissions: Parameters<typeof openIngress>[2],
   name: string,
-): Promise<{ file: string; addedRules: Awaited<ReturnType<typeof authorizeIngressForReal>> }> {
-  const addedRules = await authorizeIngressForReal(ec2, groupId, permissions);
+) {
+  const { addedRules, event } = await openIngress(ec2, groupId, permissions);
   const file = join(tmp(), name);
-  const event = authorizeIngressEvent({
-    account: HOME_ACCOUNT,
-    region: 'us-east-1',
-    groupId,
-    permissions,
-    addedRules,
-  });
   writeFileSync(file, JSON.stringify(event));
   return { file, addedRules };
 }

@@ -6,8 +6,7 @@ import {
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { authorizeIngressEvent, authorizeIngressForReal } from '../../packages/cli/src/simulate/cloudtrail';
-import { ec2Client, HOME_ACCOUNT, motoEndpoint, sqsClient, unique } from '../support/aws';
+import { ec2Client, motoEndpoint, openIngress, sqsClient, unique } from '../support/aws';
 import { lambdaContext as context, sqsRecord } from '../support/lambda';
 
 describe.skipIf(!motoEndpoint)('evaluate Lambda handler (SQS batch) against moto', () => {
@@ -40,14 +39,7 @@ describe.skipIf(!motoEndpoint)('evaluate Lambda handler (SQS batch) against moto
     );
     const groupId = GroupId as string;
     const permissions = [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }];
-    const addedRules = await authorizeIngressForReal(ec2, groupId, permissions);
-    const event = authorizeIngressEvent({
-      account: HOME_ACCOUNT,
-      region: 'us-east-1',
-      groupId,
-      permissions,
-      addedRules,
-    });
+    const { event } = await openIngress(ec2, groupId, permissions);
 
     const response = await handler(
       {

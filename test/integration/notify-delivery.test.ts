@@ -21,13 +21,13 @@ import {
 } from '@driftguard/aws';
 import { verifyWebhookSignature } from '@driftguard/notify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorizeIngressEvent, authorizeIngressForReal } from '../../packages/cli/src/simulate/cloudtrail';
 import { bucketResource, guardDutyFindingEvent } from '../../packages/cli/src/simulate/guardduty';
 import {
   dynamoClient,
   ec2Client,
   HOME_ACCOUNT,
   motoEndpoint,
+  openIngress,
   snsClient,
   sqsClient,
   stsClient,
@@ -47,14 +47,7 @@ async function newGroup(ec2: EC2Client): Promise<string> {
 }
 
 async function openToInternet(ec2: EC2Client, groupId: string) {
-  const addedRules = await authorizeIngressForReal(ec2, groupId, OPEN_SSH);
-  return authorizeIngressEvent({
-    account: HOME_ACCOUNT,
-    region: REGION,
-    groupId,
-    permissions: OPEN_SSH,
-    addedRules,
-  });
+  return (await openIngress(ec2, groupId, OPEN_SSH, REGION)).event;
 }
 
 async function ingressRules(ec2: EC2Client, groupId: string): Promise<number> {

@@ -9,8 +9,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoAuditStore, ensureStateTable } from '@driftguard/aws';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorizeIngressEvent, authorizeIngressForReal } from '../../packages/cli/src/simulate/cloudtrail';
-import { dynamoClient, ec2Client, HOME_ACCOUNT, motoEndpoint, unique } from '../support/aws';
+import { dynamoClient, ec2Client, motoEndpoint, openIngress, unique } from '../support/aws';
 import { lambdaContext as context, sqsRecord } from '../support/lambda';
 import { type Loopback, loopback } from '../support/notify';
 
@@ -22,14 +21,7 @@ async function openGroup(ec2: EC2Client) {
     new CreateSecurityGroupCommand({ GroupName: unique('web'), Description: 'web', VpcId: Vpc?.VpcId }),
   );
   const groupId = GroupId as string;
-  const addedRules = await authorizeIngressForReal(ec2, groupId, OPEN_SSH);
-  const event = authorizeIngressEvent({
-    account: HOME_ACCOUNT,
-    region: 'us-east-1',
-    groupId,
-    permissions: OPEN_SSH,
-    addedRules,
-  });
+  const { event } = await openIngress(ec2, groupId, OPEN_SSH);
   return { groupId, event };
 }
 

@@ -9,7 +9,15 @@ import { publishToSns } from '@driftguard/aws';
 import { renderSns } from '@driftguard/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authorizeIngressEvent, authorizeIngressForReal } from '../../packages/cli/src/simulate/cloudtrail';
-import { ec2Client, HOME_ACCOUNT, motoEndpoint, snsClient, sqsClient, unique } from '../support/aws';
+import {
+  ec2Client,
+  HOME_ACCOUNT,
+  motoEndpoint,
+  openIngress,
+  snsClient,
+  sqsClient,
+  unique,
+} from '../support/aws';
 import { webGroupWithTrustedRule } from '../support/network';
 import { motoPipeline } from '../support/pipeline';
 
@@ -30,14 +38,7 @@ async function ingressSummary(ec2: EC2Client, groupId: string): Promise<string[]
 }
 
 async function openGroup(ec2: EC2Client, groupId: string) {
-  const addedRules = await authorizeIngressForReal(ec2, groupId, OPEN);
-  return authorizeIngressEvent({
-    account: HOME_ACCOUNT,
-    region: REGION,
-    groupId,
-    permissions: OPEN,
-    addedRules,
-  });
+  return (await openIngress(ec2, groupId, OPEN, REGION)).event;
 }
 
 describe.skipIf(!motoEndpoint)('sg-open-ingress against moto', () => {

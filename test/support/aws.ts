@@ -7,6 +7,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { inject } from 'vitest';
+import { authorizeIngressEvent, authorizeIngressForReal } from '../../packages/cli/src/simulate/cloudtrail';
 
 /** moto's endpoint for this run, or undefined when moto is missing (suites skip with a reason). */
 export const motoEndpoint = inject('motoEndpoint');
@@ -53,4 +54,16 @@ export const s3Client = (region?: string, credentials?: AwsCredentialIdentity) =
 /** A short unique suffix so suites sharing one moto server never collide. */
 export function unique(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
+}
+
+/** Authorizes the permissions on a group of the home account in moto, and the CloudTrail event of it. */
+export async function openIngress(
+  ec2: EC2Client,
+  groupId: string,
+  permissions: Parameters<typeof authorizeIngressForReal>[2],
+  region = 'us-east-1',
+) {
+  const addedRules = await authorizeIngressForReal(ec2, groupId, permissions);
+  const event = authorizeIngressEvent({ account: HOME_ACCOUNT, region, groupId, permissions, addedRules });
+  return { addedRules, event };
 }
