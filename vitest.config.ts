@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/moto-global-setup.ts'],
+    globalSetup: ['test/support/build-cli-global-setup.ts', 'test/support/moto-global-setup.ts'],
     testTimeout: 30_000,
     env: {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { type Config, parseConfig } from '@driftguard/core';
+import type { Config } from '@driftguard/core';
 import { UsageError } from './usage';
 
 /** Loads and validates a JSON config file; without one, every default applies. */
@@ -20,6 +20,9 @@ export async function loadConfig(path: string | undefined): Promise<Config> {
       throw new UsageError(`config ${path} is not JSON: ${(error as Error).message}`);
     }
   }
+  // Imported here, not at the top: every command module imports this file, and `--help` must not
+  // load the schema library.
+  const { parseConfig } = await import('@driftguard/core');
   const parsed = parseConfig(raw);
   if (!parsed.ok) throw new UsageError(`${path ?? 'config'}: ${parsed.reason}`);
   return parsed.config;

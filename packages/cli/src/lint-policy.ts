@@ -12,14 +12,10 @@ import {
   type ZoneContext,
 } from '@driftguard/core';
 import { bold, dim, green, red } from './format';
+import { LINT_KINDS, type LintKind } from './lint-kinds';
 import { EXIT, UsageError } from './usage';
 
-export const LINT_KINDS = [
-  's3-bucket-policy',
-  'vpc-endpoint-policy',
-  'endpoint-service-permissions',
-] as const;
-export type LintKind = (typeof LINT_KINDS)[number];
+export { LINT_KINDS, type LintKind };
 
 export interface LintOptions {
   kind: string;

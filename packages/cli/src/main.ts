@@ -1,12 +1,11 @@
-import { CATALOG } from '@driftguard/core';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig } from './config-file';
 import { registerEnforcementCommands } from './enforcement-commands';
-import { LINT_KINDS } from './lint-policy';
+import { LINT_KINDS } from './lint-kinds';
 import { EXIT, UsageError } from './usage';
 
 // Each command's module (and the SDK clients it needs) is imported when the command runs, so
-// `--help`, `rules` and `lint-policy` start without loading the AWS SDK.
+// `--help` loads commander alone, and `rules` and `lint-policy` start without the AWS SDK.
 
 function program(): Command {
   const cli = new Command('driftguard')
@@ -221,7 +220,10 @@ function program(): Command {
     .description('list the guardrails (the catalog)')
     .addOption(new Option('--markdown', 'print RULES.md (generated from the catalog)'))
     .action(async (options: { markdown?: boolean }) => {
-      const { rulesMarkdown } = await import('./rules-doc');
+      const [{ rulesMarkdown }, { CATALOG }] = await Promise.all([
+        import('./rules-doc'),
+        import('@driftguard/core'),
+      ]);
       if (options.markdown) return void process.stdout.write(rulesMarkdown());
       for (const guardrail of CATALOG) {
         console.log(`${guardrail.id.padEnd(24)} ${guardrail.defaultMode.padEnd(7)} ${guardrail.title}`);
