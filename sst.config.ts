@@ -2,14 +2,14 @@
 
 /**
  * driftguard's deployment: one central stack per organization, in the security (audit) account.
- * Stage → account/region/organization lives in infra/stages.ts; what gets created is in infra/
- * (DEPLOY.md walks through it). SST allows no top-level imports here, hence the dynamic ones.
+ * Stage → account/region/organization lives in `stages/<stage>.json` (read and validated by
+ * infra/stages.ts; an unknown stage is an error); what gets created is in infra/ (DEPLOY.md walks
+ * through it). SST allows no top-level imports here, hence the dynamic ones.
  */
 export default $config({
   async app(input) {
-    const { stageSettings } = await import('./infra/stages');
-    const stage = input?.stage ?? 'ci';
-    const settings = stageSettings(stage);
+    const { appSettings } = await import('./infra/stages');
+    const settings = appSettings(input.stage);
     return {
       name: 'driftguard',
       home: 'aws',
@@ -28,6 +28,6 @@ export default $config({
   },
   async run() {
     const { deployDriftguard } = await import('./infra');
-    return deployDriftguard($app.stage);
+    return await deployDriftguard($app.stage);
   },
 });

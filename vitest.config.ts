@@ -1,6 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // infra/ imports Pulumi providers from SST's platform, as SST's own build resolves them
+    // (test/infra/support/sst-mocks.ts loads the same Pulumi runtime from there).
+    alias: {
+      '@pulumi/random': fileURLToPath(
+        new URL('./.sst/platform/node_modules/@pulumi/random', import.meta.url),
+      ),
+    },
+  },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/build-cli-global-setup.ts', 'test/support/moto-global-setup.ts'],

@@ -14,4 +14,6 @@ export interface DeploymentContext {
   account: $util.Output<string>;
   partition: $util.Output<string>;
   region: $util.Output<string>;
+  /** sts:ExternalId of the member role's trust, generated per organization (infra/external-id.ts). */
+  externalId: $util.Output<string>;
 }

@@ -37,6 +37,8 @@ export function functionEnvironment(
   return {
     ...context.settings.channelSettings,
     DRIFTGUARD_CONFIG: functionConfigJson(context),
+    // Generated per organization (infra/external-id.ts); never part of the published config.
+    DRIFTGUARD_EXTERNAL_ID: context.externalId,
     DRIFTGUARD_TABLE: resources.table.name,
     DRIFTGUARD_TOPIC_ARN: resources.topic.arn,
     DRIFTGUARD_DLQ_URL: resources.deadLetterQueue.url,

@@ -4,24 +4,27 @@ import { createBus } from './bus';
 import { createCentralRole } from './central-role';
 import type { DeploymentContext } from './context';
 import { createEvaluate } from './evaluate';
+import { externalId } from './external-id';
 import { createMembers } from './members';
 import { names } from './naming';
 import { ownRoleNames } from './patterns';
 import { createQueues } from './queue';
 import { createExemptionExpiry, createSweep } from './scheduled';
 import { createSecrets } from './secrets';
-import { type StageSettings, settingsProblems, stageSettings } from './stages';
+import { loadStageFile, resolveStage, type StageSettings, validateStageFile } from './stages';
 import { createState } from './state';
 
 /**
- * The whole central stack for one stage (DESIGN.md §2). `sst.config.ts` calls this with the
- * stage's settings from infra/stages.ts; the infra tests call it with their own.
+ * The whole central stack for one stage (DESIGN.md §2). `sst.config.ts` calls this (through
+ * `deployDriftguard`) with the stage's file, `stages/<stage>.json`; the infra tests call it with
+ * their own settings, validated the same way.
  */
 export function createDriftguard(stage: string, settings: StageSettings) {
+  const checked = validateStageFile(settings);
   const parsed = parseConfig(settings.config);
-  const problems = [...settingsProblems(settings), ...(parsed.ok ? [] : [parsed.reason])];
-  if (!parsed.ok || problems.length > 0) {
-    throw new Error(`infra/stages.ts, stage "${stage}":\n- ${problems.join('\n- ')}`);
+  if (!checked.ok || !parsed.ok) {
+    const problems = [...(checked.ok ? [] : checked.problems), ...(parsed.ok ? [] : [parsed.reason])];
+    throw new Error(`stage "${stage}":\n- ${problems.join('\n- ')}`);
   }
   const stageNames = names(stage);
   const context: DeploymentContext = {
@@ -33,6 +36,7 @@ export function createDriftguard(stage: string, settings: StageSettings) {
     account: aws.getCallerIdentityOutput().accountId,
     partition: aws.getPartitionOutput().partition,
     region: aws.getRegionOutput().region,
+    externalId: externalId(),
   };
 
   const state = createState(context);
@@ -81,6 +85,7 @@ export function stackOutputs(stack: ReturnType<typeof createDriftguard>) {
     exemptionExpirySchedule: stack.exemptionExpiry.schedule.nodes.schedule.arn,
     centralRole: stack.central.role.arn,
     memberStackSet: stack.members.stackSet.name,
+    memberExternalId: stack.context.externalId,
     memberStackSetInstances: $resolve(stack.members.instances.map((instance) => instance.id)),
     rules: $resolve(stack.rules.map(({ rule }) => rule.name)),
     alarms: $resolve(
@@ -91,6 +96,18 @@ export function stackOutputs(stack: ReturnType<typeof createDriftguard>) {
   };
 }
 
-export function deployDriftguard(stage: string) {
-  return stackOutputs(createDriftguard(stage, stageSettings(stage)));
+/**
+ * What `sst deploy --stage <stage>` runs: the stage file (an unknown stage is an error), the member
+ * regions resolved against the regions enabled in the deploying account, then the stack.
+ */
+export async function deployDriftguard(stage: string) {
+  const file = loadStageFile(stage);
+  const enabled = file.memberRegions
+    ? []
+    : (
+        await aws.getRegions({
+          filters: [{ name: 'opt-in-status', values: ['opt-in-not-required', 'opted-in'] }],
+        })
+      ).names;
+  return stackOutputs(createDriftguard(stage, resolveStage(file, enabled)));
 }

@@ -15,7 +15,7 @@ export function createMembers(
   const { names, settings, config } = context;
   const roleRegion = settings.roleRegion ?? settings.region;
   // The stack set lives in the security account, registered as a StackSets delegated administrator.
-  const callAs = settings.stackSetsCallAs ?? 'DELEGATED_ADMIN';
+  const callAs = settings.stackSetsCallAs;
   const template = memberTemplate({
     remediationRoleName: config.remediationRoleName,
     ownRoleNames: context.ownRoleNames,
@@ -37,15 +37,16 @@ export function createMembers(
       failureTolerancePercentage: 10,
     },
     templateBody: JSON.stringify(template),
-    parameters: $resolve([central.busArn, central.functionRoleArn]).apply(([busArn, functionRoleArn]) =>
-      memberParameters(template, {
-        centralEventBusArn: busArn,
-        centralFunctionRoleArn: functionRoleArn,
-        organizationId: settings.organizationId,
-        externalId: settings.config.externalId,
-        roleRegion,
-        forwardGuardDutyFindings: settings.guardDutyFindings === 'member-accounts',
-      }),
+    parameters: $resolve([central.busArn, central.functionRoleArn, context.externalId]).apply(
+      ([busArn, functionRoleArn, externalId]) =>
+        memberParameters(template, {
+          centralEventBusArn: busArn,
+          centralFunctionRoleArn: functionRoleArn,
+          organizationId: settings.organizationId,
+          externalId,
+          roleRegion,
+          forwardGuardDutyFindings: settings.guardDutyFindings === 'member-accounts',
+        }),
     ),
   });
 

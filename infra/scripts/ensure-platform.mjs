@@ -75,6 +75,9 @@ export function ensurePlatform({ quiet = false } = {}) {
           SST_SKIP_DEPENDENCY_CHECK: 'true',
           SST_NO_BUN: 'true',
           SST_STAGE: process.env.SST_STAGE ?? 'ci',
+          // `sst install` evaluates app() only to learn the providers: a stage without its
+          // stages/<stage>.json (CI, a fresh clone) then gets a protected stand-in (infra/stages.ts).
+          DRIFTGUARD_SST_INSTALL_ONLY: '1',
         },
       },
     );

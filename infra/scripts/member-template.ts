@@ -10,17 +10,18 @@ import { parseConfig } from '@driftguard/core';
 import { memberParameters, memberTemplate } from '../member-template';
 import { knownArns, names } from '../naming';
 import { ownRoleNames } from '../patterns';
-import { stageSettings } from '../stages';
+import { loadStageFile } from '../stages';
 
 const { values } = parseArgs({
   options: {
     stage: { type: 'string', default: 'prod' },
     out: { type: 'string' },
     parameters: { type: 'boolean', default: false },
+    'external-id': { type: 'string' },
   },
 });
 const stage = values.stage ?? 'prod';
-const settings = stageSettings(stage);
+const settings = loadStageFile(stage);
 const parsed = parseConfig(settings.config);
 if (!parsed.ok) {
   console.error(parsed.reason);
@@ -33,8 +34,9 @@ const template = memberTemplate({
 });
 
 if (values.parameters) {
-  if (!settings.account) {
-    console.error(`stage "${stage}" has no account in infra/stages.ts: the central ARNs are unknown`);
+  const externalId = values['external-id'];
+  if (!externalId) {
+    console.error('--parameters needs --external-id: the deployment generated it (output memberExternalId)');
     process.exit(1);
   }
   const arns = knownArns(stage, settings.account, settings.region);
@@ -42,7 +44,7 @@ if (values.parameters) {
     centralEventBusArn: arns.bus,
     centralFunctionRoleArn: arns.functionRole,
     organizationId: settings.organizationId,
-    externalId: settings.config.externalId,
+    externalId,
     roleRegion: settings.roleRegion ?? settings.region,
     // The management account forwards its own findings unless the central account administers GuardDuty.
     forwardGuardDutyFindings: settings.guardDutyFindings === 'member-accounts',

@@ -13,10 +13,12 @@ import { memberTemplate } from '../../infra/member-template';
 import type { PolicyDocument } from '../../infra/policies';
 import { SWEEP_UNIT_FAILED_MESSAGE } from '../../infra/schedules';
 import { EVALUATE_TIMEOUT_SECONDS } from '../../infra/sizing';
-import { STAGES } from '../../infra/stages';
+import { loadStageFile, resolveStage } from '../../infra/stages';
 import {
+  FIXTURE_STAGES,
   importInfra,
   MOCK_ACCOUNT,
+  MOCK_ENABLED_REGIONS,
   MOCK_REGION,
   type RecordedResource,
   ROOT,
@@ -24,15 +26,18 @@ import {
   setupSst,
 } from './support/sst-mocks';
 
-const prod = STAGES.prod;
-if (!prod) throw new Error('infra/stages.ts has no prod stage');
+// The stage file a team would write (test/infra/fixtures/stages/prod.json), read as `sst deploy` does.
+const prod = resolveStage(loadStageFile('prod', FIXTURE_STAGES), MOCK_ENABLED_REGIONS);
+/** What the mocked random provider generates for the external id (24 bytes of 0x07). */
+const generatedExternalId = '07'.repeat(24);
 
 let sst: SstHarness;
 
 beforeAll(async () => {
+  process.env.DRIFTGUARD_STAGES_DIR = FIXTURE_STAGES;
   sst = await setupSst('prod', { production: true });
   const infra = await importInfra();
-  await sst.settle(infra.deployDriftguard('prod'));
+  await sst.settle(await infra.deployDriftguard('prod'));
 }, 180_000);
 afterAll(() => sst?.close());
 
@@ -209,6 +214,7 @@ describe('evaluate function', () => {
     expect(ours.sort()).toEqual([
       'DRIFTGUARD_CONFIG',
       'DRIFTGUARD_DLQ_URL',
+      'DRIFTGUARD_EXTERNAL_ID',
       'DRIFTGUARD_MAX_RECEIVE_COUNT',
       'DRIFTGUARD_TABLE',
       'DRIFTGUARD_TOPIC_ARN',
@@ -226,7 +232,9 @@ describe('evaluate function', () => {
     const parsed = parseConfig(JSON.parse(variables.DRIFTGUARD_CONFIG ?? 'null'));
     if (!parsed.ok) throw new Error(parsed.reason);
     expect(parsed.config.dryRun).toBe(prod.config.dryRun ?? false);
-    expect(parsed.config.externalId).toBe(prod.config.externalId);
+    // The external id is the deployment's own, never part of the (publishable) config document.
+    expect(parsed.config.externalId).toBeUndefined();
+    expect(variables.DRIFTGUARD_EXTERNAL_ID).toBe(generatedExternalId);
     expect(parsed.config.ownRoleNames).toContain('driftguard-prod-central');
   });
 
@@ -461,7 +469,7 @@ describe('member StackSet', () => {
         CentralEventBusArn: busArn,
         CentralFunctionRoleArn: centralRoleArn,
         OrganizationId: prod.organizationId,
-        ExternalId: prod.config.externalId,
+        ExternalId: generatedExternalId,
         RoleRegion: prod.region,
         // The central account forwards GuardDuty findings; members do not, or each arrives twice.
         ForwardGuardDutyFindings: 'false',

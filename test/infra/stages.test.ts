@@ -4,11 +4,27 @@
  * with the options production does not use (GuardDuty from members, a separate role region,
  * StackSets administered from the management account, channel settings).
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX, STAGES, type StageSettings, settingsProblems } from '../../infra/stages';
-import { type InfraModule, importInfra, ROOT, type SstHarness, setupSst } from './support/sst-mocks';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  INSTALL_ONLY_ENV,
+  loadStageFile,
+  resolveStage,
+  type StageSettings,
+  validateStageFile,
+} from '../../infra/stages';
+import {
+  FIXTURE_STAGES,
+  type InfraModule,
+  importInfra,
+  MOCK_ENABLED_REGIONS,
+  ROOT,
+  type SstHarness,
+  setupSst,
+} from './support/sst-mocks';
 
 interface AppConfig {
   name: string;
@@ -27,55 +43,157 @@ async function appFor(stage: string): Promise<AppConfig> {
   return config.app({ stage });
 }
 
+const fixture = (stage: string) =>
+  JSON.parse(readFileSync(join(FIXTURE_STAGES, `${stage}.json`), 'utf8')) as Record<string, unknown>;
+
 describe('sst.config.ts app()', () => {
-  it('pins production to its account and region, retains its resources and protects it from removal', async () => {
-    const prod = STAGES.prod;
+  const saved = { dir: process.env.DRIFTGUARD_STAGES_DIR, install: process.env[INSTALL_ONLY_ENV] };
+  beforeAll(() => {
+    process.env.DRIFTGUARD_STAGES_DIR = FIXTURE_STAGES;
+  });
+  afterEach(() => {
+    delete process.env[INSTALL_ONLY_ENV];
+  });
+  afterAll(() => {
+    process.env.DRIFTGUARD_STAGES_DIR = saved.dir;
+    if (saved.install !== undefined) process.env[INSTALL_ONLY_ENV] = saved.install;
+  });
+
+  it('pins production to the account and region of its stage file, retains its resources and protects it from removal', async () => {
     const app = await appFor('prod');
     expect(app).toMatchObject({ name: 'driftguard', home: 'aws', removal: 'retain', protect: true });
     expect(app.providers.aws).toEqual({
       version: '7.20.0',
-      region: prod?.region,
-      allowedAccountIds: [prod?.account],
+      region: 'us-east-1',
+      allowedAccountIds: ['409842761733'],
     });
   });
 
-  it('removes everything of other stages on `sst remove`, in any account for unlisted ones', async () => {
+  it('removes everything of a non-production stage on `sst remove`, still pinned to its account', async () => {
     const staging = await appFor('staging');
     expect(staging).toMatchObject({ removal: 'remove', protect: false });
-    expect(staging.providers.aws.allowedAccountIds).toEqual([STAGES.staging?.account]);
-    const personal = await appFor('alice');
-    expect(personal).toMatchObject({ removal: 'remove', protect: false });
-    expect(personal.providers.aws).not.toHaveProperty('allowedAccountIds');
+    expect(staging.providers.aws).toMatchObject({ region: 'eu-west-1', allowedAccountIds: ['552084197301'] });
+  });
+
+  it('refuses a stage without a stage file, naming the file to create', async () => {
+    await expect(appFor('alice')).rejects.toThrow(
+      'stage "alice": test/infra/fixtures/stages/alice.json does not exist. Copy stages/prod.example.json',
+    );
+  });
+
+  it('lets `sst install` evaluate a stage without a file, as a protected stand-in that keeps everything', async () => {
+    process.env[INSTALL_ONLY_ENV] = '1';
+    const ci = await appFor('ci');
+    expect(ci).toMatchObject({ removal: 'retain', protect: true });
+    // A stage that has a file is read as usual even then.
+    expect((await appFor('staging')).providers.aws.allowedAccountIds).toEqual(['552084197301']);
   });
 });
 
-describe('stage settings', () => {
-  it('are valid for every listed stage', () => {
-    for (const [stage, settings] of Object.entries({ ...STAGES, sandbox: SANDBOX })) {
-      expect(settingsProblems(settings), stage).toEqual([]);
+describe('stage files', () => {
+  it('accept the fixtures a team would write', () => {
+    for (const stage of ['prod', 'staging']) {
+      expect(validateStageFile(fixture(stage)), stage).toMatchObject({ ok: true });
     }
   });
 
-  it('name what AWS would reject half-way through a deploy', () => {
-    const broken: StageSettings = {
-      ...SANDBOX,
+  it('refuse every placeholder of the committed example, naming each key', () => {
+    const example = JSON.parse(readFileSync(join(ROOT, 'stages', 'prod.example.json'), 'utf8'));
+    const result = validateStageFile(example);
+    expect(result.ok).toBe(false);
+    const problems = result.ok ? [] : result.problems;
+    for (const key of [
+      'account',
+      'organizationId',
+      'targetOrganizationalUnits[0]',
+      'managementAccount.account',
+      'channelSettings.JIRA_BASE_URL',
+    ]) {
+      expect(
+        problems.some((problem) => problem.startsWith(`${key}: `)),
+        key,
+      ).toBe(true);
+    }
+    // Only placeholders are wrong with it: with real values it is a valid stage file.
+    expect(
+      validateStageFile({
+        ...example,
+        account: '409842761733',
+        organizationId: 'o-k3v9x2m4q7',
+        targetOrganizationalUnits: ['r-k3v9'],
+        managementAccount: { account: '730335218694' },
+        channelSettings: { JIRA_BASE_URL: 'https://acme.atlassian.net', JIRA_EMAIL: 'secops@acme.test' },
+      }),
+    ).toMatchObject({ ok: true });
+  });
+
+  it('refuse an external id: the deployment generates it per organization', () => {
+    const result = validateStageFile({
+      ...fixture('prod'),
+      config: { externalId: 'driftguard-prod-change-me' },
+    });
+    expect(result).toEqual({
+      ok: false,
+      problems: ['config.externalId: is generated per organization by the deployment: remove it'],
+    });
+  });
+
+  it('name what AWS would reject half-way through a deploy, key by key', () => {
+    const result = validateStageFile({
+      ...fixture('staging'),
       account: '1234',
       organizationId: 'org-1',
       targetOrganizationalUnits: ['ou-nope'],
-      roleRegion: 'eu-central-1',
+      roleRegion: 'ap-south-1',
       reservedConcurrency: 1,
-      channelSettings: { SLACK_WEBHOOK_URL: 'https://hooks.slack.com/x' } as StageSettings['channelSettings'],
-      config: { externalId: 'x' },
-    };
-    expect(settingsProblems(broken)).toEqual([
-      expect.stringContaining('12-digit'),
-      expect.stringContaining('organization id'),
-      expect.stringContaining('ou-nope'),
-      expect.stringContaining('role region'),
-      expect.stringContaining('reservedConcurrency'),
-      expect.stringContaining('channelSettings.SLACK_WEBHOOK_URL'),
-      expect.stringContaining('externalId'),
-    ]);
+      channelSettings: { SLACK_WEBHOOK_URL: 'https://hooks.slack.com/x' },
+      config: { rules: { 'sg-open-ingress': { mode: 'destroy' } } },
+      surprise: true,
+    });
+    expect(result.ok).toBe(false);
+    const problems = result.ok ? [] : result.problems;
+    for (const key of [
+      'account: must be a 12-digit',
+      'organizationId: must be an organization id',
+      'targetOrganizationalUnits[0]: must be an OU id',
+      'reservedConcurrency: ',
+      'channelSettings: Unrecognized key: "SLACK_WEBHOOK_URL"',
+      '(file): Unrecognized key: "surprise"',
+      'memberRegions: must include the role region ap-south-1',
+      'config.rules.sg-open-ingress.mode: ',
+    ]) {
+      expect(
+        problems.some((problem) => problem.startsWith(key)),
+        `${key}\n${problems.join('\n')}`,
+      ).toBe(true);
+    }
+  });
+
+  it('read from disk with the file named in every problem; invalid JSON too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orgdeploy-stages-'));
+    writeFileSync(join(dir, 'dev.json'), JSON.stringify({ ...fixture('staging'), account: '111111111111' }));
+    expect(() => loadStageFile('dev', dir)).toThrow(
+      /dev\.json:\n- account: "111111111111" is a placeholder from the example/,
+    );
+    writeFileSync(join(dir, 'dev.json'), '{ "account": ');
+    expect(() => loadStageFile('dev', dir)).toThrow(/dev\.json: not valid JSON/);
+    expect(() => loadStageFile('../prod', dir)).toThrow(/stage names are lowercase/);
+  });
+
+  it('default the member regions to every enabled region, minus the excluded ones, role region first', () => {
+    const prod = resolveStage(loadStageFile('prod', FIXTURE_STAGES), MOCK_ENABLED_REGIONS);
+    expect(prod.memberRegions[0]).toBe('us-east-1');
+    expect(prod.memberRegions).toHaveLength(MOCK_ENABLED_REGIONS.length - 1);
+    expect(prod.memberRegions).not.toContain('me-central-1');
+    // An explicit list wins over discovery.
+    const staging = resolveStage(loadStageFile('staging', FIXTURE_STAGES), MOCK_ENABLED_REGIONS);
+    expect(staging.memberRegions).toEqual(['eu-west-1', 'us-east-1']);
+    expect(() =>
+      resolveStage(
+        { ...loadStageFile('prod', FIXTURE_STAGES), roleRegion: 'af-south-1' },
+        MOCK_ENABLED_REGIONS,
+      ),
+    ).toThrow(/role region af-south-1 is not among the member regions/);
   });
 });
 
@@ -83,14 +201,15 @@ describe('a non-production stack', () => {
   let sst: SstHarness;
   let infra: InfraModule;
   const settings: StageSettings = {
-    ...SANDBOX,
+    ...resolveStage(loadStageFile('staging', FIXTURE_STAGES), []),
+    region: 'us-east-1',
     memberRegions: ['us-east-1', 'eu-west-1'],
     roleRegion: 'eu-west-1',
     guardDutyFindings: 'member-accounts',
     stackSetsCallAs: 'SELF',
     sweepSchedule: 'rate(1 day)',
     channelSettings: { JIRA_EMAIL: 'driftguard@example.com' },
-    config: { externalId: 'sandbox-external-id', remediationRoleName: 'SandboxRemediation' },
+    config: { remediationRoleName: 'SandboxRemediation' },
   };
 
   beforeAll(async () => {
@@ -102,7 +221,7 @@ describe('a non-production stack', () => {
 
   it('refuses invalid settings before creating anything', () => {
     expect(() => infra.createDriftguard('broken', { ...settings, organizationId: 'nope' })).toThrow(
-      /infra\/stages.ts, stage "broken":\n- organizationId "nope"/,
+      /stage "broken":\n- organizationId: must be an organization id/,
     );
   });
 
@@ -120,7 +239,7 @@ describe('a non-production stack', () => {
     expect(stackSet.inputs.parameters).toMatchObject({
       ForwardGuardDutyFindings: 'true',
       RoleRegion: 'eu-west-1',
-      ExternalId: 'sandbox-external-id',
+      ExternalId: '07'.repeat(24),
       CentralFunctionRoleArn: expect.stringMatching(/:role\/driftguard-alice-central$/),
     });
     const template = JSON.parse(String(stackSet.inputs.templateBody));

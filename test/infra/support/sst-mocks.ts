@@ -21,6 +21,29 @@ export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const PLATFORM = join(ROOT, '.sst', 'platform');
 export const MOCK_ACCOUNT = '123456789012';
 export const MOCK_REGION = 'us-east-1';
+/** The regions the mocked account has enabled: AWS's 17 default regions and one opt-in region. */
+export const MOCK_ENABLED_REGIONS = [
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-south-1',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ca-central-1',
+  'eu-central-1',
+  'eu-north-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'me-central-1',
+  'sa-east-1',
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+] as const;
+/** Stage files for the infra tests (DRIFTGUARD_STAGES_DIR): realistic values, no placeholders. */
+export const FIXTURE_STAGES = join(ROOT, 'test', 'infra', 'fixtures', 'stages');
 
 export interface RecordedResource {
   type: string;
@@ -135,6 +158,8 @@ const DATA_SOURCES: Record<string, Record<string, unknown>> = {
   },
   'aws:index/getPartition:getPartition': { partition: 'aws', dnsSuffix: 'amazonaws.com', id: 'aws' },
   'aws:index/getRegion:getRegion': { name: MOCK_REGION, region: MOCK_REGION, id: MOCK_REGION },
+  // What `aws.getRegions` answers for an account with the default regions plus one opted in.
+  'aws:index/getRegions:getRegions': { names: [...MOCK_ENABLED_REGIONS], id: 'aws' },
 };
 
 /** What `aws.iam.getPolicyDocument` computes (SST's components build some role policies with it). */
@@ -331,7 +356,7 @@ export async function setupSst(stage: string, options: { production?: boolean } 
 
 /** infra/index.ts, seen through the two entry points the tests call. */
 export interface InfraModule {
-  deployDriftguard(stage: string): Record<string, unknown>;
+  deployDriftguard(stage: string): Promise<Record<string, unknown>>;
   createDriftguard(stage: string, settings: StageSettings): Record<string, unknown>;
   stackOutputs(stack: Record<string, unknown>): Record<string, unknown>;
 }
