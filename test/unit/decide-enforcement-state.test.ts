@@ -1,15 +1,16 @@
 import {
   type BreakerStore,
   createEnforcement,
+  type Enforcement,
   type ExemptionStore,
   ExemptionUseError,
   memoryBreakerStore,
 } from '@driftguard/aws';
 import {
   type Assessment,
-  assess,
   type Change,
-  type EnforcementContext,
+  decideChange,
+  evaluateChange,
   normalizeCloudTrail,
   type Outcome,
   outcomeFromResults,
@@ -27,9 +28,15 @@ function change(eventId?: string): Change {
   return normalized.change;
 }
 
-const assessWith =
-  (config: ReturnType<typeof configWith>, eventId?: string) => (context?: EnforcementContext) =>
-    assess(change(eventId), config, undefined, undefined, undefined, context);
+/** The pipeline's decide stage: evaluate, load the state it asks for, decide once. */
+async function decideLoaded(
+  enforcement: Enforcement,
+  changed: Change,
+  config: ReturnType<typeof configWith>,
+): Promise<Assessment> {
+  const evaluation = evaluateChange(changed, config);
+  return decideChange(evaluation, config, await enforcement.load(evaluation));
+}
 
 function applied(assessment: Assessment, status: 'applied' | 'already-compliant' = 'applied'): Outcome {
   return outcomeFromResults(
@@ -46,7 +53,7 @@ describe('enforcement state around the pure decision', () => {
     const config = configWith({});
     const breakers = memoryBreakerStore();
     const enforcement = createEnforcement({ config, breakers, now: () => NOW });
-    const assessment = await enforcement.assess(change(), assessWith(config));
+    const assessment = await decideLoaded(enforcement, change(), config);
     await enforcement.record({ assessment, outcome: applied(assessment, 'already-compliant') }, {});
     expect(await breakers.get('sg-open-ingress', GROUP_ARN)).toBeUndefined();
     await enforcement.record({ assessment, outcome: applied(assessment) }, {});
@@ -60,12 +67,12 @@ describe('enforcement state around the pure decision', () => {
     const enforcement = createEnforcement({ config, breakers, now: () => now });
     for (let i = 0; i < 3; i++) {
       const eventId = `00000000-0000-4000-8000-00000000000${i}`;
-      const assessment = await enforcement.assess(change(eventId), assessWith(config, eventId));
+      const assessment = await decideLoaded(enforcement, change(eventId), config);
       expect(assessment.action).toBe('revert');
       await enforcement.record({ assessment, outcome: applied(assessment) }, {});
       now += 60_000;
     }
-    const fourth = await enforcement.assess(change(), assessWith(config));
+    const fourth = await decideLoaded(enforcement, change(), config);
     expect(fourth.action).toBe('ticket');
     expect(fourth.breaker).toMatchObject({
       revertsInWindow: 3,
@@ -84,7 +91,7 @@ describe('enforcement state around the pure decision', () => {
       now: () => NOW,
       warn: (m) => warnings.push(m),
     });
-    const assessment = await enforcement.assess(change(), assessWith(config));
+    const assessment = await decideLoaded(enforcement, change(), config);
     expect(assessment.action).toBe('revert');
     await enforcement.record({ assessment, outcome: applied(assessment) }, {});
     expect(warnings).toEqual([
@@ -97,7 +104,7 @@ describe('enforcement state around the pure decision', () => {
     const config = configWith({ exemptions: { enabled: true } });
     const exemptions = { forAccount: failing('table gone') } as unknown as ExemptionStore;
     const enforcement = createEnforcement({ config, exemptions, now: () => NOW });
-    await expect(enforcement.assess(change(), assessWith(config))).rejects.toThrow(
+    await expect(decideLoaded(enforcement, change(), config)).rejects.toThrow(
       'cannot read the exemptions of 111122223333 for event d3acf956-9a95-5900-a8d7-e58180d35299: table gone',
     );
   });
@@ -119,7 +126,7 @@ describe('enforcement state around the pure decision', () => {
       recordUse: failing('throttled'),
     } as unknown as ExemptionStore;
     const enforcement = createEnforcement({ config, exemptions, now: () => NOW });
-    const assessment = await enforcement.assess(change(), assessWith(config));
+    const assessment = await decideLoaded(enforcement, change(), config);
     expect(assessment.exemption?.id).toBe('ex-1');
     await expect(
       enforcement.record({ assessment, outcome: applied(assessment) }, sampleEvent()),
@@ -143,9 +150,7 @@ describe('enforcement state around the pure decision', () => {
     });
     if (!normalized.ok) throw new Error(normalized.reason);
     const { change: described } = normalized;
-    await enforcement.assess(described, (context) =>
-      assess(described, config, undefined, undefined, undefined, context),
-    );
+    await decideLoaded(enforcement, described, config);
     expect(reads).toBe(0);
   });
 });

@@ -11,6 +11,7 @@ import {
 import {
   assess,
   defaultConfig,
+  evaluateChange,
   normalizeCloudTrail,
   type OutcomeStatus,
   stateAspect,
@@ -242,12 +243,12 @@ describe('ordering: stateAspect and the high-water mark', () => {
     const olderAssessment = assess(older.change, config);
     expect(newerAssessment.status).toBe('compliant');
     expect(olderAssessment.status).toBe('violation');
-    expect(await supersedingEvent(store, newer.change, newerAssessment)).toBeUndefined();
-    expect(await supersedingEvent(store, older.change, olderAssessment)).toEqual({
+    expect(await supersedingEvent(store, evaluateChange(newer.change, config))).toBeUndefined();
+    expect(await supersedingEvent(store, evaluateChange(older.change, config))).toEqual({
       eventTime: '2024-05-01T10:05:00.000Z',
       eventId: 'newer',
     });
-    expect(await supersedingEvent(store, newer.change, newerAssessment)).toBeUndefined();
+    expect(await supersedingEvent(store, evaluateChange(newer.change, config))).toBeUndefined();
   });
 
   it('sweep observations and additive calls neither read nor raise the mark', async () => {
@@ -256,11 +257,11 @@ describe('ordering: stateAspect and the high-water mark', () => {
     const swept = policyEvent('2024-05-01T12:00:00Z', 'sweep', ownAccount);
     const older = policyEvent('2024-05-01T10:00:00Z', 'older', publicRead);
     if (!swept.ok || !older.ok) throw new Error('fixtures must normalize');
-    const sweepAssessment = { ...assess(swept.change, config), origin: 'sweep' as const };
-    expect(await supersedingEvent(store, swept.change, sweepAssessment)).toBeUndefined();
-    expect(await supersedingEvent(store, older.change, assess(older.change, config))).toBeUndefined();
+    const sweep = evaluateChange(swept.change, config, { origin: 'sweep' });
+    expect(await supersedingEvent(store, sweep)).toBeUndefined();
+    expect(await supersedingEvent(store, evaluateChange(older.change, config))).toBeUndefined();
     const sg = normalizeCloudTrail(openSsh);
     if (!sg.ok) throw new Error('fixture must normalize');
-    expect(await supersedingEvent(store, sg.change, assess(sg.change, config))).toBeUndefined();
+    expect(await supersedingEvent(store, evaluateChange(sg.change, config))).toBeUndefined();
   });
 });

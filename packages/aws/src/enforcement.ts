@@ -6,9 +6,10 @@ import {
   breakerResourceKey,
   breakerSettings,
   breakerView,
-  type Change,
   type Config,
+  decisionStateQuery,
   type EnforcementContext,
+  type Evaluation,
   type Exemption,
   exemptionUsedAnnouncement,
   type Outcome,
@@ -39,12 +40,14 @@ export interface EnforcementOptions {
 }
 
 /**
- * The stateful side of the decision, around the pure `assess`: it reads what the decision needs
- * (placement, exemptions, breaker counts) and, once the outcome is known, writes what happened
- * (reverts counted, breakers opened, exemption uses kept for the expiry re-check) and announces it.
+ * The stateful side of the decision, around the pure `decideChange`: `load` reads what the
+ * decision needs (placement, exemptions, breaker counts) in one concurrent round, and once the
+ * outcome is known `record` writes what happened (reverts counted, breakers opened, exemption
+ * uses kept for the expiry re-check) and announces it.
  */
 export interface Enforcement {
-  assess(change: Change, assessWith: (context: EnforcementContext) => Assessment): Promise<Assessment>;
+  /** The state `decisionStateQuery` asks for, read concurrently, as the decision's context. */
+  load(evaluation: Evaluation): Promise<EnforcementContext>;
   record(report: { assessment: Assessment; outcome: Outcome }, input: unknown): Promise<void>;
   /** The account's OUs when an override names OUs (else undefined: nothing to read). */
   placement(account: string): Promise<AccountPlacement | undefined>;
@@ -70,49 +73,50 @@ export function createEnforcement(options: EnforcementOptions): Enforcement {
   const placementOf = async (account: string) =>
     hasOuOverrides && options.placement ? await options.placement(account) : undefined;
 
+  async function exemptionsOf(account: string, eventId: string, at: number): Promise<Exemption[]> {
+    if (!exemptions) return [];
+    try {
+      return await exemptions.forAccount(account, at);
+    } catch (error) {
+      // Deciding without them could revert a change a person was allowed to make: fail the
+      // event instead, so the queue retries it.
+      throw new DriftguardError(
+        `cannot read the exemptions of ${account} for event ${eventId}: ${errorMessage(error)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  async function breakerOf(rule: string, resource: string, at: number): Promise<[string, BreakerView][]> {
+    if (!breakers) return [];
+    try {
+      const record = await breakers.get(rule, resource);
+      return record ? [[breakerKey(rule, resource), breakerView(record, at, settings)]] : [];
+    } catch (error) {
+      // Fail open: without the count this is one more revert in a possible fight, not a miss.
+      warn(`[driftguard] circuit breaker for ${rule} on ${resource} unreadable: ${errorMessage(error)}`);
+      return [];
+    }
+  }
+
   return {
     placement: placementOf,
 
-    async assess(change, assessWith) {
+    async load(evaluation) {
       const at = now();
-      const placement = await placementOf(change.account);
-      const base: EnforcementContext = { now: at, ...(placement ? { placement } : {}) };
-      const first = assessWith(base);
-      // Exemptions and breakers matter only for violations something would be done about.
-      const acting = first.results.filter(
-        (result) => result.verdict.kind === 'violation' && result.decision.action !== 'none',
-      );
-      if (acting.length === 0 || (!exemptions && !breakers)) return first;
-      let recorded: Exemption[] = [];
-      if (exemptions) {
-        try {
-          recorded = await exemptions.forAccount(change.account, at);
-        } catch (error) {
-          // Deciding without them could revert a change a person was allowed to make: fail the
-          // event instead, so the queue retries it.
-          throw new DriftguardError(
-            `cannot read the exemptions of ${change.account} for event ${change.eventId}: ${errorMessage(error)}`,
-            { cause: error },
-          );
-        }
-      }
-      const views: Record<string, BreakerView> = {};
-      for (const result of breakers ? acting : []) {
-        if (result.decision.action !== 'revert' || !breakers) continue;
-        const resource = resourceKeyOf(first, result);
-        if (!resource) continue;
-        try {
-          const record = await breakers.get(result.rule, resource);
-          if (record) views[breakerKey(result.rule, resource)] = breakerView(record, at, settings);
-        } catch (error) {
-          // Fail open: without the count this is one more revert in a possible fight, not a miss.
-          warn(
-            `[driftguard] circuit breaker for ${result.rule} on ${resource} unreadable: ${errorMessage(error)}`,
-          );
-        }
-      }
-      if (recorded.length === 0 && Object.keys(views).length === 0) return first;
-      return assessWith({ ...base, exemptions: recorded, breakers: views });
+      const query = decisionStateQuery(evaluation, config);
+      const [placement, recorded, views] = await Promise.all([
+        query.placement ? placementOf(query.account) : undefined,
+        query.exemptions ? exemptionsOf(query.account, evaluation.change.eventId, at) : [],
+        Promise.all(query.breakers.map(({ rule, resource }) => breakerOf(rule, resource, at))),
+      ]);
+      const breakerViews = Object.fromEntries(views.flat());
+      return {
+        now: at,
+        ...(placement ? { placement } : {}),
+        ...(recorded.length > 0 ? { exemptions: recorded } : {}),
+        ...(Object.keys(breakerViews).length > 0 ? { breakers: breakerViews } : {}),
+      };
     },
 
     async record({ assessment, outcome }, input) {

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Assessment,
-  type Change,
   canonicalTime,
+  type Evaluation,
+  type NormalizedEvent,
   normalizeEvent,
   type Outcome,
+  primaryVerdict,
   stateAspect,
 } from '@driftguard/core';
 import { DriftguardError, errorMessage } from './errors';
@@ -29,9 +31,13 @@ export class EventInProgressError extends DriftguardError {}
  */
 export function deliveryKey(input: unknown): string | undefined {
   const normalized = normalizeEvent(input);
-  if (!normalized.ok) return undefined;
-  if (normalized.kind === 'cloudtrail') return normalized.change.eventId;
-  const { id, updatedAt } = normalized.finding;
+  return normalized.ok ? deliveryKeyOf(normalized) : undefined;
+}
+
+/** The same key for an event already normalized (the pipeline normalizes each input once). */
+export function deliveryKeyOf(event: Extract<NormalizedEvent, { ok: true }>): string {
+  if (event.kind === 'cloudtrail') return event.change.eventId;
+  const { id, updatedAt } = event.finding;
   return `guardduty/${id}/${canonicalTime(updatedAt) ?? updatedAt}`;
 }
 
@@ -74,13 +80,8 @@ function duplicateOf(
 }
 
 /**
- * Wraps a pipeline so that each event takes effect once, however often it is delivered: claim the
- * event (conditional write), process it, then mark it completed — or release it when the revert
- * failed or processing threw, so the queue's retry processes it again. A duplicate neither acts nor
- * notifies; it returns what the first delivery did, flagged `duplicate`.
- *
- * A dedupe store that cannot be reached fails the delivery (the queue retries it, then dead-letters
- * it with the reason): processing without the claim could act and notify twice.
+ * Wraps a pipeline so that each event takes effect once, however often it is delivered (see
+ * `claimOnce`). Input that is not an event goes straight to the pipeline, which rejects it.
  */
 export function exactlyOnce(
   pipeline: Pipeline,
@@ -92,36 +93,55 @@ export function exactlyOnce(
     async process(input, context?: ProcessContext) {
       const key = deliveryKey(input);
       if (key === undefined) return pipeline.process(input, context);
-      const started = now();
-      const owner = randomUUID();
-      const claim = await dedupe.begin(key, owner);
-      if (claim.status === 'completed') return duplicateOf(key, claim.first, now() - started);
-      if (claim.status === 'in-progress') {
-        throw new EventInProgressError(
-          `event ${key} is being processed by another delivery (claimed ${new Date(claim.claimedAt).toISOString()}); the queue will deliver it again`,
-        );
-      }
-      let processed: ProcessedEvent;
-      try {
-        processed = await pipeline.process(input, context);
-      } catch (error) {
-        await dedupe.release(key, owner).catch(() => undefined);
-        throw error;
-      }
-      // The effects are done (or failed and will be retried either way): a marker that cannot be
-      // written must not fail the delivery. Left in progress, it expires with the lock; a later
-      // duplicate then runs again, which the executors' live re-read and the notification ledger
-      // make harmless.
-      const settle =
-        processed.outcome.status === 'revert-failed'
-          ? dedupe.release(key, owner)
-          : dedupe.complete(key, owner, summaryOf(processed));
-      await settle.catch((error: unknown) =>
-        warn(`[driftguard] dedupe marker of event ${key} not updated: ${errorMessage(error)}`),
-      );
-      return processed;
+      return claimOnce(dedupe, key, () => pipeline.process(input, context), now, warn);
     },
   };
+}
+
+/**
+ * Runs `process` for the event `key` once, however often it is delivered: claim the event
+ * (conditional write), process it, then mark it completed — or release it when the revert failed
+ * or processing threw, so the queue's retry processes it again. A duplicate neither acts nor
+ * notifies; it returns what the first delivery did, flagged `duplicate`.
+ *
+ * A dedupe store that cannot be reached fails the delivery (the queue retries it, then dead-letters
+ * it with the reason): processing without the claim could act and notify twice.
+ */
+export async function claimOnce(
+  dedupe: DedupeStore,
+  key: string,
+  process: () => Promise<ProcessedEvent>,
+  now: () => number = Date.now,
+  warn: (message: string) => void = (message) => console.warn(message),
+): Promise<ProcessedEvent> {
+  const started = now();
+  const owner = randomUUID();
+  const claim = await dedupe.begin(key, owner);
+  if (claim.status === 'completed') return duplicateOf(key, claim.first, now() - started);
+  if (claim.status === 'in-progress') {
+    throw new EventInProgressError(
+      `event ${key} is being processed by another delivery (claimed ${new Date(claim.claimedAt).toISOString()}); the queue will deliver it again`,
+    );
+  }
+  let processed: ProcessedEvent;
+  try {
+    processed = await process();
+  } catch (error) {
+    await dedupe.release(key, owner).catch(() => undefined);
+    throw error;
+  }
+  // The effects are done (or failed and will be retried either way): a marker that cannot be
+  // written must not fail the delivery. Left in progress, it expires with the lock; a later
+  // duplicate then runs again, which the executors' live re-read and the notification ledger
+  // make harmless.
+  const settle =
+    processed.outcome.status === 'revert-failed'
+      ? dedupe.release(key, owner)
+      : dedupe.complete(key, owner, summaryOf(processed));
+  await settle.catch((error: unknown) =>
+    warn(`[driftguard] dedupe marker of event ${key} not updated: ${errorMessage(error)}`),
+  );
+  return processed;
 }
 
 /**
@@ -132,15 +152,15 @@ export function exactlyOnce(
  */
 export async function supersedingEvent(
   store: HighWaterStore | undefined,
-  change: Change,
-  assessment: Assessment,
+  evaluation: Evaluation,
 ): Promise<HighWaterMark | undefined> {
-  if (!store || assessment.origin === 'sweep') return undefined;
-  if (assessment.status !== 'violation' && assessment.status !== 'compliant') return undefined;
+  if (!store || evaluation.origin === 'sweep') return undefined;
+  const primary = primaryVerdict(evaluation)?.verdict;
+  if (!primary || primary.kind === 'not-applicable') return undefined;
+  const { change } = evaluation;
   const aspect = stateAspect(change);
   const eventTime = canonicalTime(change.eventTime);
-  const primary = assessment.results.find((result) => result.rule === assessment.rule)?.verdict;
-  const resourceId = primary && primary.kind !== 'not-applicable' ? primary.resource?.id : undefined;
+  const resourceId = primary.resource?.id;
   if (!aspect || !eventTime || !resourceId) return undefined;
   const advance = await store.advance(
     { account: change.account, region: change.region, resourceId, aspect },

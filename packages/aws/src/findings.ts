@@ -16,6 +16,12 @@ export interface GatedFinding {
 
 const nothingToRelease = async () => undefined;
 
+/** Placement (for overrides by OU) and the account's name, as the pipeline loaded them. */
+export interface FindingState {
+  placement?: AccountPlacement;
+  accountName?: string;
+}
+
 /**
  * The GuardDuty path's "acted on once": reads what was last acted on for the finding id, lets core
  * decide (new, update, duplicate, stale — `findingFreshness`), and claims the new version with a
@@ -26,13 +32,14 @@ export async function gateFinding(
   finding: Finding,
   config: Config,
   marks: FindingMarkStore | undefined,
-  placement?: AccountPlacement,
+  /** The rest of the state the decision needs, read concurrently with the finding's mark. */
+  state: FindingState | Promise<FindingState> = {},
 ): Promise<GatedFinding> {
-  const where = placement ? { placement } : {};
-  if (!marks) return { assessment: assessFinding(finding, config, where), release: nothingToRelease };
+  if (!marks) return { assessment: assessFinding(finding, config, await state), release: nothingToRelease };
   const next = { updatedAt: finding.updatedAt, count: finding.count };
   for (let attempt = 0; attempt < 3; attempt++) {
-    const previous = await marks.get(finding.id);
+    // Decided once per delivery; again only when a concurrent delivery claimed this finding first.
+    const [previous, where] = await Promise.all([marks.get(finding.id), state]);
     const assessment = assessFinding(finding, config, { ...where, ...(previous ? { previous } : {}) });
     // Archived, duplicate and stale findings are not acted on: nothing to claim.
     if (assessment.status !== 'violation') return { assessment, release: nothingToRelease };

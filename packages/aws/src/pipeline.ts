@@ -1,9 +1,12 @@
 import {
   type Assessment,
-  assess,
+  type Change,
   type Config,
-  type EnforcementContext,
+  decideChange,
+  evaluateChange,
+  type Finding,
   liveFactQueries,
+  type NormalizedEvent,
   normalizeEvent,
   type OperationResult,
   type OrganizationInfo,
@@ -15,7 +18,7 @@ import {
 } from '@driftguard/core';
 import type { Enforcement } from './enforcement';
 import { errorMessage, InvalidEventError } from './errors';
-import { exactlyOnce, supersededOutcome, supersedingEvent } from './exactly-once';
+import { claimOnce, deliveryKeyOf, supersededOutcome, supersedingEvent } from './exactly-once';
 import type { Executor } from './executor';
 import { type GatedFinding, gateFinding } from './findings';
 import type { LiveFactReader } from './live-facts';
@@ -98,41 +101,54 @@ interface Decided {
   finding?: GatedFinding;
 }
 
+type EventInput = Extract<NormalizedEvent, { ok: true }>;
+
 /**
- * The one pipeline behind the Lambda, `replay --apply`, the sweep and the demo, in four stages:
- * decide (normalize → assess, pure, with the live reads it needs) → act (the exact revert: verify →
- * act → verify) → record (the audit trail) → tell (tickets, then alerts). Notification failures are
- * recorded, never thrown: they must not hide or undo a verified revert.
+ * The one pipeline behind the Lambda, `replay --apply`, the sweep and the demo. One pass per event:
+ * normalize (once) → evaluate (pure) → load state (independent reads at once) → decide (pure, once)
+ * → plan → act (verify → act → verify) → record → tell (tickets, then alerts). Notification failures
+ * are recorded, never thrown: they must not hide or undo a verified revert.
  */
 export function createPipeline(options: PipelineOptions): Pipeline {
   const now = options.now ?? Date.now;
   const notifiers = options.notifiers ?? [];
+  const { config } = options;
 
-  async function decide(input: unknown, context: ProcessContext): Promise<Decided> {
-    const normalized = normalizeEvent(input);
-    if (!normalized.ok) throw new InvalidEventError(normalized.reason);
-    const organization = options.organization ? await options.organization() : undefined;
-    if (normalized.kind === 'finding') {
-      // GuardDuty: no trust zone or live facts; acted on once per finding version (findings.ts);
-      // overrides by account or OU apply (placement).
-      const placement = await options.enforcement?.placement(normalized.finding.account);
-      const finding = await gateFinding(normalized.finding, options.config, options.findings, placement);
-      nameAccount(finding.assessment, organization);
-      return { assessment: finding.assessment, finding };
-    }
-    const { change } = normalized;
-    const queries = options.liveFacts ? liveFactQueries(change, options.config) : [];
-    const facts = options.liveFacts && queries.length > 0 ? await options.liveFacts(queries) : undefined;
-    const trustZone = trustZoneOf(options.config, organization);
-    const assessWith = (enforcement?: EnforcementContext) =>
-      assess(change, options.config, trustZone, undefined, facts, enforcement);
-    const assessment = options.enforcement
-      ? await options.enforcement.assess(change, assessWith)
-      : assessWith();
-    if (context.origin) assessment.origin = context.origin;
-    nameAccount(assessment, organization);
-    const superseded = await supersedingEvent(options.highWater, change, assessment);
+  /** CloudTrail: evaluate with the live facts, then decide with the stored state. */
+  async function decideChangeEvent(change: Change, context: ProcessContext): Promise<Decided> {
+    const queries = options.liveFacts ? liveFactQueries(change, config) : [];
+    // What evaluating needs: the organization (trust zone, account names) and the live facts.
+    const [organization, facts] = await Promise.all([
+      options.organization?.(),
+      options.liveFacts && queries.length > 0 ? options.liveFacts(queries) : undefined,
+    ]);
+    const accountName = organization?.accountNames?.[change.account];
+    const evaluation = evaluateChange(change, config, {
+      trustZone: trustZoneOf(config, organization),
+      ...(facts ? { facts } : {}),
+      ...(context.origin ? { origin: context.origin } : {}),
+      ...(accountName ? { accountName } : {}),
+    });
+    // What deciding needs, read at once: placement, exemptions, breakers, the high-water mark.
+    const [state, superseded] = await Promise.all([
+      options.enforcement?.load(evaluation),
+      supersedingEvent(options.highWater, evaluation),
+    ]);
+    const assessment = decideChange(evaluation, config, state);
     return { assessment, ...(superseded ? { superseded } : {}) };
+  }
+
+  /** GuardDuty: the same decide stage, with the finding's own state (its last acted-on version). */
+  async function decideFindingEvent(finding: Finding): Promise<Decided> {
+    const state = Promise.all([
+      options.organization?.(),
+      options.enforcement?.placement(finding.account),
+    ]).then(([organization, placement]) => {
+      const accountName = organization?.accountNames?.[finding.account];
+      return { ...(placement ? { placement } : {}), ...(accountName ? { accountName } : {}) };
+    });
+    const gated = await gateFinding(finding, config, options.findings, state);
+    return { assessment: gated.assessment, finding: gated };
   }
 
   async function act({ assessment, superseded, finding }: Decided): Promise<Outcome> {
@@ -175,41 +191,45 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           reason: 'every channel for every violation',
         };
 
-  const pipeline: Pipeline = {
+  async function handle(event: EventInput, input: unknown, context: ProcessContext): Promise<ProcessedEvent> {
+    const started = now();
+    const decided =
+      event.kind === 'finding'
+        ? await decideFindingEvent(event.finding)
+        : await decideChangeEvent(event.change, context);
+    const { assessment } = decided;
+    await rememberCompliant(assessment, options.snapshots);
+    const outcome = await act(decided);
+    // Count reverts, open circuit breakers, keep exemption uses for the expiry re-check.
+    await options.enforcement?.record({ assessment, outcome }, input);
+    const finished = now();
+    const report: Report = {
+      assessment,
+      outcome,
+      latencyMs: finished - Date.parse(assessment.event.eventTime),
+    };
+    const route = routeOf(report);
+    const audit = await record(report, route.reason, decided.finding);
+    const selected = notifiers.filter((notifier) => route.channels.includes(notifier.channel));
+    const told = await tell(selected, report, { ...options, ...(audit ? { auditRef: audit.ref } : {}) });
+    return {
+      ...told.report,
+      notifications: told.notifications,
+      ...(audit ? { audit } : {}),
+      ...(options.route ? { routing: route.reason } : {}),
+      processingMs: finished - started,
+    };
+  }
+
+  return {
     async process(input, context = {}) {
-      const started = now();
-      const decided = await decide(input, context);
-      const { assessment } = decided;
-      await rememberCompliant(assessment, options.snapshots);
-      const outcome = await act(decided);
-      // Count reverts, open circuit breakers, keep exemption uses for the expiry re-check.
-      await options.enforcement?.record({ assessment, outcome }, input);
-      const finished = now();
-      const report: Report = {
-        assessment,
-        outcome,
-        latencyMs: finished - Date.parse(assessment.event.eventTime),
-      };
-      const route = routeOf(report);
-      const audit = await record(report, route.reason, decided.finding);
-      const selected = notifiers.filter((notifier) => route.channels.includes(notifier.channel));
-      const told = await tell(selected, report, { ...options, ...(audit ? { auditRef: audit.ref } : {}) });
-      return {
-        ...told.report,
-        notifications: told.notifications,
-        ...(audit ? { audit } : {}),
-        ...(options.route ? { routing: route.reason } : {}),
-        processingMs: finished - started,
-      };
+      // Normalized once: the dedupe key and every stage read this one result.
+      const event = normalizeEvent(input);
+      if (!event.ok) throw new InvalidEventError(event.reason);
+      const run = () => handle(event, input, context);
+      return options.dedupe ? claimOnce(options.dedupe, deliveryKeyOf(event), run, now, options.warn) : run();
     },
   };
-  return options.dedupe ? exactlyOnce(pipeline, options.dedupe, now, options.warn) : pipeline;
-}
-
-/** Alerts and tickets show the account's name from Organizations next to its id. */
-function nameAccount(assessment: Assessment, organization: OrganizationInfo | undefined): void {
-  const name = organization?.accountNames?.[assessment.event.account];
-  if (name) assessment.event.accountName = name;
 }
 
 /** Compliant documents become the last-known-good that later reverts restore. */

@@ -11,11 +11,12 @@ import {
 } from '@driftguard/aws';
 import {
   type Assessment,
-  assess,
   assessFinding,
   type Change,
   type Config,
+  decideChange,
   type EnforcementContext,
+  evaluateChange,
   normalizeEvent,
   OU_ID_PATTERN,
 } from '@driftguard/core';
@@ -157,9 +158,9 @@ export async function explain(path: string, options: ExplainOptions): Promise<nu
         assessment = assessFinding(normalized.finding, options.config, placement ? { placement } : {});
       } else {
         const { change } = normalized;
-        const assessWith = (context?: EnforcementContext) =>
-          assess(change, options.config, undefined, undefined, undefined, context ?? contextFor(change));
-        assessment = enforcement ? await enforcement.assess(change, assessWith) : assessWith();
+        const evaluation = evaluateChange(change, options.config);
+        const context = enforcement ? await enforcement.load(evaluation) : contextFor(change);
+        assessment = decideChange(evaluation, options.config, context);
       }
       out.write(
         options.json

@@ -83,9 +83,11 @@ export async function sweep(options: SweepCliOptions): Promise<number> {
         const normalized = normalizeCloudTrail(event);
         if (!normalized.ok) throw new Error(normalized.reason);
         const zone = trustZoneOf(config, organization ? await organization() : undefined);
-        const assessment = assess(normalized.change, config, zone);
-        assessment.origin = 'sweep';
-        return { assessment };
+        return {
+          assessment: assess(normalized.change, config, zone, undefined, undefined, undefined, {
+            origin: 'sweep',
+          }),
+        };
       };
   err.write(
     dim(

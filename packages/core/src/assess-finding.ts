@@ -198,9 +198,12 @@ export function assessFinding(
     catalog?: readonly Guardrail[];
     /** The account's OUs, for overrides by OU (packages/aws reads them when such overrides exist). */
     placement?: AccountPlacement;
+    /** The account's name in Organizations (untrusted text), shown next to its id. */
+    accountName?: string;
   } = {},
 ): Assessment {
-  const event = summarizeFinding(finding);
+  const summary = summarizeFinding(finding);
+  const event = options.accountName ? { ...summary, accountName: options.accountName } : summary;
   const freshness = findingFreshness(finding, options.previous);
   const context: Assessment['finding'] = {
     id: finding.id,

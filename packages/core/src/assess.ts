@@ -142,62 +142,118 @@ export function liveFactQueries(
   );
 }
 
-function rank(result: RuleResult): number {
-  const { verdict } = result;
-  if (verdict.kind === 'violation') return 100 + SEVERITIES.indexOf(verdict.severity);
-  return verdict.kind === 'compliant' ? 1 : 0;
+/** One applicable guardrail's verdict on a change, before anything is decided about it. */
+export interface EvaluatedRule {
+  guardrail: Guardrail;
+  verdict: Verdict;
 }
 
 /**
- * normalize → evaluate → decide → plan, for one change. Pure: replay, the Lambda and tests all
- * call this and get the same answer.
+ * What the pure evaluation of one change found: the first stage of the one pass (normalize →
+ * evaluate → load state → decide → plan). Everything the state loaders and the decision need to
+ * know about the change itself is here; nothing in it depends on stored state.
  */
-export function assess(
-  change: Change,
-  config: Config,
-  trustZone: TrustZone = trustZoneOf(config),
-  catalog: readonly Guardrail[] = CATALOG,
-  facts?: LiveFacts,
-  /** Placement, exemptions, circuit-breaker state and the decision time (see enforcement.ts). */
-  context?: EnforcementContext,
-): Assessment {
-  const event = summarizeEvent(change);
-  const base = { event, action: 'none' as const, operations: [], results: [] };
+export interface Evaluation {
+  change: Change;
+  event: EventSummary;
+  /** How the change was found: a delivered event, or the reconciliation sweep reading live state. */
+  origin: 'event' | 'sweep';
+  /** Set when no guardrail judges the change (failed call, driftguard's own change, nothing watches it). */
+  skipped?: { status: 'ignored' | 'not-applicable'; reason: string; decisionReason: string };
+  /** Each applicable guardrail's verdict, in catalog order. */
+  verdicts: EvaluatedRule[];
+}
+
+export interface EvaluateOptions {
+  trustZone?: TrustZone;
+  catalog?: readonly Guardrail[];
+  /** The live reads `liveFactQueries` asked for. */
+  facts?: LiveFacts;
+  /** Default `event`. */
+  origin?: 'event' | 'sweep';
+  /** The account's name in Organizations, shown next to its id (untrusted text: escaped on output). */
+  accountName?: string;
+}
+
+/** normalize → **evaluate**: each applicable guardrail's verdict. Pure. */
+export function evaluateChange(change: Change, config: Config, options: EvaluateOptions = {}): Evaluation {
+  const summary = summarizeEvent(change);
+  const event = options.accountName ? { ...summary, accountName: options.accountName } : summary;
+  const base = { change, event, origin: options.origin ?? ('event' as const), verdicts: [] };
   if (change.errorCode) {
     return {
       ...base,
-      status: 'ignored',
-      reason: `the call failed (${change.errorCode}): nothing changed`,
-      decisionReason: 'failed calls are ignored',
+      skipped: {
+        status: 'ignored',
+        reason: `the call failed (${change.errorCode}): nothing changed`,
+        decisionReason: 'failed calls are ignored',
+      },
     };
   }
   if (isOwnChange(change.actor, config)) {
     return {
       ...base,
-      status: 'ignored',
-      reason: `made by driftguard's own role (${change.actor.roleName ?? change.actor.arn})`,
-      decisionReason: 'own changes are never acted on (loop guard)',
+      skipped: {
+        status: 'ignored',
+        reason: `made by driftguard's own role (${change.actor.roleName ?? change.actor.arn})`,
+        decisionReason: 'own changes are never acted on (loop guard)',
+      },
     };
   }
-  const applicable = applicableGuardrails(change, catalog);
+  const applicable = applicableGuardrails(change, options.catalog ?? CATALOG);
   if (applicable.length === 0) {
     return {
       ...base,
-      status: 'not-applicable',
-      reason: `no guardrail watches ${change.eventSource} ${change.eventName}`,
-      decisionReason: 'nothing to decide',
+      skipped: {
+        status: 'not-applicable',
+        reason: `no guardrail watches ${change.eventSource} ${change.eventName}`,
+        decisionReason: 'nothing to decide',
+      },
     };
   }
-  const results: RuleResult[] = applicable.map((guardrail) => {
-    const verdict = guardrail.evaluate(change, { config, trustZone, ...(facts ? { facts } : {}) });
-    return {
-      rule: guardrail.id,
-      title: guardrail.title,
-      verdict,
-      decision: decide(guardrail, verdict, config, { change, ...(context ? { context } : {}) }),
-    };
-  });
-  const primary = [...results].sort((a, b) => rank(b) - rank(a))[0] as RuleResult;
+  const trustZone = options.trustZone ?? trustZoneOf(config);
+  const context = { config, trustZone, ...(options.facts ? { facts: options.facts } : {}) };
+  return {
+    ...base,
+    verdicts: applicable.map((guardrail) => ({ guardrail, verdict: guardrail.evaluate(change, context) })),
+  };
+}
+
+function rank(verdict: Verdict): number {
+  if (verdict.kind === 'violation') return 100 + SEVERITIES.indexOf(verdict.severity);
+  return verdict.kind === 'compliant' ? 1 : 0;
+}
+
+/** The verdict that decides the event's status: the most severe violation, else compliant, else n/a. */
+export function primaryVerdict(evaluation: Evaluation): EvaluatedRule | undefined {
+  return [...evaluation.verdicts].sort((a, b) => rank(b.verdict) - rank(a.verdict))[0];
+}
+
+/**
+ * evaluate → load state → **decide → plan**: the action for each verdict given the state the
+ * pipeline loaded (placement, exemptions, circuit breakers, the decision time), and the exact
+ * operations to run. Pure; called once per event.
+ */
+export function decideChange(
+  evaluation: Evaluation,
+  config: Config,
+  context: EnforcementContext = {},
+): Assessment {
+  const { change, event, origin } = evaluation;
+  // Only a sweep observation is marked: a delivered event is the default, as it always was.
+  const marked = origin === 'sweep' ? { origin } : {};
+  const base = { event, action: 'none' as const, operations: [], results: [], ...marked };
+  if (evaluation.skipped) {
+    const { status, reason, decisionReason } = evaluation.skipped;
+    return { ...base, status, reason, decisionReason };
+  }
+  const results: RuleResult[] = evaluation.verdicts.map(({ guardrail, verdict }) => ({
+    rule: guardrail.id,
+    title: guardrail.title,
+    verdict,
+    decision: decide(guardrail, verdict, config, { change, context, origin }),
+  }));
+  const primary = [...results].sort((a, b) => rank(b.verdict) - rank(a.verdict))[0] as RuleResult;
   const violations = results.filter((result) => result.verdict.kind === 'violation');
   const operations = dedupeOperations(
     violations
@@ -223,10 +279,34 @@ export function assess(
     decisionReason: primary.decision.reason,
     operations,
     results,
+    ...marked,
     ...(primary.decision.exemption ? { exemption: primary.decision.exemption } : {}),
     ...(primary.decision.breaker ? { breaker: primary.decision.breaker } : {}),
     ...(primary.decision.wouldBe ? { wouldBe: primary.decision.wouldBe } : {}),
   };
+}
+
+/**
+ * evaluate → decide → plan for one change, with the state given as data. Pure: replay, explain
+ * and tests call this and get the answers the pipeline gets from `evaluateChange` + `decideChange`.
+ */
+export function assess(
+  change: Change,
+  config: Config,
+  trustZone: TrustZone = trustZoneOf(config),
+  catalog: readonly Guardrail[] = CATALOG,
+  facts?: LiveFacts,
+  /** Placement, exemptions, circuit-breaker state and the decision time (see enforcement.ts). */
+  context?: EnforcementContext,
+  options: Pick<EvaluateOptions, 'origin' | 'accountName'> = {},
+): Assessment {
+  const evaluation = evaluateChange(change, config, {
+    trustZone,
+    catalog,
+    ...(facts ? { facts } : {}),
+    ...options,
+  });
+  return decideChange(evaluation, config, context);
 }
 
 function dedupeOperations(operations: Operation[]): Operation[] {

@@ -1,4 +1,4 @@
-import type { Action, Decision } from './assess';
+import type { Action, Decision, Evaluation } from './assess';
 import {
   type BreakerTrip,
   type BreakerView,
@@ -73,6 +73,45 @@ export interface DecisionDetails {
 export interface DecisionInput {
   change?: Change;
   context?: EnforcementContext;
+  /** How the change was found (default: a delivered event). */
+  origin?: 'event' | 'sweep';
+}
+
+/**
+ * The stored state one decision depends on, derived from the evaluation alone (no decision has
+ * been made yet), so the pipeline can read all of it at once, concurrently, and decide once.
+ */
+export interface DecisionStateQuery {
+  account: string;
+  /** The account's OUs: only when an override names OUs. */
+  placement: boolean;
+  /** The account's exemptions: only when exemptions are enabled and something violates. */
+  exemptions: boolean;
+  /** The circuit breakers of the violating resources the breaker can hold. */
+  breakers: { rule: string; resource: string }[];
+}
+
+export function decisionStateQuery(evaluation: Evaluation, config: Config): DecisionStateQuery {
+  const { change } = evaluation;
+  const violations = evaluation.verdicts.filter(({ verdict }) => verdict.kind === 'violation');
+  const breakers = config.circuitBreaker.enabled
+    ? violations.flatMap(({ guardrail, verdict }) =>
+        verdict.kind === 'violation'
+          ? [
+              {
+                rule: guardrail.id,
+                resource: breakerResourceKey(change.account, change.region, verdict.resource),
+              },
+            ]
+          : [],
+      )
+    : [];
+  return {
+    account: change.account,
+    placement: config.overrides.some((override) => override.organizationalUnits),
+    exemptions: config.exemptions.enabled && violations.length > 0,
+    breakers,
+  };
 }
 
 interface Candidate {
