@@ -56,3 +56,10 @@ export interface Guardrail {
   /** Channels per severity when `notifications.byRule` does not name them (GuardDuty: low → SNS…). */
   defaultRoute?: Partial<Record<Severity, readonly ChannelRef[]>>;
 }
+
+/** Whether a guardrail's CloudTrail triggers include this call: the one test of "who watches what". */
+export function watchesCall(guardrail: Guardrail, eventSource: string, eventName: string): boolean {
+  return guardrail.triggers.some(
+    (trigger) => trigger.eventSource === eventSource && trigger.eventNames.includes(eventName),
+  );
+}
