@@ -24,7 +24,10 @@ export default defineConfig({
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     },
     hookTimeout: 60_000,
-    // Integration suites share one moto server; each file resets what it owns by unique names.
+    // Integration suites share one moto server; each file owns its accounts and names, so files
+    // run side by side. Vitest's default is one worker per core less one: a single worker on these
+    // 2-core machines, although most files wait on moto and spawned CLIs rather than the CPU.
     fileParallelism: true,
+    maxWorkers: 3,
   },
 });
