@@ -1,3 +1,4 @@
+import { NODEJS_BUNDLING } from './bundling';
 import type { DeploymentContext } from './context';
 import { functionEnvironment } from './environment';
 import type { SecretName } from './secrets';
@@ -26,6 +27,7 @@ export function createEvaluate(
     description: 'driftguard: evaluate guardrail events, revert violations, notify',
     handler: 'packages/functions/src/evaluate.handler',
     runtime: 'nodejs22.x',
+    nodejs: NODEJS_BUNDLING,
     architecture: 'arm64',
     memory: EVALUATE_MEMORY,
     timeout: `${EVALUATE_TIMEOUT_SECONDS} seconds`,

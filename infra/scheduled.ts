@@ -1,3 +1,4 @@
+import { NODEJS_BUNDLING } from './bundling';
 import type { DeploymentContext } from './context';
 import { functionEnvironment } from './environment';
 import { DEFAULT_SWEEP_SCHEDULE, EXEMPTION_EXPIRY_SCHEDULE } from './schedules';
@@ -30,6 +31,7 @@ function scheduledFunction(
     description: spec.description,
     handler: spec.handler,
     runtime: 'nodejs22.x',
+    nodejs: NODEJS_BUNDLING,
     architecture: 'arm64',
     memory: EVALUATE_MEMORY,
     timeout: spec.timeout,

@@ -492,3 +492,18 @@ describe('member StackSet', () => {
     }
   });
 });
+
+describe('function bundling', () => {
+  it('minifies every function: SST 4.17 minifies only when the nodejs block says so', () => {
+    const builds = sst.rpcCalls.filter((call) => call.method === 'Runtime.Build');
+    expect(builds.length).toBeGreaterThan(0);
+    for (const build of builds)
+      expect({
+        id: build.args.functionID,
+        minify: (build.args.properties as { minify?: boolean })?.minify,
+      }).toEqual({
+        id: build.args.functionID,
+        minify: true,
+      });
+  });
+});
