@@ -169,6 +169,8 @@ describe.skipIf(!motoEndpoint)(
           secret: 'WEBHOOKSECRET',
           body: delivery?.body ?? '',
           timestamp: delivery?.headers['x-driftguard-timestamp'] as string,
+          deliveryId: delivery?.headers['x-driftguard-delivery'] as string,
+          event: delivery?.headers['x-driftguard-event'] as string,
           signature: delivery?.headers['x-driftguard-signature'] as string,
         }),
       ).toEqual({ ok: true });

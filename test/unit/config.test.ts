@@ -1,5 +1,6 @@
 import { defaultConfig, parseConfig } from '@driftguard/core';
 import { describe, expect, it } from 'vitest';
+import { readCidr } from '../../packages/core/src/net/cidr';
 
 describe('config', () => {
   it('fills every default: revert, RFC 1918 + CGNAT + ULA trusted, the remediation role name', () => {
@@ -38,5 +39,38 @@ describe('config', () => {
     expect(reason).toContain('must be a 12-digit AWS account id');
     expect(reason).toContain('rules["sg-open-ingress"].mode');
     expect(reason).toContain('range must go from low to high');
+  });
+
+  it('refuses a CIDR parsers read differently and names the canonical form (012.0.0.0/8 is not 10.0.0.0/8)', () => {
+    const reasons = (cidr: string) => {
+      const parsed = parseConfig({ trustedCidrs: [cidr] });
+      return parsed.ok ? 'accepted' : parsed.reason;
+    };
+    expect(reasons('012.0.0.0/8')).toContain(
+      '"012.0.0.0/8" is not canonical dotted decimal: a leading zero reads as octal (10.0.0.0/8) to some parsers and as decimal (12.0.0.0/8) to others: write "12.0.0.0/8" or "10.0.0.0/8"',
+    );
+    expect(reasons('0xa.0.0.0/8')).toContain('write "10.0.0.0/8"');
+    expect(reasons('10/8')).toContain('write "0.0.0.10/8"');
+    expect(reasons('10.0.0.0/08')).toContain(
+      '"10.0.0.0/08" has a prefix length with a leading zero: write "10.0.0.0/8"',
+    );
+    expect(reasons('fc00:0:0::/7')).toContain('is not in canonical IPv6 form (RFC 5952): write "fc00::/7"');
+    expect(reasons('fe80::1%eth0/64')).toContain('carries a zone id');
+    expect(reasons('10.0.0.0/33')).toContain('is not an IPv4 or IPv6 address or CIDR');
+    for (const canonical of [
+      '10.0.0.0/8',
+      '100.64.0.0/10',
+      '0.0.0.0/0',
+      'FC00::/7',
+      '2001:db8::/32',
+      '203.0.113.7',
+    ])
+      expect(reasons(canonical)).toBe('accepted');
+  });
+
+  it('reads event CIDRs the same strict way: a non-canonical one is never inside a trusted range', () => {
+    expect(readCidr('012.0.0.0/8')).toMatchObject({ ok: false, canonical: ['12.0.0.0/8', '10.0.0.0/8'] });
+    expect(readCidr('::ffff:10.0.0.1/128')).toMatchObject({ ok: false, canonical: ['::ffff:a00:1/128'] });
+    expect(readCidr('10.1.2.3')).toMatchObject({ ok: true, cidr: { family: 'ipv4', prefix: 32 } });
   });
 });

@@ -167,7 +167,7 @@ describe('GitHub Issues', () => {
 });
 
 describe('signed webhook', () => {
-  it('signs "<timestamp>.<raw body>" with HMAC-SHA256; the receiver verifies; retries keep the delivery id and re-sign', async () => {
+  it('signs "<timestamp>\\n<delivery id>\\n<event>\\n<raw body>" with HMAC-SHA256; the receiver verifies; retries keep the delivery id and re-sign', async () => {
     const hook = await track(
       loopback((_request, index) =>
         index === 0
@@ -203,14 +203,17 @@ describe('signed webhook', () => {
       expect(request?.headers['x-driftguard-delivery']).toBe('delivery-1');
       expect(request?.headers['x-driftguard-event']).toBe('ticket.opened');
       const timestamp = request?.headers['x-driftguard-timestamp'] as string;
-      // Independent computation: what a receiver in any language does.
-      const expected = `sha256=${createHmac('sha256', 'whsec_test').update(`${timestamp}.${request?.body}`).digest('hex')}`;
+      // Independent computation: what a receiver in any language does (README "Webhook payloads").
+      const signed = `${timestamp}\ndelivery-1\nticket.opened\n${request?.body}`;
+      const expected = `v2=${createHmac('sha256', 'whsec_test').update(signed).digest('hex')}`;
       expect(request?.headers['x-driftguard-signature']).toBe(expected);
       expect(
         verifyWebhookSignature({
           secret: 'whsec_test',
           body: request?.body ?? '',
           timestamp,
+          deliveryId: 'delivery-1',
+          event: 'ticket.opened',
           signature: expected,
           nowMs: clock,
         }),
@@ -227,8 +230,16 @@ describe('signed webhook', () => {
     const body = '{"type":"ticket.opened"}';
     const nowMs = 1_700_000_000_000;
     const timestamp = String(nowMs / 1000);
-    const signature = `sha256=${createHmac('sha256', 's3cret').update(`${timestamp}.${body}`).digest('hex')}`;
-    const ok = { secret: 's3cret', body, timestamp, signature, nowMs };
+    const signature = `v2=${createHmac('sha256', 's3cret').update(`${timestamp}\nd-1\nticket.opened\n${body}`).digest('hex')}`;
+    const ok = {
+      secret: 's3cret',
+      body,
+      timestamp,
+      deliveryId: 'd-1',
+      event: 'ticket.opened',
+      signature,
+      nowMs,
+    };
     expect(verifyWebhookSignature(ok)).toEqual({ ok: true });
     expect(verifyWebhookSignature({ ...ok, body: `${body} ` })).toEqual({
       ok: false,
@@ -250,6 +261,72 @@ describe('signed webhook', () => {
       ok: false,
       reason: 'missing timestamp',
     });
+    expect(verifyWebhookSignature({ ...ok, deliveryId: undefined })).toEqual({
+      ok: false,
+      reason: 'missing delivery id',
+    });
+    expect(verifyWebhookSignature({ ...ok, event: undefined })).toEqual({
+      ok: false,
+      reason: 'missing event',
+    });
+    // The v1 signature (timestamp and body only) is refused.
+    const v1 = `sha256=${createHmac('sha256', 's3cret').update(`${timestamp}.${body}`).digest('hex')}`;
+    expect(verifyWebhookSignature({ ...ok, signature: v1 })).toEqual({
+      ok: false,
+      reason: 'signature mismatch',
+    });
+  });
+
+  it('attack: a captured delivery replayed within the window as another delivery or another event is refused', async () => {
+    // A receiver as README tells it to be: verify, then drop delivery ids already seen.
+    const seen = new Set<string>();
+    const accepted: { delivery: string; event: string }[] = [];
+    const receiver = await track(
+      loopback((request) => {
+        const delivery = request.headers['x-driftguard-delivery'] as string | undefined;
+        const event = request.headers['x-driftguard-event'] as string | undefined;
+        const verdict = verifyWebhookSignature({
+          secret: 'whsec_test',
+          body: request.body,
+          timestamp: request.headers['x-driftguard-timestamp'] as string | undefined,
+          deliveryId: delivery,
+          event,
+          signature: request.headers['x-driftguard-signature'] as string | undefined,
+        });
+        if (!verdict.ok) return { status: 401, body: { error: verdict.reason } };
+        if (seen.has(delivery as string)) return { status: 200, body: { duplicate: true } };
+        seen.add(delivery as string);
+        accepted.push({ delivery: delivery as string, event: event as string });
+        return { status: 201, body: { id: `INC-${accepted.length}` } };
+      }),
+    );
+    const client = createWebhookClient({ url: `${receiver.url}/hook`, secret: 'whsec_test' });
+    expect(await webhookTracker(client).open(sampleReport())).toMatchObject({
+      ok: true,
+      ticket: { id: 'INC-1' },
+    });
+    const captured = receiver.requests[0];
+    if (!captured) throw new Error('no delivery captured');
+
+    const replay = (headers: Record<string, string>) =>
+      fetch(`${receiver.url}/hook`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'x-driftguard-timestamp': captured.headers['x-driftguard-timestamp'] as string,
+          'x-driftguard-signature': captured.headers['x-driftguard-signature'] as string,
+          'x-driftguard-delivery': captured.headers['x-driftguard-delivery'] as string,
+          'x-driftguard-event': captured.headers['x-driftguard-event'] as string,
+          ...headers,
+        },
+        body: captured.body,
+      });
+    const asNewDelivery = await replay({ 'x-driftguard-delivery': 'a-fresh-id-past-the-duplicate-check' });
+    const asOtherEvent = await replay({ 'x-driftguard-event': 'ticket.updated' });
+    expect(asNewDelivery.status).toBe(401);
+    expect(asOtherEvent.status).toBe(401);
+    expect(await asNewDelivery.json()).toEqual({ error: 'signature mismatch' });
+    expect(accepted).toHaveLength(1);
   });
 });
 

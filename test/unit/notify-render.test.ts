@@ -9,6 +9,7 @@ import {
   ticketKey,
   ticketTitle,
 } from '@driftguard/core';
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { sampleEvent, sampleReport } from '../support/notify';
 
@@ -102,8 +103,8 @@ describe('Slack rendering of untrusted text', () => {
           {
             "text": {
               "text": "*What driftguard did*
-      reverted and verified (sgr-0a1b2c3d4e5f60718)
-      _Decision: rules.sg-open-ingress.mode = revert_",
+      \`reverted and verified (sgr-0a1b2c3d4e5f60718)\`
+      _Decision:_ \`rules.sg-open-ingress.mode = revert\`",
               "type": "mrkdwn",
             },
             "type": "section",
@@ -178,6 +179,139 @@ describe('Slack rendering of untrusted text', () => {
       '*Ticket*\n<https://acme.atlassian.net/browse/SEC-12|SEC-12 (jira, opened)> · <https://github.com/acme/sec/issues/7?a=1%7Cb%3Ec|acme/sec#7 (github, commented)>',
     );
     expect(JSON.parse(renderSns(report).message).tickets).toEqual(report.tickets);
+  });
+});
+
+/** The text of a Slack message that is neither inside a code span nor our own CloudTrail link. */
+function outsideSpans(message: ReturnType<typeof renderSlack>): string {
+  return texts(message)
+    .join('\n')
+    .replace(/`[^`]*`/g, '')
+    .replace(/<https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/[^|>]*\|[^>]*>/g, '');
+}
+
+// Attacks from the December review (issue 12 §4): the decision and outcome lines quote actors,
+// roles and exemption reasons; before, they were entity-escaped but left outside code spans, where
+// `_` and `*` format, `phish.example.com` becomes a link, and a truncated section could end inside
+// a span and swallow the rest of the message.
+describe('Slack: decision lines and truncation', () => {
+  const ATTACKER = 'arn:aws:sts::111122223333:assumed-role/terraform_x_/*urgent*_phish.example.com';
+  const hostileDecision = () =>
+    sampleReport(sampleEvent(), undefined, {
+      ...sampleReport().outcome,
+      status: 'ticketed',
+      verified: false,
+      summary: `circuit breaker open: 3 revert(s) within 30m, a fight with ${ATTACKER}; not reverted, ticket requested`,
+    });
+
+  it('the circuit-breaker and infrastructure-as-code lines keep every quoted value inside a code span', () => {
+    const report = hostileDecision();
+    report.assessment.decisionReason =
+      `rules.sg-open-ingress.mode = revert; infrastructure-as-code change by role ${ATTACKER} matches ` +
+      `infrastructureAsCode.roleArnPatterns arn:aws:iam::*:role/terraform_*: infrastructureAsCode.mode = ticket replaces revert; ` +
+      `circuit breaker open: 3 revert(s) of sg-0123456789abcdef0 within 30m, a fight with ${ATTACKER}: ticket instead of revert`;
+    const message = renderSlack(report);
+    const outside = outsideSpans(message);
+    expect(outside).not.toMatch(/phish|urgent|terraform|_x_/);
+    const did = texts(message).find((text) => text.startsWith('*What driftguard did*')) ?? '';
+    expect(did.split('\n')).toEqual([
+      '*What driftguard did*',
+      `\`circuit breaker open: 3 revert(s) within 30m, a fight with ${ATTACKER}; not reverted, ticket requested\``,
+      expect.stringMatching(
+        /^_Decision:_ `rules\.sg-open-ingress\.mode = revert; infrastructure-as-code change by role arn:aws:sts::111122223333:assumed-role\/terraform_x_\/\*urgent\*_phish\.example\.com .*`$/,
+      ),
+    ]);
+  });
+
+  test.prop(
+    [fc.array(fc.string({ minLength: 1, maxLength: 900, unit: 'binary' }), { minLength: 1, maxLength: 40 })],
+    {
+      numRuns: 100,
+    },
+  )(
+    'whatever the offenses and decision say, every section stays within Slack limits with its spans closed',
+    (values) => {
+      const report = hostileDecision();
+      report.assessment.decisionReason = values.join('&');
+      const violation = report.assessment.results[0]?.verdict;
+      if (violation?.kind !== 'violation') throw new Error('fixture has no violation');
+      violation.offenses = values.map(
+        (reason) => ({ ...violation.offenses[0], reason }) as (typeof violation.offenses)[number],
+      );
+      const message = renderSlack(report);
+      for (const block of message.blocks) {
+        const parts =
+          block.type === 'section' ? [...(block.text ? [block.text] : []), ...(block.fields ?? [])] : [];
+        for (const part of parts) {
+          expect(part.text.length).toBeLessThanOrEqual(
+            block.type === 'section' && block.fields ? 2000 : 3000,
+          );
+          for (const line of part.text.split('\n')) expect((line.match(/`/g) ?? []).length % 2).toBe(0);
+        }
+      }
+      expect(outsideSpans(message)).not.toContain('&amp;');
+    },
+  );
+
+  it('a long list of offenses drops whole lines with a count, never cutting inside a span', () => {
+    const report = hostileDecision();
+    const violation = report.assessment.results[0]?.verdict;
+    if (violation?.kind !== 'violation') throw new Error('fixture has no violation');
+    const first = violation.offenses[0] as (typeof violation.offenses)[number];
+    violation.offenses = Array.from({ length: 30 }, (_, index) => ({
+      ...first,
+      reason: `${index} ${'&'.repeat(600)}`,
+    }));
+    const changed = texts(renderSlack(report)).find((text) => text.startsWith('*What changed*')) ?? '';
+    expect(changed.length).toBeLessThanOrEqual(3000);
+    const lines = changed.split('\n');
+    expect(lines.at(-1)).toMatch(/^… and \d+ more line\(s\)$/);
+    for (const line of lines.slice(1, -1))
+      expect(line).toMatch(/^• :red_circle: `\d+ (&amp;)+… \[truncated\]`$/);
+  });
+});
+
+describe('bidirectional control characters (Trojan Source) in untrusted text', () => {
+  const BIDI = [
+    '\u202a',
+    '\u202b',
+    '\u202c',
+    '\u202d',
+    '\u202e',
+    '\u2066',
+    '\u2067',
+    '\u2068',
+    '\u2069',
+    '\u200e',
+    '\u200f',
+    '\u061c',
+  ];
+  const report = () =>
+    sampleReport(
+      sampleEvent({
+        actor: {
+          arn: `arn:aws:sts::111122223333:assumed-role/Admin/j${BIDI.join('')}doe`,
+          userAgent: 'aws-cli/2 \u202e0/0.0.0.0\u202c',
+        },
+      }),
+    );
+  const hasBidi = (text: string) => /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/.test(text);
+
+  it('are stripped from Slack, SNS, Jira, GitHub and webhook output', () => {
+    const outputs = {
+      slack: JSON.stringify(renderSlack(report())),
+      sns: renderSns(report()).message,
+      jira: JSON.stringify(renderJiraDescription(report())) + JSON.stringify(renderJiraComment(report())),
+      github: JSON.stringify(renderGitHubIssue(report())) + renderGitHubComment(report()),
+      webhook: JSON.stringify(renderTicketPayload(report(), 'ticket.opened')),
+    };
+    for (const [channel, output] of Object.entries(outputs)) {
+      expect({ channel, bidi: hasBidi(JSON.parse(JSON.stringify(output))) }).toEqual({
+        channel,
+        bidi: false,
+      });
+      expect(output).toContain('Admin/jdoe');
+    }
   });
 });
 

@@ -175,7 +175,9 @@ describe('conditions: S3 non-public keys and trust-zone pins', () => {
     ['0.0.0.0/0', 'broader than /8'],
     ['8.0.0.0/7', 'broader than /8'],
     ['2001:db8::/31', 'broader than /32'],
-    ['not-an-ip', 'not an IP address'],
+    ['not-an-ip', 'is not an IPv4 or IPv6 address or CIDR'],
+    // A spelling parsers read differently never restricts: octal 10.0.0.0/8 or decimal 12.0.0.0/8.
+    ['012.0.0.0/8', 'is not canonical dotted decimal'],
   ])('aws:SourceIp %s is too broad (%s)', (value, why) => {
     expect(broadSourceIp(value)).toContain(why);
   });

@@ -1,5 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { type Announcement, renderAnnouncement } from '@driftguard/core';
+import { type Announcement, renderAnnouncement, withoutBidi } from '@driftguard/core';
 import { errorMessage } from './errors';
 
 /**
@@ -50,7 +50,7 @@ export function snsAnnouncementChannel(sns: SNSClient, topicArn: string): Announ
         new PublishCommand({
           TopicArn: topicArn,
           Subject: rendered.subject,
-          Message: JSON.stringify({ ...announcement, text: rendered.text }, null, 2),
+          Message: JSON.stringify(withoutBidi({ ...announcement, text: rendered.text }), null, 2),
           MessageAttributes: Object.fromEntries(
             Object.entries({ ...rendered.attributes, type: 'announcement' }).map(([name, value]) => [
               name,

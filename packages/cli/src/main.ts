@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadConfig } from './config-file';
 import { registerEnforcementCommands } from './enforcement-commands';
 import { LINT_KINDS } from './lint-kinds';
+import { stripBidiFromOutput } from './terminal';
 import { EXIT, UsageError } from './usage';
 
 // Each command's module (and the SDK clients it needs) is imported when the command runs, so
@@ -233,6 +234,8 @@ function program(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  stripBidiFromOutput(process.stdout);
+  stripBidiFromOutput(process.stderr);
   try {
     await program().parseAsync(argv);
   } catch (error) {

@@ -1,7 +1,7 @@
-import ipaddr from 'ipaddr.js';
 import * as z from 'zod';
 import { enforcementConfigShape } from './enforcement-config';
 import { guarddutyFindingSchema } from './guardduty-config';
+import { readCidr } from './net/cidr';
 import { notificationsSchema } from './notifications-config';
 import { parsePolicy } from './policy/document';
 
@@ -12,17 +12,16 @@ export type Mode = (typeof MODES)[number];
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 const securityGroupId = z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id (sg-…)');
 const prefixListId = z.string().regex(/^pl-[0-9a-f]{8,17}$/, 'must be a prefix list id (pl-…)');
-const cidr = z.string().refine(
-  (value) => {
-    try {
-      ipaddr.parseCIDR(value);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8 or fc00::/7' },
-);
+/** A CIDR in canonical form (see net/cidr.ts): a spelling parsers read differently is an error. */
+const cidr = z.string().superRefine((value, context) => {
+  const reading = readCidr(value);
+  if (reading.ok) return;
+  const write =
+    reading.canonical.length > 0
+      ? `write ${reading.canonical.map((text) => JSON.stringify(text)).join(' or ')}`
+      : 'write a CIDR such as "10.0.0.0/8" or "fc00::/7"';
+  context.addIssue({ code: 'custom', message: `${reading.reason}: ${write}` });
+});
 /** A port (22) or an inclusive range ("8000-8080"). */
 const portSpec = z.union([
   z.number().int().min(0).max(65535),

@@ -10,7 +10,17 @@ let runtime: Runtime | undefined;
 /** A revert that could not be verified: the message is retried by SQS, then dead-lettered. */
 export class RevertFailedError extends Error {}
 
+/** EventBridge refuses events over 256 KiB: a bigger body did not come from the bus. */
+const MAX_BODY_BYTES = 256 * 1024;
+
 export async function processRecord(record: SQSRecord, current: Runtime): Promise<void> {
+  const bytes = Buffer.byteLength(record.body, 'utf8');
+  if (bytes > MAX_BODY_BYTES)
+    return rejectRecord(
+      record,
+      current,
+      `message body is ${bytes} bytes, over EventBridge's 256 KiB event limit`,
+    );
   let input: unknown;
   try {
     input = JSON.parse(record.body);
@@ -35,6 +45,13 @@ export async function processRecord(record: SQSRecord, current: Runtime): Promis
     if (outcome.status === 'revert-failed') throw new RevertFailedError(outcome.summary);
   } catch (error) {
     if (error instanceof InvalidEventError) return rejectRecord(record, current, error.message);
+    // A stack overflow on the same input happens again on every retry: bad input, not transient.
+    if (error instanceof RangeError)
+      return rejectRecord(
+        record,
+        current,
+        `input the evaluator cannot process: RangeError: ${error.message}`,
+      );
     // On the queue's last delivery the failure goes to the DLQ ourselves, with its reason attached
     // (SQS's own redrive would move the bare message). If that send fails, SQS still moves it.
     const receives = Number(record.attributes?.ApproximateReceiveCount);

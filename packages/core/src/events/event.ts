@@ -1,3 +1,4 @@
+import { tooDeep } from './bounds';
 import type { Change } from './change';
 import { isRecord } from './ec2-sets';
 import { type Finding, GUARDDUTY_DETAIL_TYPE, looksLikeFinding, normalizeGuardDuty } from './guardduty';
@@ -15,6 +16,8 @@ export type NormalizedEvent =
  * when it looks like one (type + severity + service/resource), a CloudTrail record otherwise.
  */
 export function normalizeEvent(input: unknown): NormalizedEvent {
+  const deep = tooDeep(input);
+  if (deep) return { ok: false, reason: deep };
   if (isRecord(input) && ('detail-type' in input || 'detail' in input)) {
     const detailType = input['detail-type'];
     if (detailType === GUARDDUTY_DETAIL_TYPE) return fromFinding(input);

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { Severity } from '../verdict';
+import { tooDeep } from './bounds';
 import { asArray, isRecord, toInt, toStr } from './ec2-sets';
 
 export const GUARDDUTY_SOURCE = 'aws.guardduty';
@@ -219,6 +220,8 @@ export function looksLikeFinding(input: Record<string, unknown>): boolean {
  */
 export function normalizeGuardDuty(input: unknown): NormalizedFinding {
   if (!isRecord(input)) return { ok: false, reason: `expected a JSON object, got ${describe(input)}` };
+  const deep = tooDeep(input);
+  if (deep) return { ok: false, reason: deep };
   let record: unknown = input;
   let envelope: { account?: string; region?: string; time?: string } = {};
   if ('detail-type' in input || 'detail' in input) {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { tooDeep } from './bounds';
 import type { Actor, Change } from './change';
 import { isRecord, toStr } from './ec2-sets';
 
@@ -33,6 +34,8 @@ type CloudTrailRecord = z.infer<typeof recordSchema>;
  */
 export function normalizeCloudTrail(input: unknown): Normalized {
   if (!isRecord(input)) return { ok: false, reason: `expected a JSON object, got ${describe(input)}` };
+  const deep = tooDeep(input);
+  if (deep) return { ok: false, reason: deep };
   let record: unknown = input;
   let envelopeAccount: string | undefined;
   if ('detail-type' in input || 'detail' in input) {
@@ -53,6 +56,18 @@ export function normalizeCloudTrail(input: unknown): Normalized {
     return { ok: false, reason: `not a CloudTrail record (${where})` };
   }
   const data = parsed.data;
+  // EventBridge sets the envelope's `account` (the account the event came from; kept when it is
+  // forwarded to another bus) and CloudTrail sets `recipientAccountId` (the account the call was
+  // made in): on a real event they are the same account. An event whose record claims another
+  // account than its envelope was made up by whoever sent it, and must not make driftguard act
+  // in (or report on) an account the sender does not control.
+  const recipient = data.recipientAccountId;
+  if (envelopeAccount !== undefined && recipient !== undefined && envelopeAccount !== recipient) {
+    return {
+      ok: false,
+      reason: `spoofed event: the EventBridge envelope names account ${envelopeAccount} but the CloudTrail record was delivered to ${recipient} (recipientAccountId)`,
+    };
+  }
   const account = data.recipientAccountId ?? envelopeAccount ?? toStr(data.userIdentity.accountId);
   if (!account) return { ok: false, reason: 'CloudTrail record names no account (recipientAccountId)' };
   return {

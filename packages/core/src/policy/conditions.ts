@@ -1,4 +1,4 @@
-import { cidrWithin, parseCidr } from '../net/cidr';
+import { cidrWithin, parseCidr, readCidr } from '../net/cidr';
 import type { ConditionEntry } from './document';
 import { ACCOUNT_ID, hasPolicyVariable, inZone, isFixed, parseArn, type ZoneContext } from './principals';
 
@@ -81,8 +81,9 @@ const RFC1918 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map((text) => 
  * ranges. Returns why a value is too broad (or unreadable), undefined when it restricts.
  */
 export function broadSourceIp(value: string): string | undefined {
-  const cidr = parseCidr(value);
-  if (!cidr) return `${value} is not an IP address or CIDR`;
+  const reading = readCidr(value);
+  if (!reading.ok) return reading.reason;
+  const { cidr } = reading;
   if (RFC1918.some((range) => range !== undefined && cidrWithin(cidr, range))) return undefined;
   if (cidr.family === 'ipv4' && cidr.prefix < 8) return `${value} is broader than /8`;
   if (cidr.family === 'ipv6' && cidr.prefix < 32) return `${value} is broader than /32`;

@@ -1,7 +1,7 @@
 import type { Report } from '../outcome';
 import { accountLabel } from '../trust-zone';
 import type { Severity } from '../verdict';
-import { slackCode, slackEscape, slackUrl, truncate } from './escape';
+import { oneLine, slackCode, slackEscape, slackLabel, slackLines, slackUrl, truncate } from './escape';
 import { sourceLink } from './links';
 
 // Slack's documented limits: 50 blocks per message, 3000 characters per section text,
@@ -31,11 +31,20 @@ export interface SlackMessage {
   blocks: SlackBlock[];
 }
 
-const mrkdwn = (text: string, max = SECTION_MAX): Text => ({ type: 'mrkdwn', text: truncate(text, max) });
+/** Whole lines up to `max`: a section is never cut inside a code span or link (see slackLines). */
+const mrkdwn = (lines: readonly string[], max = SECTION_MAX): Text => ({
+  type: 'mrkdwn',
+  text: slackLines(lines, max),
+});
 const field = (label: string, value: string | undefined): Text =>
-  mrkdwn(`*${label}*\n${value === undefined ? '—' : slackCode(value)}`, FIELD_MAX);
+  mrkdwn([`*${label}*`, value === undefined ? '—' : slackCode(value)], FIELD_MAX);
 
-/** Block Kit message for one decided event. Every untrusted value is code-spanned and escaped. */
+/**
+ * Block Kit message for one decided event. Every untrusted value is code-spanned and escaped by
+ * `slackCode`, which cuts it to length before escaping; sections keep or drop whole lines. The
+ * outcome and the decision are sentences that quote untrusted values (actors of a circuit-breaker
+ * fight, the infrastructure-as-code role, an exemption's reason), so each is one code span too.
+ */
 export function renderSlack(report: Report): SlackMessage {
   const { assessment, outcome } = report;
   const { event } = assessment;
@@ -48,7 +57,10 @@ export function renderSlack(report: Report): SlackMessage {
   const blocks: SlackBlock[] = [
     {
       type: 'header',
-      text: { type: 'plain_text', text: truncate(`${severity.toUpperCase()} · ${title}`, HEADER_MAX) },
+      text: {
+        type: 'plain_text',
+        text: truncate(oneLine(`${severity.toUpperCase()} · ${title}`), HEADER_MAX),
+      },
     },
     {
       type: 'section',
@@ -68,31 +80,33 @@ export function renderSlack(report: Report): SlackMessage {
     const lines = offenses.map(
       (offense) => `• ${SEVERITY_EMOJI[offense.severity]} ${slackCode(offense.reason, 500)}`,
     );
-    blocks.push({ type: 'section', text: mrkdwn(`*What changed*\n${lines.join('\n')}`) });
+    blocks.push({ type: 'section', text: mrkdwn(['*What changed*', ...lines]) });
   }
   blocks.push({
     type: 'section',
-    text: mrkdwn(
-      `*What driftguard did*\n${slackEscape(outcome.summary)}\n_Decision: ${slackEscape(assessment.decisionReason)}_`,
-    ),
+    text: mrkdwn([
+      '*What driftguard did*',
+      slackCode(outcome.summary, 1000),
+      `_Decision:_ ${slackCode(assessment.decisionReason, 1000)}`,
+    ]),
   });
   if (report.tickets && report.tickets.length > 0) {
     const links = report.tickets.map((ticket) => {
-      const label = slackEscape(`${ticket.id} (${ticket.channel}, ${ticket.action})`).replace(/\|/g, '¦');
+      const label = slackLabel(`${ticket.id} (${ticket.channel}, ${ticket.action})`, 200);
       return ticket.url ? `<${slackUrl(ticket.url)}|${label}>` : label;
     });
-    blocks.push({ type: 'section', text: mrkdwn(`*Ticket*\n${links.join(' · ')}`) });
+    blocks.push({ type: 'section', text: mrkdwn(['*Ticket*', links.join(' · ')]) });
   }
   const source = sourceLink(assessment);
   blocks.push({
     type: 'context',
     elements: [
-      mrkdwn(
-        `<${source.url}|${source.noun === 'event' ? 'Event' : 'Finding'} ${slackEscape(event.eventId)} in ${source.service}> · ` +
+      mrkdwn([
+        `<${source.url}|${source.noun === 'event' ? 'Event' : 'Finding'} ${slackLabel(event.eventId)} in ${source.service}> · ` +
           'Need this change? Ask for a break-glass exemption: `driftguard exempt grant` (approved by a second person).',
-      ),
+      ]),
     ],
   });
   const fallback = `${severity.toUpperCase()} ${title} in ${event.account}/${event.region}: ${outcome.summary}`;
-  return { text: slackEscape(truncate(fallback, SECTION_MAX)), blocks: blocks.slice(0, BLOCKS_MAX) };
+  return { text: slackEscape(oneLine(truncate(fallback, SECTION_MAX))), blocks: blocks.slice(0, BLOCKS_MAX) };
 }

@@ -1,4 +1,5 @@
 import type { Report } from '../outcome';
+import { withoutBidi } from './escape';
 
 export interface SnsNotification {
   subject: string;
@@ -40,7 +41,8 @@ export function renderSns(report: Report): SnsNotification {
     subject: subjectSafe(
       `[driftguard] ${severity.toUpperCase()} ${rule} in ${assessment.event.account}: ${outcome.status}`,
     ),
-    message: JSON.stringify(body, null, 2),
+    // Subscribers render it anywhere (email, chat): bidi controls in untrusted values are stripped.
+    message: JSON.stringify(withoutBidi(body), null, 2),
     attributes: {
       rule,
       severity,

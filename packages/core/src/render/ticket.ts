@@ -2,7 +2,7 @@ import type { Report } from '../outcome';
 import { GUARDDUTY_RULE_ID } from '../rules/guardduty-finding';
 import { accountLabel } from '../trust-zone';
 import type { Offense, ResourceRef } from '../verdict';
-import { oneLine, truncate } from './escape';
+import { oneLine, truncate, withoutBidi } from './escape';
 import { sourceLink } from './links';
 
 /**
@@ -332,7 +332,8 @@ export function renderTicketPayload(
   const { assessment, outcome } = report;
   const key = ticketKey(report);
   const violation = primaryViolation(report);
-  return {
+  // The receiver escapes for its own medium; bidi controls are stripped here, for every medium.
+  return withoutBidi({
     version: 1,
     type,
     dedupeKey: key ? `${key.rule}#${key.resource}` : assessment.event.eventId,
@@ -354,5 +355,5 @@ export function renderTicketPayload(
       : { cloudTrail: sourceLink(assessment).url },
     ...(report.latencyMs !== undefined ? { latencyMs: report.latencyMs } : {}),
     ...(archivedFinding(report) ? { archived: true as const } : {}),
-  };
+  });
 }

@@ -3,7 +3,7 @@ import type { Config, PortSpec, SgOpenIngressConfig } from '../config';
 import type { Change } from '../events/change';
 import { asArray, isRecord, setItems, toInt, toStr } from '../events/ec2-sets';
 import type { LiveFacts } from '../live-facts';
-import { cidrWithin, isAnyAddress, parseCidr } from '../net/cidr';
+import { cidrWithin, isAnyAddress, parseCidr, readCidr } from '../net/cidr';
 import type { IpPermission, Operation, Target } from '../operations';
 import type { Offense, ResourceRef, Severity, SnapshotCandidate, Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
@@ -95,15 +95,18 @@ export function classifyIngressRule(rule: IngressRule, options: ClassifyOptions)
       reason: `${describeRule(rule)}: prefix list ${source.id} is not in trustedPrefixLists, its entries cannot be checked`,
     };
   }
-  const cidr = parseCidr(source.cidr);
-  if (!cidr) {
+  const reading = readCidr(source.cidr);
+  if (!reading.ok) {
+    // Never a guess: a spelling parsers read differently (012.0.0.0/8: octal 10/8 or decimal
+    // 12/8) cannot put a rule inside the trusted networks.
     return {
       status: 'offending',
       severity: 'high',
       remediable: true,
-      reason: `${describeRule(rule)}: unparseable CIDR`,
+      reason: `${describeRule(rule)}: ${reading.reason}, so it is not trusted`,
     };
   }
+  const { cidr } = reading;
   const trusted = options.trustedCidrs.find((text) => {
     const outer = parseCidr(text);
     return outer !== undefined && cidrWithin(cidr, outer);
