@@ -10,5 +10,8 @@ const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
 export function stripBidiFromOutput(stream: NodeJS.WriteStream): void {
   const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
   stream.write = ((chunk: unknown, ...rest: unknown[]) =>
-    write(typeof chunk === 'string' ? chunk.replace(BIDI_CONTROLS, '') : chunk, ...rest)) as typeof stream.write;
+    write(
+      typeof chunk === 'string' ? chunk.replace(BIDI_CONTROLS, '') : chunk,
+      ...rest,
+    )) as typeof stream.write;
 }
