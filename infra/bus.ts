@@ -1,7 +1,7 @@
 import type { EventPattern } from '@driftguard/core';
 import type { DeploymentContext } from './context';
 import { logicalId } from './naming';
-import { catalogPatterns, isGuardDutyPattern } from './patterns';
+import { centralPatterns, isGuardDutyPattern } from './patterns';
 import { busPolicy, queuePolicy } from './policies';
 
 /**
@@ -36,7 +36,7 @@ export function createBus(
     policy: bus.arn.apply((arn) => JSON.stringify(busPolicy(arn, settings.organizationId))),
   });
 
-  const patterns = catalogPatterns(context.ownRoleNames);
+  const patterns = centralPatterns(context.centralRoleArn);
 
   const rules: RoutedRule[] = patterns.map((pattern) => {
     const id = logicalId(pattern.name);
@@ -44,7 +44,8 @@ export function createBus(
       name: names.rule(pattern.name),
       description: `driftguard: ${pattern.name} events to the evaluate queue`,
       eventBusName: bus.name,
-      eventPattern: JSON.stringify(pattern.pattern),
+      // The central role's ARN is an output: resolved inside the pattern at deploy time.
+      eventPattern: $jsonStringify(pattern.pattern),
       state: 'ENABLED',
     });
     const target = new aws.cloudwatch.EventTarget(`Rule${id}Target`, {

@@ -9,8 +9,11 @@ export interface DeploymentContext {
   /** The validated driftguard config, defaults filled in. */
   config: Config;
   names: Names;
-  /** Roles whose calls are never routed (loop guard), see infra/patterns.ts. */
-  ownRoleNames: string[];
+  /**
+   * The central function role's full ARN (infra/central-role.ts names it): its calls are
+   * driftguard's own, in this account only (loop guard, core own-identity.ts).
+   */
+  centralRoleArn: $util.Output<string>;
   account: $util.Output<string>;
   partition: $util.Output<string>;
   region: $util.Output<string>;

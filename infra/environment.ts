@@ -5,14 +5,11 @@ import { MAX_RECEIVE_COUNT } from './queue';
 const MAX_CONFIG_BYTES = 3 * 1024;
 
 /**
- * The config the functions run with: the stage's config, plus the central role among the roles
- * whose changes are driftguard's own, so code and rule patterns agree on the loop guard.
+ * The config the functions run with: the stage's config, plus the central role's real ARN, so code
+ * and the central bus's patterns agree on which calls are driftguard's own (loop guard).
  */
-export function functionConfigJson(context: DeploymentContext): string {
-  const json = JSON.stringify({
-    ...context.settings.config,
-    ownRoleNames: context.ownRoleNames.filter((name) => name !== context.config.remediationRoleName),
-  });
+export function functionConfigJson(context: DeploymentContext, centralRoleArn: string): string {
+  const json = JSON.stringify({ ...context.settings.config, centralRoleArn });
   if (Buffer.byteLength(json) > MAX_CONFIG_BYTES) {
     throw new Error(
       `the driftguard config is ${Buffer.byteLength(json)} bytes; Lambda's environment holds 4 KB in all`,
@@ -36,7 +33,7 @@ export function functionEnvironment(
 ): Record<string, $util.Input<string>> {
   return {
     ...context.settings.channelSettings,
-    DRIFTGUARD_CONFIG: functionConfigJson(context),
+    DRIFTGUARD_CONFIG: context.centralRoleArn.apply((arn) => functionConfigJson(context, arn)),
     // Generated per organization (infra/external-id.ts); never part of the published config.
     DRIFTGUARD_EXTERNAL_ID: context.externalId,
     DRIFTGUARD_TABLE: resources.table.name,

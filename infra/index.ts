@@ -7,7 +7,6 @@ import { createEvaluate } from './evaluate';
 import { externalId } from './external-id';
 import { createMembers } from './members';
 import { names } from './naming';
-import { ownRoleNames } from './patterns';
 import { createQueues } from './queue';
 import { createExemptionExpiry, createSweep } from './scheduled';
 import { createSecrets } from './secrets';
@@ -27,14 +26,17 @@ export function createDriftguard(stage: string, settings: StageSettings) {
     throw new Error(`stage "${stage}":\n- ${problems.join('\n- ')}`);
   }
   const stageNames = names(stage);
+  const account = aws.getCallerIdentityOutput().accountId;
+  const partition = aws.getPartitionOutput().partition;
   const context: DeploymentContext = {
     stage,
     settings,
     config: parsed.config,
     names: stageNames,
-    ownRoleNames: ownRoleNames(parsed.config, stageNames.functionRole),
-    account: aws.getCallerIdentityOutput().accountId,
-    partition: aws.getPartitionOutput().partition,
+    // The role has this fixed name and no path (central-role.ts); a test checks the two agree.
+    centralRoleArn: $interpolate`arn:${partition}:iam::${account}:role/${stageNames.functionRole}`,
+    account,
+    partition,
     region: aws.getRegionOutput().region,
     externalId: externalId(),
   };

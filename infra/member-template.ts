@@ -1,6 +1,6 @@
 import type { EventPattern, Guardrail } from '@driftguard/core';
 import { logicalId } from './naming';
-import { catalogPatterns, isGuardDutyPattern } from './patterns';
+import { isGuardDutyPattern, memberPatterns } from './patterns';
 import permissions from './permissions.json';
 
 /**
@@ -14,8 +14,6 @@ import permissions from './permissions.json';
 export interface MemberTemplateOptions {
   /** Name of the role the central function assumes (config `remediationRoleName`). */
   remediationRoleName: string;
-  /** Roles whose calls are not forwarded (loop guard), see infra/patterns.ts. */
-  ownRoleNames: readonly string[];
   /** IAM actions of the remediation role; by default the derived executor set. */
   actions?: readonly string[];
   catalog?: readonly Guardrail[];
@@ -58,7 +56,7 @@ function forwardingRule(pattern: EventPattern, description: string, condition?: 
 export function memberTemplate(options: MemberTemplateOptions): CfnTemplate {
   const actions = [...new Set(options.actions ?? MEMBER_ACTIONS)].sort();
   if (actions.length === 0) throw new Error('the remediation role needs at least one action');
-  const patterns = catalogPatterns(options.ownRoleNames, options.catalog);
+  const patterns = memberPatterns(options.remediationRoleName, options.catalog);
   // GuardDuty findings come from the GuardDuty administrator; members forward theirs only on request.
   const guardDuty = patterns.filter(isGuardDutyPattern);
 

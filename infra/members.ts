@@ -16,10 +16,7 @@ export function createMembers(
   const roleRegion = settings.roleRegion ?? settings.region;
   // The stack set lives in the security account, registered as a StackSets delegated administrator.
   const callAs = settings.stackSetsCallAs;
-  const template = memberTemplate({
-    remediationRoleName: config.remediationRoleName,
-    ownRoleNames: context.ownRoleNames,
-  });
+  const template = memberTemplate({ remediationRoleName: config.remediationRoleName });
 
   const stackSet = new aws.cloudformation.StackSet('MemberStackSet', {
     name: names.stackSet,

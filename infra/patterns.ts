@@ -1,23 +1,35 @@
-import { CATALOG, type Config, type EventPattern, eventPatterns, type Guardrail } from '@driftguard/core';
+import {
+  CATALOG,
+  type EventPattern,
+  eventPatterns,
+  type Guardrail,
+  memberOwnIdentity,
+  type OwnIdentityPattern,
+} from '@driftguard/core';
 
 /**
- * Roles whose calls are driftguard's own and must never reach the function (loop guard): the
- * member remediation role, roles named in the config, and the central function's role.
+ * The catalog's patterns (packages/core/src/rules/patterns.ts) as the central bus routes them to
+ * the queue: driftguard's own calls there are the central function role's, by its full ARN.
  */
-export function ownRoleNames(config: Config, functionRoleName: string): string[] {
-  return [...new Set([config.remediationRoleName, ...config.ownRoleNames, functionRoleName])].sort();
+export function centralPatterns<V>(
+  centralRoleArn: V,
+  catalog: readonly Guardrail[] = CATALOG,
+): EventPattern[] {
+  return eventPatterns(catalog, { roleArn: centralRoleArn });
 }
 
 /**
- * The catalog's patterns (packages/core/src/rules/patterns.ts): the central bus routes exactly
- * these to the queue, and member default buses forward exactly these, so an event is filtered at
- * its source and the same way everywhere.
+ * The same patterns as every member default bus forwards them: driftguard's own calls there are
+ * its session of the remediation role of that very account, as `Fn::Sub` (CloudFormation fills in
+ * the account and partition of each stack). An event is filtered at its source, by exact ARN.
  */
-export function catalogPatterns(
-  ownRoles: readonly string[],
+export function memberPatterns(
+  remediationRoleName: string,
   catalog: readonly Guardrail[] = CATALOG,
 ): EventPattern[] {
-  return eventPatterns(catalog, ownRoles);
+  const { roleArn, sessionArn } = memberOwnIdentity(remediationRoleName);
+  const own: OwnIdentityPattern = { roleArn: { 'Fn::Sub': roleArn }, sessionArn: { 'Fn::Sub': sessionArn } };
+  return eventPatterns(catalog, own);
 }
 
 /** GuardDuty findings are forwarded only from where they should come from (infra/stages.ts). */

@@ -8,8 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '@driftguard/core';
 import { memberParameters, memberTemplate } from '../member-template';
-import { knownArns, names } from '../naming';
-import { ownRoleNames } from '../patterns';
+import { knownArns } from '../naming';
 import { loadStageFile } from '../stages';
 
 const { values } = parseArgs({
@@ -28,10 +27,7 @@ if (!parsed.ok) {
   process.exit(1);
 }
 
-const template = memberTemplate({
-  remediationRoleName: parsed.config.remediationRoleName,
-  ownRoleNames: ownRoleNames(parsed.config, names(stage).functionRole),
-});
+const template = memberTemplate({ remediationRoleName: parsed.config.remediationRoleName });
 
 if (values.parameters) {
   const externalId = values['external-id'];

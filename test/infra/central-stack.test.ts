@@ -54,7 +54,7 @@ const busArn = `arn:aws:events:${MOCK_REGION}:${MOCK_ACCOUNT}:event-bus/driftgua
 const topicArn = `arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT}:driftguard-prod-alerts`;
 const tableArn = `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/driftguard-prod-state`;
 const centralRoleArn = `arn:aws:iam::${MOCK_ACCOUNT}:role/driftguard-prod-central`;
-const ownRoles = ['DriftGuardRemediation', 'driftguard-prod-central'];
+const centralIdentity = { roleArn: centralRoleArn };
 const busRules = () =>
   sst
     .ofType('aws:cloudwatch/eventRule:EventRule')
@@ -80,7 +80,7 @@ describe('central bus', () => {
   });
 
   it('has exactly one rule per catalog pattern, each equal to the catalog pattern', () => {
-    const expected = eventPatterns(CATALOG, ownRoles);
+    const expected = eventPatterns(CATALOG, centralIdentity);
     const rules = busRules();
     expect(rules.map((rule) => rule.inputs.name).sort()).toEqual(
       expected.map((pattern) => `driftguard-prod-${pattern.name}`).sort(),
@@ -93,14 +93,27 @@ describe('central bus', () => {
     }
   });
 
-  it('filters failed calls and driftguard’s own roles in every CloudTrail pattern', () => {
+  it('filters failed calls and the central role’s own calls, by its full ARN, in every CloudTrail pattern', () => {
     expect(busRules().filter(isCloudTrail).length).toBeGreaterThan(0);
     for (const rule of busRules().filter(isCloudTrail)) {
-      const detail = JSON.parse(String(rule.inputs.eventPattern)).detail;
+      const text = String(rule.inputs.eventPattern);
+      const detail = JSON.parse(text).detail;
       expect(detail.errorCode).toEqual([{ exists: false }]);
-      const excluded = detail.$or[1].userIdentity.sessionContext.sessionIssuer.userName[0]['anything-but'];
-      expect(excluded).toEqual(expect.arrayContaining(ownRoles));
+      expect(detail.$or).toEqual([
+        { userIdentity: { type: [{ 'anything-but': 'AssumedRole' }] } },
+        {
+          userIdentity: {
+            sessionContext: { sessionIssuer: { arn: [{ 'anything-but': [centralRoleArn] }] } },
+          },
+        },
+      ]);
+      // No name of driftguard's roles anywhere but inside that full ARN.
+      expect(text.replaceAll(centralRoleArn, '')).not.toMatch(
+        /driftguard-prod-central|DriftGuardRemediation/,
+      );
     }
+    // The ARN the patterns (and the functions' config) use is the role's real one.
+    expect(sst.named('CentralRole').state.arn).toBe(centralRoleArn);
   });
 
   it('targets the buffer queue with a DLQ and an explicit retry policy', () => {
@@ -145,7 +158,7 @@ describe('central bus', () => {
 
 describe('GuardDuty findings (this account is the GuardDuty administrator)', () => {
   it('are forwarded from this account’s default bus to the central bus with their own role', () => {
-    const guardDuty = eventPatterns(CATALOG, ownRoles).filter((pattern) =>
+    const guardDuty = eventPatterns(CATALOG, centralIdentity).filter((pattern) =>
       (pattern.pattern.source as string[]).includes('aws.guardduty'),
     );
     expect(guardDuty.length).toBeGreaterThan(0);
@@ -235,7 +248,7 @@ describe('evaluate function', () => {
     // The external id is the deployment's own, never part of the (publishable) config document.
     expect(parsed.config.externalId).toBeUndefined();
     expect(variables.DRIFTGUARD_EXTERNAL_ID).toBe(generatedExternalId);
-    expect(parsed.config.ownRoleNames).toContain('driftguard-prod-central');
+    expect(parsed.config.centralRoleArn).toBe(centralRoleArn);
   });
 
   it('links the four channel secrets and nothing else', () => {
@@ -476,7 +489,7 @@ describe('member StackSet', () => {
       },
     });
     expect(JSON.parse(String(stackSet.inputs.templateBody))).toEqual(
-      memberTemplate({ remediationRoleName: 'DriftGuardRemediation', ownRoleNames: ownRoles }),
+      memberTemplate({ remediationRoleName: 'DriftGuardRemediation' }),
     );
   });
 

@@ -33,18 +33,23 @@ import {
 } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
-import { CATALOG, CLOUDTRAIL_DETAIL_TYPE, eventBridgeSource } from '@driftguard/core';
+import {
+  CATALOG,
+  CLOUDTRAIL_DETAIL_TYPE,
+  eventBridgeSource,
+  REMEDIATION_SESSION_NAME,
+} from '@driftguard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEMBER_ACTIONS, memberParameters, memberTemplate } from '../../infra/member-template';
-import { catalogPatterns } from '../../infra/patterns';
+import { memberPatterns } from '../../infra/patterns';
 import { MOTO_INSTALL_HINT, type MotoServer, motoAvailable, startMoto } from '../../packages/cli/src/moto';
 import { loadCases } from '../support/cases';
+import { resolveForAccount } from '../support/event-bus';
 
 const REGION = 'us-east-1';
 const ORG = 'o-exampleorg1';
 const EXTERNAL_ID = 'driftguard-test-external-id';
 const CENTRAL_ROLE = 'driftguard-test-central';
-const OWN_ROLES = ['DriftGuardRemediation', CENTRAL_ROLE];
 
 const randomAccount = () => String(100_000_000_000 + Math.floor(Math.random() * 800_000_000_000));
 const central = randomAccount();
@@ -61,7 +66,7 @@ const options = (account: string) => ({
   maxAttempts: 2,
 });
 
-const template = memberTemplate({ remediationRoleName: 'DriftGuardRemediation', ownRoleNames: OWN_ROLES });
+const template = memberTemplate({ remediationRoleName: 'DriftGuardRemediation' });
 const busName = `driftguard-test-${Date.now().toString(36)}`;
 const busArn = `arn:aws:events:${REGION}:${central}:event-bus/${busName}`;
 let queueUrl: string;
@@ -200,11 +205,12 @@ describe('member stack in moto', () => {
     const { Rules } = await events.send(
       new ListRulesCommand({ EventBusName: 'default', NamePrefix: 'driftguard-' }),
     );
-    const expected = catalogPatterns(OWN_ROLES).filter(
+    const expected = memberPatterns('DriftGuardRemediation').filter(
       (pattern) => !(pattern.pattern.source as string[]).includes('aws.guardduty'),
     );
+    // CloudFormation filled in this account's ARNs (Fn::Sub) where the template names them.
     expect((Rules ?? []).map((rule) => JSON.parse(rule.EventPattern ?? '{}'))).toEqual(
-      expect.arrayContaining(expected.map((pattern) => pattern.pattern)),
+      expect.arrayContaining(expected.map((pattern) => resolveForAccount(pattern.pattern, withoutGuardDuty))),
     );
     // Without the parameter, no GuardDuty rule: the condition held.
     expect(Rules).toHaveLength(expected.length);
@@ -235,15 +241,20 @@ const TRIGGERS = new Set(
   ),
 );
 
-/** The rule the patterns implement, stated without EventBridge: catalog call, succeeded, not ours. */
-function shouldRoute(detail: Record<string, unknown>): boolean {
+/**
+ * The rule the patterns implement, stated without EventBridge: catalog call, succeeded, not
+ * driftguard's own session of the remediation role of the account the event is put in.
+ */
+function shouldRoute(detail: Record<string, unknown>, account: string): boolean {
   const identity = (detail.userIdentity ?? {}) as {
     type?: string;
-    sessionContext?: { sessionIssuer?: { userName?: string } };
+    arn?: string;
+    sessionContext?: { sessionIssuer?: { arn?: string } };
   };
   const ours =
     identity.type === 'AssumedRole' &&
-    OWN_ROLES.includes(identity.sessionContext?.sessionIssuer?.userName ?? '');
+    identity.sessionContext?.sessionIssuer?.arn === `arn:aws:iam::${account}:role/DriftGuardRemediation` &&
+    identity.arn === `arn:aws:sts::${account}:assumed-role/DriftGuardRemediation/${REMEDIATION_SESSION_NAME}`;
   // EventBridge's `exists: false` treats a null errorCode as present (only log pipelines write one).
   return TRIGGERS.has(`${detail.eventSource}/${detail.eventName}`) && !('errorCode' in detail) && !ours;
 }
@@ -269,7 +280,7 @@ function probes(): Probe[] {
     const detail = (envelope ? event.detail : event) as Record<string, unknown>;
     const source = envelope ? String(event.source) : eventBridgeSource(String(detail.eventSource));
     const detailType = envelope ? String(event['detail-type']) : CLOUDTRAIL_DETAIL_TYPE;
-    const routed = source !== 'aws.guardduty' && shouldRoute(detail);
+    const routed = source !== 'aws.guardduty' && shouldRoute(detail, withoutGuardDuty);
     const identity = (detail.userIdentity ?? {}) as {
       type?: string;
       sessionContext?: { sessionIssuer?: unknown };
@@ -291,22 +302,75 @@ function probes(): Probe[] {
   if (!base) throw new Error('no fixture event routes: the catalog or the fixtures are empty');
   const failed = { ...base.detail, errorCode: 'Client.UnauthorizedOperation', errorMessage: 'denied' };
   add(withoutGuardDuty, base.source, base.detailType, failed, false);
-  const byCentral = {
+  // Who made the call, in the member account the event is put in (issue 12: exact identity).
+  const member = withoutGuardDuty;
+  const session = (issuerArn: string, sessionArn: string, type = 'AssumedRole', issuerType = 'Role') => ({
     ...base.detail,
     userIdentity: {
-      type: 'AssumedRole',
-      sessionContext: { sessionIssuer: { type: 'Role', userName: CENTRAL_ROLE } },
+      type,
+      arn: sessionArn,
+      accountId: member,
+      sessionContext: { sessionIssuer: { type: issuerType, arn: issuerArn, accountId: member } },
     },
-  };
-  add(withoutGuardDuty, base.source, base.detailType, byCentral, false);
-  const byOtherRole = {
-    ...base.detail,
-    userIdentity: {
-      type: 'AssumedRole',
-      sessionContext: { sessionIssuer: { type: 'Role', userName: 'Admin' } },
-    },
-  };
-  add(withoutGuardDuty, base.source, base.detailType, byOtherRole, true);
+  });
+  const ownRole = `arn:aws:iam::${member}:role/DriftGuardRemediation`;
+  const ownSession = `arn:aws:sts::${member}:assumed-role/DriftGuardRemediation/${REMEDIATION_SESSION_NAME}`;
+  // driftguard's own session of this account's remediation role: the only call that is dropped.
+  add(member, base.source, base.detailType, session(ownRole, ownSession), false);
+  // Everything that only looks like it reaches the central bus:
+  add(
+    member,
+    base.source,
+    base.detailType,
+    session(ownRole, `${ownSession.slice(0, -REMEDIATION_SESSION_NAME.length)}attacker`),
+    true,
+  );
+  add(
+    member,
+    base.source,
+    base.detailType,
+    session(
+      `arn:aws:iam::${member}:role/attacker/${CENTRAL_ROLE}`,
+      `arn:aws:sts::${member}:assumed-role/${CENTRAL_ROLE}/${REMEDIATION_SESSION_NAME}`,
+    ),
+    true,
+  );
+  add(
+    member,
+    base.source,
+    base.detailType,
+    session(`arn:aws:iam::${member}:role/attacker/DriftGuardRemediation`, ownSession),
+    true,
+  );
+  add(
+    member,
+    base.source,
+    base.detailType,
+    session(
+      `arn:aws:iam::${member}:user/DriftGuardRemediation`,
+      `arn:aws:sts::${member}:federated-user/DriftGuardRemediation`,
+      'FederatedUser',
+      'IAMUser',
+    ),
+    true,
+  );
+  add(
+    member,
+    base.source,
+    base.detailType,
+    session(
+      `arn:aws:iam::${central}:role/DriftGuardRemediation`,
+      `arn:aws:sts::${central}:assumed-role/DriftGuardRemediation/${REMEDIATION_SESSION_NAME}`,
+    ),
+    true,
+  );
+  add(
+    member,
+    base.source,
+    base.detailType,
+    session(`arn:aws:iam::${member}:role/Admin`, `arn:aws:sts::${member}:assumed-role/Admin/alice`),
+    true,
+  );
   add(withoutGuardDuty, base.source, base.detailType, { ...base.detail, eventName: 'RunInstances' }, false);
   add(withoutGuardDuty, 'aws.ec2', 'EC2 Instance State-change Notification', { state: 'running' }, false);
   const finding = {

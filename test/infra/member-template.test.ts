@@ -7,12 +7,19 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CATALOG, eventPatterns } from '@driftguard/core';
+import { CATALOG, eventPatterns, REMEDIATION_SESSION_NAME } from '@driftguard/core';
 import { describe, expect, it } from 'vitest';
 import { MEMBER_ACTIONS, memberParameters, memberTemplate } from '../../infra/member-template';
 
-const ownRoles = ['DriftGuardRemediation', 'driftguard-prod-central'];
-const template = memberTemplate({ remediationRoleName: 'DriftGuardRemediation', ownRoleNames: ownRoles });
+const template = memberTemplate({ remediationRoleName: 'DriftGuardRemediation' });
+/** driftguard's identity in the account each stack runs in, as CloudFormation resolves it. */
+const ownIdentity = {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
+  roleArn: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/DriftGuardRemediation' },
+  sessionArn: {
+    'Fn::Sub': `arn:\${AWS::Partition}:sts::\${AWS::AccountId}:assumed-role/DriftGuardRemediation/${REMEDIATION_SESSION_NAME}`,
+  },
+};
 const resources = Object.entries(template.Resources);
 const rules = resources.filter(([, resource]) => resource.Type === 'AWS::Events::Rule');
 const isGuardDuty = (pattern: Record<string, unknown>) =>
@@ -21,7 +28,7 @@ const isGuardDuty = (pattern: Record<string, unknown>) =>
 describe('member template', () => {
   it('forwards exactly the catalog’s patterns from the default bus', () => {
     const patterns = rules.map(([, rule]) => rule.Properties.EventPattern);
-    expect(patterns).toEqual(eventPatterns(CATALOG, ownRoles).map((pattern) => pattern.pattern));
+    expect(patterns).toEqual(eventPatterns(CATALOG, ownIdentity).map((pattern) => pattern.pattern));
     for (const [, rule] of rules) {
       expect(rule.Properties).toMatchObject({
         EventBusName: 'default',
@@ -33,6 +40,26 @@ describe('member template', () => {
           },
         ],
       });
+    }
+  });
+
+  it('names driftguard only by this account’s exact role and session ARN, never by a bare name', () => {
+    for (const [, rule] of rules) {
+      const pattern = rule.Properties.EventPattern as { detail?: { $or?: unknown[] } };
+      if (isGuardDuty(pattern as Record<string, unknown>)) continue;
+      expect(pattern.detail?.$or).toEqual([
+        { userIdentity: { type: [{ 'anything-but': 'AssumedRole' }] } },
+        {
+          userIdentity: {
+            sessionContext: { sessionIssuer: { arn: [{ 'anything-but': [ownIdentity.roleArn] }] } },
+          },
+        },
+        { userIdentity: { arn: [{ 'anything-but': [ownIdentity.sessionArn] }] } },
+      ]);
+      const text = JSON.stringify(pattern)
+        .replace(JSON.stringify(ownIdentity.roleArn), '')
+        .replace(JSON.stringify(ownIdentity.sessionArn), '');
+      expect(text).not.toMatch(/DriftGuardRemediation|driftguard-[a-z0-9-]*-central|userName/);
     }
   });
 
@@ -113,7 +140,7 @@ describe('member template', () => {
     expect(Object.keys(memberParameters(template, values)).sort()).toEqual(
       Object.keys(template.Parameters).sort(),
     );
-    const withoutGuardDuty = memberTemplate({ remediationRoleName: 'R', ownRoleNames: [], catalog: [] });
+    const withoutGuardDuty = memberTemplate({ remediationRoleName: 'R', catalog: [] });
     expect(memberParameters(withoutGuardDuty, values)).not.toHaveProperty('ForwardGuardDutyFindings');
   });
 

@@ -53,7 +53,7 @@ describe('infra/permissions.json', () => {
 });
 
 describe('member remediation role', () => {
-  const template = memberTemplate({ remediationRoleName: 'DriftGuardRemediation', ownRoleNames: [] });
+  const template = memberTemplate({ remediationRoleName: 'DriftGuardRemediation' });
   const role = template.Resources.RemediationRole;
   if (!role) throw new Error('the member template has no RemediationRole');
   const statements = (

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { REMEDIATION_SESSION_NAME } from '@driftguard/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   authorizeIngressEvent,
@@ -31,13 +32,13 @@ const SSH_OPEN: IpPermission[] = [
   { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
 ];
 /**
- * A session of role DriftGuardRemediation, the role the executor assumes in member accounts
- * (credentials.ts), with the session name the test credentials get (support/aws.ts).
+ * driftguard's session of role DriftGuardRemediation, as the executor assumes it in member
+ * accounts (credentials.ts): the role of the event's own account, driftguard's session name.
  */
 const REMEDIATION: SimulatedActor = {
   account: HOME_ACCOUNT,
   roleName: 'DriftGuardRemediation',
-  sessionName: 'driftguard-test',
+  sessionName: REMEDIATION_SESSION_NAME,
   userAgent: 'aws-sdk-js/3 driftguard',
 };
 
@@ -57,7 +58,7 @@ describe.skipIf(!motoEndpoint)('loop guard: driftguard never acts on its own cha
   let remediation: AwsCredentialIdentity;
   beforeAll(async () => {
     ec2 = ec2Client(REGION);
-    remediation = await credentialsInAccount(HOME_ACCOUNT, 'DriftGuardRemediation');
+    remediation = await credentialsInAccount(HOME_ACCOUNT, 'DriftGuardRemediation', REMEDIATION_SESSION_NAME);
     remediationEc2 = ec2Client(REGION, remediation);
   });
 

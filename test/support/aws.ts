@@ -26,12 +26,13 @@ export function clientOptions(region = 'us-east-1', credentials: AwsCredentialId
 export async function credentialsInAccount(
   account: string,
   roleName = 'DriftGuardRemediation',
+  sessionName = 'driftguard-test',
 ): Promise<AwsCredentialIdentity> {
   const sts = new STSClient(clientOptions());
   const { Credentials } = await sts.send(
     new AssumeRoleCommand({
       RoleArn: `arn:aws:iam::${account}:role/${roleName}`,
-      RoleSessionName: 'driftguard-test',
+      RoleSessionName: sessionName,
     }),
   );
   return {

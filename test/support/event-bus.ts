@@ -11,12 +11,33 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { CATALOG, defaultConfig, eventPatterns, ownRoleNames } from '@driftguard/core';
+import { defaultConfig } from '@driftguard/core';
+import { memberPatterns } from '../../infra/patterns';
 import { unique } from './aws';
 
+/** The account of the fixture events (test/fixtures/cases): the member the routing bus stands for. */
+export const FIXTURE_ACCOUNT = '111122223333';
+
 /**
- * A bus in moto's EventBridge with driftguard's generated rules, all targeting one SQS queue:
- * an independent check that the patterns route what they should and nothing else.
+ * A pattern of the member template as CloudFormation deploys it in `account`: every
+ * `{"Fn::Sub": "…${AWS::AccountId}…"}` becomes that account's string.
+ */
+export function resolveForAccount<T>(pattern: T, account: string, partition = 'aws'): T {
+  return JSON.parse(
+    JSON.stringify(pattern).replace(/\{"Fn::Sub":"([^"]*)"\}/g, (_, text: string) =>
+      JSON.stringify(
+        text.replace(/\$\{AWS::(Partition|AccountId)\}/g, (_, name) =>
+          name === 'Partition' ? partition : account,
+        ),
+      ),
+    ),
+  ) as T;
+}
+
+/**
+ * A bus in moto's EventBridge with driftguard's generated rules as a member account forwards them
+ * (the member template's patterns, resolved for `account`), all targeting one SQS queue: an
+ * independent check that the patterns route what they should and nothing else.
  */
 export interface RoutingBus {
   /** PutEvents for EventBridge-shaped events (10 per call); returns the failed entry count. */
@@ -25,7 +46,11 @@ export interface RoutingBus {
   drain(): Promise<Record<string, unknown>[]>;
 }
 
-export async function routingBus(events: EventBridgeClient, sqs: SQSClient): Promise<RoutingBus> {
+export async function routingBus(
+  events: EventBridgeClient,
+  sqs: SQSClient,
+  account = FIXTURE_ACCOUNT,
+): Promise<RoutingBus> {
   const busName = unique('driftguard-bus');
   await events.send(new CreateEventBusCommand({ Name: busName }));
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: unique('routed') }));
@@ -33,7 +58,8 @@ export async function routingBus(events: EventBridgeClient, sqs: SQSClient): Pro
   const { Attributes } = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
   );
-  for (const { name, pattern } of eventPatterns(CATALOG, ownRoleNames(defaultConfig()))) {
+  for (const { name, pattern: template } of memberPatterns(defaultConfig().remediationRoleName)) {
+    const pattern = resolveForAccount(template, account);
     await events.send(
       new PutRuleCommand({ Name: name, EventBusName: busName, EventPattern: JSON.stringify(pattern) }),
     );

@@ -16,9 +16,9 @@ import {
   findingFreshness,
   findingModeOf,
   findingTypeMatches,
+  memberOwnIdentity,
   normalizeGuardDuty,
   type OperationResult,
-  ownRoleNames,
   parseConfig,
   parseFindingType,
   planPlaybooks,
@@ -246,24 +246,40 @@ describe('playbook selection', () => {
     expect(planPlaybooks(role, config).operations.map((op) => op.operation)).toEqual(['RevokeRoleSessions']);
   });
 
-  it("never revokes the sessions of driftguard's own role", () => {
+  it("never revokes the sessions of driftguard's own roles or the organization's protected roles", () => {
     const config = configWith({
-      ownRoleNames: ['driftguard-central'],
+      centralRoleArn: 'arn:aws:iam::111122223333:role/driftguard-prod-central',
       rules: {
         'guardduty-finding': { playbookMinimumSeverity: 1, playbooks: { 'revoke-role-sessions': ['*'] } },
       },
     });
-    for (const userName of ['DriftGuardRemediation', 'driftguard-central']) {
-      const plan = planPlaybooks(
+    const plan = (userName: string, account = '111122223333') =>
+      planPlaybooks(
         findingOf({
+          account,
           type: 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS',
           resource: accessKeyResource({ accessKeyId: 'ASIAEXAMPLE', userName, userType: 'AssumedRole' }),
         }),
         config,
       );
-      expect(plan.operations).toEqual([]);
-      expect(plan.notes.join()).toContain(`${userName} is driftguard's own role`);
+    for (const [userName, why] of [
+      ['DriftGuardRemediation', "driftguard's own remediation role"],
+      ['driftguard-prod-central', "driftguard's own central role"],
+      ['OrganizationAccountAccessRole', 'the Organizations access role'],
+      ['AWSReservedSSO_AdministratorAccess_0123456789abcdef', 'an IAM Identity Center (SSO) role'],
+      ['AWSServiceRoleForSupport', 'a service-linked role'],
+      ['stacksets-exec-0123456789abcdef0123456789abcdef', 'the service-managed StackSets execution role'],
+      ['AWSCloudFormationStackSetExecutionRole', 'the self-managed StackSets execution role'],
+    ] as const) {
+      const refused = plan(userName);
+      expect(refused.operations, userName).toEqual([]);
+      expect(refused.notes.join()).toContain(`${userName} is ${why}`);
     }
+    // The central role counts in its own account only: elsewhere that name is anyone's role.
+    expect(plan('driftguard-prod-central', '444455556666').operations.map((op) => op.operation)).toEqual([
+      'RevokeRoleSessions',
+    ]);
+    expect(plan('stacksets-exec-short').operations.map((op) => op.operation)).toEqual(['RevokeRoleSessions']);
   });
 });
 
@@ -502,7 +518,7 @@ describe('archived findings: the ticket an earlier version opened is told', () =
 
 describe('catalog, patterns and RULES.md', () => {
   it('generates the GuardDuty EventBridge pattern from the catalog', () => {
-    const patterns = eventPatterns(CATALOG, ownRoleNames(defaultConfig()));
+    const patterns = eventPatterns(CATALOG, memberOwnIdentity(defaultConfig().remediationRoleName));
     expect(patterns).toContainEqual({
       name: 'guardduty-finding',
       pattern: { source: ['aws.guardduty'], 'detail-type': ['GuardDuty Finding'] },

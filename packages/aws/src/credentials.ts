@@ -1,5 +1,6 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { REMEDIATION_SESSION_NAME } from '@driftguard/core';
 import { CredentialsError, errorMessage } from './errors';
 
 export interface AccountCredentialsOptions {
@@ -24,8 +25,8 @@ export type CredentialsForAccount = (account: string) => Promise<AwsCredentialId
 
 /**
  * Assumes the member remediation role per account, caching the session until shortly before it
- * expires. The session name `driftguard-remediation` makes our own changes recognisable in
- * CloudTrail (and the role name keeps them out of the pipeline: loop guard).
+ * expires. The session name (REMEDIATION_SESSION_NAME) together with the role's exact ARN in the
+ * account is how driftguard recognises its own changes (core own-identity.ts: loop guard).
  */
 export function accountCredentials(options: AccountCredentialsOptions): CredentialsForAccount {
   const now = options.now ?? Date.now;
@@ -49,7 +50,7 @@ export function accountCredentials(options: AccountCredentialsOptions): Credenti
       const { Credentials } = await options.sts.send(
         new AssumeRoleCommand({
           RoleArn: roleArn,
-          RoleSessionName: 'driftguard-remediation',
+          RoleSessionName: REMEDIATION_SESSION_NAME,
           DurationSeconds: 900,
           ...(options.externalId ? { ExternalId: options.externalId } : {}),
         }),

@@ -5,6 +5,7 @@ import {
   type Config,
   liveFactQueries,
   normalizeEvent,
+  parseRoleArn,
   type UnwatchedCall,
   unwatchedCall,
 } from '@driftguard/core';
@@ -77,7 +78,9 @@ export async function replay(path: string, options: ReplayOptions): Promise<numb
   const runtime = options.apply
     ? (await import('@driftguard/aws')).runtimeFromEnv(process.env, { config: options.config })
     : undefined;
-  const ownRoleNames = [options.config.remediationRoleName];
+  // Names only pre-filter (triage hands any look-alike to assess, whose check is exact: own-identity.ts).
+  const central = parseRoleArn(options.config.centralRoleArn)?.name;
+  const ownRoleNames = [options.config.remediationRoleName, ...(central ? [central] : [])];
   const counts = { events: 0, violation: 0, compliant: 0, 'not-applicable': 0, ignored: 0, bad: 0 };
   if (!options.json) out.write(`${TABLE_HEADER}\n`);
   try {

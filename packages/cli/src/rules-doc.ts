@@ -1,4 +1,4 @@
-import { CATALOG, defaultConfig, eventPatterns, ownRoleNames, POLICY_CHOICES } from '@driftguard/core';
+import { CATALOG, defaultConfig, eventPatterns, memberOwnIdentity, POLICY_CHOICES } from '@driftguard/core';
 
 /** RULES.md, generated from the catalog: never edited by hand (a test fails when it is stale). */
 export function rulesMarkdown(): string {
@@ -43,10 +43,10 @@ export function rulesMarkdown(): string {
   parts.push(
     '## EventBridge patterns',
     '',
-    "Generated from the catalog; failed calls and driftguard's own role are filtered before Lambda runs.",
+    "Generated from the catalog; failed calls and driftguard's own calls are filtered before Lambda runs. Shown as each member account's forwarding rules carry them: driftguard's own calls are recognised by exact ARN, the remediation role of that very account (`AWS::AccountId`, resolved by CloudFormation) and driftguard's session of it, never by a name. The central bus's rules are the same with the central function role's full ARN instead (no session ARN).",
     '',
     '```json',
-    JSON.stringify(eventPatterns(CATALOG, ownRoleNames(defaultConfig())), null, 2),
+    JSON.stringify(eventPatterns(CATALOG, memberOwnIdentity(defaultConfig().remediationRoleName)), null, 2),
     '```',
     '',
   );

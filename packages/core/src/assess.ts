@@ -6,9 +6,10 @@ import {
   decideEnforcement,
   type EnforcementContext,
 } from './enforcement';
-import type { Actor, Change } from './events/change';
+import type { Change } from './events/change';
 import { dedupeLiveFactQueries, type LiveFactQuery, type LiveFacts } from './live-facts';
 import type { Operation } from './operations';
+import { isOwnChange } from './own-identity';
 import { CATALOG } from './rules/catalog';
 import type { Guardrail } from './rules/guardrail';
 import { type TrustZone, trustZoneOf } from './trust-zone';
@@ -87,17 +88,6 @@ export function summarizeEvent(change: Change): EventSummary {
   };
 }
 
-/** The role names whose changes are driftguard's own and must never be acted on (loop guard). */
-export function ownRoleNames(config: Config): string[] {
-  return [config.remediationRoleName, ...config.ownRoleNames];
-}
-
-export function isOwnChange(actor: Actor, config: Config): boolean {
-  const own = ownRoleNames(config);
-  if (actor.roleName && own.includes(actor.roleName)) return true;
-  return own.some((name) => actor.arn?.includes(`:assumed-role/${name}/`) === true);
-}
-
 export function modeOf(guardrail: Guardrail, config: Config): { mode: Mode; setting: string } {
   const configured = (config.rules as Record<string, { mode?: Mode } | undefined>)[guardrail.id]?.mode;
   return configured
@@ -136,7 +126,7 @@ export function liveFactQueries(
   config: Config,
   catalog: readonly Guardrail[] = CATALOG,
 ): LiveFactQuery[] {
-  if (change.errorCode || isOwnChange(change.actor, config)) return [];
+  if (change.errorCode || isOwnChange(change, config)) return [];
   return dedupeLiveFactQueries(
     applicableGuardrails(change, catalog).flatMap((guardrail) => guardrail.liveFacts?.(change) ?? []),
   );
@@ -190,7 +180,7 @@ export function evaluateChange(change: Change, config: Config, options: Evaluate
       },
     };
   }
-  if (isOwnChange(change.actor, config)) {
+  if (isOwnChange(change, config)) {
     return {
       ...base,
       skipped: {

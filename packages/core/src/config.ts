@@ -150,10 +150,33 @@ const vpcEndpointPolicySchema = z.strictObject({
 export const configSchema = z.strictObject({
   /** Forces `shadow` everywhere: decide and notify, change nothing (the first week of a rollout). */
   dryRun: z.boolean().default(false),
-  /** The role driftguard assumes in member accounts; its own calls are never acted on. */
-  remediationRoleName: z.string().min(1).default('DriftGuardRemediation'),
-  /** Further role names whose changes are driftguard's own (e.g. the central function's role). */
-  ownRoleNames: z.array(z.string().min(1)).default([]),
+  /**
+   * The role driftguard assumes in member accounts (no path). Its sessions named
+   * `driftguard-remediation`, at `arn:<partition>:iam::<the event's account>:role/<name>`, are
+   * driftguard's own changes and never acted on (own-identity.ts).
+   */
+  remediationRoleName: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name (no path)')
+    .default('DriftGuardRemediation'),
+  /**
+   * The central function role's full ARN (set by infra): its sessions are driftguard's own, in
+   * that role's account only.
+   */
+  centralRoleArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@-]{1,64}$/,
+      'must be a role ARN without a path (arn:aws:iam::<account>:role/<name>)',
+    )
+    .optional(),
+  /** Removed: a name proves nothing; see remediationRoleName and centralRoleArn. */
+  ownRoleNames: z
+    .never({
+      error:
+        'ownRoleNames was removed: driftguard recognises its own changes by exact role ARN (remediationRoleName in the event’s own account, centralRoleArn), never by name',
+    })
+    .optional(),
   /** sts:ExternalId expected by the member role's trust policy. */
   externalId: z.string().min(2).optional(),
   trustedCidrs: z.array(cidr).default([...DEFAULT_TRUSTED_CIDRS]),

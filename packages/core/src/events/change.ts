@@ -6,7 +6,12 @@ export interface Actor {
   arn?: string;
   accountId?: string;
   principalId?: string;
-  /** For AssumedRole: the role behind the session (`sessionContext.sessionIssuer`). */
+  /**
+   * The principal behind a session (`sessionContext.sessionIssuer`): its type (`Role` for role
+   * sessions, `IAMUser` for GetFederationToken ones), ARN and name. `roleArn`/`roleName` carry the
+   * issuer's ARN and name whatever its type: check `issuerType` before trusting them as a role.
+   */
+  issuerType?: string;
   roleArn?: string;
   roleName?: string;
   sessionName?: string;

@@ -102,6 +102,7 @@ function actorOf(record: CloudTrailRecord): Actor {
   set('arn', arn);
   set('accountId', toStr(identity.accountId));
   set('principalId', toStr(identity.principalId));
+  set('issuerType', toStr(issuer.type));
   set('roleArn', toStr(issuer.arn));
   set('roleName', toStr(issuer.userName));
   set('sessionName', arn?.includes(':assumed-role/') ? arn.split('/').at(-1) : undefined);

@@ -3,6 +3,7 @@ import { BAND_FLOOR, type Finding, GUARDDUTY_DETAIL_TYPE, GUARDDUTY_SOURCE } fro
 import { findingTypeMatches, PLAYBOOKS, type Playbook } from '../guardduty-config';
 import type { Operation, Target } from '../operations';
 import { type FindingRef, REVOKE_SESSIONS_POLICY_NAME } from '../playbook-operations';
+import { protectedRoleReason } from '../protected-roles';
 import type { ResourceRef, Verdict } from '../verdict';
 import type { Guardrail } from './guardrail';
 
@@ -119,8 +120,10 @@ function playbookOperations(
     case 'revoke-role-sessions':
       if (key?.userType !== 'AssumedRole' || !key.userName)
         return `the finding names no role session (user type ${key?.userType ?? 'none'})`;
-      if ([config.remediationRoleName, ...config.ownRoleNames].includes(key.userName))
-        return `${key.userName} is driftguard's own role: its sessions are never revoked by driftguard`;
+      {
+        const reason = protectedRoleReason(key.userName, target.account, config);
+        if (reason) return `${reason}: its sessions are never revoked by driftguard`;
+      }
       return [
         {
           service: 'iam',

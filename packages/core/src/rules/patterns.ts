@@ -1,5 +1,32 @@
 import { CLOUDTRAIL_DETAIL_TYPE } from '../events/normalize';
+import { REMEDIATION_SESSION_NAME } from '../own-identity';
 import type { EventTrigger, Guardrail } from './guardrail';
+
+/** A value in a pattern: a string, or an expression the deployer resolves (CloudFormation `Fn::Sub`). */
+export type PatternValue = string | Readonly<Record<string, unknown>>;
+
+/**
+ * driftguard's own identity where a pattern filters, by exact ARN (own-identity.ts): never a name.
+ * Member accounts: the remediation role of *that* account and driftguard's session of it. Central
+ * bus: the central function role (its sessions are named after the function, so no session ARN).
+ */
+export interface OwnIdentityPattern<V = PatternValue> {
+  /** The exact ARN of the role (`sessionContext.sessionIssuer.arn`). */
+  roleArn: V;
+  /** When given, only this exact session (`userIdentity.arn`) of that role is driftguard's own. */
+  sessionArn?: V;
+}
+
+/**
+ * The remediation role of the account a member stack runs in, as `Fn::Sub` strings (the member
+ * template wraps them; RULES.md shows them as they are).
+ */
+export function memberOwnIdentity(remediationRoleName: string): { roleArn: string; sessionArn: string } {
+  return {
+    roleArn: `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${remediationRoleName}`,
+    sessionArn: `arn:\${AWS::Partition}:sts::\${AWS::AccountId}:assumed-role/${remediationRoleName}/${REMEDIATION_SESSION_NAME}`,
+  };
+}
 
 export interface EventPattern {
   /** Stable name, usable as an EventBridge rule name suffix. */
@@ -14,12 +41,17 @@ export function eventBridgeSource(eventSource: string): string {
 
 /**
  * One EventBridge pattern per AWS service, generated from the catalog. Failed calls (`errorCode`)
- * and calls made by driftguard's own roles are filtered here so Lambda is not even invoked; the
+ * and calls made by driftguard's own identity are filtered here so Lambda is not even invoked; the
  * code checks both again (defence in depth, and replay sees unfiltered logs).
+ *
+ * A call is forwarded unless it is a session (`AssumedRole`) whose issuer ARN is exactly `roleArn`
+ * and, when given, whose session ARN is exactly `sessionArn`. As `$or` branches: not a role
+ * session, or another issuer, or another session. `anything-but` never matches an absent field,
+ * which is why the first branch exists (IAM users, root, services carry no issuer ARN).
  */
-export function eventPatterns(
+export function eventPatterns<V = PatternValue>(
   catalog: readonly Guardrail[],
-  ownRoleNames: readonly string[],
+  own: OwnIdentityPattern<V>,
 ): EventPattern[] {
   const namesBySource = new Map<string, Set<string>>();
   for (const guardrail of catalog) {
@@ -40,14 +72,14 @@ export function eventPatterns(
           eventSource: [eventSource],
           eventName: [...names].sort(),
           errorCode: [{ exists: false }],
-          // anything-but does not match an absent field, so non-role identities need their own branch.
           $or: [
             { userIdentity: { type: [{ 'anything-but': 'AssumedRole' }] } },
             {
               userIdentity: {
-                sessionContext: { sessionIssuer: { userName: [{ 'anything-but': [...ownRoleNames] }] } },
+                sessionContext: { sessionIssuer: { arn: [{ 'anything-but': [own.roleArn] }] } },
               },
             },
+            ...(own.sessionArn ? [{ userIdentity: { arn: [{ 'anything-but': [own.sessionArn] }] } }] : []),
           ],
         },
       },
