@@ -1,14 +1,15 @@
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureStateTable } from '@driftguard/aws';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient, motoEndpoint, snsClient, sqsClient, unique } from '../support/aws';
 import { runCli } from '../support/cli';
+import { ALICE, ALICE_ARN, ALICE_AS_BOB, BOB, BOB_ARN } from '../support/exemptions';
+import { startFunctionUrl, type TestIdentity } from '../support/function-url';
 
 const ENABLED = JSON.stringify({ exemptions: { enabled: true, maxDuration: '8h' } });
-const GRANT = [
-  'exempt',
-  'grant',
+const SCOPE = [
   '--account',
   '111122223333',
   '--resource',
@@ -21,15 +22,41 @@ const GRANT = [
   'vendor support session over SSH',
   '--ticket',
   'CHG-1234',
-  '--approver',
-  'bob@example.com',
 ];
 
-describe.skipIf(!motoEndpoint)('driftguard exempt (spawned, against moto)', () => {
-  let env: NodeJS.ProcessEnv;
+/** Every exemption item the table holds for the account (what a decision would read). */
+async function exemptionItems(table: string): Promise<unknown[]> {
+  const ddb = DynamoDBDocumentClient.from(dynamoClient());
+  const { Items } = await ddb.send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'EXEMPTION#111122223333' },
+    }),
+  );
+  return Items ?? [];
+}
+
+/**
+ * `driftguard exempt …` spawned as a user runs it, signing with the credentials in its environment,
+ * against a loopback function URL that verifies the SigV4 signature and hands the real handler the
+ * signer's identity (test/support/function-url.ts); the handler writes to moto's DynamoDB.
+ */
+describe.skipIf(!motoEndpoint)('driftguard exempt (spawned, SigV4 to the exemption API, moto)', () => {
+  let table: string;
   let queueUrl: string;
+  let server: Awaited<ReturnType<typeof startFunctionUrl>> | undefined;
+  const saved = { ...process.env };
+  const names = [
+    'AWS_ENDPOINT_URL',
+    'AWS_REGION',
+    'DRIFTGUARD_TABLE',
+    'DRIFTGUARD_CONFIG',
+    'DRIFTGUARD_TOPIC_ARN',
+  ];
+
   beforeAll(async () => {
-    const table = unique('driftguard-cli-exempt');
+    table = unique('driftguard-cli-exempt');
     await ensureStateTable(dynamoClient(), table);
     const sns = snsClient();
     const sqs = sqsClient();
@@ -40,125 +67,138 @@ describe.skipIf(!motoEndpoint)('driftguard exempt (spawned, against moto)', () =
       new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
     );
     await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
-    env = {
+    // The API function's environment (it runs in this process, behind the loopback URL).
+    Object.assign(process.env, {
       AWS_ENDPOINT_URL: motoEndpoint,
       AWS_REGION: 'us-east-1',
       DRIFTGUARD_TABLE: table,
       DRIFTGUARD_CONFIG: ENABLED,
       DRIFTGUARD_TOPIC_ARN: TopicArn,
-      DRIFTGUARD_READ_ORGANIZATION: 'false',
-    };
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    for (const key of names) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
   });
 
-  it('grant (requester = your STS identity) → announced → list → revoke → check-expired', async () => {
-    const granted = await runCli([...GRANT, '--json'], { env });
-    expect(granted.stderr).toBe('');
-    expect(granted.code).toBe(0);
-    const { exemption, announced } = JSON.parse(granted.stdout);
-    expect(exemption).toMatchObject({
-      account: '111122223333',
-      resource: 'sg-0123456789abcdef0',
-      rule: 'sg-open-ingress',
-      ticket: 'CHG-1234',
-      approver: 'bob@example.com',
-      // moto's caller identity: what `aws sts get-caller-identity` says here.
-      requester: 'arn:aws:sts::123456789012:user/moto',
+  async function apiUrl(): Promise<string> {
+    if (!server) {
+      const { handler } = await import('../../packages/functions/src/exemption-api');
+      server = await startFunctionUrl([ALICE, ALICE_AS_BOB, BOB], handler);
+    }
+    return server.url;
+  }
+
+  /** The CLI as `who`: their own access key in the environment, nothing else about them. */
+  async function as(who: Pick<TestIdentity, 'accessKeyId' | 'secretAccessKey'>, args: string[]) {
+    return runCli(args, {
+      env: {
+        DRIFTGUARD_EXEMPTIONS_URL: await apiUrl(),
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: who.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: who.secretAccessKey,
+        AWS_SESSION_TOKEN: '',
+        AWS_PROFILE: '',
+      },
     });
-    expect(exemption.id).toMatch(/^ex-\d{8}-[0-9a-f]{8}$/);
+  }
+
+  it('one person typing --requester alice --approver bob: refused, nothing recorded', async () => {
+    const result = await runCli(
+      ['exempt', 'grant', ...SCOPE, '--requester', 'alice@example.com', '--approver', 'bob@example.com'],
+      {
+        env: {
+          AWS_ENDPOINT_URL: motoEndpoint,
+          AWS_REGION: 'us-east-1',
+          DRIFTGUARD_TABLE: table,
+          DRIFTGUARD_CONFIG: ENABLED,
+          DRIFTGUARD_READ_ORGANIZATION: 'false',
+        },
+      },
+    );
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('`exempt grant` is gone: an exemption takes two people');
+    expect(result.stderr).toContain('driftguard exempt approve <request id>');
+    expect(await exemptionItems(table)).toEqual([]);
+  }, 60_000);
+
+  it('request as alice → alice cannot approve (not from a second session either) → bob approves → announced → list → revoke', async () => {
+    const requested = await as(ALICE, ['exempt', 'request', ...SCOPE, '--json']);
+    expect(requested.stderr).toBe('');
+    expect(requested.code).toBe(0);
+    const { request } = JSON.parse(requested.stdout);
+    expect(request).toMatchObject({ requester: ALICE_ARN, account: '111122223333', duration: '2h' });
+    expect(request.id).toMatch(/^req-\d{8}-[0-9a-f]{8}$/);
+    expect(await exemptionItems(table)).toEqual([]);
+
+    const pending = await as(BOB, ['exempt', 'list', '--pending']);
+    expect(pending.stdout).toContain(`${request.id}  pending  account 111122223333`);
+    expect(pending.stdout).toContain(`requested by ${ALICE_ARN}`);
+
+    const self = await as(ALICE, ['exempt', 'approve', request.id]);
+    expect(self.code).toBe(2);
+    expect(self.stderr).toContain(`driftguard: ${ALICE_ARN} cannot approve request ${request.id}`);
+    const otherSession = await as(ALICE_AS_BOB, ['exempt', 'approve', request.id]);
+    expect(otherSession.code).toBe(2);
+    expect(otherSession.stderr).toContain('sessions of one role are one principal');
+    expect(await exemptionItems(table)).toEqual([]);
+
+    const approved = await as(BOB, ['exempt', 'approve', request.id, '--json']);
+    expect(approved.stderr).toBe('');
+    expect(approved.code).toBe(0);
+    const { exemption, announced } = JSON.parse(approved.stdout);
+    expect(exemption).toMatchObject({ requester: ALICE_ARN, approver: BOB_ARN, requestId: request.id });
     expect(Date.parse(exemption.expiresAt) - Date.parse(exemption.grantedAt)).toBe(2 * 3_600_000);
     expect(announced).toEqual([{ channel: 'sns', ok: true }]);
-
     const { Messages } = await sqsClient().send(
       new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 2, MaxNumberOfMessages: 10 }),
     );
     const envelope = JSON.parse(Messages?.[0]?.Body ?? '{}');
-    expect(envelope.Subject).toBe(`[driftguard] exemption ${exemption.id} granted in 111122223333`);
     expect(envelope.MessageAttributes.kind.Value).toBe('exemption-granted');
-    expect(JSON.parse(envelope.Message).text).toContain('approved by bob@example.com');
+    expect(JSON.parse(envelope.Message).text).toContain(`approved by ${BOB_ARN}`);
 
-    const list = await runCli(['exempt', 'list'], { env });
+    const list = await as(ALICE, ['exempt', 'list', '--account', '111122223333']);
     expect(list.code).toBe(0);
     expect(list.stdout).toContain(
       `${exemption.id}  active  account 111122223333, resource sg-0123456789abcdef0`,
     );
-    expect(list.stdout).toContain('approved by bob@example.com; ticket CHG-1234; used 0 time(s)');
+    expect(list.stdout).toContain(`requested by ${ALICE_ARN}, approved by ${BOB_ARN}`);
 
-    const revoked = await runCli(['exempt', 'revoke', exemption.id, '--by', 'carol@example.com'], { env });
+    const revoked = await as(ALICE, ['exempt', 'revoke', exemption.id]);
     expect(revoked.code).toBe(0);
-    expect(revoked.stdout).toContain(`exemption ${exemption.id} revoked by carol@example.com`);
-    const again = await runCli(['exempt', 'list', '--account', '111122223333', '--json'], { env });
-    expect(JSON.parse(again.stdout)).toEqual([]);
-    const ended = await runCli(['exempt', 'list', '--account', '111122223333', '--ended', '--json'], { env });
+    expect(revoked.stdout).toContain(`exemption ${exemption.id} revoked by ${ALICE_ARN}`);
+    const ended = await as(BOB, ['exempt', 'list', '--account', '111122223333', '--ended', '--json']);
     expect(JSON.parse(ended.stdout)).toEqual([
       expect.objectContaining({
         state: 'revoked, re-check due',
         exemption: expect.objectContaining({ id: exemption.id }),
       }),
     ]);
+  }, 420_000);
 
-    const check = await runCli(['exempt', 'check-expired'], { env });
-    expect(check.stderr).toBe('');
-    expect(check.code).toBe(0);
-    expect(check.stdout).toContain(`✔ ${exemption.id} (account 111122223333`);
-    expect(check.stdout).toContain('0 change(s) re-checked');
-    const twice = await runCli(['exempt', 'check-expired'], { env });
-    expect(twice.stdout).toBe('no ended exemption awaits its re-check\n');
-  }, 240_000);
-
-  it.each([
-    [
-      'a duration over the maximum',
-      ['--for', '9h'],
-      {},
-      'driftguard: --for 9h is longer than the maximum exemptions.maxDuration = 8h\n',
-    ],
-    [
-      'approver = requester',
-      ['--requester', 'alice@example.com', '--approver', 'alice@example.com'],
-      {},
-      'driftguard: the approver (alice@example.com) cannot be the requester (alice@example.com): a second person must approve (two-person rule)\n',
-    ],
-    [
-      'approver = the caller (requester from STS)',
-      ['--approver', 'moto'],
-      {},
-      'driftguard: the approver (moto) cannot be the requester (arn:aws:sts::123456789012:user/moto): a second person must approve (two-person rule)\n',
-    ],
-    [
-      'exemptions disabled',
-      [],
-      { DRIFTGUARD_CONFIG: '{}' },
-      'driftguard: exemptions are disabled: set "exemptions": { "enabled": true } in the driftguard config (--config or DRIFTGUARD_CONFIG) to allow break-glass exemptions\n',
-    ],
-    [
-      'no state table',
-      [],
-      { DRIFTGUARD_TABLE: '' },
-      'driftguard: DRIFTGUARD_TABLE is not set: export DRIFTGUARD_TABLE=<name of the driftguard state table> (an output of the driftguard stack)\n',
-    ],
-    [
-      'a table that does not exist',
-      [],
-      { DRIFTGUARD_TABLE: 'no-such-table' },
-      'driftguard: state table no-such-table not found in us-east-1 (check DRIFTGUARD_TABLE and AWS_REGION)\n',
-    ],
-    ['an unknown rule', ['--rule', 'sg-open'], {}, 'driftguard: --rule sg-open is not a guardrail'],
-  ])('refuses %s with a clear message and exit code 2', async (_name, extra, envChange, message) => {
-    // Later options win in commander: the extra ones replace the defaults above.
-    const result = await runCli([...GRANT, ...extra], { env: { ...env, ...envChange } });
+  it('a caller the URL cannot authenticate is refused by AWS, with the permission to ask for', async () => {
+    const stranger = { accessKeyId: 'AKIASTRANGER00000001', secretAccessKey: 'not-a-key-the-url-knows' };
+    const result = await as(stranger, ['exempt', 'request', ...SCOPE]);
     expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
-    expect(result.stderr.startsWith(message)).toBe(true);
-  });
+    expect(result.stderr).toContain('AWS refused the call');
+    expect(result.stderr).toContain('lambda:InvokeFunctionUrl');
+    expect(server?.refused.at(-1)).toBe('unknown key AKIASTRANGER00000001 or service lambda');
+    // A signature made with a wrong secret for a known key does not verify either.
+    const forged = await as({ ...ALICE, secretAccessKey: 'guessed' }, ['exempt', 'list']);
+    expect(forged.code).toBe(2);
+    expect(server?.refused.at(-1)).toBe(`bad signature for ${ALICE.accessKeyId}`);
+  }, 60_000);
 
-  it('revoke of an unknown id and a missing required option are usage errors', async () => {
-    const unknown = await runCli(['exempt', 'revoke', 'ex-19700101-00000000', '--by', 'carol'], { env });
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe(
-      'driftguard: no active or pending exemption has the id ex-19700101-00000000\n',
-    );
-    const missing = await runCli(['exempt', 'grant', '--account', '111122223333', '--for', '1h'], { env });
+  it('usage errors: no URL, a missing required option', async () => {
+    const noUrl = await runCli(['exempt', 'list'], { env: { DRIFTGUARD_EXEMPTIONS_URL: '' } });
+    expect(noUrl.code).toBe(2);
+    expect(noUrl.stderr).toContain('DRIFTGUARD_EXEMPTIONS_URL is not set');
+    const missing = await as(ALICE, ['exempt', 'request', '--account', '111122223333', '--for', '1h']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("required option '--reason <text>' not specified");
-  }, 90_000);
+  }, 60_000);
 });

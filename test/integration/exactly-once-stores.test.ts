@@ -13,9 +13,10 @@ import {
   ensureStateTable,
   keys,
 } from '@driftguard/aws';
-import { breakerSettings, exemptionUse, recordRevert, validateGrant } from '@driftguard/core';
+import { breakerSettings, exemptionUse, recordRevert } from '@driftguard/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient, motoEndpoint, unique } from '../support/aws';
+import { approvedExemption } from '../support/exemptions';
 import { type Call, type FaultProxy, startFaultProxy } from '../support/faults';
 import { configWith, sampleEvent, sampleReport } from '../support/notify';
 
@@ -201,27 +202,28 @@ describe.skipIf(!motoEndpoint)('exactly-once stores in DynamoDB (moto)', () => {
 
       updates = 0;
       const exemptions = dynamoExemptionStore(lossy, table);
-      const granted = validateGrant(
-        {
-          account: '111122223333',
-          duration: '1h',
-          reason: 'a retried use is counted once',
-          ticket: 'CHG-1',
-          requester: 'alice',
-          approver: 'bob',
-        },
-        configWith({ exemptions: { enabled: true } }),
-        { id: unique('ex'), now: Date.now() },
-      );
-      if (!granted.ok) throw new Error(granted.reason);
+      const granted = {
+        exemption: approvedExemption(
+          {
+            account: '111122223333',
+            duration: '1h',
+            reason: 'a retried use is counted once',
+            ticket: 'CHG-1',
+          },
+          configWith({ exemptions: { enabled: true } }),
+          { id: unique('ex'), now: Date.now() },
+        ),
+      };
       await exemptions.grant(granted.exemption);
       const trigger = {
         eventId: 'event-3',
         eventTime: at(2),
+        kind: 'change' as const,
+        account: '111122223333',
+        region: 'us-east-1',
         rule: 'sg-open-ingress',
         resource: 'sg-1',
         usedAt: at(3),
-        event: '{}',
       };
       expect(await exemptions.recordUse(exemptionUse(granted.exemption), trigger)).toBe(true);
       expect(proxy.stats.dropped).toBe(3);

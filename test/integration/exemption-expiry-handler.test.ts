@@ -1,8 +1,8 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoExemptionStore, ensureStateTable } from '@driftguard/aws';
-import { validateGrant } from '@driftguard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient, motoEndpoint, unique } from '../support/aws';
+import { approvedExemption } from '../support/exemptions';
 import { configWith } from '../support/notify';
 
 describe.skipIf(!motoEndpoint)('exemption-expiry Lambda handler against moto', () => {
@@ -33,38 +33,23 @@ describe.skipIf(!motoEndpoint)('exemption-expiry Lambda handler against moto', (
   it('re-checks each ended exemption once and records it', async () => {
     const config = configWith({ exemptions: { enabled: true } });
     const store = dynamoExemptionStore(DynamoDBDocumentClient.from(dynamoClient()), table);
-    const ended = validateGrant(
-      {
-        account: '111122223333',
-        duration: '1h',
-        reason: 'a window that has closed',
-        ticket: 'CHG-1',
-        requester: 'alice',
-        approver: 'bob',
-      },
+    const ended = approvedExemption(
+      { account: '111122223333', duration: '1h', reason: 'a window that has closed', ticket: 'CHG-1' },
       config,
       { id: unique('ex'), now: Date.now() - 2 * 3_600_000 },
     );
-    const active = validateGrant(
-      {
-        account: '111122223333',
-        duration: '1h',
-        reason: 'still open now',
-        ticket: 'CHG-2',
-        requester: 'alice',
-        approver: 'bob',
-      },
+    const active = approvedExemption(
+      { account: '111122223333', duration: '1h', reason: 'still open now', ticket: 'CHG-2' },
       config,
       { id: unique('ex'), now: Date.now() },
     );
-    if (!ended.ok || !active.ok) throw new Error('grant refused');
-    await store.grant(ended.exemption);
-    await store.grant(active.exemption);
+    await store.grant(ended);
+    await store.grant(active);
 
     const { handler } = await import('../../packages/functions/src/exemption-expiry');
     expect(await handler()).toEqual({ checked: 1, incomplete: 0 });
-    expect((await store.get('111122223333', ended.exemption.id))?.checkedAt).toBeDefined();
-    expect((await store.get('111122223333', active.exemption.id))?.checkedAt).toBeUndefined();
+    expect((await store.get('111122223333', ended.id))?.checkedAt).toBeDefined();
+    expect((await store.get('111122223333', active.id))?.checkedAt).toBeUndefined();
     expect(await handler()).toEqual({ checked: 0, incomplete: 0 });
   });
 });

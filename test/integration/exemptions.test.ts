@@ -1,6 +1,6 @@
 import { DescribeSecurityGroupRulesCommand, type EC2Client, type IpPermission } from '@aws-sdk/client-ec2';
 import { checkExpiredExemptions } from '@driftguard/aws';
-import { type Config, renderSns, validateGrant } from '@driftguard/core';
+import { type Config, renderSns } from '@driftguard/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   authorizeIngressEvent,
@@ -10,6 +10,7 @@ import {
 } from '../../packages/cli/src/simulate/cloudtrail';
 import { ec2Client, HOME_ACCOUNT, motoEndpoint, unique } from '../support/aws';
 import { clock, enforcedPipeline, recordingNotifier } from '../support/enforcement';
+import { ALICE_ARN, approvedExemption, BOB_ARN } from '../support/exemptions';
 import { webGroupWithTrustedRule } from '../support/network';
 import { configWith } from '../support/notify';
 
@@ -58,7 +59,7 @@ describe.skipIf(!motoEndpoint)('break-glass exemptions against moto', () => {
     groupId: string,
     now: number,
   ) {
-    const granted = validateGrant(
+    const exemption = approvedExemption(
       {
         account: HOME_ACCOUNT,
         resource: groupId,
@@ -66,21 +67,18 @@ describe.skipIf(!motoEndpoint)('break-glass exemptions against moto', () => {
         duration: '2h',
         reason: 'vendor support session over SSH',
         ticket: 'CHG-4711',
-        requester: 'alice@example.com',
-        approver: 'bob@example.com',
       },
       config,
       { id: unique('ex'), now },
     );
-    if (!granted.ok) throw new Error(granted.reason);
-    await store.grant(granted.exemption);
-    return granted.exemption;
+    await store.grant(exemption);
+    return exemption;
   }
 
   it('grant → the violation is alerted as exempted, not reverted → at expiry the re-check reverts what is still open', async () => {
     const time = clock();
     const alerts = recordingNotifier();
-    const { pipeline, exemptions, announcements, announce } = await enforcedPipeline({
+    const { pipeline, exemptions, announcements, announce, clients } = await enforcedPipeline({
       config,
       clock: time,
       notifiers: [alerts],
@@ -97,7 +95,7 @@ describe.skipIf(!motoEndpoint)('break-glass exemptions against moto', () => {
     expect(exempted.assessment.exemption?.id).toBe(exemption.id);
     expect(exempted.outcome.status).toBe('exempted');
     expect(exempted.outcome.summary).toBe(
-      `exempted until ${exemption.expiresAt} by bob@example.com (exemption ${exemption.id}, requested by alice@example.com, ticket CHG-4711), reason: vendor support session over SSH; alerted, not reverted`,
+      `exempted until ${exemption.expiresAt} by ${BOB_ARN} (exemption ${exemption.id}, requested by ${ALICE_ARN}, ticket CHG-4711), reason: vendor support session over SSH; alerted, not reverted`,
     );
     expect(await ingress(ec2, groupId)).toEqual(['22/0.0.0.0/0', '443/10.0.0.0/8']);
     // The alert went out and says so (SNS rendering of what the channel received).
@@ -115,17 +113,19 @@ describe.skipIf(!motoEndpoint)('break-glass exemptions against moto', () => {
     expect(byApprover.assessment.action).toBe('revert');
     expect(byApprover.assessment.decisionReason).not.toContain('exempted');
     expect(byApprover.assessment.results[0]?.decision.trace).toContain(
-      `exemption ${exemption.id} does not apply: the change was made by its approver bob@example.com (two-person rule)`,
+      `exemption ${exemption.id} does not apply: the change was made by its approver ${BOB_ARN} (two-person rule)`,
     );
     expect(byApprover.outcome.status).toBe('reverted');
 
     // Before expiry the check has nothing to do.
-    expect(await checkExpiredExemptions({ exemptions, pipeline, announce, now: time.now })).toEqual([]);
+    expect(await checkExpiredExemptions({ exemptions, pipeline, clients, announce, now: time.now })).toEqual(
+      [],
+    );
     expect(await ingress(ec2, groupId)).toEqual(['22/0.0.0.0/0', '443/10.0.0.0/8']);
 
     // Two hours later the window has closed: the re-check reverts the still-open rule.
     time.advance(2 * 60 * MIN);
-    const checks = await checkExpiredExemptions({ exemptions, pipeline, announce, now: time.now });
+    const checks = await checkExpiredExemptions({ exemptions, pipeline, clients, announce, now: time.now });
     expect(checks).toHaveLength(1);
     expect(checks[0]).toMatchObject({ complete: true, exemption: { id: exemption.id } });
     expect(checks[0]?.rechecked).toEqual([
@@ -138,24 +138,27 @@ describe.skipIf(!motoEndpoint)('break-glass exemptions against moto', () => {
     expect(await ingress(ec2, groupId)).toEqual(['443/10.0.0.0/8']);
     const ended = announcements.at(-1);
     expect(ended?.kind).toBe('exemption-expired');
-    // The re-check is its own decision, audited and alerted as a revert.
+    // The re-check is its own decision on live state (never the stored event), audited and alerted as a revert.
     const last = alerts.reports.at(-1);
     expect(last?.outcome.status).toBe('reverted');
     expect(last?.assessment.event.eventId).toBe(
-      `${exempted.assessment.event.eventId}/recheck/${exemption.id}`,
+      `driftguard-sweep:recheck-${exemption.id}:${HOME_ACCOUNT}:${REGION}:AuthorizeSecurityGroupIngress:${groupId}`,
     );
+    expect(last?.assessment.origin).toBe('sweep');
     expect(last?.assessment.decisionReason).toContain('rules.sg-open-ingress.mode = revert');
 
     // Done once: the exemption is no longer due, and its record says what the re-check did.
-    expect(await checkExpiredExemptions({ exemptions, pipeline, announce, now: time.now })).toEqual([]);
+    expect(await checkExpiredExemptions({ exemptions, pipeline, clients, announce, now: time.now })).toEqual(
+      [],
+    );
     const record = await exemptions.get(HOME_ACCOUNT, exemption.id);
     expect(record?.checkedAt).toBe(new Date(time.now()).toISOString());
     expect(record?.recheck?.[0]?.outcome).toBe('reverted');
   });
 
-  it('a rule closed by hand during the window is left alone at expiry (already compliant)', async () => {
+  it('a rule closed by hand during the window is left alone at expiry (live state is compliant)', async () => {
     const time = clock();
-    const { pipeline, exemptions, announce } = await enforcedPipeline({ config, clock: time });
+    const { pipeline, exemptions, announce, clients } = await enforcedPipeline({ config, clock: time });
     const groupId = await webGroupWithTrustedRule(ec2);
     await grant(exemptions, groupId, time.now());
     time.advance(MIN);
@@ -165,14 +168,18 @@ describe.skipIf(!motoEndpoint)('break-glass exemptions against moto', () => {
     await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: SSH_OPEN }));
 
     time.advance(3 * 60 * MIN);
-    const [check] = await checkExpiredExemptions({ exemptions, pipeline, announce, now: time.now });
-    expect(check?.rechecked.map((r) => r.outcome)).toEqual(['already-compliant']);
+    const [check] = await checkExpiredExemptions({ exemptions, pipeline, clients, announce, now: time.now });
+    // Live state is read again: the group's remaining rule is compliant, nothing to revert.
+    expect(check?.rechecked.map((r) => r.outcome)).toEqual(['compliant']);
     expect(await ingress(ec2, groupId)).toEqual(['443/10.0.0.0/8']);
   });
 
   it('revoking ends the window now: the next check reverts, and later violations are reverted at once', async () => {
     const time = clock();
-    const { pipeline, exemptions, announce, announcements } = await enforcedPipeline({ config, clock: time });
+    const { pipeline, exemptions, announce, announcements, clients } = await enforcedPipeline({
+      config,
+      clock: time,
+    });
     const groupId = await webGroupWithTrustedRule(ec2);
     const exemption = await grant(exemptions, groupId, time.now());
     time.advance(MIN);
@@ -189,7 +196,7 @@ describe.skipIf(!motoEndpoint)('break-glass exemptions against moto', () => {
       exemptions.revoke(exemption.id, 'carol@example.com', new Date().toISOString()),
     ).rejects.toThrow('already revoked');
 
-    const [check] = await checkExpiredExemptions({ exemptions, pipeline, announce, now: time.now });
+    const [check] = await checkExpiredExemptions({ exemptions, pipeline, clients, announce, now: time.now });
     expect(check?.rechecked.map((r) => r.outcome)).toEqual(['reverted']);
     expect(await ingress(ec2, groupId)).toEqual(['443/10.0.0.0/8']);
     expect(announcements.at(-1)).toMatchObject({

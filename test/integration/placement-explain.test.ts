@@ -18,12 +18,13 @@ import {
   ensureStateTable,
   organizationReader,
 } from '@driftguard/aws';
-import { type Report, renderGitHubIssue, renderSlack, validateGrant } from '@driftguard/core';
+import { type Report, renderGitHubIssue, renderSlack } from '@driftguard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MotoServer, startMoto } from '../../packages/cli/src/moto';
 import { bucketResource, guardDutyFindingEvent } from '../../packages/cli/src/simulate/guardduty';
 import { motoEndpoint } from '../support/aws';
 import { runCli } from '../support/cli';
+import { ALICE_ARN, approvedExemption, BOB_ARN } from '../support/exemptions';
 import { configWith, sampleEvent } from '../support/notify';
 
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -174,19 +175,13 @@ describe.skipIf(!motoEndpoint)('OU placement from Organizations, explain --ou / 
     const table = `explain-${account}`;
     const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials });
     await ensureStateTable(ddb, table);
-    const granted = validateGrant(
-      {
-        account,
-        duration: '2h',
-        reason: 'payments vendor migration',
-        ticket: 'CHG-9',
-        requester: 'alice@example.com',
-        approver: 'bob@example.com',
-      },
-      configWith({ exemptions: { enabled: true } }),
-      { id: 'ex-explain-1', now: Date.parse('2024-03-01T10:00:00Z') },
-    );
-    if (!granted.ok) throw new Error(granted.reason);
+    const granted = {
+      exemption: approvedExemption(
+        { account, duration: '2h', reason: 'payments vendor migration', ticket: 'CHG-9' },
+        configWith({ exemptions: { enabled: true } }),
+        { id: 'ex-explain-1', now: Date.parse('2024-03-01T10:00:00Z') },
+      ),
+    };
     await dynamoExemptionStore(DynamoDBDocumentClient.from(ddb), table).grant(granted.exemption);
     const env = { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: 'us-east-1', DRIFTGUARD_TABLE: table };
 
@@ -195,7 +190,7 @@ describe.skipIf(!motoEndpoint)('OU placement from Organizations, explain --ou / 
       { env },
     );
     expect(during.stdout).toContain(
-      'exempted until 2024-03-01T12:00:00.000Z by bob@example.com (exemption ex-explain-1, requested by alice@example.com, ticket CHG-9), reason: payments vendor migration',
+      `exempted until 2024-03-01T12:00:00.000Z by ${BOB_ARN} (exemption ex-explain-1, requested by ${ALICE_ARN}, ticket CHG-9), reason: payments vendor migration`,
     );
     const after = await runCli(
       ['explain', '--event', eventFile, '--config', configFile, '--live', '--at', '2024-03-01T13:00:00Z'],

@@ -1,5 +1,7 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  type AccountClients,
+  accountClients,
   accountCredentials,
   announcer,
   type BreakerStore,
@@ -60,6 +62,8 @@ export interface EnforcedPipeline {
   announcements: Announcement[];
   announce: ReturnType<typeof announcer>;
   tableName: string;
+  /** Per-account clients (the remediation role in moto): what the expiry re-check reads live state with. */
+  clients: AccountClients;
 }
 
 /**
@@ -101,5 +105,6 @@ export async function enforcedPipeline(options: {
     now: options.clock.now,
     ...(options.route ? { route: options.route } : {}),
   });
-  return { pipeline, exemptions, breakers, announcements, announce, tableName };
+  const clients = accountClients({ credentialsFor, ...(endpoint ? { endpoint } : {}) });
+  return { pipeline, exemptions, breakers, announcements, announce, tableName, clients };
 }

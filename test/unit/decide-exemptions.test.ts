@@ -1,12 +1,15 @@
 import {
+  approveRequest,
+  authenticatedPrincipal,
   checkExemption,
   type Exemption,
   formatDuration,
   madeBy,
   parseConfig,
   parseDuration,
+  referenceInScope,
   samePerson,
-  validateGrant,
+  validateRequest,
 } from '@driftguard/core';
 import { describe, expect, it } from 'vitest';
 import { configWith } from '../support/notify';
@@ -14,15 +17,13 @@ import { configWith } from '../support/notify';
 const ACCOUNT = '111122223333';
 const NOW = Date.parse('2024-03-01T10:00:00Z');
 const enabled = configWith({ exemptions: { enabled: true, maxDuration: '8h' } });
-const request = {
+const input = {
   account: ACCOUNT,
   resource: 'sg-0123456789abcdef0',
   rule: 'sg-open-ingress',
   duration: '2h',
   reason: 'vendor cut-over, see change',
   ticket: 'CHG-1234',
-  requester: 'alice@example.com',
-  approver: 'bob@example.com',
 };
 
 describe('durations', () => {
@@ -44,10 +45,85 @@ describe('durations', () => {
   });
 });
 
-describe('granting an exemption', () => {
-  it('builds the record: scope, people, times', () => {
-    const result = validateGrant(request, enabled, { id: 'ex-1', now: NOW });
-    expect(result).toEqual({
+const SECURITY = '999988887777';
+const ALICE = `arn:aws:sts::${SECURITY}:assumed-role/BreakGlass/alice@example.com`;
+const BOB = `arn:aws:sts::${SECURITY}:assumed-role/SecurityOncall/bob@example.com`;
+
+function principal(arn: string, config = enabled) {
+  const parsed = authenticatedPrincipal({ userArn: arn, accountId: arn.split(':')[4] ?? '' }, config);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.principal;
+}
+
+function pending(config = enabled, requester = ALICE) {
+  const made = validateRequest(input, principal(requester, config), config, { id: 'req-1', now: NOW });
+  if (!made.ok) throw new Error(made.reason);
+  return made.request;
+}
+
+describe('the principal AWS authenticated', () => {
+  it('an assumed role is one principal whatever the session name (whoever holds the role picks it)', () => {
+    const one = principal(`arn:aws:sts::${SECURITY}:assumed-role/Admin/alice`);
+    const two = principal(`arn:aws:sts::${SECURITY}:assumed-role/ADMIN/anyone-else`);
+    expect(one).toMatchObject({ kind: 'role', key: `aws:${SECURITY}:role/admin` });
+    expect(two.key).toBe(one.key);
+  });
+
+  it('sessions of a role listed in sessionPrincipalRoles are distinct principals (Identity Center users)', () => {
+    const config = configWith({
+      exemptions: {
+        enabled: true,
+        sessionPrincipalRoles: [
+          `arn:aws:iam::${SECURITY}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Sec_0123`,
+        ],
+      },
+    });
+    const alice = principal(
+      `arn:aws:sts::${SECURITY}:assumed-role/AWSReservedSSO_Sec_0123/alice@example.com`,
+      config,
+    );
+    const bob = principal(
+      `arn:aws:sts::${SECURITY}:assumed-role/AWSReservedSSO_Sec_0123/bob@example.com`,
+      config,
+    );
+    expect(alice.kind).toBe('role-session');
+    expect(alice.key).not.toBe(bob.key);
+  });
+
+  it('an IAM user is itself; the root user, federated users and unknown callers are refused', () => {
+    expect(principal(`arn:aws:iam::${SECURITY}:user/ops/carol`)).toMatchObject({
+      kind: 'iam-user',
+      key: `aws:${SECURITY}:user/carol`,
+    });
+    const refused = (userArn: string, accountId = SECURITY) => {
+      const result = authenticatedPrincipal({ userArn, accountId }, enabled);
+      return result.ok ? 'accepted' : result.reason;
+    };
+    expect(refused(`arn:aws:iam::${SECURITY}:root`)).toContain('the root user cannot');
+    expect(refused(`arn:aws:sts::${SECURITY}:federated-user/bob`)).toContain('federated users');
+    expect(refused('')).toContain('is not an IAM role session or IAM user');
+    expect(refused(ALICE, '111111111111')).toContain('does not belong to account 111111111111');
+  });
+});
+
+describe('request, then approval by another principal', () => {
+  it('builds the request from the authenticated requester, and the exemption from the approval', () => {
+    const request = pending();
+    expect(request).toEqual({
+      id: 'req-1',
+      account: ACCOUNT,
+      resource: 'sg-0123456789abcdef0',
+      rule: 'sg-open-ingress',
+      duration: '2h',
+      reason: 'vendor cut-over, see change',
+      ticket: 'CHG-1234',
+      requester: ALICE,
+      requesterPrincipal: `aws:${SECURITY}:role/breakglass`,
+      requestedAt: '2024-03-01T10:00:00.000Z',
+      validUntil: '2024-03-02T10:00:00.000Z',
+    });
+    const later = NOW + 30 * 60_000;
+    expect(approveRequest(request, principal(BOB), enabled, { id: 'ex-1', now: later })).toEqual({
       ok: true,
       exemption: {
         id: 'ex-1',
@@ -56,41 +132,96 @@ describe('granting an exemption', () => {
         rule: 'sg-open-ingress',
         reason: 'vendor cut-over, see change',
         ticket: 'CHG-1234',
-        requester: 'alice@example.com',
-        approver: 'bob@example.com',
-        grantedAt: '2024-03-01T10:00:00.000Z',
-        expiresAt: '2024-03-01T12:00:00.000Z',
+        requester: ALICE,
+        approver: BOB,
+        requesterPrincipal: `aws:${SECURITY}:role/breakglass`,
+        approverPrincipal: `aws:${SECURITY}:role/securityoncall`,
+        requestId: 'req-1',
+        requestedAt: '2024-03-01T10:00:00.000Z',
+        // The window starts at the approval.
+        grantedAt: '2024-03-01T10:30:00.000Z',
+        expiresAt: '2024-03-01T12:30:00.000Z',
       },
     });
+  });
+
+  it.each([
+    ['the same session', ALICE, enabled, 'the same principal'],
+    // One person holding one role calls twice with two session names: still one principal.
+    [
+      'another session of the same role',
+      `arn:aws:sts::${SECURITY}:assumed-role/BreakGlass/bob@example.com`,
+      enabled,
+      'sessions of one role are one principal',
+    ],
+    [
+      'an approver not in exemptions.approvers',
+      BOB,
+      configWith({ exemptions: { enabled: true, approvers: [`arn:aws:iam::${SECURITY}:role/Ciso`] } }),
+      'is not an approver',
+    ],
+  ])('refuses approval by %s', (_name, approver, config, message) => {
+    const result = approveRequest(pending(config), principal(approver, config), config, {
+      id: 'ex-1',
+      now: NOW,
+    });
+    expect(result.ok ? '' : result.reason).toContain(message);
+  });
+
+  it('accepts a listed approver (by role ARN, with or without a path), refuses a lapsed request', () => {
+    const config = configWith({
+      exemptions: { enabled: true, approvers: [`arn:aws:iam::${SECURITY}:role/oncall/SecurityOncall`] },
+    });
+    expect(approveRequest(pending(config), principal(BOB, config), config, { id: 'ex-1', now: NOW }).ok).toBe(
+      true,
+    );
+    const lapsed = approveRequest(pending(), principal(BOB), enabled, {
+      id: 'ex-1',
+      now: NOW + 25 * 3_600_000,
+    });
+    expect(lapsed.ok ? '' : lapsed.reason).toContain('lapsed at 2024-03-02T10:00:00.000Z');
   });
 
   it.each([
     [{}, configWith({}), 'exemptions are disabled'],
     [{ duration: '9h' }, enabled, '--for 9h is longer than the maximum exemptions.maxDuration = 8h'],
     [{ duration: 'soon' }, enabled, '--for: "soon" is not a duration'],
-    [{ approver: 'alice@example.com' }, enabled, 'cannot be the requester'],
-    // The same person by ARN (as STS GetCallerIdentity reports the requester) and by name.
-    [
-      {
-        requester: `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_Admin_0123/alice@example.com`,
-        approver: 'alice@example.com',
-      },
-      configWith({ exemptions: { enabled: true } }),
-      'two-person rule',
-    ],
-    [{ approver: 'ALICE@example.com' }, enabled, 'two-person rule'],
     [{ account: '1234' }, enabled, '--account must be a 12-digit AWS account id'],
     [{ reason: ' ' }, enabled, '--reason must say why'],
     [{ ticket: '' }, enabled, '--ticket must name'],
     [{ rule: 'sg-open' }, enabled, '--rule sg-open is not a guardrail'],
-  ])('refuses %j with a clear reason', (change, config, message) => {
-    const result = validateGrant({ ...request, ...(change as Partial<typeof request>) }, config, {
-      id: 'ex-1',
-      now: NOW,
-      knownRules: ['sg-open-ingress', 'vpc-peering'],
-    });
+  ])('refuses the request %j with a clear reason', (change, config, message) => {
+    const result = validateRequest(
+      { ...input, ...(change as Partial<typeof input>) },
+      principal(ALICE),
+      config,
+      {
+        id: 'req-1',
+        now: NOW,
+        knownRules: ['sg-open-ingress', 'vpc-peering'],
+      },
+    );
     expect(result.ok).toBe(false);
     expect(result.ok ? '' : result.reason).toContain(message);
+  });
+});
+
+describe('a reference an exemption let through', () => {
+  const exemption = { account: ACCOUNT, rule: 'sg-open-ingress', resource: 'sg-0123456789abcdef0' };
+  const reference = { account: ACCOUNT, rule: 'sg-open-ingress', resource: 'sg-0123456789abcdef0' };
+  it('is in scope only for the exemption’s account, rule and resource', () => {
+    expect(referenceInScope(exemption, reference)).toEqual({ ok: true });
+    expect(referenceInScope(exemption, { ...reference, account: '444455556666' })).toEqual({
+      ok: false,
+      reason: `account 444455556666 is outside the exemption (account ${ACCOUNT})`,
+    });
+    expect(referenceInScope(exemption, { ...reference, rule: 'guardduty-finding' })).toMatchObject({
+      ok: false,
+    });
+    expect(referenceInScope(exemption, { ...reference, resource: 'i-0abc' })).toMatchObject({ ok: false });
+    expect(referenceInScope({ account: ACCOUNT }, { ...reference, resource: 'i-0abc' })).toEqual({
+      ok: true,
+    });
   });
 });
 

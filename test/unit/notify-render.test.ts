@@ -112,7 +112,7 @@ describe('Slack rendering of untrusted text', () => {
           {
             "elements": [
               {
-                "text": "<https://eu-west-1.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events/d3acf956-9a95-5900-a8d7-e58180d35299|Event d3acf956-9a95-5900-a8d7-e58180d35299 in CloudTrail> · Need this change? Ask for a break-glass exemption: \`driftguard exempt grant\` (approved by a second person).",
+                "text": "<https://eu-west-1.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events/d3acf956-9a95-5900-a8d7-e58180d35299|Event d3acf956-9a95-5900-a8d7-e58180d35299 in CloudTrail> · Need this change? Ask for a break-glass exemption: \`driftguard exempt request\` (approved by a second person).",
                 "type": "mrkdwn",
               },
             ],

@@ -24,6 +24,8 @@ export function enforcementFromEnv(
   env: {
     DRIFTGUARD_TOPIC_ARN?: string;
     DRIFTGUARD_TABLE?: string;
+    /** The exemptions' own table (deployed: only driftguard's functions may write it); default: DRIFTGUARD_TABLE. */
+    DRIFTGUARD_EXEMPTIONS_TABLE?: string;
     DRIFTGUARD_READ_ORGANIZATION?: string;
     AWS_REGION?: string;
     AWS_ENDPOINT_URL?: string;
@@ -41,8 +43,11 @@ export function enforcementFromEnv(
     );
   const announce = announcer(channels);
   const table = env.DRIFTGUARD_TABLE;
+  const exemptionsTable = env.DRIFTGUARD_EXEMPTIONS_TABLE || table;
   const exemptions =
-    table && options.ddb && config.exemptions.enabled ? dynamoExemptionStore(options.ddb, table) : undefined;
+    exemptionsTable && options.ddb && config.exemptions.enabled
+      ? dynamoExemptionStore(options.ddb, exemptionsTable)
+      : undefined;
   const breakers =
     table && options.ddb && config.circuitBreaker.enabled
       ? dynamoBreakerStore(options.ddb, table)

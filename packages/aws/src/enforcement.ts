@@ -119,7 +119,7 @@ export function createEnforcement(options: EnforcementOptions): Enforcement {
       };
     },
 
-    async record({ assessment, outcome }, input) {
+    async record({ assessment, outcome }) {
       const at = now();
       const atIso = new Date(at).toISOString();
       const { event } = assessment;
@@ -130,13 +130,18 @@ export function createEnforcement(options: EnforcementOptions): Enforcement {
         if (decision.exemption && exemptions) {
           let first: boolean;
           try {
+            // A reference, never the event's text: the expiry re-check re-reads live state.
+            const { id: resourceId, arn: resourceArn } = result.verdict.resource;
             first = await exemptions.recordUse(decision.exemption, {
               eventId: event.eventId,
               eventTime: event.eventTime,
+              kind: assessment.finding ? 'finding' : 'change',
+              account: event.account,
+              region: event.region,
               rule: result.rule,
-              resource: result.verdict.resource.arn ?? result.verdict.resource.id,
+              resource: resourceId,
+              ...(resourceArn ? { resourceArn } : {}),
               usedAt: atIso,
-              event: JSON.stringify(input),
             });
           } catch (error) {
             throw new ExemptionUseError(

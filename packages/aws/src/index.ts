@@ -9,6 +9,7 @@ export * from './errors';
 export * from './exactly-once';
 export * from './executor';
 export * from './executor/playbooks';
+export * from './exemption-api';
 export * from './exemption-expiry';
 export * from './findings';
 export * from './live-facts';

@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
 import { loadConfig } from './config-file';
-import type { GrantOptions } from './exempt';
+import type { RequestOptions } from './exempt';
 
 // Loaded when a command runs: the SDK clients stay out of `--help` and unrelated commands.
 const loadExempt = () => import('./exempt');
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)];
+
+const API_HELP =
+  '\nCalls the exemption API (DRIFTGUARD_EXEMPTIONS_URL, an IAM-authorized function URL) signed with your own AWS credentials (the default credential chain: env, profile, SSO). Your identity needs lambda:InvokeFunctionUrl and lambda:InvokeFunction on it.';
 
 const TABLE_HELP =
   '\nThe state table is DRIFTGUARD_TABLE (in AWS_REGION; AWS_ENDPOINT_URL honoured). The config comes from --config, else DRIFTGUARD_CONFIG; exemptions must be enabled in it ("exemptions": { "enabled": true }).';
@@ -63,49 +66,87 @@ export function registerEnforcementCommands(cli: Command): void {
     .description('break-glass exemptions: violations in scope are alerted on, not reverted, until they end');
 
   exempt
-    .command('grant')
-    .description('grant an exemption (approved by a second person; at most exemptions.maxDuration)')
+    .command('request')
+    .description(
+      'ask for an exemption, as your AWS identity (nothing is exempted until someone else approves)',
+    )
     .requiredOption('--account <id>', 'the account whose changes it covers')
     .option('--resource <id|arn>', 'only this resource (default: every resource of the account)')
     .option('--rule <id>', 'only this guardrail (default: every guardrail)')
-    .requiredOption('--for <duration>', 'how long, e.g. 2h, 90m (at most exemptions.maxDuration)')
+    .requiredOption(
+      '--for <duration>',
+      'how long once approved, e.g. 2h, 90m (at most exemptions.maxDuration)',
+    )
     .requiredOption('--reason <text>', 'why the exemption is needed')
     .requiredOption('--ticket <ref>', 'the change or incident ticket, e.g. CHG-1234')
-    .requiredOption('--approver <who>', 'who approved it: not the requester (two-person rule)')
-    .option('--requester <who>', 'who asked for it (default: your identity, from STS GetCallerIdentity)')
-    .option('--config <file>', 'driftguard config (JSON); default DRIFTGUARD_CONFIG')
+    .option('--url <url>', 'the exemption API (default DRIFTGUARD_EXEMPTIONS_URL)')
+    .option('--json', 'the request as JSON')
+    .addHelpText(
+      'after',
+      `\nExit codes: 0 requested, 1 failed, 2 refused (see the message).${API_HELP}\n\nExample:\n  driftguard exempt request --account 111122223333 --resource sg-0123456789abcdef0 --rule sg-open-ingress \\\n    --for 2h --reason "vendor support over SSH" --ticket CHG-1234`,
+    )
+    .action(async (options: RequestOptions) => {
+      const { reportingFailures, exemptRequest } = await loadExempt();
+      process.exitCode = await reportingFailures(() => exemptRequest(options));
+    });
+
+  exempt
+    .command('approve')
+    .description("approve someone else's request, as your AWS identity: the exemption starts now")
+    .argument('<request-id>', 'the request id (req-…)')
+    .option('--url <url>', 'the exemption API (default DRIFTGUARD_EXEMPTIONS_URL)')
     .option('--json', 'the exemption as JSON')
     .addHelpText(
       'after',
-      `\nThe grant is announced (DRIFTGUARD_TOPIC_ARN). Exit codes: 0 granted, 1 AWS refused, 2 refused (see the message).${TABLE_HELP}\n\nExample:\n  driftguard exempt grant --account 111122223333 --resource sg-0123456789abcdef0 --rule sg-open-ingress \\\n    --for 2h --reason "vendor support over SSH" --ticket CHG-1234 --approver bob@example.com`,
+      `\nThe approver must be another principal than the requester (sessions of one IAM role are one principal). The grant is announced. Exit codes: 0 granted, 1 failed, 2 refused.${API_HELP}`,
     )
-    .action(async (options: GrantOptions) => {
-      const { reportingFailures, exemptGrant } = await loadExempt();
-      process.exitCode = await reportingFailures(() => exemptGrant(options));
+    .action(async (id: string, options: { url?: string; json?: boolean }) => {
+      const { reportingFailures, exemptApprove } = await loadExempt();
+      process.exitCode = await reportingFailures(() => exemptApprove(id, options));
+    });
+
+  exempt
+    .command('grant', { hidden: true })
+    .description('gone: use request, then approve by a second person')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(async () => {
+      const { exemptGrant } = await loadExempt();
+      process.exitCode = await exemptGrant({});
     });
 
   exempt
     .command('list')
-    .description('list active exemptions')
+    .description('list active exemptions (or pending requests)')
     .option('--account <id>', 'only this account')
     .option('--ended', 'include ended (expired, revoked, re-checked) exemptions still kept')
-    .option('--config <file>', 'driftguard config (JSON); default DRIFTGUARD_CONFIG')
+    .option('--pending', 'list the requests awaiting approval instead')
+    .option('--url <url>', 'the exemption API (default DRIFTGUARD_EXEMPTIONS_URL)')
     .option('--json', 'JSON array')
-    .addHelpText('after', TABLE_HELP)
-    .action(async (options: { account?: string; ended?: boolean; config?: string; json?: boolean }) => {
-      const { reportingFailures, exemptList } = await loadExempt();
-      process.exitCode = await reportingFailures(() => exemptList(options));
-    });
+    .addHelpText('after', API_HELP)
+    .action(
+      async (options: {
+        account?: string;
+        ended?: boolean;
+        pending?: boolean;
+        url?: string;
+        json?: boolean;
+      }) => {
+        const { reportingFailures, exemptList } = await loadExempt();
+        process.exitCode = await reportingFailures(() => exemptList(options));
+      },
+    );
 
   exempt
     .command('revoke')
-    .description('end an exemption now; what it covered is re-checked by the next expiry check')
+    .description(
+      'end an exemption now, as your AWS identity; what it covered is re-checked by the next expiry check',
+    )
     .argument('<id>', 'the exemption id (ex-…)')
-    .option('--by <who>', 'who revokes it (default: your identity, from STS GetCallerIdentity)')
-    .option('--config <file>', 'driftguard config (JSON); default DRIFTGUARD_CONFIG')
+    .option('--url <url>', 'the exemption API (default DRIFTGUARD_EXEMPTIONS_URL)')
     .option('--json', 'the revoked exemption as JSON')
-    .addHelpText('after', TABLE_HELP)
-    .action(async (id: string, options: { by?: string; config?: string; json?: boolean }) => {
+    .addHelpText('after', API_HELP)
+    .action(async (id: string, options: { url?: string; json?: boolean }) => {
       const { reportingFailures, exemptRevoke } = await loadExempt();
       process.exitCode = await reportingFailures(() => exemptRevoke(id, options));
     });

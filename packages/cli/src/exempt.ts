@@ -1,23 +1,21 @@
-import { randomBytes } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   checkExpiredExemptions,
-  clientConfig,
   configFromEnv,
   DriftguardError,
-  dynamoExemptionStore,
-  ExemptionNotFoundError,
   type ExemptionRecord,
-  type ExemptionStore,
-  enforcementFromEnv,
   errorMessage,
   runtimeFromEnv,
 } from '@driftguard/aws';
-import { CATALOG, type Config, describeScope, formatDuration, validateGrant } from '@driftguard/core';
+import {
+  type Config,
+  describeScope,
+  type Exemption,
+  type ExemptionRequest,
+  formatDuration,
+} from '@driftguard/core';
 import { loadConfig } from './config-file';
 import { bold, dim, green, red, yellow } from './format';
+import { type SignedCall, signedCall } from './signed-api';
 import { EXIT, UsageError } from './usage';
 
 export interface ExemptContext {
@@ -73,18 +71,9 @@ function tableOf(env: NodeJS.ProcessEnv): string {
   return table;
 }
 
-function storeFor(env: NodeJS.ProcessEnv): { store: ExemptionStore; table: string; region: string } {
-  const table = tableOf(env);
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const ddb = DynamoDBDocumentClient.from(
-    new DynamoDBClient(clientConfig({ region, endpoint: env.AWS_ENDPOINT_URL, maxAttempts: 3 })),
-  );
-  return { store: dynamoExemptionStore(ddb, table), table, region };
-}
-
 /** AWS failures in words: a missing table is the usual one. */
 function storeError(error: unknown, table: string, region: string): Error {
-  if (error instanceof UsageError || error instanceof ExemptionNotFoundError) return error;
+  if (error instanceof UsageError) return error;
   const name = (error as { name?: string }).name;
   if (name === 'ResourceNotFoundException')
     return new UsageError(
@@ -93,23 +82,57 @@ function storeError(error: unknown, table: string, region: string): Error {
   return new DriftguardError(`state table ${table}: ${errorMessage(error)}`, { cause: error });
 }
 
-async function callerIdentity(env: NodeJS.ProcessEnv): Promise<string> {
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  try {
-    const sts = new STSClient(clientConfig({ region, endpoint: env.AWS_ENDPOINT_URL, maxAttempts: 2 }));
-    const { Arn } = await sts.send(new GetCallerIdentityCommand({}));
-    if (!Arn) throw new Error('no ARN in the answer');
-    return Arn;
-  } catch (error) {
+/** Where the exemption API is: --url, else DRIFTGUARD_EXEMPTIONS_URL (a stack output). */
+function apiUrl(url: string | undefined, env: NodeJS.ProcessEnv): string {
+  const value = url ?? env.DRIFTGUARD_EXEMPTIONS_URL;
+  if (!value)
     throw new UsageError(
-      `cannot tell who you are (STS GetCallerIdentity: ${errorMessage(error)}): pass --requester`,
+      'DRIFTGUARD_EXEMPTIONS_URL is not set: export DRIFTGUARD_EXEMPTIONS_URL=<the exemptionApi URL output of the driftguard stack> (or pass --url)',
     );
-  }
+  return value;
 }
 
-function exemptionId(now: number): string {
-  return `ex-${new Date(now).toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(4).toString('hex')}`;
+/**
+ * One signed call to the exemption API as the caller's own AWS identity. Refusals (4xx) are usage
+ * errors with the API's reason (exit 2); anything else is a failure (exit 1).
+ */
+async function callApi(
+  options: { url?: string },
+  env: NodeJS.ProcessEnv,
+  call: Pick<SignedCall, 'method' | 'path' | 'query' | 'body'>,
+): Promise<Record<string, unknown>> {
+  const url = apiUrl(options.url, env);
+  let answer: Awaited<ReturnType<typeof signedCall>>;
+  try {
+    answer = await signedCall({ url, ...call, region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION });
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    if ((error as { name?: string }).name === 'CredentialsProviderError')
+      throw new UsageError(`no AWS credentials to sign with: ${errorMessage(error)}`);
+    throw new DriftguardError(`cannot reach the exemption API at ${url}: ${errorMessage(error)}`, {
+      cause: error,
+    });
+  }
+  const reason = typeof answer.body.error === 'string' ? answer.body.error : undefined;
+  if (answer.status === 403 && !reason)
+    throw new UsageError(
+      `AWS refused the call to ${url} (403): your identity needs lambda:InvokeFunctionUrl and lambda:InvokeFunction on the exemption API function`,
+    );
+  if (answer.status >= 400 && answer.status < 500)
+    throw new UsageError(reason ?? `refused (${answer.status})`);
+  if (answer.status >= 300)
+    throw new DriftguardError(`the exemption API failed (${answer.status})${reason ? `: ${reason}` : ''}`);
+  return answer.body;
 }
+
+const announcedLines = (announced: unknown): string => {
+  const list = Array.isArray(announced)
+    ? (announced as { channel: string; ok: boolean; detail?: string }[])
+    : [];
+  return list.length === 0
+    ? yellow('  not announced: the exemption API has no announcement channel\n')
+    : list.map((a) => `  announced on ${a.channel}: ${a.ok ? 'ok' : red(a.detail ?? 'failed')}\n`).join('');
+};
 
 function state(record: ExemptionRecord, now: number): string {
   if (record.checkedAt) return 're-checked';
@@ -117,57 +140,72 @@ function state(record: ExemptionRecord, now: number): string {
   return Date.parse(record.endsAt) <= now ? 'expired, re-check due' : 'active';
 }
 
-export interface GrantOptions {
+/** The old one-person grant: gone. Says how the two acts work instead. */
+export async function exemptGrant(_options: unknown, context: ExemptContext = {}): Promise<number> {
+  (context.err ?? process.stderr).write(
+    'driftguard: `exempt grant` is gone: an exemption takes two people, each signed in as themselves.\n' +
+      '  1. the requester:  driftguard exempt request --account <id> [--resource <id>] [--rule <id>] --for 2h --reason "…" --ticket CHG-1234\n' +
+      '  2. someone else:   driftguard exempt approve <request id>\n' +
+      '  Both calls are signed with your own AWS credentials (the exemption API URL: DRIFTGUARD_EXEMPTIONS_URL).\n',
+  );
+  return EXIT.usage;
+}
+
+export interface RequestOptions {
   account: string;
   resource?: string;
   rule?: string;
   for: string;
   reason: string;
   ticket: string;
-  approver: string;
-  requester?: string;
-  config?: string;
+  url?: string;
   json?: boolean;
 }
 
-/** `driftguard exempt grant`: validates (two-person rule, maximum duration), records, announces. */
-export async function exemptGrant(options: GrantOptions, context: ExemptContext = {}): Promise<number> {
+/** `driftguard exempt request`: the first act, as your AWS identity. Nothing is exempted yet. */
+export async function exemptRequest(options: RequestOptions, context: ExemptContext = {}): Promise<number> {
   const env = context.env ?? process.env;
   const out = context.out ?? process.stdout;
-  const now = (context.now ?? Date.now)();
-  const config = await exemptConfig(options.config, env);
-  requireEnabled(config);
-  const table = tableOf(env);
-  const requester = options.requester ?? (await callerIdentity(env));
-  const granted = validateGrant(
-    {
+  const body = await callApi(options, env, {
+    method: 'POST' as const,
+    path: '/requests',
+    body: {
       account: options.account,
       ...(options.resource ? { resource: options.resource } : {}),
       ...(options.rule ? { rule: options.rule } : {}),
       duration: options.for,
       reason: options.reason,
       ticket: options.ticket,
-      requester,
-      approver: options.approver,
     },
-    config,
-    { id: exemptionId(now), now, knownRules: CATALOG.map((guardrail) => guardrail.id) },
-  );
-  if (!granted.ok) throw new UsageError(granted.reason);
-  const { exemption } = granted;
-  const { store, region } = storeFor(env);
-  try {
-    await store.grant(exemption);
-  } catch (error) {
-    throw storeError(error, table, region);
-  }
-  const announced = await enforcementFromEnv(env, config).announce({
-    kind: 'exemption-granted',
-    at: new Date(now).toISOString(),
-    exemption,
   });
+  const request = body.request as ExemptionRequest;
+  if (options.json) out.write(`${JSON.stringify(body, null, 2)}\n`);
+  else
+    out.write(
+      `${green('✔')} request ${bold(request.id)} recorded: ${describeScope(request)} for ${request.duration}\n` +
+        `  requested by ${request.requester}; ticket ${request.ticket}; reason: ${request.reason}\n` +
+        dim(
+          `  Nothing is exempted yet. Another principal approves it with: driftguard exempt approve ${request.id} (before ${request.validUntil})\n`,
+        ),
+    );
+  return EXIT.ok;
+}
+
+/** `driftguard exempt approve <id>`: the second act, by another AWS principal; the exemption starts now. */
+export async function exemptApprove(
+  id: string,
+  options: { url?: string; json?: boolean },
+  context: ExemptContext = {},
+): Promise<number> {
+  const env = context.env ?? process.env;
+  const out = context.out ?? process.stdout;
+  const body = await callApi(options, env, {
+    method: 'POST' as const,
+    path: `/requests/${encodeURIComponent(id)}/approve`,
+  });
+  const exemption = body.exemption as Exemption;
   if (options.json) {
-    out.write(`${JSON.stringify({ exemption, announced }, null, 2)}\n`);
+    out.write(`${JSON.stringify(body, null, 2)}\n`);
     return EXIT.ok;
   }
   const length = formatDuration(Date.parse(exemption.expiresAt) - Date.parse(exemption.grantedAt));
@@ -178,37 +216,46 @@ export async function exemptGrant(options: GrantOptions, context: ExemptContext 
       dim(
         '  Violations in this scope are alerted on, not reverted. When it ends, whatever still violates is reverted.\n',
       ) +
-      (announced.length === 0
-        ? yellow('  not announced: no announcement channel (set DRIFTGUARD_TOPIC_ARN)\n')
-        : announced
-            .map((a) => `  announced on ${a.channel}: ${a.ok ? 'ok' : red(a.detail ?? 'failed')}\n`)
-            .join('')),
+      announcedLines(body.announced),
   );
   return EXIT.ok;
 }
 
-/** `driftguard exempt list`: active exemptions (or every one still kept, with --ended). */
+/** `driftguard exempt list`: active exemptions (or every one still kept, with --ended; pending requests with --pending). */
 export async function exemptList(
-  options: { account?: string; ended?: boolean; json?: boolean; config?: string },
+  options: { account?: string; ended?: boolean; pending?: boolean; json?: boolean; url?: string },
   context: ExemptContext = {},
 ): Promise<number> {
   const env = context.env ?? process.env;
   const out = context.out ?? process.stdout;
   const now = (context.now ?? Date.now)();
-  requireEnabled(await exemptConfig(options.config, env));
   if (options.account !== undefined && !/^\d{12}$/.test(options.account))
     throw new UsageError(`--account must be a 12-digit AWS account id, not "${options.account}"`);
-  const { store, table, region } = storeFor(env);
-  let records: ExemptionRecord[];
-  try {
-    records = await store.list({
-      now,
-      ...(options.account ? { account: options.account } : {}),
-      ...(options.ended ? { ended: true } : {}),
-    });
-  } catch (error) {
-    throw storeError(error, table, region);
+  if (options.pending) {
+    const body = await callApi(options, env, { method: 'GET' as const, path: '/requests' });
+    const requests = ((body.requests ?? []) as { request: ExemptionRequest }[]).filter(
+      (record) => !options.account || record.request.account === options.account,
+    );
+    if (options.json) out.write(`${JSON.stringify(requests, null, 2)}\n`);
+    else if (requests.length === 0) out.write('no pending requests\n');
+    else
+      for (const { request } of requests)
+        out.write(
+          `${bold(request.id)}  pending  ${describeScope(request)} for ${request.duration}\n` +
+            `  requested by ${request.requester} at ${request.requestedAt} (lapses ${request.validUntil}); ticket ${request.ticket}\n` +
+            `  reason: ${request.reason}\n`,
+        );
+    return EXIT.ok;
   }
+  const body = await callApi(options, env, {
+    method: 'GET' as const,
+    path: '/exemptions',
+    query: {
+      ...(options.account ? { account: options.account } : {}),
+      ...(options.ended ? { ended: 'true' } : {}),
+    },
+  });
+  const records = (body.exemptions ?? []) as ExemptionRecord[];
   if (options.json) {
     out.write(
       `${JSON.stringify(
@@ -239,39 +286,25 @@ export async function exemptList(
   return EXIT.ok;
 }
 
-/** `driftguard exempt revoke <id>`: ends an exemption now; the next expiry check re-checks what it covered. */
+/** `driftguard exempt revoke <id>`: ends an exemption now, as your AWS identity; the next expiry check re-checks what it covered. */
 export async function exemptRevoke(
   id: string,
-  options: { by?: string; config?: string; json?: boolean },
+  options: { url?: string; json?: boolean },
   context: ExemptContext = {},
 ): Promise<number> {
   const env = context.env ?? process.env;
   const out = context.out ?? process.stdout;
-  const now = (context.now ?? Date.now)();
-  const config = await exemptConfig(options.config, env);
-  requireEnabled(config);
-  const { store, table, region } = storeFor(env);
-  const by = options.by ?? (await callerIdentity(env));
-  let record: ExemptionRecord;
-  try {
-    record = await store.revoke(id, by, new Date(now).toISOString());
-  } catch (error) {
-    const reason = storeError(error, table, region);
-    if (reason instanceof ExemptionNotFoundError) throw new UsageError(reason.message);
-    throw reason;
-  }
-  await enforcementFromEnv(env, config).announce({
-    kind: 'exemption-revoked',
-    at: new Date(now).toISOString(),
-    exemption: record.exemption,
-    by,
+  const body = await callApi(options, env, {
+    method: 'POST' as const,
+    path: `/exemptions/${encodeURIComponent(id)}/revoke`,
   });
+  const record = body.exemption as ExemptionRecord;
   if (options.json) out.write(`${JSON.stringify(record, null, 2)}\n`);
   else
     out.write(
-      `${green('✔')} exemption ${bold(id)} revoked by ${by} (${describeScope(record.exemption)})\n` +
+      `${green('✔')} exemption ${bold(id)} revoked by ${record.exemption.revokedBy} (${describeScope(record.exemption)})\n` +
         dim(
-          `  ${record.uses} change(s) it covered are re-checked by the next expiry check (scheduled), or now with: driftguard exempt check-expired\n`,
+          `  ${record.uses} change(s) it covered are re-checked against live state by the next expiry check (scheduled)\n`,
         ),
     );
   return EXIT.ok;
@@ -292,11 +325,13 @@ export async function exemptCheckExpired(
   const table = tableOf(env);
   const runtime = runtimeFromEnv(env, { config });
   if (!runtime.exemptions) throw new UsageError('exemptions need DRIFTGUARD_TABLE');
+  if (!runtime.clients) throw new DriftguardError('driftguard runtime has no per-account clients');
   let checks: Awaited<ReturnType<typeof checkExpiredExemptions>>;
   try {
     checks = await checkExpiredExemptions({
       exemptions: runtime.exemptions,
       pipeline: runtime.pipeline,
+      clients: runtime.clients,
       ...(runtime.announce ? { announce: runtime.announce } : {}),
       ...(context.now ? { now: context.now } : {}),
     });

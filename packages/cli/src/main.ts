@@ -213,7 +213,7 @@ function program(): Command {
       },
     );
 
-  // explain, exempt grant/list/revoke/check-expired
+  // explain, exempt request/approve/list/revoke/check-expired
   registerEnforcementCommands(cli);
 
   cli

@@ -70,6 +70,24 @@ export const exemptionsSchema = z.strictObject({
   enabled: z.boolean().default(false),
   /** The longest an exemption may last, e.g. "8h" (at most 7 days: break-glass is short). */
   maxDuration: duration({ ms: 7 * 86_400_000, label: '7d' }).default('8h'),
+  /**
+   * Who may approve, by IAM role or user ARN (`arn:aws:iam::111122223333:role/SecurityOncall`);
+   * empty: any authenticated principal allowed to call the exemption API, other than the requester.
+   */
+  approvers: z
+    .array(
+      z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/\S+$/, 'must be an IAM role or user ARN'),
+    )
+    .default([]),
+  /**
+   * Roles whose session names identify people, because no one holding the role can choose them
+   * (IAM Identity Center permission-set roles: the session name is the user name). Sessions of
+   * these roles count as distinct principals; sessions of any other role are one principal (whoever
+   * holds a role picks the session name of each AssumeRole).
+   */
+  sessionPrincipalRoles: z
+    .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/, 'must be an IAM role ARN'))
+    .default([]),
 });
 
 export const circuitBreakerSchema = z.strictObject({

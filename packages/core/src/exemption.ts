@@ -18,10 +18,16 @@ export interface Exemption {
   reason: string;
   /** Change or incident reference, e.g. CHG-1234. */
   ticket: string;
-  /** Who asked for it (default: the granting caller's identity). */
+  /** Who asked for it: the caller's ARN as AWS authenticated the request (never typed in). */
   requester: string;
-  /** Who approved it: a second person (two-person rule). */
+  /** Who approved it: a second principal, authenticated the same way (two-person rule). */
   approver: string;
+  /** The principals compared by the two-person rule (see `authenticatedPrincipal`). */
+  requesterPrincipal?: string;
+  approverPrincipal?: string;
+  /** The request it was approved from, and when that request was made. */
+  requestId?: string;
+  requestedAt?: string;
   /** ISO times. */
   grantedAt: string;
   expiresAt: string;
@@ -171,61 +177,234 @@ export function checkExemption(
     return refused(
       `it lasts ${formatDuration(expires - granted)}, longer than exemptions.maxDuration = ${config.exemptions.maxDuration}`,
     );
-  if (samePerson(exemption.approver, exemption.requester))
+  if (
+    samePerson(exemption.approver, exemption.requester) ||
+    principalKey(exemption.approver, config) === principalKey(exemption.requester, config) ||
+    (exemption.approverPrincipal !== undefined &&
+      exemption.approverPrincipal === exemption.requesterPrincipal)
+  )
     return refused(`it was approved by its own requester ${exemption.approver} (two-person rule)`);
   if (madeBy(target.actor, exemption.approver))
     return refused(`the change was made by its approver ${exemption.approver} (two-person rule)`);
   return { applies: true, exemption };
 }
 
-export interface GrantRequest {
+/** What AWS authentication says about a caller (an IAM-authorized function URL's `authorizer.iam`). */
+export interface AuthenticatedCaller {
+  userArn: string;
+  accountId: string;
+}
+
+/**
+ * One principal for the two-person rule. `key` is what is compared: a role (every session of it is
+ * the same principal, since whoever holds the role picks each session's name), a role session
+ * (only for `exemptions.sessionPrincipalRoles`, whose session names nobody holding the role can
+ * choose), or an IAM user.
+ */
+export interface Principal {
+  /** The caller's ARN exactly as authenticated (shown in alerts and the audit). */
+  arn: string;
+  account: string;
+  kind: 'role' | 'role-session' | 'iam-user';
+  key: string;
+  /** The IAM ARN the `exemptions.approvers` list names: the role's or the user's. */
+  iamArn: string;
+}
+
+export type PrincipalResult = { ok: true; principal: Principal } | { ok: false; reason: string };
+
+const STS_ASSUMED_ROLE = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
+const IAM_USER_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):user\/(?:.*\/)?([^/]+)$/;
+const IAM_ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
+
+/** IAM names are unique case-insensitively and ARNs may carry a path: compare `partition:account:name`. */
+const roleName = (arn: string) => {
+  const match = IAM_ROLE_ARN.exec(arn);
+  return match ? `${match[1]}:${match[2]}:role/${match[3]}`.toLowerCase() : undefined;
+};
+
+/**
+ * The principal AWS authenticated, from the function URL's IAM authorizer context. Refuses the
+ * identities that do not stand for one accountable principal: the root user, federated users (their
+ * name is chosen by the IAM user who called GetFederationToken), anything unrecognised.
+ */
+export function authenticatedPrincipal(
+  caller: AuthenticatedCaller,
+  config: Pick<Config, 'exemptions'>,
+): PrincipalResult {
+  const fail = (reason: string): PrincipalResult => ({ ok: false, reason });
+  const arn = caller.userArn;
+  const role = STS_ASSUMED_ROLE.exec(arn);
+  if (role) {
+    const [, partition, account, name, session] = role as unknown as [string, string, string, string, string];
+    if (account !== caller.accountId)
+      return fail(`the caller ${arn} does not belong to account ${caller.accountId}`);
+    const iamArn = `arn:${partition}:iam::${account}:role/${name}`;
+    const roleKey = `${partition}:${account}:role/${name}`.toLowerCase();
+    const bySession = config.exemptions.sessionPrincipalRoles.some((listed) => roleName(listed) === roleKey);
+    return {
+      ok: true,
+      principal: bySession
+        ? { arn, account, kind: 'role-session', key: `${roleKey}/${session.toLowerCase()}`, iamArn }
+        : { arn, account, kind: 'role', key: roleKey, iamArn },
+    };
+  }
+  const user = IAM_USER_ARN.exec(arn);
+  if (user) {
+    const [, partition, account, name] = user as unknown as [string, string, string, string];
+    if (account !== caller.accountId)
+      return fail(`the caller ${arn} does not belong to account ${caller.accountId}`);
+    return {
+      ok: true,
+      principal: {
+        arn,
+        account,
+        kind: 'iam-user',
+        key: `${partition}:${account}:user/${name}`.toLowerCase(),
+        iamArn: arn,
+      },
+    };
+  }
+  if (/^arn:aws[a-z-]*:iam::\d{12}:root$/.test(arn))
+    return fail('the root user cannot request or approve exemptions: use an IAM role or user');
+  if (/^arn:aws[a-z-]*:sts::\d{12}:federated-user\//.test(arn))
+    return fail(
+      'federated users (GetFederationToken) cannot request or approve exemptions: their name is chosen by whoever called GetFederationToken; use an IAM role',
+    );
+  return fail(`${arn || 'an anonymous caller'} is not an IAM role session or IAM user`);
+}
+
+/**
+ * The two-person rule's key for an identity as stored: an authenticated ARN maps to its principal
+ * (see `authenticatedPrincipal`); anything else (not written by the exemption API) to itself.
+ */
+export function principalKey(identity: string, config: Pick<Config, 'exemptions'>): string {
+  const account = /^arn:[^:]+:[^:]+::(\d{12}):/.exec(identity)?.[1];
+  if (account) {
+    const parsed = authenticatedPrincipal({ userArn: identity, accountId: account }, config);
+    if (parsed.ok) return parsed.principal.key;
+  }
+  return identity.trim().toLowerCase();
+}
+
+/** A pending request: nothing is exempted until a second principal approves it. */
+export interface ExemptionRequest {
+  id: string;
   account: string;
   resource?: string;
   rule?: string;
-  /** How long, e.g. "2h"; at most exemptions.maxDuration. */
+  /** How long the exemption lasts once approved, e.g. "2h". */
   duration: string;
   reason: string;
   ticket: string;
+  /** The requester's ARN as authenticated, and its two-person-rule key. */
   requester: string;
-  approver: string;
+  requesterPrincipal: string;
+  requestedAt: string;
+  /** An unapproved request lapses then. */
+  validUntil: string;
 }
 
+/** What a requester sends: the scope and the why. Who is asking is never part of it. */
+export interface RequestInput {
+  account: string;
+  resource?: string;
+  rule?: string;
+  duration: string;
+  reason: string;
+  ticket: string;
+}
+
+/** A request waits this long for its approval. */
+export const REQUEST_VALIDITY_MS = 24 * 3_600_000;
+
+export type RequestResult = { ok: true; request: ExemptionRequest } | { ok: false; reason: string };
 export type GrantResult = { ok: true; exemption: Exemption } | { ok: false; reason: string };
 
+const disabled = () =>
+  'exemptions are disabled: set "exemptions": { "enabled": true } in the driftguard config to allow break-glass exemptions';
+
 /**
- * Validates a grant and builds the exemption (pure: the id and the time are given). Every refusal
- * says what to change.
+ * Validates a request and builds it (pure: the id and the time are given). The requester is the
+ * authenticated principal; every refusal says what to change.
  */
-export function validateGrant(
-  request: GrantRequest,
+export function validateRequest(
+  input: RequestInput,
+  requester: Principal,
   config: Pick<Config, 'exemptions'>,
   options: { id: string; now: number; knownRules?: readonly string[] },
-): GrantResult {
-  const fail = (reason: string): GrantResult => ({ ok: false, reason });
-  if (!config.exemptions.enabled)
-    return fail(
-      'exemptions are disabled: set "exemptions": { "enabled": true } in the driftguard config to allow break-glass exemptions',
-    );
-  if (!/^\d{12}$/.test(request.account))
-    return fail(`--account must be a 12-digit AWS account id, not "${request.account}"`);
-  if (request.rule !== undefined && options.knownRules && !options.knownRules.includes(request.rule))
-    return fail(`--rule ${request.rule} is not a guardrail (known: ${options.knownRules.join(', ')})`);
-  if (request.resource !== undefined && !/^\S{1,2048}$/.test(request.resource))
+): RequestResult {
+  const fail = (reason: string): RequestResult => ({ ok: false, reason });
+  if (!config.exemptions.enabled) return fail(disabled());
+  if (!/^\d{12}$/.test(input.account))
+    return fail(`--account must be a 12-digit AWS account id, not "${input.account}"`);
+  if (input.rule !== undefined && options.knownRules && !options.knownRules.includes(input.rule))
+    return fail(`--rule ${input.rule} is not a guardrail (known: ${options.knownRules.join(', ')})`);
+  if (input.resource !== undefined && !/^\S{1,2048}$/.test(input.resource))
     return fail('--resource must be a resource id (sg-…) or ARN, without spaces');
-  const duration = parseDuration(request.duration);
+  const duration = parseDuration(input.duration);
   if (!duration.ok) return fail(`--for: ${duration.reason}`);
   const max = parseDuration(config.exemptions.maxDuration);
   if (max.ok && duration.ms > max.ms)
     return fail(
-      `--for ${request.duration} is longer than the maximum exemptions.maxDuration = ${config.exemptions.maxDuration}`,
+      `--for ${input.duration} is longer than the maximum exemptions.maxDuration = ${config.exemptions.maxDuration}`,
     );
-  if (request.reason.trim().length < 5) return fail('--reason must say why (at least a few words)');
-  if (!request.ticket.trim()) return fail('--ticket must name the change or incident ticket');
-  if (!request.approver.trim()) return fail('--approver must name the person who approved the exemption');
-  if (!request.requester.trim()) return fail('the requester is unknown: pass --requester');
-  if (samePerson(request.approver, request.requester))
+  if (input.reason.trim().length < 5) return fail('--reason must say why (at least a few words)');
+  if (!input.ticket.trim()) return fail('--ticket must name the change or incident ticket');
+  return {
+    ok: true,
+    request: {
+      id: options.id,
+      account: input.account,
+      ...(input.resource ? { resource: input.resource } : {}),
+      ...(input.rule ? { rule: input.rule } : {}),
+      duration: input.duration,
+      reason: input.reason.trim(),
+      ticket: input.ticket.trim(),
+      requester: requester.arn,
+      requesterPrincipal: requester.key,
+      requestedAt: new Date(options.now).toISOString(),
+      validUntil: new Date(options.now + REQUEST_VALIDITY_MS).toISOString(),
+    },
+  };
+}
+
+/**
+ * The second act: an authenticated approver, another principal than the requester (and, when
+ * `exemptions.approvers` is set, one of them), turns a pending request into an exemption that
+ * starts now.
+ */
+export function approveRequest(
+  request: ExemptionRequest,
+  approver: Principal,
+  config: Pick<Config, 'exemptions'>,
+  options: { id: string; now: number },
+): GrantResult {
+  const fail = (reason: string): GrantResult => ({ ok: false, reason });
+  if (!config.exemptions.enabled) return fail(disabled());
+  if (options.now >= Date.parse(request.validUntil))
+    return fail(`request ${request.id} lapsed at ${request.validUntil} without approval: request again`);
+  if (
+    approver.key === request.requesterPrincipal ||
+    approver.key === principalKey(request.requester, config) ||
+    samePerson(approver.arn, request.requester)
+  )
     return fail(
-      `the approver (${request.approver}) cannot be the requester (${request.requester}): a second person must approve (two-person rule)`,
+      `${approver.arn} cannot approve request ${request.id}: it was requested by ${request.requester}, the same principal (two-person rule: another principal must approve; sessions of one role are one principal)`,
+    );
+  const allowed = config.exemptions.approvers;
+  if (allowed.length > 0) {
+    const mine = approver.kind === 'iam-user' ? approver.key : roleName(approver.iamArn);
+    const listed = allowed.some((arn) => (roleName(arn) ?? principalKey(arn, config)) === mine);
+    if (!listed)
+      return fail(`${approver.arn} is not an approver: exemptions.approvers lists ${allowed.join(', ')}`);
+  }
+  const duration = parseDuration(request.duration);
+  const max = parseDuration(config.exemptions.maxDuration);
+  if (!duration.ok) return fail(`request ${request.id}: ${duration.reason}`);
+  if (max.ok && duration.ms > max.ms)
+    return fail(
+      `request ${request.id} asks for ${request.duration}, longer than exemptions.maxDuration = ${config.exemptions.maxDuration}`,
     );
   return {
     ok: true,
@@ -234,12 +413,62 @@ export function validateGrant(
       account: request.account,
       ...(request.resource ? { resource: request.resource } : {}),
       ...(request.rule ? { rule: request.rule } : {}),
-      reason: request.reason.trim(),
-      ticket: request.ticket.trim(),
-      requester: request.requester.trim(),
-      approver: request.approver.trim(),
+      reason: request.reason,
+      ticket: request.ticket,
+      requester: request.requester,
+      approver: approver.arn,
+      requesterPrincipal: request.requesterPrincipal,
+      approverPrincipal: approver.key,
+      requestId: request.id,
+      requestedAt: request.requestedAt,
       grantedAt: new Date(options.now).toISOString(),
       expiresAt: new Date(options.now + duration.ms).toISOString(),
     },
   };
+}
+
+/**
+ * What an exemption let through, as a reference: where, which guardrail, which resource, which
+ * event. Never the event's text: at expiry the change is re-derived from live state.
+ */
+export interface ExemptionReference {
+  eventId: string;
+  eventTime: string;
+  /** `change`: a CloudTrail change (re-derived at expiry) · `finding`: GuardDuty (never re-run). */
+  kind: 'change' | 'finding';
+  account: string;
+  region: string;
+  rule: string;
+  /** The resource id the guardrail judged (sg-…, a bucket name, pcx-…), and its ARN when known. */
+  resource: string;
+  resourceArn?: string;
+  usedAt: string;
+}
+
+/**
+ * Whether a stored reference is one this exemption could have let through; the reason when not
+ * (a reference outside the scope was not written by driftguard's decision: it is refused).
+ */
+export function referenceInScope(
+  exemption: Pick<Exemption, 'account' | 'rule' | 'resource'>,
+  reference: Pick<ExemptionReference, 'account' | 'rule' | 'resource' | 'resourceArn'>,
+): { ok: true } | { ok: false; reason: string } {
+  if (reference.account !== exemption.account)
+    return {
+      ok: false,
+      reason: `account ${reference.account} is outside the exemption (account ${exemption.account})`,
+    };
+  if (exemption.rule && reference.rule !== exemption.rule)
+    return { ok: false, reason: `rule ${reference.rule} is outside the exemption (rule ${exemption.rule})` };
+  const resource = {
+    type: '',
+    id: reference.resource,
+    ...(reference.resourceArn ? { arn: reference.resourceArn } : {}),
+  };
+  if (!coversResource(exemption, resource))
+    return {
+      ok: false,
+      reason: `resource ${reference.resource} is outside the exemption (resource ${exemption.resource})`,
+    };
+  return { ok: true };
 }

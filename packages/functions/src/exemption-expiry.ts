@@ -5,8 +5,9 @@ const logger = new Logger({ serviceName: 'driftguard-exemption-expiry' });
 let runtime: Runtime | undefined;
 
 /**
- * Scheduled (every few minutes): re-checks the changes each ended exemption covered, through the
- * same pipeline as the evaluate function, and announces the end. A re-run that fails leaves the
+ * Scheduled (every few minutes): for each ended exemption, re-reads the live state of each resource
+ * it let through (sweep describers) and runs it through the same pipeline as the evaluate function;
+ * announces the end. Stored event text is never replayed. A re-run that fails leaves the
  * exemption due, so the next run tries again; the function fails so the failure alarms.
  */
 export async function handler(): Promise<{ checked: number; incomplete: number }> {
@@ -15,9 +16,11 @@ export async function handler(): Promise<{ checked: number; incomplete: number }
     logger.info('exemptions are disabled (or DRIFTGUARD_TABLE is unset): nothing to check');
     return { checked: 0, incomplete: 0 };
   }
+  if (!runtime.clients) throw new Error('driftguard runtime has no per-account clients');
   const checks = await checkExpiredExemptions({
     exemptions: runtime.exemptions,
     pipeline: runtime.pipeline,
+    clients: runtime.clients,
     ...(runtime.announce ? { announce: runtime.announce } : {}),
     warn: (message) => logger.warn(message),
   });

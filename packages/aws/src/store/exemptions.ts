@@ -7,7 +7,13 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Exemption, ExemptionUse, RecheckResult } from '@driftguard/core';
+import type {
+  Exemption,
+  ExemptionReference,
+  ExemptionRequest,
+  ExemptionUse,
+  RecheckResult,
+} from '@driftguard/core';
 import { DriftguardError } from '../errors';
 import { expiresAt, keys } from './table';
 
@@ -24,15 +30,20 @@ export interface ExemptionRecord {
   recheck?: RecheckResult[];
 }
 
-/** An event an exemption kept from being reverted: re-run through the pipeline at expiry. */
-export interface ExemptionTrigger {
-  eventId: string;
-  eventTime: string;
-  rule: string;
-  resource: string;
-  usedAt: string;
-  /** The event exactly as it was delivered (JSON). */
-  event: string;
+/**
+ * A stored reference as read back: the fields are checked, never trusted (an item that is not a
+ * well-formed reference is returned with `problem` set, and the expiry check refuses it).
+ */
+export type StoredReference =
+  | { ok: true; reference: ExemptionReference }
+  | { ok: false; eventId: string; problem: string };
+
+/** A request as the table holds it: pending until approved (or lapsed). */
+export interface RequestRecord {
+  request: ExemptionRequest;
+  approvedAt?: string;
+  approvedBy?: string;
+  exemptionId?: string;
 }
 
 /** An exemption whose window has closed and whose covered changes still need a re-check. */
@@ -44,9 +55,22 @@ export interface DueExemption {
 
 export class ExemptionNotFoundError extends DriftguardError {}
 
+/** A request that is not (or no longer) waiting for approval. */
+export class RequestNotPendingError extends DriftguardError {}
+
 export interface ExemptionStore {
   /** Records a new exemption (never overwrites one with the same id). */
   grant(exemption: Exemption): Promise<void>;
+  /** Records a pending request (never overwrites one with the same id). */
+  request(request: ExemptionRequest): Promise<void>;
+  getRequest(id: string): Promise<RequestRecord | undefined>;
+  /** Requests not approved yet and not lapsed at `now`. */
+  pendingRequests(now: number): Promise<RequestRecord[]>;
+  /**
+   * Records the approval and the exemption in one transaction: a request is approved once
+   * (RequestNotPendingError otherwise), even by two approvers at the same instant.
+   */
+  approve(requestId: string, exemption: Exemption): Promise<void>;
   get(account: string, id: string): Promise<ExemptionRecord | undefined>;
   /** Finds an exemption that has not been re-checked yet by id alone. */
   find(id: string): Promise<ExemptionRecord | undefined>;
@@ -56,9 +80,10 @@ export interface ExemptionStore {
   list(options: { now: number; account?: string; ended?: boolean }): Promise<ExemptionRecord[]>;
   /** Ends an exemption now. Returns the record as revoked; throws ExemptionNotFoundError. */
   revoke(id: string, by: string, at: string): Promise<ExemptionRecord>;
-  /** Keeps the event for the expiry re-check; true the first time this event used it. */
-  recordUse(use: ExemptionUse, trigger: ExemptionTrigger): Promise<boolean>;
-  triggers(account: string, id: string): Promise<ExemptionTrigger[]>;
+  /** Keeps a reference for the expiry re-check; true the first time this event used it. */
+  recordUse(use: ExemptionUse, reference: ExemptionReference): Promise<boolean>;
+  /** What the exemption let through, oldest first, each checked for shape. */
+  references(account: string, id: string): Promise<StoredReference[]>;
   /** Exemptions ended at or before `now` and not yet re-checked, oldest first. */
   due(now: number): Promise<DueExemption[]>;
   markChecked(due: DueExemption, at: string, results: RecheckResult[]): Promise<void>;
@@ -81,6 +106,47 @@ function recordOf(item: Record<string, unknown>): ExemptionRecord {
     ...(typeof item.lastUsedAt === 'string' ? { lastUsedAt: item.lastUsedAt } : {}),
     ...(typeof item.checkedAt === 'string' ? { checkedAt: item.checkedAt } : {}),
     ...(Array.isArray(item.recheck) ? { recheck: item.recheck as RecheckResult[] } : {}),
+  };
+}
+
+function requestOf(item: Record<string, unknown>): RequestRecord {
+  return {
+    request: item.request as ExemptionRequest,
+    ...(typeof item.approvedAt === 'string' ? { approvedAt: item.approvedAt } : {}),
+    ...(typeof item.approvedBy === 'string' ? { approvedBy: item.approvedBy } : {}),
+    ...(typeof item.exemptionId === 'string' ? { exemptionId: item.exemptionId } : {}),
+  };
+}
+
+const text = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : undefined);
+
+/** A reference item, field by field: only what driftguard's decision writes is accepted. */
+function referenceOf(item: Record<string, unknown>): StoredReference {
+  const eventId = text(item.eventId) ?? String(item.sk ?? '?');
+  const fields = {
+    eventId: text(item.eventId),
+    eventTime: text(item.eventTime),
+    account: text(item.account),
+    region: text(item.region),
+    rule: text(item.rule),
+    resource: text(item.resource),
+    usedAt: text(item.usedAt),
+  };
+  const missing = Object.entries(fields)
+    .filter(([, value]) => value === undefined)
+    .map(([name]) => name);
+  if (missing.length > 0)
+    return { ok: false, eventId, problem: `not a reference (no ${missing.join(', ')})` };
+  if (item.kind !== 'change' && item.kind !== 'finding')
+    return { ok: false, eventId, problem: `not a reference (kind ${JSON.stringify(item.kind)})` };
+  const resourceArn = text(item.resourceArn);
+  return {
+    ok: true,
+    reference: {
+      ...(fields as Omit<ExemptionReference, 'kind' | 'resourceArn'>),
+      kind: item.kind,
+      ...(resourceArn ? { resourceArn } : {}),
+    },
   };
 }
 
@@ -141,43 +207,112 @@ export function dynamoExemptionStore(ddb: DynamoDBDocumentClient, tableName: str
     return records.sort((a, b) => a.exemption.expiresAt.localeCompare(b.exemption.expiresAt));
   }
 
+  /** The exemption and its place in the expiry queue, written together. */
+  const grantItems = (exemption: Exemption) => [
+    {
+      Put: {
+        TableName: tableName,
+        Item: plain({
+          ...keys.exemption(exemption.account, exemption.id),
+          exemption,
+          endsAt: exemption.expiresAt,
+          uses: 0,
+          expiresAt: ttl(exemption.expiresAt),
+        }),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    {
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...keys.exemptionDue(exemption.expiresAt, exemption.account, exemption.id),
+          account: exemption.account,
+          id: exemption.id,
+          endsAt: exemption.expiresAt,
+        },
+      },
+    },
+  ];
+
   const store: ExemptionStore = {
     async grant(exemption) {
-      const endsAt = exemption.expiresAt;
+      try {
+        await ddb.send(new TransactWriteCommand({ TransactItems: grantItems(exemption) }));
+      } catch (error) {
+        if (isConditionFailure(error))
+          throw new DriftguardError(`an exemption with id ${exemption.id} already exists`, { cause: error });
+        throw error;
+      }
+    },
+
+    async request(request) {
+      try {
+        await ddb.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: plain({
+              ...keys.exemptionRequest(request.id),
+              request,
+              expiresAt: ttl(request.validUntil),
+            }),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error))
+          throw new DriftguardError(`a request with id ${request.id} already exists`, { cause: error });
+        throw error;
+      }
+    },
+
+    async getRequest(id) {
+      const { Item } = await ddb.send(
+        new GetCommand({ TableName: tableName, Key: keys.exemptionRequest(id), ConsistentRead: true }),
+      );
+      return Item ? requestOf(Item) : undefined;
+    },
+
+    async pendingRequests(now) {
+      const nowIso = new Date(now).toISOString();
+      const items = await queryAll({
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.exemptionRequest('').pk },
+        ConsistentRead: true,
+      });
+      return items
+        .map(requestOf)
+        .filter((record) => !record.approvedAt && record.request.validUntil > nowIso)
+        .sort((a, b) => a.request.requestedAt.localeCompare(b.request.requestedAt));
+    },
+
+    async approve(requestId, exemption) {
       try {
         await ddb.send(
           new TransactWriteCommand({
             TransactItems: [
               {
-                Put: {
+                Update: {
                   TableName: tableName,
-                  Item: plain({
-                    ...keys.exemption(exemption.account, exemption.id),
-                    exemption,
-                    endsAt,
-                    uses: 0,
-                    expiresAt: ttl(endsAt),
-                  }),
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: {
-                    ...keys.exemptionDue(endsAt, exemption.account, exemption.id),
-                    account: exemption.account,
-                    id: exemption.id,
-                    endsAt,
+                  Key: keys.exemptionRequest(requestId),
+                  UpdateExpression: 'SET approvedAt = :at, approvedBy = :by, exemptionId = :id',
+                  ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(approvedAt)',
+                  ExpressionAttributeValues: {
+                    ':at': exemption.grantedAt,
+                    ':by': exemption.approver,
+                    ':id': exemption.id,
                   },
                 },
               },
+              ...grantItems(exemption),
             ],
           }),
         );
       } catch (error) {
         if (isConditionFailure(error))
-          throw new DriftguardError(`an exemption with id ${exemption.id} already exists`, { cause: error });
+          throw new RequestNotPendingError(`request ${requestId} is not pending (approved already?)`, {
+            cause: error,
+          });
         throw error;
       }
     },
@@ -272,16 +407,16 @@ export function dynamoExemptionStore(ddb: DynamoDBDocumentClient, tableName: str
       return { ...record, endsAt, exemption: { ...exemption, revokedAt: at, revokedBy: by } };
     },
 
-    async recordUse(use, trigger) {
+    async recordUse(use, reference) {
       try {
         await ddb.send(
           new PutCommand({
             TableName: tableName,
-            Item: {
-              ...keys.exemptionTrigger(use.account, use.id, trigger.eventId),
-              ...trigger,
+            Item: plain({
+              ...keys.exemptionTrigger(use.account, use.id, reference.eventId),
+              ...reference,
               expiresAt: ttl(use.expiresAt),
-            },
+            }),
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );
@@ -298,7 +433,7 @@ export function dynamoExemptionStore(ddb: DynamoDBDocumentClient, tableName: str
             // Exists (not deleted by hand), and not this event again (a retry after a lost answer).
             ConditionExpression:
               'attribute_exists(pk) AND (attribute_not_exists(lastUsedBy) OR lastUsedBy <> :event)',
-            ExpressionAttributeValues: { ':one': 1, ':at': trigger.usedAt, ':event': trigger.eventId },
+            ExpressionAttributeValues: { ':one': 1, ':at': reference.usedAt, ':event': reference.eventId },
           }),
         );
       } catch (error) {
@@ -309,7 +444,7 @@ export function dynamoExemptionStore(ddb: DynamoDBDocumentClient, tableName: str
       return true;
     },
 
-    async triggers(account, id) {
+    async references(account, id) {
       const items = await queryAll({
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :trigger)',
         ExpressionAttributeValues: {
@@ -319,17 +454,8 @@ export function dynamoExemptionStore(ddb: DynamoDBDocumentClient, tableName: str
         ConsistentRead: true,
       });
       return items
-        .map(
-          (item): ExemptionTrigger => ({
-            eventId: String(item.eventId),
-            eventTime: String(item.eventTime),
-            rule: String(item.rule),
-            resource: String(item.resource),
-            usedAt: String(item.usedAt),
-            event: String(item.event),
-          }),
-        )
-        .sort((a, b) => a.eventTime.localeCompare(b.eventTime));
+        .map(referenceOf)
+        .sort((a, b) => (a.ok && b.ok ? a.reference.eventTime.localeCompare(b.reference.eventTime) : 0));
     },
 
     async due(now) {

@@ -17,8 +17,12 @@ import {
  *   SNAPSHOT#<account>#<region>#<id>     / <kind>             last-known-good document
  *   TICKET#<rule>#<resource>             / <channel>          open ticket per (rule, resource)
  *   EXEMPTION#<account>                  / <exemptionId>      break-glass exemption (TTL = expiry + retention)
- *   EXEMPTION#<account>#<exemptionId>    / TRIGGER#<eventId>  event an exemption kept from being reverted
+ *   EXEMPTION#<account>#<exemptionId>    / TRIGGER#<eventId>  reference to a change an exemption let through
  *   EXEMPTION#DUE                        / <end>#<acct>#<id>  exemption awaiting its expiry re-check
+ *   EXEMPTION#REQUEST                    / <requestId>        break-glass request awaiting its approval
+ *
+ * The EXEMPTION# items live in their own table when deployed (only driftguard's functions may
+ * write it: infra/state.ts); locally one table holds everything.
  *   BREAKER#<rule>#<resource>            / STATE              circuit-breaker counters
  *   NOTIFIED#<eventId>#<rule>            / <channel>          one notification per channel (TTL)
  *   FINDING#<findingId>                  / STATE              last GuardDuty version acted on (TTL)
@@ -51,6 +55,7 @@ export const keys = {
     pk: `EXEMPTION#${account}#${exemptionId}`,
     sk: `TRIGGER#${eventId}`,
   }),
+  exemptionRequest: (requestId: string) => ({ pk: 'EXEMPTION#REQUEST', sk: requestId }),
   /** Every exemption not yet re-checked, ordered by when it ends (expiry or revocation). */
   exemptionDue: (endsAt: string, account: string, exemptionId: string) => ({
     pk: 'EXEMPTION#DUE',

@@ -103,7 +103,7 @@ export function renderSlack(report: Report): SlackMessage {
     elements: [
       mrkdwn([
         `<${source.url}|${source.noun === 'event' ? 'Event' : 'Finding'} ${slackLabel(event.eventId)} in ${source.service}> · ` +
-          'Need this change? Ask for a break-glass exemption: `driftguard exempt grant` (approved by a second person).',
+          'Need this change? Ask for a break-glass exemption: `driftguard exempt request` (approved by a second person).',
       ]),
     ],
   });

@@ -99,7 +99,7 @@ const ARCHIVED_HELP =
   'driftguard takes no further action on this finding and closes no ticket: close this one once the archive is confirmed.';
 
 const EXEMPTION_HELP =
-  'Need this change? Ask for a break-glass exemption: driftguard exempt grant (approved by a second person).';
+  'Need this change? Ask for a break-glass exemption: driftguard exempt request (approved by a second person).';
 
 // ---------------------------------------------------------------------------------------------
 // Jira: Atlassian Document Format

@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  type AuthenticatedCaller,
+  approveRequest,
+  authenticatedPrincipal,
+  CATALOG,
+  type Config,
+  type Principal,
+  type RequestInput,
+  validateRequest,
+} from '@driftguard/core';
+import type { Announce } from './announce';
+import { clientConfig } from './clients';
+import { enforcementFromEnv } from './enforcement-runtime';
+import { DriftguardError } from './errors';
+import { configFromEnv } from './runtime';
+import { ExemptionNotFoundError, type ExemptionStore, RequestNotPendingError } from './store/exemptions';
+
+/** One call to the exemption API, as the function URL handler hands it on. */
+export interface ApiCall {
+  method: string;
+  path: string;
+  query: Record<string, string | undefined>;
+  /** The JSON body (undefined when there is none). */
+  body: unknown;
+  /** From AWS authentication (the IAM authorizer context); absent when the URL is not IAM-authorized. */
+  caller?: AuthenticatedCaller;
+}
+
+export interface ApiAnswer {
+  status: number;
+  body: unknown;
+}
+
+export interface ExemptionApiOptions {
+  config: Config;
+  store: ExemptionStore;
+  announce?: Announce;
+  now?: () => number;
+  /** Ids of requests and exemptions (random by default). */
+  newId?: (kind: 'req' | 'ex', now: number) => string;
+}
+
+export function randomId(kind: 'req' | 'ex', now: number): string {
+  return `${kind}-${new Date(now).toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(4).toString('hex')}`;
+}
+
+const answer = (status: number, body: unknown): ApiAnswer => ({ status, body });
+const refused = (status: number, error: string) => answer(status, { error });
+
+const optionalText = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/** The request body's scope and reason; any other field (a claimed requester…) is ignored. */
+function requestInput(body: unknown): RequestInput | string {
+  if (typeof body !== 'object' || body === null) return 'the body must be a JSON object';
+  const fields = body as Record<string, unknown>;
+  for (const name of ['account', 'duration', 'reason', 'ticket'])
+    if (typeof fields[name] !== 'string') return `"${name}" is required (a string)`;
+  const resource = optionalText(fields.resource);
+  const rule = optionalText(fields.rule);
+  return {
+    account: String(fields.account),
+    duration: String(fields.duration),
+    reason: String(fields.reason),
+    ticket: String(fields.ticket),
+    ...(resource ? { resource } : {}),
+    ...(rule ? { rule } : {}),
+  };
+}
+
+/**
+ * The break-glass API behind an IAM-authorized function URL. Every act is attributed to the
+ * principal AWS authenticated (`caller`), never to a name in the body:
+ *
+ *   POST /requests                     ask for an exemption (body: account, resource?, rule?, duration, reason, ticket)
+ *   GET  /requests                     pending requests
+ *   POST /requests/{id}/approve        approve someone else's request: the exemption starts now
+ *   GET  /exemptions?account=&ended=   exemptions (active; `ended=true` adds ended ones)
+ *   POST /exemptions/{id}/revoke       end an exemption now
+ *
+ * Expected refusals are answers (400, 403, 404, 409) with the reason; store failures throw.
+ */
+export function exemptionApi(options: ExemptionApiOptions): (call: ApiCall) => Promise<ApiAnswer> {
+  const { config, store } = options;
+  const now = options.now ?? Date.now;
+  const newId = options.newId ?? randomId;
+  const knownRules = CATALOG.map((guardrail) => guardrail.id);
+
+  return async (call) => {
+    if (!config.exemptions.enabled)
+      return refused(
+        403,
+        'exemptions are disabled: set "exemptions": { "enabled": true } in the driftguard config to allow break-glass exemptions',
+      );
+    if (!call.caller?.userArn)
+      return refused(
+        401,
+        'no AWS identity: the exemption API must sit behind an AWS_IAM function URL (sign the request with SigV4)',
+      );
+    const who = authenticatedPrincipal(call.caller, config);
+    if (!who.ok) return refused(403, who.reason);
+    const principal = who.principal;
+    const at = now();
+    const parts = call.path.split('/').filter(Boolean);
+    const route = `${call.method.toUpperCase()} /${parts.map((part, i) => (i === 1 ? '{id}' : part)).join('/')}`;
+    const id = parts[1] ?? '';
+    switch (route) {
+      case 'POST /requests':
+        return request(call.body, principal, at);
+      case 'GET /requests':
+        return answer(200, { requests: await store.pendingRequests(at) });
+      case 'POST /requests/{id}/approve':
+        return approve(id, principal, at);
+      case 'GET /exemptions': {
+        const account = call.query.account;
+        if (account !== undefined && !/^\d{12}$/.test(account))
+          return refused(400, `account must be a 12-digit AWS account id, not "${account}"`);
+        const records = await store.list({
+          now: at,
+          ...(account ? { account } : {}),
+          ...(call.query.ended === 'true' ? { ended: true } : {}),
+        });
+        return answer(200, { exemptions: records });
+      }
+      case 'POST /exemptions/{id}/revoke':
+        return revoke(id, principal, at);
+      default:
+        return refused(404, `no such call: ${call.method} ${call.path}`);
+    }
+  };
+
+  async function request(body: unknown, requester: Principal, at: number): Promise<ApiAnswer> {
+    const input = requestInput(body);
+    if (typeof input === 'string') return refused(400, input);
+    const made = validateRequest(input, requester, config, { id: newId('req', at), now: at, knownRules });
+    if (!made.ok) return refused(400, made.reason);
+    await store.request(made.request);
+    return answer(201, { request: made.request });
+  }
+
+  async function approve(requestId: string, approver: Principal, at: number): Promise<ApiAnswer> {
+    const record = await store.getRequest(requestId);
+    if (!record) return refused(404, `no request has the id ${requestId}`);
+    if (record.approvedAt)
+      return refused(
+        409,
+        `request ${requestId} was approved at ${record.approvedAt} by ${record.approvedBy}`,
+      );
+    const granted = approveRequest(record.request, approver, config, { id: newId('ex', at), now: at });
+    if (!granted.ok) return refused(403, granted.reason);
+    try {
+      await store.approve(requestId, granted.exemption);
+    } catch (error) {
+      if (error instanceof RequestNotPendingError) return refused(409, error.message);
+      throw error;
+    }
+    const announced =
+      (await options.announce?.({
+        kind: 'exemption-granted',
+        at: new Date(at).toISOString(),
+        exemption: granted.exemption,
+      })) ?? [];
+    return answer(200, { exemption: granted.exemption, announced });
+  }
+
+  async function revoke(exemptionId: string, by: Principal, at: number): Promise<ApiAnswer> {
+    try {
+      const record = await store.revoke(exemptionId, by.arn, new Date(at).toISOString());
+      const announced =
+        (await options.announce?.({
+          kind: 'exemption-revoked',
+          at: new Date(at).toISOString(),
+          exemption: record.exemption,
+          by: by.arn,
+        })) ?? [];
+      return answer(200, { exemption: record, announced });
+    } catch (error) {
+      if (error instanceof ExemptionNotFoundError) return refused(404, error.message);
+      throw error;
+    }
+  }
+}
+
+/** The API wired from the environment (the deployed function's, or a local run's). */
+export function exemptionApiFromEnv(
+  env: NodeJS.ProcessEnv,
+  options: { config?: Config; now?: () => number } = {},
+): (call: ApiCall) => Promise<ApiAnswer> {
+  const config = options.config ?? configFromEnv(env);
+  const region = env.AWS_REGION ?? 'us-east-1';
+  const ddb = DynamoDBDocumentClient.from(
+    new DynamoDBClient(clientConfig({ region, endpoint: env.AWS_ENDPOINT_URL })),
+  );
+  const { exemptions, announce } = enforcementFromEnv(env, config, { ddb });
+  if (config.exemptions.enabled && !exemptions)
+    throw new DriftguardError('the exemption API needs DRIFTGUARD_EXEMPTIONS_TABLE (or DRIFTGUARD_TABLE)');
+  const store = exemptions ?? unavailableStore();
+  return exemptionApi({ config, store, announce, ...(options.now ? { now: options.now } : {}) });
+}
+
+/** Exemptions are disabled: the API refuses every call before touching a store. */
+function unavailableStore(): ExemptionStore {
+  return new Proxy({} as ExemptionStore, {
+    get: () => () => Promise.reject(new DriftguardError('exemptions are disabled')),
+  });
+}
