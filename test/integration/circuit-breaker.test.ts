@@ -20,7 +20,11 @@ import { configWith } from '../support/notify';
 
 const REGION = 'us-east-1';
 const MIN = 60_000;
-/** Something that keeps putting the rule back: a deploy job re-applying its template. */
+/**
+ * Something that keeps putting the rule back: a deploy job re-applying its template. Its role is
+ * configured as infrastructure as code whose changes are reverted too (only automation trips the
+ * breaker).
+ */
 const DEPLOY_BOT: SimulatedActor = {
   account: HOME_ACCOUNT,
   roleName: 'legacy-deployer',
@@ -28,6 +32,9 @@ const DEPLOY_BOT: SimulatedActor = {
   userAgent: 'aws-sdk-go/1.44',
 };
 const DEPLOY_BOT_ARN = `arn:aws:sts::${HOME_ACCOUNT}:assumed-role/legacy-deployer/nightly-job`;
+const AUTOMATION = {
+  infrastructureAsCode: { roleArns: [`arn:aws:iam::${HOME_ACCOUNT}:role/legacy-deployer`], mode: 'revert' },
+} as const;
 /** https from a public /24: a high (not critical) violation, so by default no ticket is routed. */
 const https = (cidr: string): IpPermission[] => [
   { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: cidr }] },
@@ -70,7 +77,7 @@ describe.skipIf(!motoEndpoint)('circuit breaker against moto', () => {
   });
 
   it('reverts three rapid re-opens, stops on the 4th: one fight announcement with the actors, one ticket; closes after the quiet period', async () => {
-    const config = configWith({ notifications: { jira: { project: 'SEC' } } });
+    const config = configWith({ ...AUTOMATION, notifications: { jira: { project: 'SEC' } } });
     const time = clock();
     const { tracker, opened, comments } = recordingTracker();
     const tickets = ticketNotifier({ channel: 'jira', tracker, store: memoryTicketStore() }) as Notifier;
@@ -158,7 +165,7 @@ describe.skipIf(!motoEndpoint)('circuit breaker against moto', () => {
   });
 
   it('slow re-opens (outside the window) never trip it', async () => {
-    const config = configWith({});
+    const config = configWith(AUTOMATION);
     const time = clock();
     const { pipeline, announcements } = await enforcedPipeline({ config, clock: time });
     const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
@@ -176,6 +183,7 @@ describe.skipIf(!motoEndpoint)('circuit breaker against moto', () => {
           groupId: GroupId as string,
           permissions,
           addedRules,
+          actor: DEPLOY_BOT,
         }),
       );
       expect(result.outcome.status, `re-open #${i}`).toBe('reverted');

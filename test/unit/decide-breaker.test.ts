@@ -25,8 +25,25 @@ function revertsAt(minutes: number[], actor = 'arn:tf'): BreakerRecord {
 }
 
 describe('circuit breaker (pure state)', () => {
-  it('defaults: 3 reverts within 30 minutes, closes after 1 hour of quiet', () => {
-    expect(settings).toEqual({ maxReverts: 3, windowMs: 30 * MIN, quietMs: 60 * MIN });
+  it('defaults: 3 reverts within 30 minutes, closes after 1 hour of quiet, open 2 hours at most', () => {
+    expect(settings).toEqual({ maxReverts: 3, windowMs: 30 * MIN, quietMs: 60 * MIN, maxOpenMs: 120 * MIN });
+  });
+
+  it('nobody can hold it open: a violation every 50 minutes keeps it from going quiet, but it closes at maxOpen', () => {
+    let { record } = recordTrip(revertsAt([0, 1, 2]), T0 + 3 * MIN, 'arn:tf', settings);
+    for (const minute of [53, 103]) record = recordTrip(record, T0 + minute * MIN, 'arn:tf', settings).record;
+    const before = breakerView(record, T0 + 122 * MIN, settings);
+    expect(before).toMatchObject({ open: true, openedAt: T0 + 3 * MIN, closesBy: T0 + 123 * MIN });
+    // 2 hours after it opened: closed and counted from zero, whatever kept happening.
+    expect(breakerView(record, T0 + 123 * MIN, settings)).toEqual({
+      revertsInWindow: 0,
+      open: false,
+      actors: [],
+    });
+    expect(breakerTripped(breakerView(record, T0 + 123 * MIN, settings), settings)).toBe(false);
+    // Reverting resumed: the next automation revert counts from one, a new fight must reach 3 again.
+    const resumed = recordRevert(record, T0 + 124 * MIN, 'arn:tf', settings);
+    expect(breakerView(resumed, T0 + 124 * MIN, settings)).toMatchObject({ revertsInWindow: 1, open: false });
   });
 
   it('counts reverts within the window only', () => {

@@ -28,6 +28,22 @@ function change(eventId?: string): Change {
   return normalized.change;
 }
 
+/** A pipeline's deploy role, configured as infrastructure as code whose changes are reverted too. */
+const PIPELINE_ROLE = 'arn:aws:iam::111122223333:role/deploy-pipeline';
+const automationConfig = () =>
+  configWith({ infrastructureAsCode: { roleArns: [PIPELINE_ROLE], mode: 'revert' } });
+
+/** tcp/443 to the world (high, not critical) by a session of the pipeline's role. */
+function automationChange(eventId?: string, port = 443): Change {
+  const event = sampleEvent({ port, ...(eventId ? { eventId } : {}) }) as {
+    detail: { userIdentity: { sessionContext: { sessionIssuer: Record<string, unknown> } } };
+  };
+  event.detail.userIdentity.sessionContext.sessionIssuer.arn = PIPELINE_ROLE;
+  const normalized = normalizeCloudTrail(event);
+  if (!normalized.ok) throw new Error(normalized.reason);
+  return normalized.change;
+}
+
 /** The pipeline's decide stage: evaluate, load the state it asks for, decide once. */
 async function decideLoaded(
   enforcement: Enforcement,
@@ -49,40 +65,72 @@ const failing = (message: string) => async () => {
 };
 
 describe('enforcement state around the pure decision', () => {
-  it('counts a revert only when the executor applied it (not when already compliant)', async () => {
-    const config = configWith({});
+  it('counts an automation revert only when the executor applied it (not when already compliant)', async () => {
+    const config = automationConfig();
     const breakers = memoryBreakerStore();
     const enforcement = createEnforcement({ config, breakers, now: () => NOW });
-    const assessment = await decideLoaded(enforcement, change(), config);
+    const assessment = await decideLoaded(enforcement, automationChange(), config);
+    expect(assessment.action).toBe('revert');
     await enforcement.record({ assessment, outcome: applied(assessment, 'already-compliant') }, {});
     expect(await breakers.get('sg-open-ingress', GROUP_ARN)).toBeUndefined();
     await enforcement.record({ assessment, outcome: applied(assessment) }, {});
     expect((await breakers.get('sg-open-ingress', GROUP_ARN))?.reverts).toEqual([NOW]);
   });
 
-  it('the 4th violation after 3 counted reverts is decided as a ticket, from the stored count', async () => {
+  it("a person's reverts are never counted and a person's violations never read the breaker", async () => {
     const config = configWith({});
+    let reads = 0;
+    const memory = memoryBreakerStore();
+    const breakers: BreakerStore = {
+      get: async (rule, resource) => {
+        reads += 1;
+        return memory.get(rule, resource);
+      },
+      update: memory.update,
+    };
+    const enforcement = createEnforcement({ config, breakers, now: () => NOW });
+    for (let i = 0; i < 5; i++) {
+      const assessment = await decideLoaded(
+        enforcement,
+        change(`00000000-0000-4000-8000-00000000001${i}`),
+        config,
+      );
+      expect(assessment.action).toBe('revert');
+      await enforcement.record({ assessment, outcome: applied(assessment) }, {});
+    }
+    expect(reads).toBe(0);
+    expect(await memory.get('sg-open-ingress', GROUP_ARN)).toBeUndefined();
+  });
+
+  it('the 4th automation violation after 3 counted reverts is decided as a ticket, from the stored count', async () => {
+    const config = automationConfig();
     const breakers = memoryBreakerStore();
     let now = NOW;
     const enforcement = createEnforcement({ config, breakers, now: () => now });
     for (let i = 0; i < 3; i++) {
       const eventId = `00000000-0000-4000-8000-00000000000${i}`;
-      const assessment = await decideLoaded(enforcement, change(eventId), config);
+      const assessment = await decideLoaded(enforcement, automationChange(eventId), config);
       expect(assessment.action).toBe('revert');
       await enforcement.record({ assessment, outcome: applied(assessment) }, {});
       now += 60_000;
     }
-    const fourth = await decideLoaded(enforcement, change(), config);
+    const fourth = await decideLoaded(enforcement, automationChange(), config);
     expect(fourth.action).toBe('ticket');
     expect(fourth.breaker).toMatchObject({
       revertsInWindow: 3,
       opening: true,
-      actors: [expect.stringContaining('jdoe')],
+      actors: [expect.stringContaining('assumed-role/Admin/jdoe')],
     });
+    // The same automation opening SSH to the world (critical) is reverted all the same.
+    const critical = await decideLoaded(enforcement, automationChange(undefined, 22), config);
+    expect(critical.action).toBe('revert');
+    expect(critical.results[0]?.decision.trace).toContain(
+      'circuit breaker: never holds back a critical exposure (revert)',
+    );
   });
 
   it('an unreadable breaker fails open: the revert goes ahead and the reason is logged', async () => {
-    const config = configWith({});
+    const config = automationConfig();
     const warnings: string[] = [];
     const breakers: BreakerStore = { get: failing('throttled'), update: failing('throttled') };
     const enforcement = createEnforcement({
@@ -91,7 +139,7 @@ describe('enforcement state around the pure decision', () => {
       now: () => NOW,
       warn: (m) => warnings.push(m),
     });
-    const assessment = await decideLoaded(enforcement, change(), config);
+    const assessment = await decideLoaded(enforcement, automationChange(), config);
     expect(assessment.action).toBe('revert');
     await enforcement.record({ assessment, outcome: applied(assessment) }, {});
     expect(warnings).toEqual([

@@ -191,18 +191,40 @@ describe('dryRun and shadow', () => {
 });
 
 describe('infrastructure-as-code actors', () => {
-  const iacConfig = configWith({
-    infrastructureAsCode: { roleArnPatterns: ['arn:aws:iam::*:role/terraform-*'] },
-  });
+  const TF_ROLE = `arn:aws:iam::${ACCOUNT}:role/platform/terraform-apply`;
+  const iacConfig = configWith({ infrastructureAsCode: { roleArns: [TF_ROLE] } });
   const actor = (fields: Record<string, string>) => ({ type: 'AssumedRole', ...fields });
 
-  it('CloudFormation is recognised by invokedBy or sourceIPAddress (both set by AWS)', () => {
-    expect(infrastructureAsCodeActor(actor({ invokedBy: 'cloudformation.amazonaws.com' }), iacConfig)).toBe(
-      'CloudFormation (invokedBy cloudformation.amazonaws.com)',
+  it('only a session of a configured role, compared exactly (path included), is IaC', () => {
+    expect(infrastructureAsCodeActor(actor({ roleArn: TF_ROLE }), iacConfig)).toBe(
+      `role ${TF_ROLE} (listed in infrastructureAsCode.roleArns)`,
     );
+    for (const other of [
+      `arn:aws:iam::${ACCOUNT}:role/terraform-apply`,
+      `arn:aws:iam::${ACCOUNT}:role/platform/terraform-apply-2`,
+      `arn:aws:iam::${ACCOUNT}:role/platform/Terraform-apply`,
+      `arn:aws:iam::444455556666:role/platform/terraform-apply`,
+    ])
+      expect(infrastructureAsCodeActor(actor({ roleArn: other }), iacConfig), other).toBeUndefined();
+    // An IAM user, or a session ARN that merely contains the role: not a session of the role.
     expect(
-      infrastructureAsCodeActor(actor({ sourceIp: 'cloudformation.amazonaws.com' }), iacConfig),
-    ).toContain('sourceIPAddress');
+      infrastructureAsCodeActor({ type: 'IAMUser', arn: TF_ROLE, roleArn: TF_ROLE }, iacConfig),
+    ).toBeUndefined();
+    expect(infrastructureAsCodeActor(actor({ arn: TF_ROLE }), iacConfig)).toBeUndefined();
+  });
+
+  it('CloudFormation as such is not IaC (anyone can create a stack): only its configured service role is', () => {
+    const viaStack = { invokedBy: 'cloudformation.amazonaws.com', sourceIp: 'cloudformation.amazonaws.com' };
+    expect(
+      infrastructureAsCodeActor(
+        actor({ ...viaStack, roleArn: `arn:aws:iam::${ACCOUNT}:role/attacker-stack-role` }),
+        iacConfig,
+      ),
+    ).toBeUndefined();
+    expect(infrastructureAsCodeActor(actor(viaStack), iacConfig)).toBeUndefined();
+    expect(infrastructureAsCodeActor(actor({ ...viaStack, roleArn: TF_ROLE }), iacConfig)).toContain(
+      'via cloudformation.amazonaws.com',
+    );
   });
 
   it('the user agent and the session name are chosen by the caller: they never make a change IaC', () => {
@@ -210,8 +232,8 @@ describe('infrastructure-as-code actors', () => {
       infrastructureAsCodeActor(
         actor({
           userAgent: 'cloudformation.amazonaws.com',
-          sessionName: 'AWSCloudFormation',
-          arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/AWSCloudFormation`,
+          sessionName: 'terraform-apply',
+          arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/terraform-apply`,
           roleArn: `arn:aws:iam::${ACCOUNT}:role/Admin`,
         }),
         iacConfig,
@@ -219,67 +241,78 @@ describe('infrastructure-as-code actors', () => {
     ).toBeUndefined();
   });
 
-  it('role ARN patterns match the role behind the session (globs, case-sensitive), or an IAM user ARN', () => {
-    expect(
-      infrastructureAsCodeActor(
-        actor({ roleArn: `arn:aws:iam::${ACCOUNT}:role/terraform-deploy` }),
-        iacConfig,
-      ),
-    ).toContain('matches infrastructureAsCode.roleArnPatterns arn:aws:iam::*:role/terraform-*');
-    expect(
-      infrastructureAsCodeActor(
-        actor({ roleArn: `arn:aws:iam::${ACCOUNT}:role/Terraform-deploy` }),
-        iacConfig,
-      ),
-    ).toBeUndefined();
-    expect(
-      infrastructureAsCodeActor(
-        actor({ roleArn: `arn:aws:iam::${ACCOUNT}:role/not-terraform-deploy` }),
-        iacConfig,
-      ),
-    ).toBeUndefined();
-    const users = configWith({
-      infrastructureAsCode: { roleArnPatterns: ['arn:aws:iam::111122223333:user/ci'] },
-    });
-    expect(infrastructureAsCodeActor(actor({ arn: `arn:aws:iam::${ACCOUNT}:user/ci` }), users)).toBeDefined();
+  it('the config refuses patterns and the removed settings, saying what to do instead', () => {
+    const reasonOf = (input: unknown) => {
+      const parsed = parseConfig(input);
+      return parsed.ok ? 'accepted' : parsed.reason;
+    };
+    expect(reasonOf({ infrastructureAsCode: { roleArns: ['arn:aws:iam::*:role/terraform-*'] } })).toContain(
+      'must be an exact role ARN, without wildcards',
+    );
+    expect(reasonOf({ infrastructureAsCode: { roleArns: ['arn:aws:iam::111122223333:user/ci'] } })).toContain(
+      'must be an IAM role ARN such as arn:aws:iam::111122223333:role/terraform-apply',
+    );
+    expect(reasonOf({ infrastructureAsCode: { roleArnPatterns: ['arn:aws:iam::*:role/tf-*'] } })).toContain(
+      'infrastructureAsCode.roleArnPatterns was removed',
+    );
+    expect(reasonOf({ infrastructureAsCode: { cloudFormation: true } })).toContain(
+      "List the stacks' service role ARNs in infrastructureAsCode.roleArns",
+    );
+    expect(reasonOf({ infrastructureAsCode: { criticalFollowsMode: ['Not A Rule'] } })).toContain(
+      'must be a rule id',
+    );
   });
 
-  it('CloudFormation detection can be switched off', () => {
-    const off = configWith({ infrastructureAsCode: { cloudFormation: false } });
-    expect(
-      infrastructureAsCodeActor(actor({ invokedBy: 'cloudformation.amazonaws.com' }), off),
-    ).toBeUndefined();
-  });
-
-  function cfnEvent() {
-    const event = sampleEvent() as { detail: { userIdentity: Record<string, unknown> } };
-    event.detail.userIdentity.invokedBy = 'cloudformation.amazonaws.com';
+  /** The sample change (tcp/22 or another port to 0.0.0.0/0) made by a session of `roleArn`. */
+  function iacEvent(port = 443, roleArn = TF_ROLE) {
+    const event = sampleEvent({ port }) as {
+      detail: { userIdentity: { sessionContext: { sessionIssuer: Record<string, unknown> } } };
+    };
+    event.detail.userIdentity.sessionContext.sessionIssuer.arn = roleArn;
     return event;
   }
+  const withIac = (settings: Record<string, unknown> = {}) =>
+    configWith({ infrastructureAsCode: { roleArns: [TF_ROLE], ...settings } });
 
   it('an IaC change gets a ticket instead of a revert, per guardrail configurable', () => {
-    const byDefault = decideEvent(configWith({}), cfnEvent());
+    const byDefault = decideEvent(withIac(), iacEvent());
     expect(byDefault.action).toBe('ticket');
     expect(byDefault.decisionReason).toBe(
-      'rules.sg-open-ingress.mode = revert; infrastructure-as-code change by CloudFormation (invokedBy cloudformation.amazonaws.com): infrastructureAsCode.mode = ticket replaces revert',
+      `rules.sg-open-ingress.mode = revert; infrastructure-as-code change by role ${TF_ROLE} (listed in infrastructureAsCode.roleArns): infrastructureAsCode.mode = ticket replaces revert`,
     );
-    expect(
-      decideEvent(
-        configWith({ infrastructureAsCode: { rules: { 'sg-open-ingress': 'revert' } } }),
-        cfnEvent(),
-      ).action,
-    ).toBe('revert');
-    expect(decideEvent(configWith({ infrastructureAsCode: { mode: 'alert' } }), cfnEvent()).action).toBe(
-      'alert',
+    expect(decideEvent(withIac({ rules: { 'sg-open-ingress': 'revert' } }), iacEvent()).action).toBe(
+      'revert',
     );
-    expect(decideEvent(configWith({ infrastructureAsCode: { mode: 'off' } }), cfnEvent()).action).toBe(
-      'none',
+    expect(decideEvent(withIac({ mode: 'alert' }), iacEvent()).action).toBe('alert');
+    expect(decideEvent(withIac({ mode: 'off' }), iacEvent()).action).toBe('none');
+    // Not configured: reverted like anyone's change.
+    expect(decideEvent(configWith({}), iacEvent()).action).toBe('revert');
+  });
+
+  it('a critical exposure by IaC is reverted, unless the guardrail opts in (criticalFollowsMode)', () => {
+    const critical = decideEvent(withIac(), iacEvent(22));
+    expect(critical.severity).toBe('critical');
+    expect(critical.action).toBe('revert');
+    expect(critical.decisionReason).toContain(
+      'critical exposure by infrastructure as code (role arn:aws:iam::111122223333:role/platform/terraform-apply (listed in infrastructureAsCode.roleArns)): reverted all the same (infrastructureAsCode.criticalFollowsMode does not list sg-open-ingress)',
+    );
+    const optedIn = decideEvent(withIac({ criticalFollowsMode: ['sg-open-ingress'] }), iacEvent(22));
+    expect(optedIn.action).toBe('ticket');
+    // Opting in another guardrail changes nothing here.
+    expect(decideEvent(withIac({ criticalFollowsMode: ['vpc-peering'] }), iacEvent(22)).action).toBe(
+      'revert',
     );
   });
 
   it('only revert is replaced: an IaC change under mode alert is alerted', () => {
     expect(
-      decideEvent(configWith({ rules: { 'sg-open-ingress': { mode: 'alert' } } }), cfnEvent()).action,
+      decideEvent(
+        configWith({
+          rules: { 'sg-open-ingress': { mode: 'alert' } },
+          infrastructureAsCode: { roleArns: [TF_ROLE] },
+        }),
+        iacEvent(),
+      ).action,
     ).toBe('alert');
   });
 });

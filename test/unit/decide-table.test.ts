@@ -11,20 +11,24 @@ import { configWith, sampleEvent } from '../support/notify';
 
 /**
  * The decision table: every combination of rule mode × account/OU override × dryRun × exemption
- * × actor × circuit breaker, decided by `assess` and compared with the rules as the README states
- * them (`expected` below restates them independently; it never calls driftguard).
+ * × actor × severity × circuit breaker, decided by `assess` and compared with the rules as the
+ * README states them (`expected` below restates them independently; it never calls driftguard).
  *
  *   1. The mode is the most specific setting: an account override, else an override of the
  *      nearest OU (known only when the OU membership is), else rules.<id>.mode.
  *   2. off → nothing. shadow or dryRun → nothing is changed: the action is `shadow`, and
  *      `wouldBe` is what rules 3–5 would have done (with shadow read as revert).
- *   3. An infrastructure-as-code actor (CloudFormation, a role matching roleArnPatterns) turns
- *      revert into ticket (infrastructureAsCode.mode, default ticket).
+ *   3. An infrastructure-as-code actor (a session of a role listed exactly in
+ *      infrastructureAsCode.roleArns; never a CloudFormation stack as such, never a role whose
+ *      name looks like a pipeline's) turns revert into infrastructureAsCode.mode (default ticket),
+ *      except a critical violation, which is reverted (no criticalFollowsMode here).
  *   4. An exemption covers the violation when exemptions are enabled, it is for this account
  *      (and this resource and rule when it names them), it is in force now (granted, not expired,
  *      not revoked, not longer than maxDuration), its approver is not its requester, and its
  *      approver did not make the change → alert (exempted), whatever the mode (revert/alert/ticket).
- *   5. Otherwise a revert whose circuit breaker has tripped (3 reverts within 30 minutes) → ticket.
+ *   5. Otherwise a revert of a non-critical violation by a configured infrastructure-as-code role
+ *      whose circuit breaker has tripped (3 reverts within 30 minutes) → ticket. People, unknown
+ *      actors and critical exposures are always reverted.
  */
 
 const ACCOUNT = '111122223333';
@@ -102,8 +106,20 @@ const EXEMPTIONS = {
 } as const satisfies Record<string, readonly Partial<Exemption>[]>;
 type ExemptionCase = keyof typeof EXEMPTIONS;
 
-const ACTORS = ['human jdoe', 'CloudFormation', 'Terraform role'] as const;
+const ACTORS = [
+  'human jdoe',
+  "attacker's CloudFormation stack",
+  'role named terraform-deploy, not configured',
+  'configured IaC role (mode ticket)',
+  'configured IaC role (mode revert)',
+] as const;
 type ActorCase = (typeof ACTORS)[number];
+const IAC_ROLE = `arn:aws:iam::${ACCOUNT}:role/platform/tf-apply`;
+const configuredIac = (actor: ActorCase) => actor.startsWith('configured IaC role');
+
+/** tcp/443 to the world is high; tcp/22 to the world is critical. */
+const SEVERITIES = ['high', 'critical'] as const;
+type SeverityCase = (typeof SEVERITIES)[number];
 
 const BREAKERS = ['closed (2 reverts)', 'tripped (3 reverts in 30 min)'] as const;
 type BreakerCase = (typeof BREAKERS)[number];
@@ -114,6 +130,7 @@ interface Scenario {
   dryRun: boolean;
   exemption: ExemptionCase;
   actor: ActorCase;
+  severity: SeverityCase;
   breaker: BreakerCase;
 }
 
@@ -142,7 +159,8 @@ function expected(s: Scenario): Expected {
   if (mode === 'off') return nothing;
   const shadow = mode === 'shadow' || s.dryRun;
   let acting: Action = mode === 'shadow' ? 'revert' : mode;
-  if (s.actor !== 'human jdoe' && acting === 'revert') acting = 'ticket';
+  if (s.actor === 'configured IaC role (mode ticket)' && acting === 'revert' && s.severity !== 'critical')
+    acting = 'ticket';
   const covered =
     s.exemption === 'active' ||
     s.exemption === 'active, resource as ARN' ||
@@ -153,7 +171,12 @@ function expected(s: Scenario): Expected {
   if (covered) {
     acting = 'alert';
     exempted = true;
-  } else if (acting === 'revert' && s.breaker === 'tripped (3 reverts in 30 min)') {
+  } else if (
+    acting === 'revert' &&
+    configuredIac(s.actor) &&
+    s.severity !== 'critical' &&
+    s.breaker === 'tripped (3 reverts in 30 min)'
+  ) {
     acting = 'ticket';
     breaker = true;
   }
@@ -161,38 +184,35 @@ function expected(s: Scenario): Expected {
   return { mode, action: acting, exempted, breaker };
 }
 
-function eventFor(actor: ActorCase): unknown {
-  const event = sampleEvent({ eventTime: '2024-03-01T10:05:00Z' }) as { detail: Record<string, unknown> };
+function eventFor(actor: ActorCase, severity: SeverityCase): unknown {
+  const event = sampleEvent({
+    eventTime: '2024-03-01T10:05:00Z',
+    port: severity === 'critical' ? 22 : 443,
+  }) as { detail: Record<string, unknown> };
   const detail = event.detail;
-  if (actor === 'CloudFormation') {
+  const session = (roleArn: string, name: string, sessionName: string) => ({
+    type: 'AssumedRole',
+    principalId: `AROAEXAMPLE:${sessionName}`,
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/${sessionName}`,
+    accountId: ACCOUNT,
+    sessionContext: { sessionIssuer: { type: 'Role', arn: roleArn, userName: name } },
+  });
+  if (actor === "attacker's CloudFormation stack") {
+    // A stack anyone can create, with a service role nobody configured.
     detail.userIdentity = {
-      type: 'AssumedRole',
-      principalId: 'AROACFNEXEC:AWSCloudFormation',
-      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/cfn-exec/AWSCloudFormation`,
-      accountId: ACCOUNT,
-      sessionContext: {
-        sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${ACCOUNT}:role/cfn-exec`, userName: 'cfn-exec' },
-      },
+      ...session(`arn:aws:iam::${ACCOUNT}:role/cfn-exec`, 'cfn-exec', 'AWSCloudFormation'),
       invokedBy: 'cloudformation.amazonaws.com',
     };
     detail.sourceIPAddress = 'cloudformation.amazonaws.com';
     detail.userAgent = 'cloudformation.amazonaws.com';
   }
-  if (actor === 'Terraform role') {
-    detail.userIdentity = {
-      type: 'AssumedRole',
-      principalId: 'AROATF:gha-run-42',
-      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/terraform-deploy/gha-run-42`,
-      accountId: ACCOUNT,
-      sessionContext: {
-        sessionIssuer: {
-          type: 'Role',
-          arn: `arn:aws:iam::${ACCOUNT}:role/terraform-deploy`,
-          userName: 'terraform-deploy',
-        },
-      },
-    };
-  }
+  if (actor === 'role named terraform-deploy, not configured')
+    detail.userIdentity = session(
+      `arn:aws:iam::${ACCOUNT}:role/terraform-deploy`,
+      'terraform-deploy',
+      'gha-run-42',
+    );
+  if (configuredIac(actor)) detail.userIdentity = session(IAC_ROLE, 'tf-apply', 'gha-run-42');
   return event;
 }
 
@@ -203,9 +223,12 @@ function decideScenario(s: Scenario) {
     rules: { 'sg-open-ingress': { mode: s.mode } },
     overrides: override.overrides,
     exemptions: { enabled: s.exemption !== 'active, exemptions disabled', maxDuration: '8h' },
-    infrastructureAsCode: { roleArnPatterns: ['arn:aws:iam::*:role/terraform-*'] },
+    infrastructureAsCode: {
+      roleArns: [IAC_ROLE],
+      mode: s.actor === 'configured IaC role (mode revert)' ? 'revert' : 'ticket',
+    },
   });
-  const normalized = normalizeCloudTrail(eventFor(s.actor));
+  const normalized = normalizeCloudTrail(eventFor(s.actor, s.severity));
   if (!normalized.ok) throw new Error(normalized.reason);
   const reverts = s.breaker === 'closed (2 reverts)' ? 2 : 3;
   return assess(normalized.change, config, undefined, undefined, undefined, {
@@ -213,71 +236,91 @@ function decideScenario(s: Scenario) {
     ...(override.placement ? { placement: PLACEMENT } : {}),
     exemptions: EXEMPTIONS[s.exemption] as readonly Exemption[],
     breakers: {
-      [`sg-open-ingress#${GROUP_ARN}`]: { revertsInWindow: reverts, open: false, actors: ['arn:x/tf'] },
+      [`sg-open-ingress#${GROUP_ARN}`]: { revertsInWindow: reverts, open: false, actors: [IAC_ROLE] },
     },
   });
 }
 
-function scenarios(): Scenario[] {
+/** Every combination of the dimensions the decision reads before the actor (grouped per `it`). */
+function scenariosFor(actor: ActorCase, severity: SeverityCase, breaker: BreakerCase): Scenario[] {
   const all: Scenario[] = [];
   for (const mode of MODES)
     for (const override of Object.keys(OVERRIDES) as OverrideCase[])
       for (const dryRun of [false, true])
         for (const exemption of Object.keys(EXEMPTIONS) as ExemptionCase[])
-          for (const actor of ACTORS)
-            for (const breaker of BREAKERS) all.push({ mode, override, dryRun, exemption, actor, breaker });
+          all.push({ mode, override, dryRun, exemption, actor, severity, breaker });
   return all;
 }
 
-const TABLE = scenarios();
+const GROUPS = ACTORS.flatMap((actor) =>
+  SEVERITIES.flatMap((severity) => BREAKERS.map((breaker) => ({ actor, severity, breaker }))),
+);
 const name = (s: Scenario) =>
-  `mode ${s.mode} · ${s.override} · dryRun ${s.dryRun} · exemption ${s.exemption} · ${s.actor} · breaker ${s.breaker}`;
+  `mode ${s.mode} · ${s.override} · dryRun ${s.dryRun} · exemption ${s.exemption} · ${s.actor} · ${s.severity} · breaker ${s.breaker}`;
+
+function check(s: Scenario) {
+  const want = expected(s);
+  const assessment = decideScenario(s);
+  const trace = `${name(s)}\n${assessment.results[0]?.decision.trace?.join('\n')}`;
+  expect(assessment.status, trace).toBe('violation');
+  expect(assessment.severity, trace).toBe(s.severity);
+  expect({ action: assessment.action, wouldBe: assessment.wouldBe }, trace).toEqual({
+    action: want.action,
+    wouldBe: want.wouldBe,
+  });
+  expect(assessment.exemption !== undefined, trace).toBe(want.exempted);
+  expect(assessment.breaker !== undefined, trace).toBe(want.breaker);
+
+  // Only a revert executes, and a shadow lists exactly the revert it would have made.
+  const plans = want.action === 'revert' || (want.action === 'shadow' && want.wouldBe === 'revert');
+  expect(assessment.operations, trace).toHaveLength(plans ? 1 : 0);
+
+  // The outcome and the reason say what decided.
+  const outcome = outcomeWithoutExecution(assessment);
+  if (want.exempted) {
+    expect(outcome.status, trace).toBe('exempted');
+    const approver = EXEMPTIONS[s.exemption][0]?.approver;
+    expect(outcome.summary, trace).toContain(`exempted until 2024-03-01T12:00:00Z by ${approver}`);
+    expect(outcome.summary, trace).toContain('reason: vendor migration window');
+  }
+  if (want.breaker) expect(assessment.decisionReason, trace).toContain('circuit breaker trips: 3 revert(s)');
+  if (want.action === 'shadow')
+    expect(assessment.decisionReason, trace).toMatch(
+      want.mode === 'shadow'
+        ? /mode = shadow: shadow, changes nothing/
+        : /dryRun = true: shadow, changes nothing/,
+    );
+  if (s.override === 'account → alert')
+    expect(assessment.decisionReason, trace).toContain('override #1 (account 111122223333)');
+  if (s.override === 'OU → ticket')
+    expect(assessment.decisionReason, trace).toContain(`override #1 (${NEAREST_OU}) sets mode ticket`);
+  if (s.override === 'nearest OU → revert beats parent OU → off')
+    expect(assessment.decisionReason, trace).toContain(`override #2 (${NEAREST_OU}) sets mode revert`);
+  if (s.override === 'OU → alert, OU membership unknown')
+    expect(assessment.decisionReason, trace).toContain('override(s) #1 by OU not considered');
+}
 
 describe('decision table', () => {
-  it('covers every combination (5 modes × 7 overrides × 2 dryRun × 14 exemptions × 3 actors × 2 breakers)', () => {
-    expect(TABLE).toHaveLength(5 * 7 * 2 * 14 * 3 * 2);
-    // Every action is reached, so the table is not trivially uniform.
-    const actions = new Set(TABLE.map((s) => expected(s).action));
-    expect([...actions].sort()).toEqual(['alert', 'none', 'revert', 'shadow', 'ticket']);
+  it('covers every combination (5 modes × 7 overrides × 2 dryRun × 14 exemptions × 5 actors × 2 severities × 2 breakers)', () => {
+    const all = GROUPS.flatMap((g) => scenariosFor(g.actor, g.severity, g.breaker));
+    expect(all).toHaveLength(5 * 7 * 2 * 14 * 5 * 2 * 2);
+    // Every action is reached, so the table is not trivially uniform; so are both special outcomes.
+    const wants = all.map(expected);
+    expect([...new Set(wants.map((want) => want.action))].sort()).toEqual([
+      'alert',
+      'none',
+      'revert',
+      'shadow',
+      'ticket',
+    ]);
+    expect(wants.some((want) => want.breaker)).toBe(true);
+    expect(wants.some((want) => want.exempted)).toBe(true);
   });
 
-  it.each(TABLE.map((s) => [name(s), s] as const))('%s', (_name, s) => {
-    const want = expected(s);
-    const assessment = decideScenario(s);
-    expect(assessment.status).toBe('violation');
-    expect(
-      { action: assessment.action, wouldBe: assessment.wouldBe },
-      assessment.results[0]?.decision.trace?.join('\n'),
-    ).toEqual({ action: want.action, wouldBe: want.wouldBe });
-    expect(assessment.exemption !== undefined).toBe(want.exempted);
-    expect(assessment.breaker !== undefined).toBe(want.breaker);
-
-    // Only a revert executes, and a shadow lists exactly the revert it would have made.
-    const plans = want.action === 'revert' || (want.action === 'shadow' && want.wouldBe === 'revert');
-    expect(assessment.operations).toHaveLength(plans ? 1 : 0);
-
-    // The outcome and the reason say what decided.
-    const outcome = outcomeWithoutExecution(assessment);
-    if (want.exempted) {
-      expect(outcome.status).toBe('exempted');
-      const approver = EXEMPTIONS[s.exemption][0]?.approver;
-      expect(outcome.summary).toContain(`exempted until 2024-03-01T12:00:00Z by ${approver}`);
-      expect(outcome.summary).toContain('reason: vendor migration window');
-    }
-    if (want.breaker) expect(assessment.decisionReason).toContain('circuit breaker trips: 3 revert(s)');
-    if (want.action === 'shadow')
-      expect(assessment.decisionReason).toMatch(
-        want.mode === 'shadow'
-          ? /mode = shadow: shadow, changes nothing/
-          : /dryRun = true: shadow, changes nothing/,
-      );
-    if (s.override === 'account → alert')
-      expect(assessment.decisionReason).toContain('override #1 (account 111122223333)');
-    if (s.override === 'OU → ticket')
-      expect(assessment.decisionReason).toContain(`override #1 (${NEAREST_OU}) sets mode ticket`);
-    if (s.override === 'nearest OU → revert beats parent OU → off')
-      expect(assessment.decisionReason).toContain(`override #2 (${NEAREST_OU}) sets mode revert`);
-    if (s.override === 'OU → alert, OU membership unknown')
-      expect(assessment.decisionReason).toContain('override(s) #1 by OU not considered');
-  });
+  it.each(GROUPS.map((g) => [`${g.actor} · ${g.severity} · breaker ${g.breaker}`, g] as const))(
+    '%s (every mode × override × dryRun × exemption)',
+    (_name, g) => {
+      for (const s of scenariosFor(g.actor, g.severity, g.breaker)) check(s);
+    },
+  );
 });

@@ -31,7 +31,12 @@ export function enforcementFromEnv(
     AWS_ENDPOINT_URL?: string;
   },
   config: Config,
-  options: { ddb?: DynamoDBDocumentClient; requestTimeoutMs?: number; channels?: AnnouncementChannel[] } = {},
+  options: {
+    ddb?: DynamoDBDocumentClient;
+    requestTimeoutMs?: number;
+    channels?: AnnouncementChannel[];
+    now?: () => number;
+  } = {},
 ): EnforcementRuntime {
   const region = env.AWS_REGION ?? 'us-east-1';
   const endpoint = env.AWS_ENDPOINT_URL;
@@ -50,7 +55,7 @@ export function enforcementFromEnv(
       : undefined;
   const breakers =
     table && options.ddb && config.circuitBreaker.enabled
-      ? dynamoBreakerStore(options.ddb, table)
+      ? dynamoBreakerStore(options.ddb, table, options.now ? { now: options.now } : {})
       : undefined;
   const placement =
     env.DRIFTGUARD_READ_ORGANIZATION !== 'false' && config.overrides.some((o) => o.organizationalUnits)
@@ -63,6 +68,7 @@ export function enforcementFromEnv(
     enforcement: createEnforcement({
       config,
       announce,
+      ...(options.now ? { now: options.now } : {}),
       ...(placement ? { placement } : {}),
       ...(exemptions ? { exemptions } : {}),
       ...(breakers ? { breakers } : {}),

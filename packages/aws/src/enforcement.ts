@@ -160,17 +160,26 @@ export function createEnforcement(options: EnforcementOptions): Enforcement {
               ),
             );
         }
-        if (!breakers) continue;
+        // Only automation (infrastructure-as-code roles) counts and trips the breaker; a sweep
+        // observation it held neither counts nor extends it.
+        if (!breakers || !decision.iac || assessment.origin === 'sweep') continue;
         try {
           if (decision.breaker) {
             const { record, opened } = await breakers.update(result.rule, resource, (current) =>
               recordTrip(current, at, event.actor, settings),
             );
+            // A trip pages: the announcement is critical (see renderAnnouncement).
             if (opened && options.announce)
               await options.announce({
                 kind: 'circuit-breaker-tripped',
                 at: atIso,
-                breaker: { ...decision.breaker, opening: true, openedAt: atIso, actors: record.actors },
+                breaker: {
+                  ...decision.breaker,
+                  opening: true,
+                  openedAt: atIso,
+                  closesBy: new Date(at + settings.maxOpenMs).toISOString(),
+                  actors: record.actors,
+                },
                 event,
               });
           } else if (decision.action === 'revert') {

@@ -13,7 +13,7 @@ import {
   routeNotification,
   unknownRouteRules,
 } from '@driftguard/core';
-import type { Announce } from './announce';
+import type { Announce, AnnouncementChannel } from './announce';
 import { type ChannelEnv, httpChannels, isKnownChannel } from './channels';
 import { clientConfig } from './clients';
 import { accountCredentials } from './credentials';
@@ -106,7 +106,15 @@ export function withDeploymentExternalId(config: Config, env: RuntimeEnv): Confi
  */
 export function runtimeFromEnv(
   env: RuntimeEnv,
-  overrides: { config?: Config; notifiers?: Notifier[]; fetch?: typeof fetch } = {},
+  overrides: {
+    config?: Config;
+    notifiers?: Notifier[];
+    fetch?: typeof fetch;
+    /** Further announcement channels (exemptions, circuit-breaker pages) besides the SNS topic. */
+    announcements?: AnnouncementChannel[];
+    /** The clock of the decision state (breaker windows, exemptions); default Date.now. */
+    now?: () => number;
+  } = {},
 ): Runtime {
   const config = overrides.config ?? configFromEnv(env);
   const region = env.AWS_REGION ?? 'us-east-1';
@@ -182,7 +190,12 @@ export function runtimeFromEnv(
     ...(tableName && ddb ? { isolations: dynamoIsolationStore(ddb, tableName) } : {}),
   });
   // OU overrides, exemptions, circuit breaker, announcements (enforcement-runtime.ts).
-  const enforcement = enforcementFromEnv(env, config, { ...(ddb ? { ddb } : {}), requestTimeoutMs });
+  const enforcement = enforcementFromEnv(env, config, {
+    ...(ddb ? { ddb } : {}),
+    requestTimeoutMs,
+    ...(overrides.announcements ? { channels: overrides.announcements } : {}),
+    ...(overrides.now ? { now: overrides.now } : {}),
+  });
   const dlqUrl = env.DRIFTGUARD_DLQ_URL;
   const sqs = dlqUrl ? new SQSClient(clientConfig({ region, endpoint, requestTimeoutMs })) : undefined;
   return {
@@ -190,6 +203,7 @@ export function runtimeFromEnv(
     pipeline: createPipeline({
       config,
       execute,
+      ...(overrides.now ? { now: overrides.now } : {}),
       notifiers,
       ...(organization ? { organization } : {}),
       ...(snapshots ? { snapshots } : {}),

@@ -108,14 +108,18 @@ export function renderAnnouncement(announcement: Announcement): RenderedAnnounce
     }
     case 'circuit-breaker-tripped': {
       const { breaker, event } = announcement;
+      // A page: automation is fighting driftguard and a change is left in place for a while.
       return {
-        subject: ascii(`[driftguard] fight on ${breaker.resource}: ${breaker.rule} stopped reverting`),
+        subject: ascii(
+          `[driftguard] CRITICAL: fight on ${breaker.resource}: ${breaker.rule} stopped reverting`,
+        ),
         text:
           `Circuit breaker open for ${breaker.rule} on ${breaker.resource}: driftguard reverted it ${breaker.revertsInWindow} time(s) ` +
-          `within ${breaker.window} and it was changed back again (${event.eventName} by ${event.actor}). ` +
-          `Actors: ${breaker.actors.join(', ') || 'unknown'}. driftguard stops reverting this resource and opens one ticket; ` +
-          'it resumes after a quiet period. Find what keeps re-applying the change (a pipeline, a controller, a person) and fix it there.',
-        attributes: { ...base, account: event.account, rule: breaker.rule },
+          `within ${breaker.window} and automation changed it back again (${event.eventName} by ${event.actor}). ` +
+          `Automation roles: ${breaker.actors.join(', ') || 'unknown'}. driftguard stops reverting their non-critical changes of this resource ` +
+          `and opens one ticket; people's changes and critical exposures are still reverted. Reverting resumes after a quiet period, ` +
+          `and at ${breaker.closesBy ?? 'the end of circuitBreaker.maxOpen'} at the latest. Fix the pipeline's template or its role.`,
+        attributes: { ...base, account: event.account, rule: breaker.rule, severity: 'critical' },
       };
     }
   }

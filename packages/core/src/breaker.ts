@@ -4,10 +4,12 @@ import type { ResourceRef } from './verdict';
 
 /**
  * Circuit breaker per (rule, resource): when driftguard has reverted the same resource
- * `maxReverts` times within `window`, something (a pipeline, a person, a controller) keeps putting
- * the change back. Reverting again only continues the fight, so driftguard stops reverting it,
- * says once that a fight is happening, and opens one ticket. After `quietPeriod` without a
- * violation of the resource the breaker closes.
+ * `maxReverts` times within `window` and each time a configured automation role (an
+ * infrastructure-as-code pipeline) put the change back, reverting again only continues the fight.
+ * driftguard stops reverting that automation's non-critical changes of the resource, pages once
+ * (a critical announcement) and opens one ticket. The breaker closes after `quietPeriod` without
+ * a violation of the resource, and in any case `maxOpen` after it opened: nobody can hold it open.
+ * People and unknown actors never count and are never held back; neither are critical exposures.
  *
  * The state lives in the state table (packages/aws/src/store/breaker.ts); the functions here are
  * pure so the decision stays pure and the store only writes what they compute.
@@ -38,6 +40,8 @@ export interface BreakerView {
   revertsInWindow: number;
   open: boolean;
   openedAt?: number;
+  /** Epoch ms by which an open breaker closes (openedAt + maxOpen), whatever happens meanwhile. */
+  closesBy?: number;
   actors: string[];
 }
 
@@ -51,22 +55,30 @@ export interface BreakerTrip {
   /** True when this decision is the one that opens the breaker (announce the fight once). */
   opening: boolean;
   openedAt?: string;
+  /** When reverting resumes at the latest (openedAt + circuitBreaker.maxOpen). */
+  closesBy?: string;
   actors: string[];
+  /** A sweep observation held by the open breaker: it neither counts nor extends it. */
+  observation?: boolean;
 }
 
 export interface BreakerSettings {
   maxReverts: number;
   windowMs: number;
   quietMs: number;
+  /** Hard maximum an open breaker stays open. */
+  maxOpenMs: number;
 }
 
 export function breakerSettings(config: Pick<Config, 'circuitBreaker'>): BreakerSettings {
   const window = parseDuration(config.circuitBreaker.window);
   const quiet = parseDuration(config.circuitBreaker.quietPeriod);
+  const maxOpen = parseDuration(config.circuitBreaker.maxOpen);
   return {
     maxReverts: config.circuitBreaker.maxReverts,
     windowMs: window.ok ? window.ms : 30 * 60_000,
     quietMs: quiet.ok ? quiet.ms : 60 * 60_000,
+    maxOpenMs: maxOpen.ok ? maxOpen.ms : 2 * 3_600_000,
   };
 }
 
@@ -86,7 +98,16 @@ function quietSince(record: BreakerRecord, now: number, settings: BreakerSetting
   return last > 0 && now - last >= settings.quietMs;
 }
 
-/** The record as it stands at `now`: reset after the quiet period, old reverts dropped. */
+/** Open for longer than the hard maximum: closed, whatever happened meanwhile. */
+function expired(record: BreakerRecord, now: number, settings: BreakerSettings): boolean {
+  return record.openedAt !== undefined && now - record.openedAt >= settings.maxOpenMs;
+}
+
+/**
+ * The record as it stands at `now`: reset after the quiet period or once open for `maxOpen` (the
+ * count starts again from zero: a new fight must be counted again, and pages again), old reverts
+ * dropped.
+ */
 export function currentRecord(
   record: BreakerRecord | undefined,
   now: number,
@@ -100,7 +121,7 @@ export function currentRecord(
     actors: [],
     version: record?.version ?? 0,
   };
-  if (!record || quietSince(record, now, settings)) return fresh;
+  if (!record || quietSince(record, now, settings) || expired(record, now, settings)) return fresh;
   return {
     ...record,
     reverts: record.reverts.filter((at) => now - at < settings.windowMs && at <= now),
@@ -117,7 +138,9 @@ export function breakerView(
   return {
     revertsInWindow: current.reverts.length,
     open: current.openedAt !== undefined,
-    ...(current.openedAt !== undefined ? { openedAt: current.openedAt } : {}),
+    ...(current.openedAt !== undefined
+      ? { openedAt: current.openedAt, closesBy: current.openedAt + settings.maxOpenMs }
+      : {}),
     actors: current.actors,
   };
 }
@@ -156,7 +179,10 @@ export function recordRevert(
   };
 }
 
-/** After a violation the breaker kept from being reverted: opens it (once) and keeps it open. */
+/**
+ * After an automation change the breaker kept from being reverted: opens it (once). Later trips
+ * keep the quiet period from starting, but never move `openedAt`: the hard maximum holds.
+ */
 export function recordTrip(
   record: BreakerRecord,
   now: number,

@@ -46,23 +46,46 @@ export const overrideSchema = z
   });
 export type Override = z.output<typeof overrideSchema>;
 
+/** An exact IAM role ARN (with its path, if any): what CloudTrail writes as the session's issuer. */
+const exactRoleArn = z
+  .string()
+  .refine((value) => !/[*?]/.test(value), {
+    message:
+      'must be an exact role ARN, without wildcards: anyone allowed to create a role could name one to match a pattern',
+  })
+  .refine((value) => /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(value), {
+    message: 'must be an IAM role ARN such as arn:aws:iam::111122223333:role/terraform-apply',
+  });
+
+/** A setting that no longer exists: a clear error instead of "unrecognized key". */
+const removed = (message: string) =>
+  z
+    .unknown()
+    .refine(() => false, { message })
+    .optional();
+
 export const infrastructureAsCodeSchema = z.strictObject({
   /**
-   * Changes CloudFormation made (`userIdentity.invokedBy` or `sourceIPAddress` =
-   * cloudformation.amazonaws.com, both set by AWS) are infrastructure as code.
+   * The roles whose sessions are infrastructure as code, exactly: a Terraform or CDK pipeline's
+   * deploy role, a CloudFormation stack's service role. Compared with the session issuer CloudTrail
+   * records (an identity AWS authenticated), never with a name the caller chooses.
    */
-  cloudFormation: z.boolean().default(true),
-  /**
-   * Roles whose sessions are infrastructure as code (Terraform, CDK pipelines…), as ARN globs
-   * matched against the role behind the session: `arn:aws:iam::*:role/terraform-*`.
-   */
-  roleArnPatterns: z
-    .array(z.string().regex(/^arn:[^\s]+$/, 'must be an ARN pattern such as arn:aws:iam::*:role/terraform-*'))
-    .default([]),
+  roleArns: z.array(exactRoleArn).default([]),
   /** What replaces `revert` for an infrastructure-as-code change (the next apply would fight it). */
   mode: mode.default('ticket'),
   /** The same, per guardrail: `{ "sg-open-ingress": "revert" }`. */
   rules: z.record(ruleId, mode).default({}),
+  /**
+   * Guardrails whose *critical* violations by these roles also follow `mode`/`rules`. By default a
+   * critical exposure (e.g. SSH open to the internet) is reverted whoever made it.
+   */
+  criticalFollowsMode: z.array(ruleId).default([]),
+  cloudFormation: removed(
+    'infrastructureAsCode.cloudFormation was removed: anyone can create a CloudFormation stack, so "made by CloudFormation" proves nothing. List the stacks\' service role ARNs in infrastructureAsCode.roleArns instead',
+  ),
+  roleArnPatterns: removed(
+    'infrastructureAsCode.roleArnPatterns was removed: a pattern can be matched by naming a role. List exact role ARNs in infrastructureAsCode.roleArns instead',
+  ),
 });
 
 export const exemptionsSchema = z.strictObject({
@@ -90,6 +113,11 @@ export const exemptionsSchema = z.strictObject({
     .default([]),
 });
 
+/**
+ * The circuit breaker stops a fight with automation: only changes by the roles in
+ * `infrastructureAsCode.roleArns` count and trip it; people and unknown actors are always reverted,
+ * and critical exposures are reverted whoever made them.
+ */
 export const circuitBreakerSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** After this many reverts of one resource by one rule within `window`, stop reverting it. */
@@ -97,6 +125,8 @@ export const circuitBreakerSchema = z.strictObject({
   window: duration().default('30m'),
   /** The breaker closes again after this long without a violation of the resource. */
   quietPeriod: duration().default('1h'),
+  /** The breaker closes this long after it opened, whatever happens meanwhile: reverting resumes. */
+  maxOpen: duration({ ms: 24 * 3_600_000, label: '24h' }).default('2h'),
 });
 
 /** The enforcement part of the config (merged into the top-level schema in config.ts). */

@@ -94,9 +94,13 @@ export interface DecisionStateQuery {
 export function decisionStateQuery(evaluation: Evaluation, config: Config): DecisionStateQuery {
   const { change } = evaluation;
   const violations = evaluation.verdicts.filter(({ verdict }) => verdict.kind === 'violation');
-  const breakers = config.circuitBreaker.enabled
+  // Only automation's (and the sweep's) non-critical violations can be held by a breaker.
+  const holdable =
+    config.circuitBreaker.enabled &&
+    (evaluation.origin === 'sweep' || infrastructureAsCodeActor(change.actor, config) !== undefined);
+  const breakers = holdable
     ? violations.flatMap(({ guardrail, verdict }) =>
-        verdict.kind === 'violation'
+        verdict.kind === 'violation' && verdict.severity !== 'critical'
           ? [
               {
                 rule: guardrail.id,
@@ -238,13 +242,17 @@ const PAST: Record<Action, string> = {
  * 3. `off` → none. `shadow` (or `dryRun`) → decide as below as if the mode were revert (dryRun:
  *    as the mode says), then replace the action by `shadow` (nothing is changed; `wouldBe` says
  *    what would have been done). Decisions of `none` stay `none`.
- * 4. Infrastructure-as-code actor and mode revert → infrastructureAsCode.rules.<id> ??
- *    infrastructureAsCode.mode (default ticket).
+ * 4. Infrastructure-as-code actor (a role in infrastructureAsCode.roleArns, exactly) and mode
+ *    revert → infrastructureAsCode.rules.<id> ?? infrastructureAsCode.mode (default ticket), except
+ *    a critical violation, which is reverted unless infrastructureAsCode.criticalFollowsMode lists
+ *    the guardrail.
  * 5. Mode revert, alert or ticket, exemptions enabled and an exemption in force covers the
  *    account/rule/resource, is not self-approved, and its approver did not make the change →
  *    `alert`, carrying the exemption ("exempted until … by …").
- * 6. Mode revert and the circuit breaker for (rule, resource) is open or has counted
- *    circuitBreaker.maxReverts reverts within the window → `ticket`, carrying the breaker.
+ * 6. Mode revert, a non-critical violation by an infrastructure-as-code role, and the circuit
+ *    breaker for (rule, resource) is open or has counted circuitBreaker.maxReverts automation
+ *    reverts within the window → `ticket`, carrying the breaker. A sweep observation is held only
+ *    by an open breaker. People, unknown actors and critical exposures are always reverted.
  * 7. Mode revert without an exact revert → `alert`. Otherwise the mode is the action.
  */
 export function decideEnforcement(
@@ -278,7 +286,13 @@ export function decideEnforcement(
   let mode: Mode = setting.mode === 'shadow' ? 'revert' : setting.mode;
 
   const iac = change ? infrastructureAsCodeActor(change.actor, config) : undefined;
-  if (iac && mode === 'revert') {
+  const critical = verdict.severity === 'critical';
+  const criticalFollowsMode = config.infrastructureAsCode.criticalFollowsMode.includes(guardrail.id);
+  if (iac && mode === 'revert' && critical && !criticalFollowsMode) {
+    const clause = `critical exposure by infrastructure as code (${iac}): reverted all the same (infrastructureAsCode.criticalFollowsMode does not list ${guardrail.id})`;
+    clauses.push(clause);
+    trace.push(clause);
+  } else if (iac && mode === 'revert') {
     const own = config.infrastructureAsCode.rules[guardrail.id];
     const iacMode = own ?? config.infrastructureAsCode.mode;
     const name = own ? `infrastructureAsCode.rules.${guardrail.id}` : 'infrastructureAsCode.mode';
@@ -335,32 +349,15 @@ export function decideEnforcement(
     if (!shadow) details.exemption = exemption;
   } else if (action === 'revert' && change && config.circuitBreaker.enabled) {
     // Circuit breaker (rule 6).
-    const resource = breakerResourceKey(change.account, change.region, verdict.resource);
-    const view = context.breakers?.[breakerKey(guardrail.id, resource)];
-    const settings = breakerSettings(config);
-    if (view && breakerTripped(view, settings)) {
-      const actors = [...view.actors];
-      const current = actorName(change);
-      if (current && !actors.includes(current)) actors.push(current);
-      const trip: BreakerTrip = {
-        rule: guardrail.id,
-        resource,
-        revertsInWindow: view.revertsInWindow,
-        maxReverts: settings.maxReverts,
-        window: config.circuitBreaker.window,
-        opening: !view.open,
-        ...(view.openedAt !== undefined ? { openedAt: new Date(view.openedAt).toISOString() } : {}),
-        actors,
-      };
-      const clause = `circuit breaker ${view.open ? 'open' : 'trips'}: ${view.revertsInWindow} revert(s) of ${verdict.resource.id} within ${config.circuitBreaker.window} (circuitBreaker.maxReverts = ${settings.maxReverts}), a fight with ${actors.join(', ') || 'unknown actors'}: ticket instead of revert`;
-      clauses.push(clause);
-      trace.push(clause);
+    const trip = breakerHold(guardrail.id, verdict, change, config, context, {
+      automation: iac !== undefined,
+      sweep: input.origin === 'sweep',
+    });
+    trace.push(trip.why);
+    if (trip.held) {
+      clauses.push(trip.why);
       action = 'ticket';
-      if (!shadow) details.breaker = trip;
-    } else if (view) {
-      trace.push(
-        `circuit breaker closed: ${view.revertsInWindow} revert(s) within ${config.circuitBreaker.window} (max ${settings.maxReverts})`,
-      );
+      if (!shadow) details.breaker = trip.held;
     }
   }
   if (action === 'revert' && verdict.remediation.length === 0) {
@@ -372,4 +369,56 @@ export function decideEnforcement(
     return done('shadow', { ...details, wouldBe: action });
   }
   return done(action, details);
+}
+
+/**
+ * Whether the circuit breaker keeps this revert from happening, and why (or why not). Only
+ * configured automation (infrastructure-as-code roles) can be held back, never a critical
+ * exposure; a sweep observation respects a breaker that is open but never trips or extends it.
+ */
+function breakerHold(
+  rule: string,
+  verdict: Extract<Verdict, { kind: 'violation' }>,
+  change: Change,
+  config: Config,
+  context: EnforcementContext,
+  actor: { automation: boolean; sweep: boolean },
+): { held?: BreakerTrip; why: string } {
+  const resource = breakerResourceKey(change.account, change.region, verdict.resource);
+  const view = context.breakers?.[breakerKey(rule, resource)];
+  const settings = breakerSettings(config);
+  if (verdict.severity === 'critical')
+    return { why: 'circuit breaker: never holds back a critical exposure (revert)' };
+  if (!actor.automation && !actor.sweep)
+    return {
+      why: `circuit breaker: ${actorName(change) ?? 'the actor'} is not a configured automation role (infrastructureAsCode.roleArns): people and unknown actors are always reverted`,
+    };
+  const holds = view && (actor.sweep ? view.open : breakerTripped(view, settings));
+  if (!view || !holds)
+    return {
+      why: `circuit breaker closed: ${view?.revertsInWindow ?? 0} automation revert(s) within ${config.circuitBreaker.window} (max ${settings.maxReverts})`,
+    };
+  const actors = [...view.actors];
+  const current = actorName(change);
+  if (actor.automation && current && !actors.includes(current)) actors.push(current);
+  const closesBy = view.closesBy ?? (context.now ?? Date.parse(change.eventTime)) + settings.maxOpenMs;
+  const held: BreakerTrip = {
+    rule,
+    resource,
+    revertsInWindow: view.revertsInWindow,
+    maxReverts: settings.maxReverts,
+    window: config.circuitBreaker.window,
+    opening: !view.open && !actor.sweep,
+    ...(view.openedAt !== undefined ? { openedAt: new Date(view.openedAt).toISOString() } : {}),
+    closesBy: new Date(closesBy).toISOString(),
+    actors,
+    ...(actor.sweep ? { observation: true } : {}),
+  };
+  const state = view.open ? 'open' : 'trips';
+  const fight = `${view.revertsInWindow} revert(s) of ${verdict.resource.id} within ${config.circuitBreaker.window} (circuitBreaker.maxReverts = ${settings.maxReverts}), a fight with ${actors.join(', ') || 'unknown actors'}`;
+  const sweep = actor.sweep ? ' (a sweep observation: counted nowhere, extends nothing)' : '';
+  return {
+    held,
+    why: `circuit breaker ${state}: ${fight}: ticket instead of revert until ${held.closesBy} at the latest${sweep}`,
+  };
 }

@@ -1,38 +1,25 @@
 import type { Config } from './config';
 import type { Actor } from './events/change';
 
-const CLOUDFORMATION = 'cloudformation.amazonaws.com';
-
-/** An ARN glob (`*` any characters, `?` one) as an anchored, case-sensitive regular expression. */
-export function arnGlob(pattern: string): RegExp {
-  const source = pattern
-    .split('')
-    .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\/]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}$`);
-}
-
 /**
- * Why the actor of a change counts as infrastructure as code, or undefined when it does not.
- * Only fields AWS sets are trusted: `invokedBy` and `sourceIPAddress` (a service's name when a
- * service made the call), and the role behind a session. The user agent and the session name are
- * chosen by the caller, so they never make a change "infrastructure as code".
+ * Why the actor of a change counts as infrastructure as code (and as automation for the circuit
+ * breaker), or undefined when it does not.
+ *
+ * Only an identity AWS authenticated is trusted: the role behind an assumed-role session
+ * (`sessionContext.sessionIssuer.arn`, written by CloudTrail), compared exactly with the role ARNs
+ * the organization configured (a pipeline's role, a CloudFormation stack's service role). Never a
+ * pattern (anyone allowed to create a role can give it a matching name), never `invokedBy` or
+ * `sourceIPAddress` = cloudformation.amazonaws.com alone (anyone can create a stack, and a stack
+ * without a service role acts with its creator's own credentials), never a user agent or a
+ * session name (the caller chooses both).
  */
 export function infrastructureAsCodeActor(
   actor: Actor,
   config: Pick<Config, 'infrastructureAsCode'>,
 ): string | undefined {
-  const settings = config.infrastructureAsCode;
-  if (settings.cloudFormation) {
-    if (actor.invokedBy === CLOUDFORMATION) return `CloudFormation (invokedBy ${CLOUDFORMATION})`;
-    if (actor.sourceIp === CLOUDFORMATION) return `CloudFormation (sourceIPAddress ${CLOUDFORMATION})`;
-  }
-  for (const pattern of settings.roleArnPatterns) {
-    const glob = arnGlob(pattern);
-    if (actor.roleArn && glob.test(actor.roleArn))
-      return `role ${actor.roleArn} matches infrastructureAsCode.roleArnPatterns ${pattern}`;
-    if (actor.arn && glob.test(actor.arn))
-      return `${actor.arn} matches infrastructureAsCode.roleArnPatterns ${pattern}`;
-  }
-  return undefined;
+  const { roleArns } = config.infrastructureAsCode;
+  if (roleArns.length === 0 || actor.type !== 'AssumedRole' || !actor.roleArn) return undefined;
+  if (!roleArns.includes(actor.roleArn)) return undefined;
+  const via = actor.invokedBy ? ` via ${actor.invokedBy}` : '';
+  return `role ${actor.roleArn}${via} (listed in infrastructureAsCode.roleArns)`;
 }
