@@ -42,6 +42,7 @@ export function createCentralRole(
       queueArn: resources.queue.arn,
       deadLetterQueueArn: resources.deadLetterQueue.arn,
       logGroupArns: $resolve(logGroupArns),
+      configParameterArn: $interpolate`arn:${context.partition}:ssm:${context.region}:${context.account}:parameter${names.configParameter}`,
     }).apply((arns) =>
       JSON.stringify(
         functionPolicy({

@@ -1,22 +1,8 @@
 import type { DeploymentContext } from './context';
 import { MAX_RECEIVE_COUNT } from './queue';
 
-/** Lambda caps all environment variables of a function at 4 KB together; SST adds its own. */
-const MAX_CONFIG_BYTES = 3 * 1024;
-
-/**
- * The config the functions run with: the stage's config, plus the central role's real ARN, so code
- * and the central bus's patterns agree on which calls are driftguard's own (loop guard).
- */
-export function functionConfigJson(context: DeploymentContext, centralRoleArn: string): string {
-  const json = JSON.stringify({ ...context.settings.config, centralRoleArn });
-  if (Buffer.byteLength(json) > MAX_CONFIG_BYTES) {
-    throw new Error(
-      `the driftguard config is ${Buffer.byteLength(json)} bytes; Lambda's environment holds 4 KB in all`,
-    );
-  }
-  return json;
-}
+/** How long the functions cache the config parameter: a publish takes effect within this. */
+export const CONFIG_MAX_AGE_SECONDS = 60;
 
 /**
  * What both central functions read (packages/aws/src/runtime.ts, RuntimeEnv): where the state,
@@ -33,9 +19,15 @@ export function functionEnvironment(
 ): Record<string, $util.Input<string>> {
   return {
     ...context.settings.channelSettings,
-    DRIFTGUARD_CONFIG: context.centralRoleArn.apply((arn) => functionConfigJson(context, arn)),
-    // Generated per organization (infra/external-id.ts); never part of the published config.
+    // The config lives in Parameter Store (infra/config-parameter.ts), not in the 4 KB environment.
+    DRIFTGUARD_CONFIG_PARAMETER: context.names.configParameter,
+    DRIFTGUARD_CONFIG_MAX_AGE_SECONDS: String(CONFIG_MAX_AGE_SECONDS),
+    // What the deployment owns, laid over every published config (packages/aws/src/runtime.ts):
+    // the generated external id, the member role's name, and the central role's real ARN, so code
+    // and the central bus's patterns agree on which calls are driftguard's own (loop guard).
     DRIFTGUARD_EXTERNAL_ID: context.externalId,
+    DRIFTGUARD_REMEDIATION_ROLE_NAME: context.config.remediationRoleName,
+    DRIFTGUARD_CENTRAL_ROLE_ARN: context.centralRoleArn,
     DRIFTGUARD_TABLE: resources.table.name,
     DRIFTGUARD_TOPIC_ARN: resources.topic.arn,
     DRIFTGUARD_DLQ_URL: resources.deadLetterQueue.url,

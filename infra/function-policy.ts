@@ -35,6 +35,8 @@ export interface FunctionResources {
   logGroupArns: string[];
   organizationId: string;
   remediationRoleName: string;
+  /** The SSM parameter holding the runtime config (infra/config-parameter.ts). */
+  configParameterArn: string;
 }
 
 export class UnscopedActionError extends Error {}
@@ -63,6 +65,9 @@ function scopeOf(action: string, r: FunctionResources): Omit<PolicyStatement, 'E
         return { Sid: 'EnabledRegions', Resource: '*' };
       }
       break;
+    case 'ssm':
+      // The runtime config, read through Powertools Parameters (packages/aws/src/runtime-loader.ts).
+      return { Sid: 'ConfigParameter', Resource: r.configParameterArn };
     case 'organizations':
       // The trust zone is the organization's account list; these reads have no resource scope.
       return { Sid: 'OrganizationAccounts', Resource: '*' };

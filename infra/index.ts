@@ -2,6 +2,7 @@ import { parseConfig } from '@driftguard/core';
 import { createAlarms } from './alarms';
 import { createBus } from './bus';
 import { createCentralRole } from './central-role';
+import { createConfigAlarm, createConfigParameter } from './config-parameter';
 import type { DeploymentContext } from './context';
 import { createEvaluate } from './evaluate';
 import { externalId } from './external-id';
@@ -50,6 +51,13 @@ export function createDriftguard(stage: string, settings: StageSettings) {
   const sweep = createSweep(context, { ...central, ...state, ...queues, secrets });
   const exemptionExpiry = createExemptionExpiry(context, { ...central, ...state, ...queues, secrets });
   const alarms = createAlarms(context, { topic: state.topic, ...queues, bus, rules, sweep });
+  const config = {
+    ...createConfigParameter(context),
+    ...createConfigAlarm(context, {
+      topic: state.topic,
+      functions: [evaluate.fn, sweep.fn, exemptionExpiry.fn],
+    }),
+  };
   const members = createMembers(context, { busArn: bus.arn, functionRoleArn: central.role.arn });
 
   return {
@@ -64,6 +72,7 @@ export function createDriftguard(stage: string, settings: StageSettings) {
     sweep,
     exemptionExpiry,
     alarms,
+    config,
     members,
   };
 }
@@ -88,6 +97,7 @@ export function stackOutputs(stack: ReturnType<typeof createDriftguard>) {
     centralRole: stack.central.role.arn,
     memberStackSet: stack.members.stackSet.name,
     memberExternalId: stack.context.externalId,
+    configParameter: stack.config.parameter.name,
     memberStackSetInstances: $resolve(stack.members.instances.map((instance) => instance.id)),
     rules: $resolve(stack.rules.map(({ rule }) => rule.name)),
     alarms: $resolve(

@@ -19,6 +19,8 @@ export function names(stage: string) {
     functionRole: `${prefix}-central`.slice(0, 64),
     rule: (patternName: string) => `${prefix}-${patternName}`.slice(0, 64),
     stackSet: `${prefix}-member`,
+    /** SSM parameter with the runtime config (packages/aws/src/config-parameter.ts). */
+    configParameter: `/driftguard/${stage}/config`,
   };
 }
 

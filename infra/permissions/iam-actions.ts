@@ -106,6 +106,9 @@ export const LIBRARY_CALLS: Record<string, readonly string[]> = {
   '@aws-lambda-powertools/parameters/secrets:getSecret': ['secretsmanager:GetSecretValue'],
   '@aws-lambda-powertools/parameters/ssm:getParameter': ['ssm:GetParameter'],
   '@aws-lambda-powertools/parameters/ssm:getParameters': ['ssm:GetParameters'],
+  // A provider instance is how a custom client (endpoint, timeouts) is used; driftguard calls only
+  // its get() (packages/aws/src/runtime-loader.ts), which sends GetParameter.
+  '@aws-lambda-powertools/parameters/ssm:SSMProvider': ['ssm:GetParameter'],
 };
 
 /**

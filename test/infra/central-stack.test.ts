@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TABLE_KEYS } from '@driftguard/aws';
-import { CATALOG, eventPatterns, parseConfig } from '@driftguard/core';
+import { CONFIG_REJECTED_MESSAGE, decodeConfigDocument, TABLE_KEYS } from '@driftguard/aws';
+import { CATALOG, eventPatterns } from '@driftguard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CENTRAL_ACTIONS, PLATFORM_ACTIONS } from '../../infra/function-policy';
 import { memberTemplate } from '../../infra/member-template';
@@ -225,10 +225,13 @@ describe('evaluate function', () => {
     const variables = (lambda().inputs.environment as { variables: Record<string, string> }).variables;
     const ours = Object.keys(variables).filter((key) => !key.startsWith('SST_'));
     expect(ours.sort()).toEqual([
-      'DRIFTGUARD_CONFIG',
+      'DRIFTGUARD_CONFIG_MAX_AGE_SECONDS',
+      'DRIFTGUARD_CENTRAL_ROLE_ARN',
+      'DRIFTGUARD_CONFIG_PARAMETER',
       'DRIFTGUARD_DLQ_URL',
       'DRIFTGUARD_EXTERNAL_ID',
       'DRIFTGUARD_MAX_RECEIVE_COUNT',
+      'DRIFTGUARD_REMEDIATION_ROLE_NAME',
       'DRIFTGUARD_TABLE',
       'DRIFTGUARD_TOPIC_ARN',
     ]);
@@ -242,13 +245,11 @@ describe('evaluate function', () => {
     expect(JSON.parse(String(queue.inputs.redrivePolicy)).maxReceiveCount).toBe(
       Number(variables.DRIFTGUARD_MAX_RECEIVE_COUNT),
     );
-    const parsed = parseConfig(JSON.parse(variables.DRIFTGUARD_CONFIG ?? 'null'));
-    if (!parsed.ok) throw new Error(parsed.reason);
-    expect(parsed.config.dryRun).toBe(prod.config.dryRun ?? false);
-    // The external id is the deployment's own, never part of the (publishable) config document.
-    expect(parsed.config.externalId).toBeUndefined();
+    // The config itself is in Parameter Store (below); the deployment's own settings are laid over it.
+    expect(variables.DRIFTGUARD_CONFIG_PARAMETER).toBe('/driftguard/prod/config');
     expect(variables.DRIFTGUARD_EXTERNAL_ID).toBe(generatedExternalId);
-    expect(parsed.config.centralRoleArn).toBe(centralRoleArn);
+    expect(variables.DRIFTGUARD_REMEDIATION_ROLE_NAME).toBe('DriftGuardRemediation');
+    expect(variables.DRIFTGUARD_CENTRAL_ROLE_ARN).toBe(centralRoleArn);
   });
 
   it('links the four channel secrets and nothing else', () => {
@@ -320,6 +321,9 @@ describe('evaluate function', () => {
     expect(resourcesOf('sns:Publish').map((s) => s.Resource)).toEqual([topicArn]);
     expect(resourcesOf('sqs:SendMessage').map((s) => s.Resource)).toEqual([dlqArn]);
     expect(resourcesOf('sqs:ReceiveMessage').map((s) => s.Resource)).toEqual([queueArn]);
+    expect(resourcesOf('ssm:GetParameter').map((s) => s.Resource)).toEqual([
+      `arn:aws:ssm:${MOCK_REGION}:${MOCK_ACCOUNT}:parameter/driftguard/prod/config`,
+    ]);
     expect(resourcesOf('sts:AssumeRole')).toEqual([
       expect.objectContaining({
         Resource: 'arn:aws:iam::*:role/DriftGuardRemediation',
@@ -335,6 +339,40 @@ describe('evaluate function', () => {
     ]);
     expect(sst.named('EvaluateLogGroup').inputs.name).toBe('/aws/lambda/driftguard-prod-evaluate');
     expect(sst.named('SweepLogGroup').inputs.name).toBe('/aws/lambda/driftguard-prod-sweep');
+  });
+});
+
+describe('runtime config', () => {
+  it('is the stage file’s config in one SSM parameter, validated, without the external id', () => {
+    const parameter = sst.named('ConfigParameter');
+    expect(parameter.inputs).toMatchObject({
+      name: '/driftguard/prod/config',
+      type: 'String',
+      tier: 'Standard',
+    });
+    const decoded = decodeConfigDocument(String(parameter.inputs.value));
+    if (!decoded.ok) throw new Error(decoded.reason);
+    expect(decoded.config.dryRun).toBe(prod.config.dryRun);
+    expect(decoded.config.externalId).toBeUndefined();
+  });
+
+  it('alarms when a published config is refused, from every central function’s logs', () => {
+    const filters = sst
+      .ofType('aws:cloudwatch/logMetricFilter:LogMetricFilter')
+      .filter((filter) => String(filter.inputs.name).includes('config-rejected'));
+    expect(filters.map((filter) => filter.inputs.logGroupName).sort()).toEqual([
+      '/aws/lambda/driftguard-prod-evaluate',
+      '/aws/lambda/driftguard-prod-exemption-expiry',
+      '/aws/lambda/driftguard-prod-sweep',
+    ]);
+    for (const filter of filters)
+      expect(filter.inputs.pattern).toBe(`{ $.message = "${CONFIG_REJECTED_MESSAGE}" }`);
+    expect(sst.named('ConfigRejectedAlarm').inputs).toMatchObject({
+      name: 'driftguard-prod-config-rejected',
+      alarmActions: [topicArn],
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+    });
   });
 });
 

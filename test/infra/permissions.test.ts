@@ -103,6 +103,7 @@ describe('central function policy', () => {
     logGroupArns: ['arn:aws:logs:us-east-1:111111111111:log-group:/aws/lambda/f'],
     organizationId: 'o-exampleorg1',
     remediationRoleName: 'DriftGuardRemediation',
+    configParameterArn: 'arn:aws:ssm:us-east-1:111111111111:parameter/driftguard/test/config',
   };
 
   it('grants exactly the derived central actions plus the documented platform ones', () => {

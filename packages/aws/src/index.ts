@@ -1,6 +1,7 @@
 export * from './announce';
 export * from './channels';
 export * from './clients';
+export * from './config-parameter';
 export * from './credentials';
 export * from './dead-letter';
 export * from './enforcement';
@@ -18,6 +19,7 @@ export * from './pipeline';
 export * from './placement';
 export * from './regions';
 export * from './runtime';
+export * from './runtime-loader';
 export * from './sns';
 export * from './store/audit';
 export * from './store/breaker';

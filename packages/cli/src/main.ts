@@ -37,6 +37,33 @@ function program(): Command {
       });
     });
 
+  const config = cli
+    .command('config')
+    .description('validate or publish the runtime config (SSM Parameter Store; no deploy needed)');
+  config
+    .command('validate')
+    .description('check a config exactly as the deployed functions will (offline)')
+    .argument('[file]', 'config JSON; default: the config of stages/<stage>.json')
+    .option('--stage <stage>', 'use stages/<stage>.json')
+    .action(async (file: string | undefined, options: { stage?: string }) => {
+      const { validateConfig } = await import('./config-command');
+      process.exitCode = await validateConfig({ ...options, ...(file ? { file } : {}) });
+    });
+  config
+    .command('publish')
+    .description('validate, then write the config the functions of a stage read (within 60 s)')
+    .argument('[file]', 'config JSON; default: the config of stages/<stage>.json')
+    .option('--stage <stage>', 'the stage: parameter /driftguard/<stage>/config')
+    .option('--parameter <name>', 'another parameter name')
+    .addHelpText(
+      'after',
+      '\nWrites with the standard credential chain (AWS_REGION, AWS_ENDPOINT_URL honoured).\nExit codes: 0 published, 2 invalid config or bad usage (nothing written).',
+    )
+    .action(async (file: string | undefined, options: { stage?: string; parameter?: string }) => {
+      const { publishConfig } = await import('./config-command');
+      process.exitCode = await publishConfig({ ...options, ...(file ? { file } : {}) });
+    });
+
   cli
     .command('demo')
     .description(

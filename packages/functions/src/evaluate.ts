@@ -1,11 +1,20 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { errorMessage, InvalidEventError, type Runtime, runtimeFromEnv } from '@driftguard/aws';
+import {
+  CONFIG_REJECTED_MESSAGE,
+  errorMessage,
+  InvalidEventError,
+  type Runtime,
+  runtimeLoader,
+} from '@driftguard/aws';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
 const logger = new Logger({ serviceName: 'driftguard-evaluate' });
 const processor = new BatchProcessor(EventType.SQS);
-let runtime: Runtime | undefined;
+/** The config comes from Parameter Store, cached; a refused publish keeps the last good one. */
+const loadRuntime = runtimeLoader(process.env, {
+  onConfigRejected: (reason) => logger.error(CONFIG_REJECTED_MESSAGE, { reason }),
+});
 
 /** A revert that could not be verified: the message is retried by SQS, then dead-lettered. */
 export class RevertFailedError extends Error {}
@@ -76,8 +85,7 @@ async function rejectRecord(record: SQSRecord, current: Runtime, reason: string)
 }
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  runtime ??= runtimeFromEnv(process.env);
-  const current = runtime;
+  const current = await loadRuntime();
   return processPartialResponse(event, (record: SQSRecord) => processRecord(record, current), processor, {
     context,
   });

@@ -1,8 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { checkExpiredExemptions, type Runtime, runtimeFromEnv } from '@driftguard/aws';
+import { CONFIG_REJECTED_MESSAGE, checkExpiredExemptions, runtimeLoader } from '@driftguard/aws';
 
 const logger = new Logger({ serviceName: 'driftguard-exemption-expiry' });
-let runtime: Runtime | undefined;
+const loadRuntime = runtimeLoader(process.env, {
+  onConfigRejected: (reason) => logger.error(CONFIG_REJECTED_MESSAGE, { reason }),
+});
 
 /**
  * Scheduled (every few minutes): for each ended exemption, re-reads the live state of each resource
@@ -11,7 +13,7 @@ let runtime: Runtime | undefined;
  * exemption due, so the next run tries again; the function fails so the failure alarms.
  */
 export async function handler(): Promise<{ checked: number; incomplete: number }> {
-  runtime ??= runtimeFromEnv(process.env);
+  const runtime = await loadRuntime();
   if (!runtime.exemptions) {
     logger.info('exemptions are disabled (or DRIFTGUARD_TABLE is unset): nothing to check');
     return { checked: 0, incomplete: 0 };

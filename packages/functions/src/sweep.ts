@@ -1,16 +1,18 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
+  CONFIG_REJECTED_MESSAGE,
   homeEc2,
   parseList,
-  type Runtime,
   resolveSweepScope,
   runSweep,
-  runtimeFromEnv,
+  runtimeLoader,
 } from '@driftguard/aws';
 import type { Context } from 'aws-lambda';
 
 const logger = new Logger({ serviceName: 'driftguard-sweep' });
-let runtime: Runtime | undefined;
+const loadRuntime = runtimeLoader(process.env, {
+  onConfigRejected: (reason) => logger.error(CONFIG_REJECTED_MESSAGE, { reason }),
+});
 /** Time kept back from the function's timeout to finish the units in flight and log the report. */
 const MARGIN_MS = 60_000;
 
@@ -21,8 +23,7 @@ const MARGIN_MS = 60_000;
  * sweep everything again), so the alarm is on the `sweep unit failed` log lines.
  */
 export async function handler(_event: unknown, context: Context) {
-  runtime ??= runtimeFromEnv(process.env);
-  const { clients, organization, pipeline } = runtime;
+  const { clients, organization, pipeline } = await loadRuntime();
   if (!clients) throw new Error('driftguard runtime has no per-account clients');
   const scope = await resolveSweepScope({
     accounts: parseList(process.env.DRIFTGUARD_SWEEP_ACCOUNTS),
