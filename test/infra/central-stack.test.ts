@@ -225,8 +225,8 @@ describe('evaluate function', () => {
     const variables = (lambda().inputs.environment as { variables: Record<string, string> }).variables;
     const ours = Object.keys(variables).filter((key) => !key.startsWith('SST_'));
     expect(ours.sort()).toEqual([
-      'DRIFTGUARD_CONFIG_MAX_AGE_SECONDS',
       'DRIFTGUARD_CENTRAL_ROLE_ARN',
+      'DRIFTGUARD_CONFIG_MAX_AGE_SECONDS',
       'DRIFTGUARD_CONFIG_PARAMETER',
       'DRIFTGUARD_DLQ_URL',
       'DRIFTGUARD_EXTERNAL_ID',
