@@ -28,6 +28,8 @@ export interface EvaluatorCase {
     operations?: unknown[];
     /** Substrings the explanation must contain. */
     reasonIncludes?: string[];
+    /** Substrings the decision's reason must contain (why revert, alert, …). */
+    decisionIncludes?: string[];
     /** Per guardrail that watched the event: its own verdict and words of its summary. */
     rules?: Record<string, { verdict: string; summaryIncludes?: string[] }>;
     /** Live reads the guardrails ask for, as `kind:id` (e.g. `security-group:sg-…`). */

@@ -72,6 +72,7 @@ describe('evaluator cases (test/fixtures/cases)', () => {
       ).toEqual(expected.operations);
     }
     for (const text of expected.reasonIncludes ?? []) expect(assessment.reason).toContain(text);
+    for (const text of expected.decisionIncludes ?? []) expect(assessment.decisionReason).toContain(text);
     for (const [rule, wanted] of Object.entries(expected.rules ?? {})) {
       const result = assessment.results.find((candidate) => candidate.rule === rule);
       expect(result?.verdict.kind, `${rule}: ${result?.verdict.summary}`).toBe(wanted.verdict);

@@ -339,19 +339,26 @@ describe('endpoint policies: open on both axes, out-of-zone principals, perimete
       'missing-perimeter',
       'missing-perimeter',
       'trust-zone',
-      'missing-perimeter',
+      'outside-trust-zone',
     ]);
     expect(analysis.statements[1]?.reason).toContain('resource perimeter');
     expect(analysis.statements[2]?.reason).toContain('identity perimeter');
-    expect(analysis.statements[4]?.reason).toContain('identity perimeter');
+    expect(analysis.statements[4]?.reason).toContain('limited to callers outside the trust zone');
   });
 
-  it('a third-party statement pinned on both axes to partner accounts is compliant by default (a documented exception)', () => {
+  it("callers pinned to a partner account are outside the trust zone, even on the partner's resources (issue 15)", () => {
     const thirdParty = statement({
       Resource: 'arn:aws:s3:::partner-bucket/*',
       Condition: { StringEquals: { 'aws:PrincipalAccount': OUTSIDE, 'aws:ResourceAccount': OUTSIDE } },
     });
-    expect(analyzeEndpointPolicy(policy([thirdParty]), zone).verdict).toBe('compliant');
+    const [result] = analyzeEndpointPolicy(policy([thirdParty]), zone).statements;
+    expect(result?.status).toBe('outside-trust-zone');
+    expect(result?.reason).toContain(`aws:PrincipalAccount (${OUTSIDE})`);
+    const trusted = {
+      ...zone,
+      trustZone: { ...zone.trustZone, accounts: new Set([...zone.trustZone.accounts, OUTSIDE]) },
+    };
+    expect(analyzeEndpointPolicy(policy([thirdParty]), trusted).verdict).toBe('compliant');
   });
 
   it('a named principal outside the zone is a violation even on a fixed resource', () => {

@@ -361,7 +361,11 @@ export function decideEnforcement(
     }
   }
   if (action === 'revert' && verdict.remediation.length === 0) {
-    clauses.push('no exact revert exists for this change: alerting instead');
+    clauses.push(
+      verdict.notReverted
+        ? `${verdict.notReverted}: alerting instead`
+        : 'no exact revert exists for this change: alerting instead',
+    );
     action = 'alert';
   }
   if (shadow && action !== 'none') {

@@ -44,6 +44,11 @@ export type Verdict =
       offenses: Offense[];
       /** The exact revert: only what the change added, nothing else. */
       remediation: Operation[];
+      /**
+       * Why offending parts are deliberately left in place (e.g. removing them would cut log
+       * delivery): the decision quotes it when it alerts instead of reverting.
+       */
+      notReverted?: string;
       /** Compliant parts of the same change (e.g. sibling rules), kept as last-known-good. */
       snapshots?: SnapshotCandidate[];
     }

@@ -40,6 +40,14 @@ export interface StatementAnalysis {
   conditions: ConditionVerdict[];
   /** NotAction / NotResource and other shapes a reviewer should see. */
   notes: string[];
+  /**
+   * Set when S3's own label differs from the effective reading: S3 calls the statement public
+   * (a key not on its list limits `"Principal": "*"`) while the callers are pinned to fixed
+   * identities. Block Public Access refuses such a statement; the reason says so.
+   */
+  s3Label?: 'public';
+  /** Service principals granted without a source pin (alert with the condition to add; never removed). */
+  unpinnedServices?: string[];
 }
 
 export interface PolicyAnalysis {
@@ -105,8 +113,40 @@ function principalsOf(statement: Statement, context: ZoneContext): PrincipalVerd
       },
     ];
   }
+  if (statement.principal.entries.length === 0) {
+    return [
+      {
+        type: 'Principal',
+        value: '{}',
+        scope: 'nobody',
+        reason: '"Principal": {} names no principal, so the statement grants nobody',
+      },
+    ];
+  }
   return statement.principal.entries.map((entry) => classifyPrincipal(entry, context));
 }
+
+/**
+ * Keys that fix who the caller is, though S3 does not count them for "public": `"Principal": "*"`
+ * limited by fixed values of them reaches exactly those identities (effective access).
+ */
+const CALLER_IDENTITY_KEYS: ReadonlySet<string> = new Set([
+  'aws:principalarn',
+  'aws:principalaccount',
+  'aws:principalorgpaths',
+]);
+
+/** Why a pin to the organization cannot be judged: no organization id is known. */
+function unknownOrganizationPin(condition: ConditionVerdict): boolean {
+  const key = condition.key.toLowerCase();
+  return (
+    condition.pin?.scope === 'unattributed' &&
+    (key === 'aws:principalorgid' || key === 'aws:principalorgpaths')
+  );
+}
+
+const describePins = (pins: ConditionVerdict[]) =>
+  pins.map((c) => `${c.key} (${c.values.join(', ')})`).join(', ');
 
 function conditionsOf(statement: Statement, context: ZoneContext): ConditionVerdict[] {
   return statement.conditions.map((entry) => classifyCondition(entry, statement.conditions, context));
@@ -131,7 +171,7 @@ function base(statement: Statement, principals: PrincipalVerdict[], conditions: 
 }
 
 function finish(
-  partial: ReturnType<typeof base>,
+  partial: ReturnType<typeof base> & Pick<StatementAnalysis, 's3Label' | 'unpinnedServices'>,
   status: StatementStatus,
   reason: string,
 ): StatementAnalysis {
@@ -188,6 +228,29 @@ export function analyzeResourceStatement(
   const anonymous = principals.filter((p) => p.scope === 'anonymous');
   const restricting = conditions.filter((c) => c.restrictsPublic);
   if (anonymous.length > 0 && restricting.length === 0) {
+    const callerPins = conditions.filter(
+      (c) =>
+        CALLER_IDENTITY_KEYS.has(c.key.toLowerCase()) &&
+        (c.pin?.scope === 'trust-zone' || c.pin?.scope === 'outside'),
+    );
+    if (callerPins.length > 0) {
+      // Effective access decides: the conditions are ANDed, so one pin to the zone keeps every
+      // caller inside; otherwise the fixed identities are outside. S3's label is reported beside.
+      const s3 = `S3 itself labels this statement public (${describePins(callerPins)} is not on S3's list of keys that make a grant non-public, so Block Public Access refuses it)`;
+      const inside = callerPins.filter((c) => c.pin?.scope === 'trust-zone');
+      const labelled = { ...partial, s3Label: 'public' as const };
+      return inside.length > 0
+        ? finish(
+            labelled,
+            'trust-zone',
+            `${list(anonymous)} is limited to fixed identities inside the trust zone by ${describePins(inside)}: effective access stays in the zone; ${s3}`,
+          )
+        : finish(
+            labelled,
+            'outside-trust-zone',
+            `${list(anonymous)} is limited to fixed identities outside the trust zone by ${describePins(callerPins)} (${callerPins.map((c) => c.reason).join('; ')}); ${s3}`,
+          );
+    }
     return finish(
       partial,
       'public',
@@ -223,8 +286,9 @@ export function analyzeResourceStatement(
       `${list(unpinned)} is limited to the network ${networkPins.map((c) => `${c.key} (${c.values.join(', ')})`).join(', ')}, trusted by networkConditionsPin`,
     );
   }
+  const services = unpinned.filter((p) => p.scope === 'service').map((p) => p.value);
   return finish(
-    partial,
+    { ...partial, ...(services.length > 0 ? { unpinnedServices: services } : {}) },
     'outside-trust-zone',
     `grants ${list(unpinned)} outside the trust zone (${unpinned.map((p) => p.reason).join('; ')}), and no condition pins it to the trust zone (${conditionSummary(conditions)})`,
   );
@@ -273,15 +337,20 @@ export function analyzeEndpointStatement(
   const principals = principalsOf(statement, context);
   const conditions = conditionsOf(statement, context);
   const partial = base(statement, principals, conditions);
-  const identityPins = conditions.filter((c) => c.pin?.axis === 'identity');
+  // An organization pin with no organization known cannot be judged inside: it closes nothing.
+  const unjudged = conditions.filter(unknownOrganizationPin);
+  const identityPins = conditions.filter((c) => c.pin?.axis === 'identity' && !unknownOrganizationPin(c));
   const identityZonePins = identityPins.filter(
     (c) => c.pin?.scope === 'trust-zone' || c.pin?.scope === 'aws-service',
   );
+  const identityOutsidePins = identityPins.filter((c) => c.pin?.scope === 'outside');
   const resourcePins = conditions.filter((c) => c.pin?.axis === 'resource');
   const resourceZonePins = resourcePins.filter((c) => c.pin?.scope === 'trust-zone');
   const awsServiceOnly = identityPins.some((c) => c.pin?.scope === 'aws-service');
-  const describePins = (pins: ConditionVerdict[]) =>
-    pins.map((c) => `${c.key} (${c.values.join(', ')})`).join(', ');
+  const unjudgedNote =
+    unjudged.length > 0
+      ? `; ${describePins(unjudged)} cannot be judged inside: the organization of the trust zone is not known (set organizationId)`
+      : '';
 
   const namedOutside = principals.filter((p) => p.scope === 'outside' || p.scope === 'service');
   if (namedOutside.length > 0 && identityZonePins.length === 0) {
@@ -292,6 +361,14 @@ export function analyzeEndpointStatement(
     );
   }
   const anyPrincipal = principals.some((p) => p.scope === 'anonymous');
+  if (anyPrincipal && identityZonePins.length === 0 && identityOutsidePins.length > 0) {
+    // As in bucket policies: fixed callers outside the zone are outside, whatever the resources.
+    return finish(
+      partial,
+      'outside-trust-zone',
+      `${list(principals.filter((p) => p.scope === 'anonymous'))} is limited to callers outside the trust zone by ${describePins(identityOutsidePins)} (${identityOutsidePins.map((c) => c.reason).join('; ')})`,
+    );
+  }
   const resources = statement.resources ?? ['*'];
   const openResources = statement.notResources
     ? [`every resource except ${statement.notResources.join(', ')} (NotResource)`]
@@ -302,7 +379,7 @@ export function analyzeEndpointStatement(
     return finish(
       partial,
       'open',
-      `open on both axes: ${list(principals.filter((p) => p.scope === 'anonymous'))} with no aws:PrincipalOrgID / aws:PrincipalAccount / aws:PrincipalIsAWSService pin, on ${openResources.join(', ')} with no aws:ResourceOrgID / aws:ResourceAccount pin (${conditionSummary(conditions)})`,
+      `open on both axes: ${list(principals.filter((p) => p.scope === 'anonymous'))} with no aws:PrincipalOrgID / aws:PrincipalAccount / aws:PrincipalIsAWSService pin, on ${openResources.join(', ')} with no aws:ResourceOrgID / aws:ResourceAccount pin (${conditionSummary(conditions)})${unjudgedNote}`,
     );
   }
   const requirement = options.requirePerimeter ?? 'none';

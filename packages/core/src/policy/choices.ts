@@ -14,9 +14,22 @@ export const POLICY_CHOICES: readonly SemanticChoice[] = [
   {
     topic: 'Public (S3)',
     choice:
-      'An Allow is public unless it grants only to fixed principals, or a condition limits it to fixed values of one of the keys S3 lists: aws:SourceIp, aws:SourceArn, aws:SourceVpc, aws:SourceVpce, aws:SourceOwner, aws:SourceAccount, aws:userid, s3:DataAccessPointArn, s3:DataAccessPointAccount, aws:PrincipalOrgID. Any other key (aws:PrincipalAccount, aws:PrincipalArn, aws:Referer, aws:PrincipalTag/…) leaves "Principal": "*" public.',
+      'An Allow is public unless it grants only to fixed principals, or a condition limits it to fixed values of one of the keys S3 lists: aws:SourceIp, aws:SourceArn, aws:SourceVpc, aws:SourceVpce, aws:SourceOwner, aws:SourceAccount, aws:userid, s3:DataAccessPointArn, s3:DataAccessPointAccount, aws:PrincipalOrgID. Any other key (aws:Referer, aws:PrincipalTag/…) leaves "Principal": "*" public (critical).',
+    basis: 'Amazon S3 user guide, "The meaning of public".',
+  },
+  {
+    topic: 'Effective access (aws:PrincipalArn, aws:PrincipalAccount)',
+    choice:
+      '"Principal": "*" limited by fixed aws:PrincipalArn / aws:PrincipalAccount / aws:PrincipalOrgPaths values reaches exactly those identities: inside the trust zone it is in the zone (compliant), naming the outside it grants outside the trust zone (high, reverted) — in bucket and endpoint policies alike. S3\'s own label is reported beside it: S3 calls such a statement public, because these keys are not on its list, so Block Public Access refuses or restricts it.',
     basis:
-      'Amazon S3 user guide, "The meaning of public". Some linters accept aws:PrincipalAccount or aws:PrincipalArn as restricting; S3 Block Public Access does not, so neither do we.',
+      'IAM evaluation: conditions are ANDed, so a fixed aws:PrincipalArn admits only that principal. S3 user guide, "The meaning of public" (the list of keys S3 counts), which is why S3\'s label can differ from who can actually call.',
+  },
+  {
+    topic: 'Access point delegation',
+    choice:
+      '{"AWS": "*"} limited by s3:DataAccessPointAccount of a fixed account, or by s3:DataAccessPointArn arn:aws:s3:<region>:<account>:accesspoint/* with the account fixed (wildcards only in the region and the access point name), is not public: the bucket hands its access decisions to that account\'s access points. Inside the trust zone it is compliant; another account\'s access points are outside the trust zone. A wildcard account is public.',
+    basis:
+      'S3 user guide, "Delegating access control to access points" (the bucket policy delegates to the access points of the owner account). Judging the pattern public would remove it and break every access point of the bucket.',
   },
   {
     topic: 'Fixed values',
@@ -72,14 +85,14 @@ export const POLICY_CHOICES: readonly SemanticChoice[] = [
   {
     topic: 'Service principals',
     choice:
-      'Inside the trust zone only when pinned by aws:SourceAccount, aws:SourceOwner, aws:SourceOrgID, aws:SourceOrgPaths, or aws:SourceArn whose account part is a zone account. An aws:SourceArn without an account (S3 bucket ARNs) does not pin on its own.',
+      'Inside the trust zone only when pinned by aws:SourceAccount, aws:SourceOwner, aws:SourceOrgID, aws:SourceOrgPaths, or aws:SourceArn whose account part is a zone account. An aws:SourceArn without an account (S3 bucket ARNs) does not pin on its own. An unpinned service grant in a bucket policy (e.g. the pre-2022 CloudTrail log-delivery policy) is a confused-deputy risk that is alerted with the exact condition to add — "aws:SourceOrgID": "<organization>" when the organization is known, else "aws:SourceAccount": "<bucket owner>" — and never removed: removing it would stop the delivery.',
     basis:
       'AWS confused-deputy guidance: "If the aws:SourceArn value does not contain the account ID, such as an Amazon S3 bucket ARN, you must use both global condition context keys".',
   },
   {
     topic: 'Trust-zone pins',
     choice:
-      'aws:PrincipalOrgID / aws:SourceOrgID equal to the organization, aws:PrincipalOrgPaths / aws:SourceOrgPaths under it, aws:PrincipalAccount / aws:SourceAccount / aws:SourceOwner / s3:DataAccessPointAccount in the zone, aws:PrincipalArn / aws:SourceArn / s3:DataAccessPointArn whose account part is a zone account (wildcards allowed elsewhere in the ARN). The resource owner is always in the zone. When the organization id is unknown, organization pins cannot be verified and do not pin.',
+      'aws:PrincipalOrgID / aws:SourceOrgID equal to the organization, aws:PrincipalOrgPaths / aws:SourceOrgPaths under it, aws:PrincipalAccount / aws:SourceAccount / aws:SourceOwner / s3:DataAccessPointAccount in the zone, aws:PrincipalArn / aws:SourceArn / s3:DataAccessPointArn whose account part is a zone account (wildcards allowed elsewhere in the ARN). The resource owner is always in the zone. The same keys naming an account or organization outside the zone put the grant outside, in every policy kind (an endpoint policy with "Principal": "*" and aws:PrincipalAccount of another account is a violation, whatever its resources). When the organization id is unknown, organization pins cannot be judged inside and do not pin (an endpoint statement with only such a pin is still open on the principal axis).',
     basis: 'AWS data perimeter guidance (identity perimeter keys).',
   },
   {
@@ -121,6 +134,19 @@ export const POLICY_CHOICES: readonly SemanticChoice[] = [
       'A setting missing from PublicAccessBlockConfiguration counts as false, as S3 stores it; DeleteBucketPublicAccessBlock / DeleteAccountPublicAccessBlock turn all four off.',
     basis:
       'S3 API reference, PutPublicAccessBlock (omitted elements are false). Some detectors treat a missing field as true.',
+  },
+  {
+    topic: 'Service integrations are never cut',
+    choice:
+      'A bucket policy revert that would remove a statement serving a known AWS integration — log delivery (cloudtrail, config, logging.s3, delivery.logs, logdelivery.elasticloadbalancing, billingreports, guardduty service principals), S3 Inventory / analytics export (s3.amazonaws.com), replication into the bucket (s3:Replicate* actions) — keeps that statement and alerts on it with the reason ("removing it would cut …"). Other offending statements of the same policy are still removed; when none is left to remove, the decision is alert.',
+    basis:
+      "Over-remediation: deleting the only statements of a CloudTrail bucket policy stops the organization's audit logging, which is worse than the exposure it closes.",
+  },
+  {
+    topic: '"Principal": {}',
+    choice:
+      'An empty Principal object names no principal: the statement grants nobody (judged, not refused as bad input).',
+    basis: 'IAM evaluation: a statement applies only to the principals it names.',
   },
   {
     topic: 'Missing Principal',

@@ -239,6 +239,20 @@ function describeVerdict(
 }
 
 /**
+ * `arn:aws:s3:<region>:<account>:accesspoint/*`: every access point of one fixed account. The S3
+ * guide's delegation pattern ("delegate access control to access points") hands the bucket's access
+ * decisions to the access points of the owner; the wildcard covers access point names only, so the
+ * grant reaches no caller an access point of that account does not let through.
+ */
+function accessPointsOfOneAccount(value: string): boolean {
+  const arn = parseArn(value);
+  if (!arn || hasPolicyVariable(value)) return false;
+  const fixedHead = arn.partition.length > 0 && isFixed(arn.partition) && arn.service === 's3';
+  const region = arn.region === '*' || (arn.region.length > 0 && isFixed(arn.region));
+  return fixedHead && region && ACCOUNT_ID.test(arn.account) && arn.resource.startsWith('accesspoint/');
+}
+
+/**
  * What one condition does for a grant: whether it makes the statement non-public in S3's sense,
  * and whether it pins callers or resources to the trust zone.
  */
@@ -266,7 +280,9 @@ export function classifyCondition(
     };
   }
   const onS3List = S3_NON_PUBLIC.has(entry.keyLower);
-  const unfixed = unfixedValues(entry.values);
+  const unfixed = unfixedValues(entry.values).filter(
+    (value) => !(entry.keyLower === 's3:dataaccesspointarn' && accessPointsOfOneAccount(value)),
+  );
   let publicWhy: string | undefined;
   if (!onS3List) publicWhy = `${entry.key} is not on S3's list of keys that make a grant non-public`;
   else if (unfixed.length > 0)

@@ -122,7 +122,7 @@ function parsePrincipal(value: unknown, where: string): PrincipalElement {
       entries.push({ type: type as PrincipalType, value: item.trim() });
     }
   }
-  if (entries.length === 0) throw new PolicyError(`${where} names no principal`);
+  // `"Principal": {}` is valid JSON that names nobody: judged (it grants nothing), not refused.
   return { kind: 'entries', entries };
 }
 

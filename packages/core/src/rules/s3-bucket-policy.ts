@@ -10,6 +10,7 @@ import {
   type Statement,
   statementFingerprint,
 } from '../policy/document';
+import { serviceIntegration } from '../policy/integrations';
 import type { ZoneContext } from '../policy/principals';
 import type { OrganizationInfo, TrustZone } from '../trust-zone';
 import type { Offense, ResourceRef, Verdict } from '../verdict';
@@ -101,6 +102,59 @@ function remediation(
   };
 }
 
+/** Compliant only by effective access: why, with S3's own label (see analyze.ts s3Label). */
+function effectiveAccessNote(analysis: PolicyAnalysis): string {
+  const labelled = analysis.statements.filter((statement) => statement.s3Label === 'public');
+  return labelled.map((statement) => `; ${statementLabel(statement)}: ${statement.reason}`).join('');
+}
+
+/** S3's own "public" label where it differs from the effective reading (see analyze.ts s3Label). */
+function s3LabelNote(analysis: PolicyAnalysis): string {
+  const labelled = analysis.statements.filter((statement) => statement.s3Label === 'public');
+  if (labelled.length === 0) return '';
+  return ` (S3 itself labels ${labelled.map(statementLabel).join(', ')} public: Block Public Access refuses it)`;
+}
+
+/**
+ * Offending statements that are alerted on but never removed, and what to do instead:
+ * - a grant to an AWS service principal without a source pin (confused deputy): the exact
+ *   condition to add;
+ * - a statement that serves a known AWS service integration (log delivery, replication,
+ *   inventory): removing it would cut the integration.
+ */
+function keptInPlace(
+  analysis: StatementAnalysis,
+  statement: Statement | undefined,
+  owner: string,
+  trustZone: TrustZone,
+): { why: string; advice: string } | undefined {
+  if (!statement || analysis.status === 'public') return undefined;
+  const integration = serviceIntegration(statement);
+  const services = analysis.unpinnedServices ?? [];
+  if (
+    services.length > 0 &&
+    analysis.principals.every((p) => p.scope === 'service' || p.scope === 'trust-zone')
+  ) {
+    const condition = trustZone.organizationId
+      ? `"Condition": {"StringEquals": {"aws:SourceOrgID": "${trustZone.organizationId}"}}`
+      : `"Condition": {"StringEquals": {"aws:SourceAccount": "${owner}"}}`;
+    const cut = integration
+      ? `removing it would cut ${integration}`
+      : `removing it would cut what ${services.join(', ')} delivers`;
+    return {
+      why: `a grant to ${services.join(', ')} without a source pin is a confused-deputy risk, not removed (${cut})`,
+      advice: `Not removed (${cut}): add ${condition} to the statement (or aws:SourceArn naming the exact source), so that ${services.join(', ')} acts only for the trust zone`,
+    };
+  }
+  if (integration) {
+    return {
+      why: `removing it would cut ${integration}`,
+      advice: `Not removed: removing it would cut ${integration}; narrow it to the trust zone instead`,
+    };
+  }
+  return undefined;
+}
+
 export const s3BucketPolicy: Guardrail = {
   id: 's3-bucket-policy',
   title: 'Bucket policy public or granting outside the trust zone',
@@ -110,9 +164,9 @@ export const s3BucketPolicy: Guardrail = {
     'A bucket policy is the one place where data leaves the organization without any identity policy of yours being involved: a public statement serves objects to the internet, a grant to another account hands them to whoever runs that account.',
   docs: {
     violation:
-      'An Allow statement that is public by S3\'s own definition (critical), or that grants a principal outside the trust zone — an account outside the organization and `trustedAccounts`, a service principal not pinned by `aws:SourceAccount` / `aws:SourceArn` / `aws:SourceOrgID`, a CloudFront OAI or canonical user not in `trustedPrincipals` — with no condition pinning it to the trust zone (high). See "Policy analysis" below for the exact reading of principals and conditions.',
+      'An Allow statement that is public by S3\'s own definition (critical), or that grants a principal outside the trust zone — an account outside the organization and `trustedAccounts`, a service principal not pinned by `aws:SourceAccount` / `aws:SourceArn` / `aws:SourceOrgID`, a CloudFront OAI or canonical user not in `trustedPrincipals` — with no condition pinning it to the trust zone (high). Effective access decides: `"Principal": "*"` limited by fixed `aws:PrincipalArn` / `aws:PrincipalAccount` values inside the zone is compliant, and S3\'s own "public" label is reported beside it; the access point delegation pattern is not public. See "Policy analysis" below for the exact reading of principals and conditions.',
     revert:
-      'PutBucketPolicy without exactly the offending statements (the others keep their Sids and order); DeleteBucketPolicy when none remain. With `restore: last-known-good`, the last policy seen compliant is put back instead when one is known. The executor re-reads the live policy first, removes only referenced statements that still offend, and reads it back to verify.',
+      'PutBucketPolicy without exactly the offending statements (the others keep their Sids and order); DeleteBucketPolicy when none remain. Never removed, alerted instead with the reason: a grant to an AWS service principal without a source pin (the alert names the exact condition to add) and a statement that serves log delivery, S3 Inventory / analytics export or replication (removing it would cut the integration); when nothing else offends, the decision is alert. With `restore: last-known-good`, the last policy seen compliant is put back instead when one is known. The executor re-reads the live policy first, removes only referenced statements that still offend, and reads it back to verify.',
   },
   triggers: [{ eventSource: 's3.amazonaws.com', eventNames: ['PutBucketPolicy'] }],
   evaluate(change: Change, { config, trustZone }): Verdict {
@@ -138,7 +192,7 @@ export const s3BucketPolicy: Guardrail = {
       return {
         kind: 'compliant',
         resource,
-        summary: `${policy.statements.length} statement(s) on ${bucket}: none public, none granting outside the trust zone`,
+        summary: `${policy.statements.length} statement(s) on ${bucket}: none public, none granting outside the trust zone${effectiveAccessNote(analysis)}`,
         snapshot: {
           resourceId: bucket,
           kind: BUCKET_POLICY_SNAPSHOT,
@@ -146,14 +200,22 @@ export const s3BucketPolicy: Guardrail = {
         },
       };
     }
-    const offenses: Offense[] = offendingAnalyses.map((statement) => ({
-      id: statement.sid ?? `Statement[${statement.index}]`,
-      severity: statement.status === 'public' ? 'critical' : 'high',
-      reason: `${statementLabel(statement)} ${statement.reason}`,
-      remediable: true,
-    }));
-    const offending = policy.statements.filter((statement) =>
-      offendingAnalyses.some((analysisOf) => analysisOf.index === statement.index),
+    const kept = new Map<number, string>();
+    const offenses: Offense[] = offendingAnalyses.map((statement) => {
+      const label = statementLabel(statement);
+      const keep = keptInPlace(statement, policy.statements[statement.index], change.account, trustZone);
+      if (keep) kept.set(statement.index, `${label}: ${keep.why}`);
+      return {
+        id: statement.sid ?? `Statement[${statement.index}]`,
+        severity: statement.status === 'public' ? 'critical' : 'high',
+        reason: keep ? `${label} ${statement.reason}. ${keep.advice}` : `${label} ${statement.reason}`,
+        remediable: keep === undefined,
+      };
+    });
+    const offending = policy.statements.filter(
+      (statement) =>
+        !kept.has(statement.index) &&
+        offendingAnalyses.some((analysisOf) => analysisOf.index === statement.index),
     );
     const target = { account: change.account, region: change.region };
     const snapshotOfZone: ZoneSnapshot = {
@@ -166,13 +228,16 @@ export const s3BucketPolicy: Guardrail = {
       ...(publicCount > 0 ? [`${publicCount} public`] : []),
       ...(outsideCount > 0 ? [`${outsideCount} granting outside the trust zone`] : []),
     ];
+    const notReverted = [...kept.values()].join('; ');
     return {
       kind: 'violation',
       severity: maxSeverity(offenses.map((offense) => offense.severity)),
       resource,
-      summary: `bucket policy of ${bucket}: ${parts.join(', ')} (of ${policy.statements.length} statement(s))`,
+      summary: `bucket policy of ${bucket}: ${parts.join(', ')} (of ${policy.statements.length} statement(s))${kept.size > 0 ? `; ${kept.size} left in place to alert on` : ''}${s3LabelNote(analysis)}`,
       offenses,
-      remediation: [remediation(target, bucket, policy, offending, snapshotOfZone, config)],
+      remediation:
+        offending.length > 0 ? [remediation(target, bucket, policy, offending, snapshotOfZone, config)] : [],
+      ...(notReverted ? { notReverted } : {}),
     };
   },
 };
