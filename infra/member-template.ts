@@ -1,6 +1,7 @@
-import type { EventPattern, Guardrail } from '@driftguard/core';
+import { type EventPattern, type Guardrail, type Playbook, PROTECTED_ROLES } from '@driftguard/core';
 import { logicalId } from './naming';
 import { isGuardDutyPattern, memberPatterns } from './patterns';
+import { memberActionsFor } from './permissions/derive';
 import permissions from './permissions.json';
 
 /**
@@ -14,13 +15,57 @@ import permissions from './permissions.json';
 export interface MemberTemplateOptions {
   /** Name of the role the central function assumes (config `remediationRoleName`). */
   remediationRoleName: string;
-  /** IAM actions of the remediation role; by default the derived executor set. */
+  /**
+   * GuardDuty playbooks the config enables (core `enabledPlaybooks`): their actions are granted,
+   * no other playbook's. Default: none.
+   */
+  playbooks?: readonly Playbook[];
+  /** IAM actions of the remediation role; by default the derived executor set for `playbooks`. */
   actions?: readonly string[];
   catalog?: readonly Guardrail[];
 }
 
-/** The executor's actions as derived from the code (infra/permissions.json). */
+/** The executor's actions as derived from the code (infra/permissions.json), every playbook included. */
 export const MEMBER_ACTIONS: readonly string[] = Object.keys(permissions.member).sort();
+
+/** The remediation role's actions with these playbooks enabled (and only these). */
+export function memberActions(playbooks: readonly Playbook[]): string[] {
+  return memberActionsFor(permissions.member, playbooks);
+}
+
+/** IAM writes, as patterns: whatever the role may write, never to a protected role. */
+export const IAM_WRITE_ACTIONS = [
+  'iam:Add*',
+  'iam:Attach*',
+  'iam:Create*',
+  'iam:Delete*',
+  'iam:Detach*',
+  'iam:PassRole',
+  'iam:Put*',
+  'iam:Remove*',
+  'iam:Tag*',
+  'iam:Untag*',
+  'iam:Update*',
+] as const;
+
+/** Path of driftguard's other member roles (event forwarding): one ARN pattern protects them all. */
+export const MEMBER_ROLE_PATH = '/driftguard/';
+
+/**
+ * The roles driftguard never writes to (core protected-roles.ts, plus its own), as resources of
+ * this account. The central role exists in the security account only; there its ARN is this.
+ */
+function protectedRoleResources(remediationRoleName: string): unknown[] {
+  const inAccount = (resource: string) => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${resource}`,
+  });
+  return [
+    ...PROTECTED_ROLES.map((role) => inAccount(role.resource)),
+    inAccount(remediationRoleName),
+    inAccount(`${MEMBER_ROLE_PATH.slice(1)}*`),
+    { Ref: 'CentralFunctionRoleArn' },
+  ];
+}
 
 export type CfnTemplate = {
   AWSTemplateFormatVersion: '2010-09-09';
@@ -54,7 +99,7 @@ function forwardingRule(pattern: EventPattern, description: string, condition?: 
 }
 
 export function memberTemplate(options: MemberTemplateOptions): CfnTemplate {
-  const actions = [...new Set(options.actions ?? MEMBER_ACTIONS)].sort();
+  const actions = [...new Set(options.actions ?? memberActions(options.playbooks ?? []))].sort();
   if (actions.length === 0) throw new Error('the remediation role needs at least one action');
   const patterns = memberPatterns(options.remediationRoleName, options.catalog);
   // GuardDuty findings come from the GuardDuty administrator; members forward theirs only on request.
@@ -128,7 +173,9 @@ export function memberTemplate(options: MemberTemplateOptions): CfnTemplate {
       ForwardingRole: {
         Type: 'AWS::IAM::Role',
         Properties: {
-          // No RoleName: one such role exists per region, generated names cannot collide.
+          // No RoleName: one such role exists per region, generated names cannot collide. The path
+          // puts it under the remediation role's protection (ProtectedRoles below).
+          Path: MEMBER_ROLE_PATH,
           Description: 'driftguard: lets EventBridge put forwarded events on the central bus',
           AssumeRolePolicyDocument: {
             Version: '2012-10-17',
@@ -194,8 +241,16 @@ export function memberTemplate(options: MemberTemplateOptions): CfnTemplate {
                     Resource: '*',
                   },
                   {
-                    // Playbooks may write role policies (revoke sessions): never on this role itself,
-                    // or a compromised session could grant itself anything.
+                    // The role-sessions playbook writes one inline policy to a role named by a
+                    // finding. IAM has no condition key for an inline policy's name or content, so
+                    // the roles that must never be written to are denied by ARN instead.
+                    Sid: 'NeverWriteProtectedRoles',
+                    Effect: 'Deny',
+                    Action: [...IAM_WRITE_ACTIONS],
+                    Resource: protectedRoleResources(options.remediationRoleName),
+                  },
+                  {
+                    // Never on this role itself, or a compromised session could grant itself anything.
                     Sid: 'NeverChangeItself',
                     Effect: 'Deny',
                     Action: 'iam:*',

@@ -1,3 +1,4 @@
+import { enabledPlaybooks } from '@driftguard/core';
 import type { DeploymentContext } from './context';
 import { memberParameters, memberTemplate } from './member-template';
 
@@ -16,7 +17,11 @@ export function createMembers(
   const roleRegion = settings.roleRegion ?? settings.region;
   // The stack set lives in the security account, registered as a StackSets delegated administrator.
   const callAs = settings.stackSetsCallAs;
-  const template = memberTemplate({ remediationRoleName: config.remediationRoleName });
+  const template = memberTemplate({
+    remediationRoleName: config.remediationRoleName,
+    // A playbook's permissions exist in member accounts only while the config enables it.
+    playbooks: enabledPlaybooks(config.rules['guardduty-finding']),
+  });
 
   const stackSet = new aws.cloudformation.StackSet('MemberStackSet', {
     name: names.stackSet,

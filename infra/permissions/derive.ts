@@ -1,3 +1,4 @@
+import { PLAYBOOKS, type Playbook } from '@driftguard/core';
 import { iamActions } from './iam-actions';
 import { type SdkCall, scanPaths } from './scan';
 
@@ -18,6 +19,39 @@ export const MEMBER_CODE = [
   'packages/aws/src/live-facts.ts',
 ] as const;
 export const CENTRAL_CODE = ['packages/functions/src', 'packages/aws/src', 'packages/notify/src'] as const;
+
+/**
+ * The member code of each GuardDuty playbook. An action whose every caller is a playbook file is
+ * granted only when one of those playbooks is enabled (infra/member-template.ts); a test checks
+ * that every file in the playbooks folder is listed here and every playbook has its file.
+ */
+export const PLAYBOOK_CODE: Record<Playbook, string> = {
+  'isolate-instance': 'packages/aws/src/executor/playbooks/ec2-isolate.ts',
+  'deactivate-access-key': 'packages/aws/src/executor/playbooks/iam-access-key.ts',
+  'revoke-role-sessions': 'packages/aws/src/executor/playbooks/iam-role-sessions.ts',
+  'block-s3-public-access': 'packages/aws/src/executor/playbooks/s3-public-access.ts',
+};
+
+/**
+ * The member actions a role needs with these playbooks enabled: every action some non-playbook
+ * code calls, plus those the enabled playbooks call. `member` is infra/permissions.json's.
+ */
+export function memberActionsFor(
+  member: Record<string, readonly string[]>,
+  playbooks: readonly Playbook[],
+): string[] {
+  const playbookFiles = new Map(PLAYBOOKS.map((playbook) => [PLAYBOOK_CODE[playbook], playbook]));
+  const enabled = new Set(playbooks);
+  return Object.entries(member)
+    .filter(([, files]) =>
+      files.some((file) => {
+        const playbook = playbookFiles.get(file);
+        return playbook === undefined || enabled.has(playbook);
+      }),
+    )
+    .map(([action]) => action)
+    .sort();
+}
 
 /**
  * Calls the deployed function never makes, by `<file>#<enclosing function>`, with the reason. The

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseConfig } from '@driftguard/core';
+import { enabledPlaybooks, parseConfig } from '@driftguard/core';
 import { memberParameters, memberTemplate } from '../member-template';
 import { knownArns } from '../naming';
 import { loadStageFile } from '../stages';
@@ -27,7 +27,10 @@ if (!parsed.ok) {
   process.exit(1);
 }
 
-const template = memberTemplate({ remediationRoleName: parsed.config.remediationRoleName });
+const template = memberTemplate({
+  remediationRoleName: parsed.config.remediationRoleName,
+  playbooks: enabledPlaybooks(parsed.config.rules['guardduty-finding']),
+});
 
 if (values.parameters) {
   const externalId = values['external-id'];

@@ -40,7 +40,7 @@ import {
   REMEDIATION_SESSION_NAME,
 } from '@driftguard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEMBER_ACTIONS, memberParameters, memberTemplate } from '../../infra/member-template';
+import { memberActions, memberParameters, memberTemplate } from '../../infra/member-template';
 import { memberPatterns } from '../../infra/patterns';
 import { MOTO_INSTALL_HINT, type MotoServer, motoAvailable, startMoto } from '../../packages/cli/src/moto';
 import { loadCases } from '../support/cases';
@@ -197,7 +197,8 @@ describe('member stack in moto', () => {
       new GetRolePolicyCommand({ RoleName: 'DriftGuardRemediation', PolicyName: 'driftguard-executor' }),
     );
     const [allow] = policyJson(PolicyDocument).Statement;
-    expect(allow?.Action).toEqual([...MEMBER_ACTIONS]);
+    // No playbook is enabled by default: the role holds none of their actions.
+    expect(allow?.Action).toEqual(memberActions([]));
   });
 
   it('creates one forwarding rule per catalog pattern on the default bus, targeting the central bus with a role', async () => {

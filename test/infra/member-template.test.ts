@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CATALOG, eventPatterns, REMEDIATION_SESSION_NAME } from '@driftguard/core';
+import { CATALOG, eventPatterns, PLAYBOOKS, REMEDIATION_SESSION_NAME } from '@driftguard/core';
 import { describe, expect, it } from 'vitest';
-import { MEMBER_ACTIONS, memberParameters, memberTemplate } from '../../infra/member-template';
+import { memberActions, memberParameters, memberTemplate } from '../../infra/member-template';
 
 const template = memberTemplate({ remediationRoleName: 'DriftGuardRemediation' });
 /** driftguard's identity in the account each stack runs in, as CloudFormation resolves it. */
@@ -125,7 +125,7 @@ describe('member template', () => {
       PolicyDocument: { Statement: { Action: string[] }[] };
     }[];
     const allow = policies[0]?.PolicyDocument.Statement[0];
-    expect(allow?.Action).toEqual([...MEMBER_ACTIONS]);
+    expect(allow?.Action).toEqual(memberActions([]));
   });
 
   it('takes only the parameters it declares', () => {
@@ -144,11 +144,17 @@ describe('member template', () => {
     expect(memberParameters(withoutGuardDuty, values)).not.toHaveProperty('ForwardGuardDutyFindings');
   });
 
-  it('passes cfn-lint without errors or warnings', () => {
+  it('passes cfn-lint without errors or warnings, with no playbook and with every playbook', () => {
     const dir = mkdtempSync(join(tmpdir(), 'driftguard-cfn-'));
-    const file = join(dir, 'member.json');
-    writeFileSync(file, JSON.stringify(template, null, 2));
-    const lint = spawnSync('cfn-lint', ['--format', 'parseable', file], { encoding: 'utf8' });
+    const files = [
+      template,
+      memberTemplate({ remediationRoleName: 'DriftGuardRemediation', playbooks: [...PLAYBOOKS] }),
+    ].map((candidate, index) => {
+      const file = join(dir, `member-${index}.json`);
+      writeFileSync(file, JSON.stringify(candidate, null, 2));
+      return file;
+    });
+    const lint = spawnSync('cfn-lint', ['--format', 'parseable', ...files], { encoding: 'utf8' });
     if (lint.error)
       throw new Error(
         `cfn-lint could not run (${lint.error.message}); it is installed on every machine of this kind`,

@@ -5,7 +5,8 @@
  * a hand-added permission.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { enabledPlaybooks, PLAYBOOKS, PROTECTED_ROLES } from '@driftguard/core';
 import { describe, expect, it } from 'vitest';
 import {
   CENTRAL_ACTIONS,
@@ -13,8 +14,8 @@ import {
   PLATFORM_ACTIONS,
   UnscopedActionError,
 } from '../../infra/function-policy';
-import { MEMBER_ACTIONS, memberTemplate } from '../../infra/member-template';
-import { CENTRAL_CODE, derivePermissions, MEMBER_CODE } from '../../infra/permissions/derive';
+import { MEMBER_ACTIONS, memberActions, memberTemplate } from '../../infra/member-template';
+import { CENTRAL_CODE, derivePermissions, MEMBER_CODE, PLAYBOOK_CODE } from '../../infra/permissions/derive';
 import { iamActions, UnknownSdkCallError } from '../../infra/permissions/iam-actions';
 import { scanPaths, scanSource, sourceFiles, UnsupportedSdkUsageError } from '../../infra/permissions/scan';
 import checked from '../../infra/permissions.json';
@@ -53,41 +54,191 @@ describe('infra/permissions.json', () => {
 });
 
 describe('member remediation role', () => {
-  const template = memberTemplate({ remediationRoleName: 'DriftGuardRemediation' });
-  const role = template.Resources.RemediationRole;
-  if (!role) throw new Error('the member template has no RemediationRole');
-  const statements = (
-    role.Properties.Policies as {
-      PolicyDocument: { Statement: PolicyStatement[] };
-    }[]
-  ).flatMap((policy) => policy.PolicyDocument.Statement);
+  const statementsOf = (template: ReturnType<typeof memberTemplate>) => {
+    const role = template.Resources.RemediationRole;
+    if (!role) throw new Error('the member template has no RemediationRole');
+    return (role.Properties.Policies as { PolicyDocument: { Statement: PolicyStatement[] } }[]).flatMap(
+      (policy) => policy.PolicyDocument.Statement,
+    );
+  };
+  const allowedBy = (statements: PolicyStatement[]) =>
+    statements
+      .filter((statement) => statement.Effect === 'Allow')
+      .flatMap((statement) => ([] as string[]).concat(statement.Action))
+      .sort();
+  const withNone = statementsOf(memberTemplate({ remediationRoleName: 'DriftGuardRemediation' }));
+  const withAll = statementsOf(
+    memberTemplate({ remediationRoleName: 'DriftGuardRemediation', playbooks: [...PLAYBOOKS] }),
+  );
+  const PLAYBOOK_ONLY = [
+    'ec2:CreateSecurityGroup',
+    'ec2:ModifyInstanceAttribute',
+    'ec2:ModifyNetworkInterfaceAttribute',
+    'iam:GetRole',
+    'iam:GetRolePolicy',
+    'iam:ListAccessKeys',
+    'iam:PutRolePolicy',
+    'iam:UpdateAccessKey',
+  ];
 
-  it('allows exactly the actions the executor and playbooks call', () => {
-    const allowed = statements.filter((statement) => statement.Effect === 'Allow').flatMap((s) => s.Action);
-    expect(allowed.sort()).toEqual(Object.keys(derived.member).sort());
+  it('with every playbook enabled, allows exactly the actions the executor and playbooks call', () => {
+    expect(allowedBy(withAll)).toEqual(Object.keys(derived.member).sort());
     expect(MEMBER_ACTIONS).toEqual(Object.keys(derived.member).sort());
   });
 
-  it('covers the calls the guardrails’ reverts need', () => {
-    // A sample a reviewer can check against DESIGN.md §4; the equality above is the real guard.
-    expect(MEMBER_ACTIONS).toEqual(
+  it('with no playbook enabled (the default), holds none of the playbooks’ own actions', () => {
+    const allowed = allowedBy(withNone);
+    for (const action of PLAYBOOK_ONLY) expect(allowed, action).not.toContain(action);
+    // What the guardrails’ reverts call stays, also where a playbook calls it too.
+    expect(allowed).toEqual(
       expect.arrayContaining([
         'ec2:RevokeSecurityGroupIngress',
-        'ec2:DescribeSecurityGroupRules',
+        'ec2:DescribeSecurityGroups',
         's3:PutBucketPublicAccessBlock',
         's3:GetBucketPolicy',
       ]),
     );
+    // Exactly the derived actions that some non-playbook code calls.
+    const playbookFiles = new Set(Object.values(PLAYBOOK_CODE));
+    expect(allowed).toEqual(
+      Object.entries(derived.member)
+        .filter(([, files]) => files.some((file) => !playbookFiles.has(file)))
+        .map(([action]) => action)
+        .sort(),
+    );
+  });
+
+  it('grants a playbook’s actions with that playbook only', () => {
+    expect(memberActions(['revoke-role-sessions'])).toEqual(
+      expect.arrayContaining(['iam:GetRole', 'iam:GetRolePolicy', 'iam:PutRolePolicy']),
+    );
+    expect(memberActions(['revoke-role-sessions'])).not.toContain('iam:UpdateAccessKey');
+    expect(memberActions(['deactivate-access-key'])).toEqual(
+      expect.arrayContaining(['iam:ListAccessKeys', 'iam:UpdateAccessKey']),
+    );
+    expect(memberActions(['deactivate-access-key'])).not.toContain('iam:PutRolePolicy');
+    expect(memberActions(['isolate-instance'])).toContain('ec2:ModifyNetworkInterfaceAttribute');
+    // The role follows the config: a stage with the role playbook on gets PutRolePolicy.
+    expect(
+      enabledPlaybooks({
+        playbooks: {
+          'isolate-instance': [],
+          'deactivate-access-key': [],
+          'revoke-role-sessions': ['UnauthorizedAccess:IAMUser/*'],
+          'block-s3-public-access': [],
+        },
+      }),
+    ).toEqual(['revoke-role-sessions']);
+  });
+
+  it('knows which file is which playbook: every playbook file is mapped, every mapping exists', () => {
+    const dir = join(ROOT, 'packages/aws/src/executor/playbooks');
+    const files = sourceFiles(dir)
+      .map((file) => relative(ROOT, file).split('\\').join('/'))
+      .filter((file) => !file.endsWith('/index.ts'));
+    expect(Object.values(PLAYBOOK_CODE).sort()).toEqual(files.sort());
+    expect(Object.keys(PLAYBOOK_CODE).sort()).toEqual([...PLAYBOOKS].sort());
   });
 
   it('has no wildcard allow, and denies any change to itself', () => {
-    for (const statement of statements.filter((s) => s.Effect === 'Allow')) {
-      for (const action of ([] as string[]).concat(statement.Action)) expect(action).not.toContain('*');
+    for (const statements of [withNone, withAll]) {
+      for (const statement of statements.filter((s) => s.Effect === 'Allow')) {
+        for (const action of ([] as string[]).concat(statement.Action)) expect(action).not.toContain('*');
+      }
+      expect(statements.find((statement) => statement.Sid === 'NeverChangeItself')).toMatchObject({
+        Effect: 'Deny',
+        Action: 'iam:*',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/DriftGuardRemediation' },
+      });
     }
-    expect(statements.find((statement) => statement.Effect === 'Deny')).toMatchObject({
-      Action: 'iam:*',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
-      Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/DriftGuardRemediation' },
+  });
+
+  describe('never writes to a protected role', () => {
+    const deny = withAll.find((statement) => statement.Sid === 'NeverWriteProtectedRoles');
+    if (!deny) throw new Error('no NeverWriteProtectedRoles statement');
+    const ACCOUNT = '111122223333';
+    const CENTRAL = 'arn:aws:iam::999988887777:role/driftguard-prod-central';
+    // The deny's resources as CloudFormation resolves them in ACCOUNT (whose central role parameter is CENTRAL).
+    const resources = ([] as unknown[]).concat(deny.Resource).map((resource) => {
+      const { 'Fn::Sub': sub, Ref: ref } = resource as { 'Fn::Sub'?: string; Ref?: string };
+      if (ref === 'CentralFunctionRoleArn') return CENTRAL;
+      if (!sub) throw new Error(`unexpected resource ${JSON.stringify(resource)}`);
+      return sub.replace(/\$\{AWS::(Partition|AccountId)\}/g, (_, name) =>
+        name === 'Partition' ? 'aws' : ACCOUNT,
+      );
+    });
+    // IAM's wildcards in ARNs and actions: `*` any run of characters (slashes too), `?` one.
+    const iamMatch = (pattern: string, value: string) =>
+      new RegExp(
+        `^${pattern
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replaceAll('*', '.*')
+          .replaceAll('?', '.')}$`,
+        'i',
+      ).test(value);
+    const denied = (arn: string) => resources.some((pattern) => iamMatch(pattern, arn));
+
+    it('covers every IAM write the role may make', () => {
+      const writes = allowedBy(withAll).filter(
+        (action) => action.startsWith('iam:') && !/^iam:(Get|List)/.test(action),
+      );
+      expect(writes.length).toBeGreaterThan(0);
+      const actions = ([] as string[]).concat(deny.Action);
+      for (const action of writes)
+        expect(
+          actions.some((pattern) => iamMatch(pattern, action)),
+          action,
+        ).toBe(true);
+    });
+
+    it.each([
+      ['the Organizations access role', `arn:aws:iam::${ACCOUNT}:role/OrganizationAccountAccessRole`],
+      [
+        'an Identity Center role',
+        `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef`,
+      ],
+      [
+        'an Identity Center role (regional path)',
+        `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_ReadOnly_0123456789abcdef`,
+      ],
+      [
+        'a service-linked role',
+        `arn:aws:iam::${ACCOUNT}:role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport`,
+      ],
+      [
+        'the service-managed StackSets execution role',
+        `arn:aws:iam::${ACCOUNT}:role/stacksets-exec-0123456789abcdef0123456789abcdef`,
+      ],
+      [
+        'the self-managed StackSets execution role',
+        `arn:aws:iam::${ACCOUNT}:role/AWSCloudFormationStackSetExecutionRole`,
+      ],
+      ['driftguard’s remediation role', `arn:aws:iam::${ACCOUNT}:role/DriftGuardRemediation`],
+      [
+        'driftguard’s forwarding role',
+        `arn:aws:iam::${ACCOUNT}:role/driftguard/StackSet-driftguard-prod-member-ForwardingRole-ABC`,
+      ],
+      ['driftguard’s central role (security account)', CENTRAL],
+    ])('%s', (_what, arn) => {
+      expect(denied(arn)).toBe(true);
+    });
+
+    it('leaves the organization’s other roles to the playbook', () => {
+      for (const arn of [
+        `arn:aws:iam::${ACCOUNT}:role/app-deployer`,
+        `arn:aws:iam::${ACCOUNT}:role/ci/github-actions`,
+        `arn:aws:iam::${ACCOUNT}:role/stacksets-exec-short`,
+      ])
+        expect(denied(arn), arn).toBe(false);
+    });
+
+    it('is the same list the planner refuses by name (core protected-roles.ts)', () => {
+      expect(
+        PROTECTED_ROLES.map((role) => role.resource).every((resource) =>
+          resources.some((r) => r.endsWith(`:role/${resource}`)),
+        ),
+      ).toBe(true);
     });
   });
 });

@@ -17,6 +17,14 @@ export const PLAYBOOKS = [
 ] as const;
 export type Playbook = (typeof PLAYBOOKS)[number];
 
+/**
+ * The playbooks a config lets run: those with at least one finding type. The member role holds a
+ * playbook's permissions only then (infra/member-template.ts).
+ */
+export function enabledPlaybooks(config: { playbooks: Record<Playbook, readonly string[]> }): Playbook[] {
+  return PLAYBOOKS.filter((playbook) => config.playbooks[playbook].length > 0);
+}
+
 /** A finding type, or a glob over types: `*` any run of characters, `?` one (e.g. `Backdoor:EC2/*`). */
 const findingTypePattern = z
   .string()
