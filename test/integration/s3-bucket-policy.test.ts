@@ -132,6 +132,47 @@ describe.skipIf(!motoEndpoint)(
       expect(await livePolicy(s3, bucket)).toEqual({ Version: '2012-10-17', Statement: [s.member] });
     });
 
+    // Issue 15, over-remediation: before, the legacy CloudTrail policy was deleted (audit logs stop).
+    it('the legacy CloudTrail log-delivery policy (no source pin) stays in place and is alerted with the condition to add', async () => {
+      const bucket = await newBucket(s3);
+      const cloudTrail = [
+        {
+          Sid: 'AWSCloudTrailAclCheck',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudtrail.amazonaws.com' },
+          Action: 's3:GetBucketAcl',
+          Resource: `arn:aws:s3:::${bucket}`,
+        },
+        {
+          Sid: 'AWSCloudTrailWrite',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudtrail.amazonaws.com' },
+          Action: 's3:PutObject',
+          Resource: `arn:aws:s3:::${bucket}/AWSLogs/${HOME_ACCOUNT}/*`,
+          Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } },
+        },
+      ];
+      const s = statements(bucket);
+      const policy = { Version: '2012-10-17', Statement: cloudTrail };
+      const alone = await putBucketPolicyForReal(s3, { ...where, bucket, policy });
+
+      const result = await policyPipeline().process(alone);
+
+      expect(result.assessment).toMatchObject({ status: 'violation', action: 'alert', operations: [] });
+      expect(result.assessment.decisionReason).toContain('removing it would cut CloudTrail log delivery');
+      expect(result.assessment.reason).toContain(
+        'add "Condition": {"StringEquals": {"aws:SourceOrgID": "o-a1b2c3d4e5"}}',
+      );
+      expect(await livePolicy(s3, bucket)).toEqual(policy);
+
+      // Next to a public statement: the public one goes, the delivery grants stay.
+      const mixed = { Version: '2012-10-17', Statement: [s.publicRead, ...cloudTrail] };
+      const both = await putBucketPolicyForReal(s3, { ...where, bucket, policy: mixed });
+      const second = await policyPipeline().process(both);
+      expect(second.outcome).toMatchObject({ status: 'reverted', verified: true });
+      expect(await livePolicy(s3, bucket)).toEqual(policy);
+    });
+
     it('when every statement offends the policy is deleted (DeleteBucketPolicy), verified by NoSuchBucketPolicy', async () => {
       const bucket = await newBucket(s3);
       const s = statements(bucket);
