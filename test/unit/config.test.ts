@@ -17,6 +17,19 @@ describe('config', () => {
     expect(config.rules['sg-open-ingress'].mode).toBe('revert');
   });
 
+  it('names driftguard’s own roles exactly: no ownRoleNames, no paths', () => {
+    const refused = parseConfig({ ownRoleNames: ['driftguard-prod-central'] });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.reason).toContain('ownRoleNames was removed');
+    expect(parseConfig({ remediationRoleName: 'attacker/DriftGuardRemediation' }).ok).toBe(false);
+    expect(
+      parseConfig({ centralRoleArn: 'arn:aws:iam::111122223333:role/x/driftguard-prod-central' }).ok,
+    ).toBe(false);
+    expect(parseConfig({ centralRoleArn: 'driftguard-prod-central' }).ok).toBe(false);
+    const ok = parseConfig({ centralRoleArn: 'arn:aws:iam::111122223333:role/driftguard-prod-central' });
+    expect(ok.ok && ok.config.centralRoleArn).toBe('arn:aws:iam::111122223333:role/driftguard-prod-central');
+  });
+
   it('keeps rule defaults when only one option of a rule is set', () => {
     const parsed = parseConfig({
       rules: { 'sg-open-ingress': { allowedSecurityGroups: ['sg-0123456789abcdef0'] } },
