@@ -18,6 +18,7 @@ const SERVICE_PREFIX: Record<string, string> = {
   'client-kms': 'kms',
   'client-lambda': 'lambda',
   'client-organizations': 'organizations',
+  'client-rds': 'rds',
   'client-s3': 's3',
   'client-s3-control': 's3',
   'client-secrets-manager': 'secretsmanager',

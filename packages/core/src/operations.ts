@@ -1,4 +1,5 @@
 import type { PlaybookOperation } from './playbook-operations';
+import type { ShareOperation } from './share-operations';
 
 /**
  * Typed remediation operations: the plan is data, so replay can print it, tests can assert it,
@@ -183,6 +184,7 @@ export interface ModifyVpcEndpointPolicy {
 
 export type Operation =
   | PlaybookOperation
+  | ShareOperation
   | RevokeSecurityGroupIngress
   | RestoreSecurityGroupRules
   | RevokeDefaultSecurityGroupRules

@@ -17,6 +17,7 @@ import {
 } from './playbooks';
 import { putAccountPublicAccessBlock, putPublicAccessBlock, revertBucketPolicy } from './s3';
 import { restoreSecurityGroupRules, revokeSecurityGroupIngress } from './security-groups';
+import { removeShares } from './shares';
 import { modifyVpcEndpointPolicy } from './vpc-endpoints';
 import { revertVpcPeeringConnection } from './vpc-peering';
 
@@ -96,6 +97,11 @@ const HANDLERS: { [K in Operation['operation']]: Handler<Extract<Operation, { op
   PutPublicAccessBlock: putPublicAccessBlock,
   PutAccountPublicAccessBlock: putAccountPublicAccessBlock,
   ModifyVpcEndpoint: modifyVpcEndpointPolicy,
+  // public-snapshot
+  ModifySnapshotAttribute: removeShares,
+  ModifyImageAttribute: removeShares,
+  ModifyDBSnapshotAttribute: removeShares,
+  ModifyDBClusterSnapshotAttribute: removeShares,
   // GuardDuty playbooks
   IsolateEc2Instance: isolateEc2Instance,
   DeactivateAccessKey: deactivateAccessKey,

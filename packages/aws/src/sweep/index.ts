@@ -5,5 +5,6 @@ export * from './run';
 export * from './s3-bucket-policies';
 export * from './s3-public-access-blocks';
 export * from './security-groups';
+export * from './shares';
 export * from './vpc-endpoints';
 export * from './vpc-peering';

@@ -15,6 +15,7 @@ import { forEachBounded, mapLimit } from './pool';
 import { s3BucketPoliciesDescriber } from './s3-bucket-policies';
 import { s3PublicAccessBlocksDescriber } from './s3-public-access-blocks';
 import { securityGroupsDescriber } from './security-groups';
+import { ec2SharesDescriber, rdsSnapshotSharesDescriber } from './shares';
 import { vpcEndpointsDescriber } from './vpc-endpoints';
 import { vpcPeeringDescriber } from './vpc-peering';
 
@@ -26,6 +27,8 @@ export const DESCRIBERS: readonly Describer[] = [
   endpointServicesDescriber,
   s3BucketPoliciesDescriber,
   s3PublicAccessBlocksDescriber,
+  ec2SharesDescriber,
+  rdsSnapshotSharesDescriber,
 ];
 
 export function describersFor(catalog: readonly Guardrail[] = CATALOG): Describer[] {

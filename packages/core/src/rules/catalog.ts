@@ -1,6 +1,7 @@
 import { defaultSgInUse } from './default-sg-in-use';
 import { guarddutyFinding } from './guardduty-finding';
 import type { Guardrail } from './guardrail';
+import { publicSnapshot } from './public-snapshot';
 import { s3BucketPolicy } from './s3-bucket-policy';
 import { s3PublicAccessBlock } from './s3-public-access-block';
 import { sgOpenIngress } from './sg-open-ingress';
@@ -23,6 +24,8 @@ export const CATALOG: readonly Guardrail[] = [
   // S3 data: bucket policies, public access block
   s3BucketPolicy,
   s3PublicAccessBlock,
+  // Identity perimeter: shares, role trust, resource policies
+  publicSnapshot,
   // Threat detection: GuardDuty findings, routed by severity, with opt-in playbooks
   guarddutyFinding,
 ];

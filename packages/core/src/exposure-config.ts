@@ -1,0 +1,24 @@
+import * as z from 'zod';
+
+/**
+ * Settings of the identity-perimeter guardrails (shares, role trust, resource policies). Kept
+ * beside config.ts so that file only names them; `mode` values are config.ts's MODES.
+ */
+const mode = z.enum(['revert', 'alert', 'ticket', 'shadow', 'off']).default('revert');
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+
+export const publicSnapshotSchema = z.strictObject({
+  mode,
+  /**
+   * Accounts outside the trust zone that snapshots and images may still be shared with (a backup
+   * vendor, a customer receiving an AMI). Public sharing (`all`) is never allowed by this list.
+   */
+  allowedAccounts: z.array(accountId).default([]),
+  /**
+   * Snapshot ids, AMI ids or RDS snapshot identifiers that are deliberately public (a published
+   * AMI). Anything else shared with `all` is a critical violation.
+   */
+  publicAllowed: z.array(z.string().min(1)).default([]),
+});
+
+export type PublicSnapshotConfig = z.output<typeof publicSnapshotSchema>;
