@@ -40,12 +40,14 @@ export const ec2SharesDescriber: Describer = {
   scope: 'region',
   async *describe(scope: DescribeScope): AsyncIterable<SweptResource> {
     const ec2 = await scope.clients.get(EC2Client, { account: scope.account, region: scope.region });
-    for await (const page of paginateDescribeSnapshots(
+    // The owner-id filter repeats `self` on purpose: moto ignores OwnerIds and would list every
+    // public snapshot it ships with; AWS answers the same either way.
+    const snapshots = paginateDescribeSnapshots(
       { client: ec2, pageSize: 1000 },
-      { OwnerIds: ['self'] },
-    )) {
+      { OwnerIds: ['self'], Filters: [{ Name: 'owner-id', Values: [scope.account] }] },
+    );
+    for await (const page of snapshots) {
       for (const snapshot of page.Snapshots ?? []) {
-        // `self` is the caller's account; the owner check also keeps emulators' public catalogues out.
         if (!snapshot.SnapshotId || snapshot.OwnerId !== scope.account) continue;
         const { CreateVolumePermissions } = await ec2.send(
           new DescribeSnapshotAttributeCommand({
