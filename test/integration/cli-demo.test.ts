@@ -35,6 +35,12 @@ describe('driftguard demo (spawned)', () => {
       expect(stdout).toContain(
         '✔ reverted and verified  VPC endpoint with full access: data-perimeter policy put on',
       );
+      expect(stdout).toContain('verdict: violation (critical) — public-snapshot');
+      expect(stdout).toMatch(/snap-[0-9a-f]+ shared with: all, 999988887777/);
+      expect(stdout).toMatch(/snap-[0-9a-f]+ shared with: nobody \(private again\)/);
+      expect(stdout).toContain(
+        '✔ reverted and verified  EBS snapshot made public and shared outside: exactly those shares removed',
+      );
       expect(stdout).not.toContain('✘');
     },
     120_000,

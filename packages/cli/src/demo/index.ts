@@ -10,6 +10,7 @@ import { endpointPolicyScene } from './endpoint-policy';
 import { guarddutyScene } from './guardduty';
 import { peeringScene } from './peering';
 import { securityGroupScene } from './security-group';
+import { snapshotScene } from './snapshot';
 import { createAlertTopic } from './sns-inbox';
 
 export const SAMPLES_DIR = fileURLToPath(new URL('../../samples', import.meta.url));
@@ -20,6 +21,7 @@ const SCENES: [string, DemoScene][] = [
   ['VPC peering with an account outside the organization', peeringScene],
   ['bucket policy made public: exactly that statement removed', bucketPolicyScene],
   ['VPC endpoint with full access: data-perimeter policy put on', endpointPolicyScene],
+  ['EBS snapshot made public and shared outside: exactly those shares removed', snapshotScene],
   ['critical GuardDuty finding: EC2 instance isolated', guarddutyScene],
 ];
 
