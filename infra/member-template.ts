@@ -174,7 +174,7 @@ export function memberTemplate(options: MemberTemplateOptions): CfnTemplate {
         Type: 'AWS::IAM::Role',
         Properties: {
           // No RoleName: one such role exists per region, generated names cannot collide. The path
-          // puts it under the remediation role's protection (ProtectedRoles below).
+          // puts it under the remediation role's NeverWriteProtectedRoles deny (below).
           Path: MEMBER_ROLE_PATH,
           Description: 'driftguard: lets EventBridge put forwarded events on the central bus',
           AssumeRolePolicyDocument: {
