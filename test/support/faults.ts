@@ -34,6 +34,8 @@ export interface Call {
   action: string;
   /** The access key that signed the call (moto's account follows from it). */
   accessKeyId?: string;
+  /** The request body as text (to aim a fault at one write among several of the same action). */
+  body?: string;
 }
 
 export interface FaultStats {
@@ -95,7 +97,7 @@ function callOf(req: IncomingMessage, body: string): Call {
     const form = new URLSearchParams(body);
     action = form.get('Action') ?? `${req.method} ${(req.url ?? '').split('?')[0]}`;
   }
-  return { service, action, ...(scope?.[1] ? { accessKeyId: scope[1] } : {}) };
+  return { service, action, body, ...(scope?.[1] ? { accessKeyId: scope[1] } : {}) };
 }
 
 const xml = 'text/xml';

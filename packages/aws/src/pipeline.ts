@@ -21,6 +21,7 @@ import { errorMessage, InvalidEventError } from './errors';
 import { claimOnce, deliveryKeyOf, supersededOutcome, supersedingEvent } from './exactly-once';
 import type { Executor } from './executor';
 import { type GatedFinding, gateFinding } from './findings';
+import { outcomeAfterIntent, recordIntent } from './intent';
 import type { LiveFactReader } from './live-facts';
 import { type NotificationResult, type Notifier, tell } from './notifications';
 import {
@@ -102,6 +103,7 @@ interface Decided {
 }
 
 type EventInput = Extract<NormalizedEvent, { ok: true }>;
+type Intended = Awaited<ReturnType<typeof recordIntent>>;
 
 /**
  * The one pipeline behind the Lambda, `replay --apply`, the sweep and the demo. One pass per event:
@@ -167,12 +169,21 @@ export function createPipeline(options: PipelineOptions): Pipeline {
    * The decision is recorded before anyone is told: a lost alert is recoverable, a lost decision
    * is not. Only this failure fails the event (and, in Lambda, the batch item).
    */
-  async function record(report: Report, routing: string, finding: GatedFinding | undefined) {
+  async function record(
+    report: Report,
+    routing: string,
+    finding: GatedFinding | undefined,
+    intended: Intended | undefined,
+  ) {
     if (!options.audit) return undefined;
     try {
-      return await options.audit.record(
-        auditRecordOf(report, { recordedAt: new Date(now()).toISOString(), routing }),
-      );
+      const written = auditRecordOf(report, { recordedAt: new Date(now()).toISOString(), routing });
+      return await options.audit.record({
+        ...written,
+        ...(intended ? { intent: intended.intent } : {}),
+        // The delivery whose result was lost counts as one.
+        ...(intended?.earlier ? { deliveries: (intended.earlier.deliveries ?? 1) + 1 } : {}),
+      });
     } catch (error) {
       await finding?.release().catch(() => undefined);
       throw new AuditWriteError(
@@ -199,7 +210,18 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         : await decideChangeEvent(event.change, context);
     const { assessment } = decided;
     await rememberCompliant(assessment, options.snapshots);
-    const outcome = await act(decided);
+    // Record: the intent before acting (a revert's trace survives a failure after the act).
+    const intended =
+      options.audit && assessment.action === 'revert' && !decided.superseded
+        ? await recordIntent(options.audit, assessment, new Date(now()).toISOString()).catch(
+            async (error: unknown) => {
+              // Nothing was done: the finding version goes back, so the queue's retry acts.
+              await decided.finding?.release().catch(() => undefined);
+              throw error;
+            },
+          )
+        : undefined;
+    const outcome = outcomeAfterIntent(intended?.earlier, await act(decided));
     // Count reverts, open circuit breakers, keep exemption uses for the expiry re-check.
     await options.enforcement?.record({ assessment, outcome }, input);
     const finished = now();
@@ -209,7 +231,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       latencyMs: finished - Date.parse(assessment.event.eventTime),
     };
     const route = routeOf(report);
-    const audit = await record(report, route.reason, decided.finding);
+    const audit = await record(report, route.reason, decided.finding, intended);
     const selected = notifiers.filter((notifier) => route.channels.includes(notifier.channel));
     const told = await tell(selected, report, { ...options, ...(audit ? { auditRef: audit.ref } : {}) });
     return {

@@ -72,7 +72,24 @@ export interface AuditRecord {
   lastDeliveryAt?: string;
   /** The outcome of the latest redelivery, when there was one. */
   lastOutcome?: { status: string; verified: boolean; summary: string };
+  /**
+   * What driftguard was about to do, written before it acted (see `AuditStore.intend`): when the
+   * record of the result is lost, a redelivery still knows the revert was driftguard's own.
+   */
+  intent?: AuditIntent;
 }
+
+/** The plan of a revert, recorded before any of it runs. */
+export interface AuditIntent {
+  /** This delivery's token: a put retried by the SDK recognises its own intent by it. */
+  id: string;
+  /** When the plan was recorded, just before acting. */
+  at: string;
+  operations: { operation: string; target: { account: string; region: string }; input: unknown }[];
+}
+
+/** The outcome status of a record that holds only an intent: the act may or may not have happened. */
+export const INTENDED = 'intended';
 
 export interface AuditRef {
   eventTime: string;
@@ -145,6 +162,13 @@ export interface AuditStore {
    * written: the decision would be lost, so the caller must fail the batch item.
    */
   record(record: AuditRecord): Promise<{ ref: AuditRef; first: boolean }>;
+  /**
+   * Writes the intent of a revert (a record whose outcome is `intended`) before anything is done,
+   * unless the event already has a record. Returns that earlier record, if any: an earlier
+   * delivery's intent (it may have acted, its result was not recorded) or its full record. Throws
+   * when the table cannot be written: acting without a trace is what this prevents.
+   */
+  intend(record: AuditRecord): Promise<{ ref: AuditRef; earlier?: AuditRecord }>;
   /** Adds a channel's result to the record. */
   recordChannel(ref: AuditRef, channel: string, result: ChannelRecord): Promise<void>;
   get(ref: AuditRef): Promise<AuditRecord | undefined>;
@@ -172,7 +196,7 @@ export function dynamoAuditStore(
   const now = options.now ?? Date.now;
   const retentionMs = options.retentionDays * DAY_MS;
   return {
-    async record(record) {
+    async intend(record) {
       const ref = { eventTime: record.eventTime, eventId: record.eventId };
       const key = keys.audit(ref.eventTime, ref.eventId);
       try {
@@ -181,6 +205,32 @@ export function dynamoAuditStore(
             TableName: tableName,
             Item: { ...record, ...key, expiresAt: expiresAt(now(), retentionMs) },
             ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return { ref };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+      const { Item } = await ddb.send(
+        new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+      );
+      // Our own put, retried by the SDK after its answer was lost, is not an earlier delivery.
+      if (!Item || (record.intent && Item.intent?.id === record.intent.id)) return { ref };
+      return { ref, earlier: stripKeys(Item) };
+    },
+
+    async record(record) {
+      const ref = { eventTime: record.eventTime, eventId: record.eventId };
+      const key = keys.audit(ref.eventTime, ref.eventId);
+      try {
+        await ddb.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...record, ...key, expiresAt: expiresAt(now(), retentionMs) },
+            // The result replaces an intent (this delivery's or a lost one's); a result stands.
+            ConditionExpression: 'attribute_not_exists(pk) OR #outcome.#status = :intended',
+            ExpressionAttributeNames: { '#outcome': 'outcome', '#status': 'status' },
+            ExpressionAttributeValues: { ':intended': INTENDED },
           }),
         );
         return { ref, first: true };

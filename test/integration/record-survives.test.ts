@@ -1,0 +1,80 @@
+import { CreateSecurityGroupCommand, CreateVpcCommand, type IpPermission } from '@aws-sdk/client-ec2';
+import { auditReader, ensureStateTable, runtimeFromEnv } from '@driftguard/aws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processRecord } from '../../packages/functions/src/evaluate';
+import { dynamoClient, ec2Client, motoEndpoint, openIngress, unique } from '../support/aws';
+import { type FaultProxy, startFaultProxy } from '../support/faults';
+import { sqsRecord } from '../support/lambda';
+
+const SSH_OPEN: IpPermission[] = [
+  { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+];
+
+/** The audit trail's write of a result (not of an intent): what the table refuses in this test. */
+const auditResultWrite = (call: { service: string; action: string; body?: string }) =>
+  call.service === 'dynamodb' &&
+  call.action === 'PutItem' &&
+  (call.body ?? '').includes('"AUDIT#') &&
+  !(call.body ?? '').includes('"status":{"S":"intended"}');
+
+describe.skipIf(!motoEndpoint)(
+  'the record of a revert survives a failure after the act (evaluate handler, moto)',
+  () => {
+    let proxy: FaultProxy;
+    beforeAll(async () => {
+      proxy = await startFaultProxy(motoEndpoint as string);
+    });
+    afterAll(async () => {
+      await proxy?.close();
+    });
+
+    it('the audit write fails after the revert; the redelivery records driftguard’s own verified revert, not "already compliant"', async () => {
+      const table = unique('survives');
+      await ensureStateTable(dynamoClient(), table);
+      const runtime = runtimeFromEnv({
+        AWS_ENDPOINT_URL: proxy.endpoint,
+        AWS_REGION: 'us-east-1',
+        DRIFTGUARD_TABLE: table,
+        DRIFTGUARD_READ_ORGANIZATION: 'false',
+      });
+      const audit = auditReader({ region: 'us-east-1', endpoint: motoEndpoint, tableName: table });
+      const ec2 = ec2Client();
+      const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+      const { GroupId } = await ec2.send(
+        new CreateSecurityGroupCommand({ GroupName: unique('rec'), Description: 'd', VpcId: Vpc?.VpcId }),
+      );
+      const { event, addedRules } = await openIngress(ec2, GroupId as string, SSH_OPEN);
+      const detail = event.detail as { eventID: string; eventTime: string };
+      const ref = { eventTime: detail.eventTime, eventId: detail.eventID };
+      const body = JSON.stringify(event);
+
+      // Delivery 1: the revert happens, then every write of its result is throttled.
+      proxy.setPlan({ throttle: 1, eligible: auditResultWrite });
+      await expect(processRecord(sqsRecord('m-1', body, 1), runtime)).rejects.toThrow(
+        `the audit record of event ${detail.eventID} could not be written`,
+      );
+      expect(proxy.stats.throttled).toBeGreaterThan(0);
+      expect(proxy.stats.revoked.get(addedRules[0]?.SecurityGroupRuleId as string)).toBe(1);
+      // What the trail holds meanwhile: the intent, written before the revert.
+      const meanwhile = await audit.get(ref);
+      expect(meanwhile?.outcome.status).toBe('intended');
+      expect(meanwhile?.intent?.operations.map((operation) => operation.operation)).toEqual([
+        'ec2:RevokeSecurityGroupIngress',
+      ]);
+
+      // Delivery 2 (the queue's retry), with the table healthy again.
+      proxy.setPlan({});
+      await processRecord(sqsRecord('m-1', body, 2), runtime);
+      const record = await audit.get(ref);
+      expect(record?.action).toBe('revert');
+      expect(record?.outcome).toMatchObject({ status: 'reverted', verified: true });
+      expect(record?.outcome.summary).toContain(
+        `reverted by driftguard: an earlier delivery of this event set out to revert it at ${meanwhile?.intent?.at}`,
+      );
+      expect(record?.outcome.summary).toContain('re-read now: nothing left to revert (verified)');
+      expect(record?.deliveries).toBe(2);
+      // Reverted once: the redelivery re-read the group and found nothing left to do.
+      expect(proxy.stats.revoked.get(addedRules[0]?.SecurityGroupRuleId as string)).toBe(1);
+    });
+  },
+);
