@@ -350,8 +350,10 @@ describe.skipIf(!motoEndpoint)(
       expect(jira.server.requests.length + github.server.requests.length).toBe(requests);
     });
 
-    it('when the audit record cannot be written the event fails after the revert, and no channel is told', async () => {
-      // The pipeline alone (no exactly-once wrapper): revert → audit write fails → AuditWriteError.
+    it('when the audit trail cannot be written nothing is done, the event fails, and no channel is told', async () => {
+      // The pipeline alone (no exactly-once wrapper): the intent of the revert is written before
+      // acting; it fails → AuditWriteError, nothing reverted (the queue retries the event). A write
+      // that fails *after* the revert: test/integration/record-survives.test.ts.
       const cfg = config();
       const credentialsFor = accountCredentials({
         sts: stsClient(REGION),
@@ -369,9 +371,9 @@ describe.skipIf(!motoEndpoint)(
       const event = await openToInternet(ec2, group);
       await expect(pipeline.process(event)).rejects.toThrow(AuditWriteError);
       await expect(pipeline.process(event)).rejects.toThrow(
-        /the audit record of event .* could not be written/,
+        /the intent of event .* could not be recorded, so nothing was done/,
       );
-      expect(await ingressRules(ec2, group)).toBe(0);
+      expect(await ingressRules(ec2, group)).toBe(1);
       expect(told).toEqual([]);
     });
   },
