@@ -74,7 +74,7 @@ export function createBus(
 
   const guardDutyForwarding =
     settings.guardDutyFindings === 'central-account'
-      ? forwardGuardDutyFromDefaultBus(bus, patterns.filter(isGuardDutyPattern))
+      ? forwardGuardDutyFromEveryRegion(context, bus, patterns.filter(isGuardDutyPattern))
       : [];
 
   return { bus, rules, guardDutyForwarding };
@@ -82,18 +82,32 @@ export function createBus(
 
 /**
  * When this (security) account is the GuardDuty delegated administrator, every member's findings
- * already arrive on its default bus: one rule forwards them to the central bus, where the catalog
- * rule routes them like any forwarded event.
+ * arrive on its default bus, but region by region: a finding raised in eu-west-1 reaches the
+ * administrator's eu-west-1 bus only. One rule per member region forwards them to the central
+ * bus (a cross-region bus target, through one named role), where the catalog rule routes them
+ * like any forwarded event.
  */
-function forwardGuardDutyFromDefaultBus(bus: aws.cloudwatch.EventBus, patterns: EventPattern[]) {
+function forwardGuardDutyFromEveryRegion(
+  context: DeploymentContext,
+  bus: aws.cloudwatch.EventBus,
+  patterns: EventPattern[],
+) {
   if (patterns.length === 0) return [];
+  const { names, settings } = context;
   const role = new aws.iam.Role('GuardDutyForwardingRole', {
+    // Named, so the deployer's policy (DEPLOY.md) can scope iam:* to driftguard-<stage>-*.
+    name: names.guardDutyForwardingRole,
     description:
-      'driftguard: lets EventBridge put GuardDuty findings from the default bus on the central bus',
+      'driftguard: lets EventBridge put GuardDuty findings from every region’s default bus on the central bus',
     assumeRolePolicy: JSON.stringify({
       Version: '2012-10-17',
       Statement: [
-        { Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': settings.account } },
+        },
       ],
     }),
   });
@@ -106,22 +120,43 @@ function forwardGuardDutyFromDefaultBus(bus: aws.cloudwatch.EventBus, patterns: 
       }),
     ),
   });
-  return patterns.map((pattern) => {
-    const id = `Forward${logicalId(pattern.name)}`;
-    const rule = new aws.cloudwatch.EventRule(id, {
-      name: `driftguard-forward-${pattern.name}`.slice(0, 64),
-      description: `driftguard: forward ${pattern.name} events from the default bus to the central bus`,
-      eventBusName: 'default',
-      eventPattern: JSON.stringify(pattern.pattern),
-      state: 'ENABLED',
+  return settings.memberRegions.flatMap((region) => {
+    // The central region uses the stack's own provider; the others one pinned to the same account.
+    const opts =
+      region === settings.region
+        ? {}
+        : {
+            provider: new aws.Provider(`SecurityAccount-${region}`, {
+              region: region as aws.Region,
+              allowedAccountIds: [settings.account],
+            }),
+          };
+    const suffix = region === settings.region ? '' : `-${region}`;
+    return patterns.map((pattern) => {
+      const id = `Forward${logicalId(pattern.name)}${suffix}`;
+      const rule = new aws.cloudwatch.EventRule(
+        id,
+        {
+          name: names.guardDutyRule(pattern.name),
+          description: `driftguard: forward ${pattern.name} events from ${region}'s default bus to the central bus`,
+          eventBusName: 'default',
+          eventPattern: JSON.stringify(pattern.pattern),
+          state: 'ENABLED',
+        },
+        opts,
+      );
+      const target = new aws.cloudwatch.EventTarget(
+        `${id}Target`,
+        {
+          rule: rule.name,
+          eventBusName: 'default',
+          targetId: 'driftguard-central-bus',
+          arn: bus.arn,
+          roleArn: role.arn,
+        },
+        opts,
+      );
+      return { region, pattern, rule, target };
     });
-    const target = new aws.cloudwatch.EventTarget(`${id}Target`, {
-      rule: rule.name,
-      eventBusName: 'default',
-      targetId: 'driftguard-central-bus',
-      arn: bus.arn,
-      roleArn: role.arn,
-    });
-    return { pattern, rule, target };
   });
 }

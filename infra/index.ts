@@ -32,7 +32,11 @@ export function createDriftguard(stage: string, settings: StageSettings) {
   const context: DeploymentContext = {
     stage,
     settings,
-    config: parsed.config,
+    // The member role carries the stage unless the stage file names it (infra/naming.ts).
+    config: {
+      ...parsed.config,
+      remediationRoleName: settings.config.remediationRoleName ?? stageNames.remediationRole,
+    },
     names: stageNames,
     // The role has this fixed name and no path (central-role.ts); a test checks the two agree.
     centralRoleArn: $interpolate`arn:${partition}:iam::${account}:role/${stageNames.functionRole}`,
@@ -98,7 +102,8 @@ export function stackOutputs(stack: ReturnType<typeof createDriftguard>) {
     memberStackSet: stack.members.stackSet.name,
     memberExternalId: stack.context.externalId,
     configParameter: stack.config.parameter.name,
-    memberStackSetInstances: $resolve(stack.members.instances.map((instance) => instance.id)),
+    memberRegions: stack.members.instances.regions,
+    managementAccountStacks: $resolve(stack.members.management.map(({ stack }) => stack.id)),
     rules: $resolve(stack.rules.map(({ rule }) => rule.name)),
     alarms: $resolve(
       [stack.alarms.deadLetters, stack.alarms.queueAge, ...stack.alarms.failedInvocations].map(

@@ -20,6 +20,8 @@ export interface MemberTemplateOptions {
    * no other playbook's. Default: none.
    */
   playbooks?: readonly Playbook[];
+  /** Forwarding rule names, by pattern (infra/naming.ts `memberRule`: they carry the stage). */
+  ruleName?: (patternName: string) => string;
   /** IAM actions of the remediation role; by default the derived executor set for `playbooks`. */
   actions?: readonly string[];
   catalog?: readonly Guardrail[];
@@ -76,12 +78,20 @@ export type CfnTemplate = {
   Outputs: Record<string, Record<string, unknown>>;
 };
 
-function forwardingRule(pattern: EventPattern, description: string, condition?: string) {
+/** Without a stage (the CLI's template for a hand-made test account): the unprefixed names. */
+const defaultRuleName = (patternName: string) => `driftguard-forward-${patternName}`.slice(0, 64);
+
+function forwardingRule(
+  pattern: EventPattern,
+  description: string,
+  condition?: string,
+  ruleName: (patternName: string) => string = defaultRuleName,
+) {
   return {
     Type: 'AWS::Events::Rule',
     ...(condition ? { Condition: condition } : {}),
     Properties: {
-      Name: `driftguard-forward-${pattern.name}`.slice(0, 64),
+      Name: ruleName(pattern.name),
       Description: description,
       EventBusName: 'default',
       EventPattern: pattern.pattern,
@@ -112,6 +122,7 @@ export function memberTemplate(options: MemberTemplateOptions): CfnTemplate {
         pattern,
         `driftguard: forward ${pattern.name} events to the central bus`,
         isGuardDutyPattern(pattern) ? 'ForwardGuardDuty' : undefined,
+        options.ruleName,
       ),
     ]),
   );

@@ -19,6 +19,17 @@ export function names(stage: string) {
     functionRole: `${prefix}-central`.slice(0, 64),
     rule: (patternName: string) => `${prefix}-${patternName}`.slice(0, 64),
     stackSet: `${prefix}-member`,
+    /**
+     * Member resources carry the stage, so prod and staging can target overlapping OUs: the
+     * remediation role (IAM names are per account), the forwarding rules, the stack set (above).
+     */
+    remediationRole: `DriftGuardRemediation-${stage}`.slice(0, 64),
+    memberRule: (patternName: string) => `${prefix}-forward-${patternName}`.slice(0, 64),
+    /** The security account's per-region rules that bring GuardDuty findings to the central bus. */
+    guardDutyForwardingRole: `${prefix}-guardduty-forwarding`.slice(0, 64),
+    guardDutyRule: (patternName: string) => `${prefix}-central-${patternName}`.slice(0, 64),
+    /** The role the deployer assumes in the management account (DEPLOY.md, prerequisites). */
+    managementDeployerRole: `${prefix}-management-deployer`.slice(0, 64),
     /** SSM parameter with the runtime config (packages/aws/src/config-parameter.ts). */
     configParameter: `/driftguard/${stage}/config`,
   };

@@ -1,14 +1,14 @@
 /**
  * Prints the member-account template for a stage (`npm run infra:member-template -- --stage prod`),
  * or writes it with `--out <file>`. `--parameters` prints the stage's parameter values instead,
- * as `aws cloudformation deploy --parameter-overrides` takes them: what the management account
- * needs, since service-managed StackSets never deploy there (DEPLOY.md).
+ * as `aws cloudformation deploy --parameter-overrides` takes them (a hand-made stack for a test
+ * account; the management account is covered by the deployment itself, infra/members.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { enabledPlaybooks, parseConfig } from '@driftguard/core';
 import { memberParameters, memberTemplate } from '../member-template';
-import { knownArns } from '../naming';
+import { knownArns, names } from '../naming';
 import { loadStageFile } from '../stages';
 
 const { values } = parseArgs({
@@ -27,8 +27,11 @@ if (!parsed.ok) {
   process.exit(1);
 }
 
+// The same names the stack set uses (infra/naming.ts): the stage's role and rule names.
+const stageNames = names(stage);
 const template = memberTemplate({
-  remediationRoleName: parsed.config.remediationRoleName,
+  remediationRoleName: settings.config.remediationRoleName ?? stageNames.remediationRole,
+  ruleName: stageNames.memberRule,
   playbooks: enabledPlaybooks(parsed.config.rules['guardduty-finding']),
 });
 

@@ -157,7 +157,7 @@ describe('central bus', () => {
 });
 
 describe('GuardDuty findings (this account is the GuardDuty administrator)', () => {
-  it('are forwarded from this account’s default bus to the central bus with their own role', () => {
+  it('are forwarded from this account’s default bus in every member region to the central bus, with one named role', () => {
     const guardDuty = eventPatterns(CATALOG, centralIdentity).filter((pattern) =>
       (pattern.pattern.source as string[]).includes('aws.guardduty'),
     );
@@ -165,18 +165,30 @@ describe('GuardDuty findings (this account is the GuardDuty administrator)', () 
     const forwarding = sst
       .ofType('aws:cloudwatch/eventRule:EventRule')
       .filter((rule) => rule.inputs.eventBusName === 'default');
-    expect(forwarding.map((rule) => JSON.parse(String(rule.inputs.eventPattern)))).toEqual(
-      guardDuty.map((pattern) => pattern.pattern),
+    // Findings are regional at the administrator: one rule set per member region.
+    expect(forwarding).toHaveLength(guardDuty.length * prod.memberRegions.length);
+    expect(new Set(forwarding.map((rule) => rule.inputs.eventPattern))).toEqual(
+      new Set(guardDuty.map((pattern) => JSON.stringify(pattern.pattern))),
     );
+    for (const rule of forwarding) expect(String(rule.inputs.name)).toMatch(/^driftguard-prod-central-/);
+    // Every region but the central one through a provider pinned to the security account.
+    const providers = sst
+      .ofType('pulumi:providers:aws')
+      .filter((provider) => provider.name.startsWith('SecurityAccount-'));
+    expect(providers.map((provider) => provider.inputs.region).sort()).toEqual(
+      prod.memberRegions.filter((region) => region !== prod.region).sort(),
+    );
+    for (const provider of providers)
+      expect(JSON.parse(String(provider.inputs.allowedAccountIds))).toEqual([prod.account]);
+
     const role = sst.named('GuardDutyForwardingRole');
+    expect(role.inputs.name).toBe('driftguard-prod-guardduty-forwarding');
     const targets = sst
       .ofType('aws:cloudwatch/eventTarget:EventTarget')
       .filter((target) => target.inputs.eventBusName === 'default');
-    expect(targets.map((target) => target.inputs)).toEqual(
-      forwarding.map((rule) =>
-        expect.objectContaining({ rule: rule.inputs.name, arn: busArn, roleArn: role.state.arn }),
-      ),
-    );
+    expect(targets).toHaveLength(forwarding.length);
+    for (const target of targets)
+      expect(target.inputs).toMatchObject({ arn: busArn, roleArn: role.state.arn });
     expect(policyOf(sst.named('GuardDutyForwardingRolePolicy')).Statement).toEqual([
       { Effect: 'Allow', Action: 'events:PutEvents', Resource: busArn },
     ]);
@@ -248,7 +260,7 @@ describe('evaluate function', () => {
     // The config itself is in Parameter Store (below); the deployment's own settings are laid over it.
     expect(variables.DRIFTGUARD_CONFIG_PARAMETER).toBe('/driftguard/prod/config');
     expect(variables.DRIFTGUARD_EXTERNAL_ID).toBe(generatedExternalId);
-    expect(variables.DRIFTGUARD_REMEDIATION_ROLE_NAME).toBe('DriftGuardRemediation');
+    expect(variables.DRIFTGUARD_REMEDIATION_ROLE_NAME).toBe('DriftGuardRemediation-prod');
     expect(variables.DRIFTGUARD_CENTRAL_ROLE_ARN).toBe(centralRoleArn);
   });
 
@@ -326,7 +338,7 @@ describe('evaluate function', () => {
     ]);
     expect(resourcesOf('sts:AssumeRole')).toEqual([
       expect.objectContaining({
-        Resource: 'arn:aws:iam::*:role/DriftGuardRemediation',
+        Resource: 'arn:aws:iam::*:role/DriftGuardRemediation-prod',
         Condition: { StringEquals: { 'aws:ResourceOrgID': prod.organizationId } },
       }),
     ]);
@@ -531,20 +543,74 @@ describe('member StackSet', () => {
       },
     });
     expect(JSON.parse(String(stackSet.inputs.templateBody))).toEqual(
-      memberTemplate({ remediationRoleName: 'DriftGuardRemediation' }),
+      memberTemplate({
+        remediationRoleName: 'DriftGuardRemediation-prod',
+        ruleName: (pattern) => `driftguard-prod-forward-${pattern}`,
+      }),
     );
   });
 
-  it('has one instance per member region, targeting the configured OUs, role region first', () => {
-    const instances = sst.ofType('aws:cloudformation/stackSetInstance:StackSetInstance');
-    expect(instances.map((instance) => instance.inputs.stackSetInstanceRegion)).toEqual(prod.memberRegions);
-    for (const instance of instances) {
-      expect(instance.inputs).toMatchObject({
-        stackSetName: 'driftguard-prod-member',
-        callAs: 'DELEGATED_ADMIN',
-        deploymentTargets: { organizationalUnitIds: prod.targetOrganizationalUnits },
+  it('deploys to every member region in one parallel operation, sized for hundreds of accounts', () => {
+    const instances = only(sst.ofType('aws:cloudformation/stackInstances:StackInstances'));
+    expect(instances.inputs).toMatchObject({
+      stackSetName: 'driftguard-prod-member',
+      callAs: 'DELEGATED_ADMIN',
+      regions: prod.memberRegions,
+      deploymentTargets: { organizationalUnitIds: prod.targetOrganizationalUnits },
+      operationPreferences: {
+        regionConcurrencyType: 'PARALLEL',
+        concurrencyMode: 'SOFT_FAILURE_TOLERANCE',
+        maxConcurrentPercentage: 25,
+        failureTolerancePercentage: 10,
+      },
+    });
+    // Every region enabled in the account but the excluded one.
+    expect(prod.memberRegions).toHaveLength(17);
+  });
+
+  it('covers the management account with the same template in every member region, through its deployer role', () => {
+    const stacks = sst.ofType('aws:cloudformation/stack:Stack');
+    expect(stacks).toHaveLength(prod.memberRegions.length);
+    const stackSet = only(sst.ofType('aws:cloudformation/stackSet:StackSet'));
+    for (const stack of stacks) {
+      expect(stack.inputs).toMatchObject({
+        name: 'driftguard-prod-member',
+        templateBody: stackSet.inputs.templateBody,
+        parameters: stackSet.inputs.parameters,
+        capabilities: ['CAPABILITY_NAMED_IAM'],
       });
     }
+    const providers = sst
+      .ofType('pulumi:providers:aws')
+      .filter((provider) => provider.name.startsWith('ManagementAccount-'));
+    expect(providers.map((provider) => provider.inputs.region).sort()).toEqual(
+      [...prod.memberRegions].sort(),
+    );
+    for (const provider of providers) {
+      expect(JSON.parse(String(provider.inputs.allowedAccountIds))).toEqual(['730335218694']);
+      expect(JSON.parse(String(provider.inputs.assumeRoles))).toEqual([
+        expect.objectContaining({
+          roleArn: 'arn:aws:iam::730335218694:role/driftguard-prod-management-deployer',
+        }),
+      ]);
+    }
+  });
+
+  it('names every member resource by stage, so two stages can target the same accounts', () => {
+    const template = JSON.parse(
+      String(only(sst.ofType('aws:cloudformation/stackSet:StackSet')).inputs.templateBody),
+    );
+    const resources = Object.values(template.Resources) as {
+      Type: string;
+      Properties: Record<string, unknown>;
+    }[];
+    for (const rule of resources.filter((resource) => resource.Type === 'AWS::Events::Rule'))
+      expect(String(rule.Properties.Name)).toMatch(/^driftguard-prod-forward-/);
+    expect(
+      resources
+        .filter((resource) => resource.Type === 'AWS::IAM::Role')
+        .map((role) => role.Properties.RoleName),
+    ).toContain('DriftGuardRemediation-prod');
   });
 });
 

@@ -251,12 +251,10 @@ describe('a non-production stack', () => {
     ).toEqual([]);
   });
 
-  it('deploys the role region’s stack instance first', () => {
-    const instances = sst.ofType('aws:cloudformation/stackSetInstance:StackSetInstance');
-    expect(instances.map((instance) => instance.inputs.stackSetInstanceRegion)).toEqual([
-      'eu-west-1',
-      'us-east-1',
-    ]);
+  it('deploys the listed regions in one operation, and leaves the management account out when told to', () => {
+    const instances = sst.ofType('aws:cloudformation/stackInstances:StackInstances');
+    expect(instances.map((instance) => instance.inputs.regions)).toEqual([['us-east-1', 'eu-west-1']]);
+    expect(sst.ofType('aws:cloudformation/stack:Stack')).toEqual([]);
   });
 
   it('lets the central role assume the configured remediation role name only', () => {
