@@ -12,6 +12,7 @@ export function createCentralRole(
   context: DeploymentContext,
   resources: {
     table: aws.dynamodb.Table;
+    exemptionsTable: aws.dynamodb.Table;
     topic: aws.sns.Topic;
     topicKey: aws.kms.Key;
     queue: aws.sqs.Queue;
@@ -37,6 +38,7 @@ export function createCentralRole(
     policy: $resolve({
       partition: context.partition,
       tableArn: resources.table.arn,
+      exemptionsTableArn: resources.exemptionsTable.arn,
       topicArn: resources.topic.arn,
       topicKeyArn: resources.topicKey.arn,
       queueArn: resources.queue.arn,

@@ -13,6 +13,7 @@ export function functionEnvironment(
   context: DeploymentContext,
   resources: {
     table: aws.dynamodb.Table;
+    exemptionsTable: aws.dynamodb.Table;
     topic: aws.sns.Topic;
     deadLetterQueue: aws.sqs.Queue;
   },
@@ -29,6 +30,7 @@ export function functionEnvironment(
     DRIFTGUARD_REMEDIATION_ROLE_NAME: context.config.remediationRoleName,
     DRIFTGUARD_CENTRAL_ROLE_ARN: context.centralRoleArn,
     DRIFTGUARD_TABLE: resources.table.name,
+    DRIFTGUARD_EXEMPTIONS_TABLE: resources.exemptionsTable.name,
     DRIFTGUARD_TOPIC_ARN: resources.topic.arn,
     DRIFTGUARD_DLQ_URL: resources.deadLetterQueue.url,
     DRIFTGUARD_MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),

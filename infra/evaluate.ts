@@ -14,6 +14,7 @@ export function createEvaluate(
     role: aws.iam.Role;
     rolePolicy: aws.iam.RolePolicy;
     table: aws.dynamodb.Table;
+    exemptionsTable: aws.dynamodb.Table;
     topic: aws.sns.Topic;
     queue: aws.sqs.Queue;
     deadLetterQueue: aws.sqs.Queue;

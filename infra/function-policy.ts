@@ -27,6 +27,8 @@ export const PLATFORM_ACTIONS: Record<string, string> = {
 export interface FunctionResources {
   partition: string;
   tableArn: string;
+  /** Exemptions (their own table): read by the decision, uses recorded, re-checks marked. */
+  exemptionsTableArn: string;
   topicArn: string;
   topicKeyArn: string;
   queueArn: string;
@@ -46,7 +48,7 @@ function scopeOf(action: string, r: FunctionResources): Omit<PolicyStatement, 'E
   const service = action.split(':')[0];
   switch (service) {
     case 'dynamodb':
-      return { Sid: 'StateTable', Resource: [r.tableArn, `${r.tableArn}/index/*`] };
+      return { Sid: 'StateTable', Resource: [r.tableArn, `${r.tableArn}/index/*`, r.exemptionsTableArn] };
     case 'sns':
       return { Sid: 'AlertsTopic', Resource: r.topicArn };
     case 'sqs':

@@ -5,6 +5,7 @@ import { createCentralRole } from './central-role';
 import { createConfigAlarm, createConfigParameter } from './config-parameter';
 import type { DeploymentContext } from './context';
 import { createEvaluate } from './evaluate';
+import { createExemptionApi } from './exemption-api';
 import { externalId } from './external-id';
 import { createMembers } from './members';
 import { names } from './naming';
@@ -54,6 +55,7 @@ export function createDriftguard(stage: string, settings: StageSettings) {
   const evaluate = createEvaluate(context, { ...central, ...state, ...queues, secrets });
   const sweep = createSweep(context, { ...central, ...state, ...queues, secrets });
   const exemptionExpiry = createExemptionExpiry(context, { ...central, ...state, ...queues, secrets });
+  const exemptionApi = createExemptionApi(context, { ...state, centralRole: central.role });
   const alarms = createAlarms(context, { topic: state.topic, ...queues, bus, rules, sweep });
   const config = {
     ...createConfigParameter(context),
@@ -75,6 +77,7 @@ export function createDriftguard(stage: string, settings: StageSettings) {
     evaluate,
     sweep,
     exemptionExpiry,
+    exemptionApi,
     alarms,
     config,
     members,
@@ -97,6 +100,9 @@ export function stackOutputs(stack: ReturnType<typeof createDriftguard>) {
     sweep: stack.sweep.fn.arn,
     sweepSchedule: stack.sweep.schedule.nodes.schedule.arn,
     exemptionExpiry: stack.exemptionExpiry.fn.arn,
+    /** DRIFTGUARD_EXEMPTIONS_URL for `driftguard exempt …` (AWS_IAM: calls are SigV4-signed). */
+    exemptionApi: stack.exemptionApi.fn.url,
+    exemptionsTable: stack.state.exemptionsTable.name,
     exemptionExpirySchedule: stack.exemptionExpiry.schedule.nodes.schedule.arn,
     centralRole: stack.central.role.arn,
     memberStackSet: stack.members.stackSet.name,

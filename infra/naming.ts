@@ -11,6 +11,10 @@ export function names(stage: string) {
     queue: `${prefix}-events`,
     deadLetterQueue: `${prefix}-events-dlq`,
     table: `${prefix}-state`,
+    /** Break-glass exemptions: their own table, so one resource policy covers every item (infra/exemption-api.ts). */
+    exemptionsTable: `${prefix}-exemptions`,
+    exemptionApiFunction: `${prefix}-exemption-api`,
+    exemptionApiRole: `${prefix}-exemption-api`.slice(0, 64),
     topic: `${prefix}-alerts`,
     function: `${prefix}-evaluate`,
     sweepFunction: `${prefix}-sweep`,

@@ -8,6 +8,7 @@ import { EVALUATE_MEMORY } from './sizing';
 interface ScheduledResources {
   role: aws.iam.Role;
   table: aws.dynamodb.Table;
+  exemptionsTable: aws.dynamodb.Table;
   topic: aws.sns.Topic;
   deadLetterQueue: aws.sqs.Queue;
   secrets: Record<SecretName, sst.Secret>;

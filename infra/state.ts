@@ -5,7 +5,8 @@ import { topicKeyPolicy, topicPolicy } from './policies';
 export const TABLE_ATTRIBUTES = { partition: 'pk', sort: 'sk', ttl: 'expiresAt' } as const;
 
 /**
- * driftguard's state: one DynamoDB table (exemptions, dedupe, snapshots, audit) and the alerts
+ * driftguard's state: one DynamoDB table (dedupe, snapshots, audit, breakers…), the exemptions' own
+ * table, and the alerts
  * topic. Production keeps both safe from a stray delete: deletion protection on the table, and
  * `removal: retain` in sst.config.ts for everything.
  */
@@ -24,6 +25,22 @@ export function createState(context: DeploymentContext) {
     ],
     ttl: { attributeName: TABLE_ATTRIBUTES.ttl, enabled: true },
     // The audit trail is evidence: keep 35 days of point-in-time history.
+    pointInTimeRecovery: { enabled: true },
+    deletionProtectionEnabled: settings.production,
+  });
+
+  // Exemptions and requests live apart: a resource policy denies writes to everyone but
+  // driftguard's functions (infra/exemption-api.ts), with no condition on item keys to get wrong.
+  const exemptionsTable = new aws.dynamodb.Table('ExemptionsTable', {
+    name: names.exemptionsTable,
+    billingMode: 'PAY_PER_REQUEST',
+    hashKey: TABLE_ATTRIBUTES.partition,
+    rangeKey: TABLE_ATTRIBUTES.sort,
+    attributes: [
+      { name: TABLE_ATTRIBUTES.partition, type: 'S' },
+      { name: TABLE_ATTRIBUTES.sort, type: 'S' },
+    ],
+    ttl: { attributeName: TABLE_ATTRIBUTES.ttl, enabled: true },
     pointInTimeRecovery: { enabled: true },
     deletionProtectionEnabled: settings.production,
   });
@@ -50,5 +67,5 @@ export function createState(context: DeploymentContext) {
     ),
   });
 
-  return { table, topic, topicKey };
+  return { table, exemptionsTable, topic, topicKey };
 }

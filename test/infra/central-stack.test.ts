@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { CONFIG_REJECTED_MESSAGE, decodeConfigDocument, TABLE_KEYS } from '@driftguard/aws';
 import { CATALOG, eventPatterns } from '@driftguard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXEMPTION_API_ACTIONS } from '../../infra/exemption-policies';
 import { CENTRAL_ACTIONS, PLATFORM_ACTIONS } from '../../infra/function-policy';
 import { memberTemplate } from '../../infra/member-template';
 import type { PolicyDocument } from '../../infra/policies';
@@ -54,6 +55,8 @@ const busArn = `arn:aws:events:${MOCK_REGION}:${MOCK_ACCOUNT}:event-bus/driftgua
 const topicArn = `arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT}:driftguard-prod-alerts`;
 const tableArn = `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/driftguard-prod-state`;
 const centralRoleArn = `arn:aws:iam::${MOCK_ACCOUNT}:role/driftguard-prod-central`;
+const exemptionsTableArn = `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/driftguard-prod-exemptions`;
+const exemptionApiRoleArn = `arn:aws:iam::${MOCK_ACCOUNT}:role/driftguard-prod-exemption-api`;
 const centralIdentity = { roleArn: centralRoleArn };
 const busRules = () =>
   sst
@@ -241,6 +244,7 @@ describe('evaluate function', () => {
       'DRIFTGUARD_CONFIG_MAX_AGE_SECONDS',
       'DRIFTGUARD_CONFIG_PARAMETER',
       'DRIFTGUARD_DLQ_URL',
+      'DRIFTGUARD_EXEMPTIONS_TABLE',
       'DRIFTGUARD_EXTERNAL_ID',
       'DRIFTGUARD_MAX_RECEIVE_COUNT',
       'DRIFTGUARD_REMEDIATION_ROLE_NAME',
@@ -248,6 +252,7 @@ describe('evaluate function', () => {
       'DRIFTGUARD_TOPIC_ARN',
     ]);
     expect(variables.DRIFTGUARD_TABLE).toBe('driftguard-prod-state');
+    expect(variables.DRIFTGUARD_EXEMPTIONS_TABLE).toBe('driftguard-prod-exemptions');
     expect(variables.DRIFTGUARD_TOPIC_ARN).toBe(topicArn);
     expect(variables.DRIFTGUARD_DLQ_URL).toBe(
       `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT}/driftguard-prod-events-dlq`,
@@ -264,14 +269,20 @@ describe('evaluate function', () => {
     expect(variables.DRIFTGUARD_CENTRAL_ROLE_ARN).toBe(centralRoleArn);
   });
 
-  it('links the four channel secrets and nothing else', () => {
+  it('links the four channel secrets to the pipeline functions and nothing else', () => {
     const builds = sst.rpcCalls.filter((call) => call.method === 'Runtime.Build');
     expect(builds.map((build) => build.args.functionID).sort()).toEqual([
       'Evaluate',
+      'ExemptionApi',
       'ExemptionExpiry',
       'Sweep',
     ]);
     for (const build of builds) {
+      // The exemption API sends no alert of its own (SNS only): it never sees the channel secrets.
+      if (build.args.functionID === 'ExemptionApi') {
+        expect(Object.keys(build.args.links as object)).toEqual([]);
+        continue;
+      }
       expect(Object.keys(build.args.links as object).sort()).toEqual([
         'GitHubToken',
         'JiraToken',
@@ -327,7 +338,7 @@ describe('evaluate function', () => {
     for (const statement of statements) {
       const list = ([] as string[]).concat(statement.Action);
       if (list.some((action) => action.startsWith('dynamodb:'))) {
-        expect(statement.Resource).toEqual([tableArn, `${tableArn}/index/*`]);
+        expect(statement.Resource).toEqual([tableArn, `${tableArn}/index/*`, exemptionsTableArn]);
       }
     }
     expect(resourcesOf('sns:Publish').map((s) => s.Resource)).toEqual([topicArn]);
@@ -433,8 +444,17 @@ describe('scheduled functions', () => {
 });
 
 describe('state', () => {
-  it('is one on-demand table keyed like the code, with TTL, PITR and deletion protection in production', () => {
-    expect(only(sst.ofType('aws:dynamodb/table:Table')).inputs).toEqual({
+  it('is two on-demand tables keyed like the code (state, exemptions), with TTL, PITR and deletion protection in production', () => {
+    const tables = sst.ofType('aws:dynamodb/table:Table');
+    expect(tables.map((table) => table.inputs.name).sort()).toEqual([
+      'driftguard-prod-exemptions',
+      'driftguard-prod-state',
+    ]);
+    expect(sst.named('ExemptionsTable').inputs).toEqual({
+      ...sst.named('StateTable').inputs,
+      name: 'driftguard-prod-exemptions',
+    });
+    expect(sst.named('StateTable').inputs).toEqual({
       name: 'driftguard-prod-state',
       billingMode: 'PAY_PER_REQUEST',
       hashKey: TABLE_KEYS.partition,
@@ -626,5 +646,73 @@ describe('function bundling', () => {
         id: build.args.functionID,
         minify: true,
       });
+  });
+});
+
+describe('break-glass exemptions', () => {
+  it('are written only by driftguard’s function roles: the exemptions table’s resource policy denies everyone else', () => {
+    const resourcePolicy = only(sst.ofType('aws:dynamodb/resourcePolicy:ResourcePolicy'));
+    expect(resourcePolicy.inputs.resourceArn).toBe(exemptionsTableArn);
+    const policy = policyOf(resourcePolicy);
+    expect(policy.Statement).toEqual([
+      {
+        Sid: 'OnlyDriftguardFunctionsWriteExemptions',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: [
+          'dynamodb:BatchWriteItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:PartiQLDelete',
+          'dynamodb:PartiQLInsert',
+          'dynamodb:PartiQLUpdate',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ],
+        Resource: exemptionsTableArn,
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': [centralRoleArn, exemptionApiRoleArn] } },
+      },
+    ]);
+    // Every write the code makes (TransactWriteItems is authorized item by item as these) is covered.
+    const writes = CENTRAL_ACTIONS.filter((action) =>
+      ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'].some((write) => action.endsWith(`:${write}`)),
+    );
+    for (const action of writes) expect(policy.Statement[0]?.Action).toContain(action);
+    // The writers named are exactly the roles the functions run with.
+    const roles = sst.ofType('aws:lambda/function:Function').map((fn) => fn.inputs.role);
+    expect([...new Set(roles)].sort()).toEqual([centralRoleArn, exemptionApiRoleArn].sort());
+  });
+
+  it('are requested and approved through an AWS_IAM function URL, run with a role of its own', () => {
+    const api = lambdaNamed('driftguard-prod-exemption-api');
+    expect(api.inputs).toMatchObject({ role: exemptionApiRoleArn, runtime: 'nodejs22.x' });
+    const url = only(sst.ofType('aws:lambda/functionUrl:FunctionUrl'));
+    expect(url.inputs).toMatchObject({
+      functionName: 'driftguard-prod-exemption-api',
+      authorizationType: 'AWS_IAM',
+    });
+    // No resource-policy grant to "*": only identities allowed by IAM can call it.
+    const grants = sst
+      .ofType('aws:lambda/permission:Permission')
+      .filter((permission) => String(permission.inputs.function).includes('exemption-api'));
+    expect(grants).toEqual([]);
+    const variables = (api.inputs.environment as { variables: Record<string, string> }).variables;
+    expect(
+      Object.keys(variables)
+        .filter((key) => !key.startsWith('SST_'))
+        .sort(),
+    ).toEqual(['DRIFTGUARD_CONFIG', 'DRIFTGUARD_EXEMPTIONS_TABLE', 'DRIFTGUARD_TOPIC_ARN']);
+    expect(variables.DRIFTGUARD_EXEMPTIONS_TABLE).toBe('driftguard-prod-exemptions');
+  });
+
+  it('the API role writes only the exemptions table and the topic (no member role, no state table)', () => {
+    const statements = policyOf(sst.named('ExemptionApiRolePolicy')).Statement;
+    const actions = statements.flatMap((statement) => ([] as string[]).concat(statement.Action));
+    expect(
+      actions.filter((action) => !action.startsWith('kms:') && !action.startsWith('logs:')).sort(),
+    ).toEqual([...EXEMPTION_API_ACTIONS].sort());
+    expect(actions.some((action) => action.startsWith('sts:'))).toBe(false);
+    const dynamo = statements.find((statement) => statement.Sid === 'ExemptionsTable');
+    expect(dynamo?.Resource).toBe(exemptionsTableArn);
+    expect(statements.find((statement) => statement.Sid === 'AlertsTopic')?.Resource).toBe(topicArn);
   });
 });

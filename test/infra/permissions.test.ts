@@ -247,6 +247,7 @@ describe('central function policy', () => {
   const resources = {
     partition: 'aws',
     tableArn: 'arn:aws:dynamodb:us-east-1:111111111111:table/t',
+    exemptionsTableArn: 'arn:aws:dynamodb:us-east-1:111111111111:table/e',
     topicArn: 'arn:aws:sns:us-east-1:111111111111:topic',
     topicKeyArn: 'arn:aws:kms:us-east-1:111111111111:key/k',
     queueArn: 'arn:aws:sqs:us-east-1:111111111111:q',

@@ -142,6 +142,8 @@ function mockState(type: string, logicalName: string, inputs: Record<string, unk
   if (type === 'aws:sqs/queue:Queue')
     state.url = `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT}/${name}`;
   if (type === 'aws:kms/key:Key') state.keyId = id;
+  if (type === 'aws:lambda/functionUrl:FunctionUrl')
+    state.functionUrl = `https://${logicalName.toLowerCase()}.lambda-url.${MOCK_REGION}.on.aws/`;
   if (type === 'random:index/randomBytes:RandomBytes') {
     state.base64 = Buffer.alloc(Number(inputs.length ?? 32), 7).toString('base64');
     state.hex = Buffer.alloc(Number(inputs.length ?? 32), 7).toString('hex');
