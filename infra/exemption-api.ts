@@ -1,6 +1,6 @@
 import { NODEJS_BUNDLING } from './bundling';
 import type { DeploymentContext } from './context';
-import { functionConfigJson } from './environment';
+import { CONFIG_MAX_AGE_SECONDS } from './environment';
 import { exemptionApiPolicy, exemptionsTablePolicy } from './exemption-policies';
 import { lambdaTrustPolicy } from './policies';
 
@@ -34,6 +34,7 @@ export function createExemptionApi(
       exemptionsTableArn: resources.exemptionsTable.arn,
       topicArn: resources.topic.arn,
       topicKeyArn: resources.topicKey.arn,
+      configParameterArn: $interpolate`arn:${context.partition}:ssm:${context.region}:${context.account}:parameter${names.configParameter}`,
       logGroupArn,
     }).apply((arns) => JSON.stringify(exemptionApiPolicy(arns))),
   });
@@ -52,7 +53,9 @@ export function createExemptionApi(
     // Who may call it is decided by IAM (lambda:InvokeFunctionUrl + lambda:InvokeFunction): DEPLOY.md.
     url: { authorization: 'iam' },
     environment: {
-      DRIFTGUARD_CONFIG: context.centralRoleArn.apply((arn) => functionConfigJson(context, arn)),
+      // The runtime config, from Parameter Store like the other functions (infra/config-parameter.ts).
+      DRIFTGUARD_CONFIG_PARAMETER: names.configParameter,
+      DRIFTGUARD_CONFIG_MAX_AGE_SECONDS: String(CONFIG_MAX_AGE_SECONDS),
       DRIFTGUARD_EXEMPTIONS_TABLE: resources.exemptionsTable.name,
       DRIFTGUARD_TOPIC_ARN: resources.topic.arn,
     },

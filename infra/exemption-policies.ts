@@ -56,12 +56,16 @@ export function exemptionApiPolicy(r: {
   exemptionsTableArn: string;
   topicArn: string;
   topicKeyArn: string;
+  configParameterArn: string;
   logGroupArn: string;
 }): PolicyDocument {
   const statements: PolicyStatement[] = [];
   const dynamo = EXEMPTION_API_ACTIONS.filter((action) => action.startsWith('dynamodb:'));
   const sns = EXEMPTION_API_ACTIONS.filter((action) => action.startsWith('sns:'));
-  const other = EXEMPTION_API_ACTIONS.filter((action) => !dynamo.includes(action) && !sns.includes(action));
+  const ssm = EXEMPTION_API_ACTIONS.filter((action) => action.startsWith('ssm:'));
+  const other = EXEMPTION_API_ACTIONS.filter(
+    (action) => !dynamo.includes(action) && !sns.includes(action) && !ssm.includes(action),
+  );
   if (other.length > 0)
     throw new Error(`the exemption API's code needs ${other.join(', ')}: scope it in infra/exemption-api.ts`);
   statements.push({
@@ -71,6 +75,7 @@ export function exemptionApiPolicy(r: {
     Resource: r.exemptionsTableArn,
   });
   statements.push({ Sid: 'AlertsTopic', Effect: 'Allow', Action: sns, Resource: r.topicArn });
+  statements.push({ Sid: 'ConfigParameter', Effect: 'Allow', Action: ssm, Resource: r.configParameterArn });
   statements.push({
     Sid: 'EncryptForAlertsTopic',
     Effect: 'Allow',

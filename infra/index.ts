@@ -61,7 +61,7 @@ export function createDriftguard(stage: string, settings: StageSettings) {
     ...createConfigParameter(context),
     ...createConfigAlarm(context, {
       topic: state.topic,
-      functions: [evaluate.fn, sweep.fn, exemptionExpiry.fn],
+      functions: [evaluate.fn, sweep.fn, exemptionExpiry.fn, exemptionApi.fn],
     }),
   };
   const members = createMembers(context, { busArn: bus.arn, functionRoleArn: central.role.arn });

@@ -385,6 +385,7 @@ describe('runtime config', () => {
       .filter((filter) => String(filter.inputs.name).includes('config-rejected'));
     expect(filters.map((filter) => filter.inputs.logGroupName).sort()).toEqual([
       '/aws/lambda/driftguard-prod-evaluate',
+      '/aws/lambda/driftguard-prod-exemption-api',
       '/aws/lambda/driftguard-prod-exemption-expiry',
       '/aws/lambda/driftguard-prod-sweep',
     ]);
@@ -700,7 +701,12 @@ describe('break-glass exemptions', () => {
       Object.keys(variables)
         .filter((key) => !key.startsWith('SST_'))
         .sort(),
-    ).toEqual(['DRIFTGUARD_CONFIG', 'DRIFTGUARD_EXEMPTIONS_TABLE', 'DRIFTGUARD_TOPIC_ARN']);
+    ).toEqual([
+      'DRIFTGUARD_CONFIG_MAX_AGE_SECONDS',
+      'DRIFTGUARD_CONFIG_PARAMETER',
+      'DRIFTGUARD_EXEMPTIONS_TABLE',
+      'DRIFTGUARD_TOPIC_ARN',
+    ]);
     expect(variables.DRIFTGUARD_EXEMPTIONS_TABLE).toBe('driftguard-prod-exemptions');
   });
 

@@ -13,9 +13,11 @@ import {
 } from '@driftguard/core';
 import type { Announce } from './announce';
 import { clientConfig } from './clients';
+import { CONFIG_REJECTED_MESSAGE, parameterConfig } from './config-parameter';
 import { enforcementFromEnv } from './enforcement-runtime';
 import { DriftguardError } from './errors';
-import { configFromEnv } from './runtime';
+import { configFromEnv, deploymentOverlay } from './runtime';
+import { type RuntimeLoaderOptions, ssmReader } from './runtime-loader';
 import { ExemptionNotFoundError, type ExemptionStore, RequestNotPendingError } from './store/exemptions';
 
 /** One call to the exemption API, as the function URL handler hands it on. */
@@ -183,7 +185,7 @@ export function exemptionApi(options: ExemptionApiOptions): (call: ApiCall) => P
   }
 }
 
-/** The API wired from the environment (the deployed function's, or a local run's). */
+/** The API wired from the environment with a given config (a local run's, or the parameter's). */
 export function exemptionApiFromEnv(
   env: NodeJS.ProcessEnv,
   options: { config?: Config; now?: () => number } = {},
@@ -198,6 +200,41 @@ export function exemptionApiFromEnv(
     throw new DriftguardError('the exemption API needs DRIFTGUARD_EXEMPTIONS_TABLE (or DRIFTGUARD_TABLE)');
   const store = exemptions ?? unavailableStore();
   return exemptionApi({ config, store, announce, ...(options.now ? { now: options.now } : {}) });
+}
+
+/**
+ * The API for each invocation, like `runtimeLoader`: with DRIFTGUARD_CONFIG_PARAMETER (deployed)
+ * the config comes from Parameter Store (cached; a refused publish keeps the last good config and
+ * is reported), and the API is rebuilt only when the config in force changes; without it,
+ * DRIFTGUARD_CONFIG is read once.
+ */
+export function exemptionApiLoader(
+  env: NodeJS.ProcessEnv,
+  options: RuntimeLoaderOptions = {},
+): () => Promise<(call: ApiCall) => Promise<ApiAnswer>> {
+  const name = env.DRIFTGUARD_CONFIG_PARAMETER;
+  if (!name) {
+    let fixed: ((call: ApiCall) => Promise<ApiAnswer>) | undefined;
+    return async () => {
+      fixed ??= exemptionApiFromEnv(env);
+      return fixed;
+    };
+  }
+  const maxAge = Number(env.DRIFTGUARD_CONFIG_MAX_AGE_SECONDS ?? 60);
+  const read = options.readParameter ?? ssmReader(env);
+  const current = parameterConfig({
+    read: () => read(name, maxAge),
+    overlay: (config) => deploymentOverlay(config, env),
+    onRejected:
+      options.onConfigRejected ??
+      ((reason) => console.error(`[driftguard] ${CONFIG_REJECTED_MESSAGE}: ${reason}`)),
+  });
+  let built: { config: Config; api: (call: ApiCall) => Promise<ApiAnswer> } | undefined;
+  return async () => {
+    const config = await current();
+    if (built?.config !== config) built = { config, api: exemptionApiFromEnv(env, { config }) };
+    return built.api;
+  };
 }
 
 /** Exemptions are disabled: the API refuses every call before touching a store. */

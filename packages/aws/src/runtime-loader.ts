@@ -50,7 +50,8 @@ export function runtimeLoader(env: RuntimeEnv, options: RuntimeLoaderOptions = {
   };
 }
 
-function ssmReader(env: RuntimeEnv): (name: string, maxAge: number) => Promise<string> {
+/** Reads a parameter through Powertools Parameters (cached per `maxAge`); shared with the exemption API. */
+export function ssmReader(env: RuntimeEnv): (name: string, maxAge: number) => Promise<string> {
   const provider = new SSMProvider({
     awsSdkV3Client: new SSMClient(
       clientConfig({

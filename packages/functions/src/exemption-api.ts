@@ -1,9 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { type ApiAnswer, type ApiCall, errorMessage, exemptionApiFromEnv } from '@driftguard/aws';
+import { type ApiCall, CONFIG_REJECTED_MESSAGE, errorMessage, exemptionApiLoader } from '@driftguard/aws';
 import type { LambdaFunctionURLEventWithIAMAuthorizer, LambdaFunctionURLResult } from 'aws-lambda';
 
 const logger = new Logger({ serviceName: 'driftguard-exemption-api' });
-let api: ((call: ApiCall) => Promise<ApiAnswer>) | undefined;
+const loadApi = exemptionApiLoader(process.env, {
+  onConfigRejected: (reason) => logger.error(CONFIG_REJECTED_MESSAGE, { reason }),
+});
 
 const reply = (status: number, body: unknown): LambdaFunctionURLResult => ({
   statusCode: status,
@@ -19,7 +21,6 @@ const reply = (status: number, body: unknown): LambdaFunctionURLResult => ({
 export async function handler(
   event: LambdaFunctionURLEventWithIAMAuthorizer,
 ): Promise<LambdaFunctionURLResult> {
-  api ??= exemptionApiFromEnv(process.env);
   let body: unknown;
   try {
     const text = event.isBase64Encoded
@@ -38,7 +39,7 @@ export async function handler(
     ...(iam?.userArn ? { caller: { userArn: iam.userArn, accountId: iam.accountId } } : {}),
   };
   try {
-    const answer = await api(call);
+    const answer = await (await loadApi())(call);
     logger.info('exemption api', {
       method: call.method,
       path: call.path,
