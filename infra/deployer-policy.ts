@@ -37,7 +37,12 @@ export const DEPLOYER_SCOPES: Record<string, DeployerScope> = {
     via: 'keys have no name; kms:* only on keys tagged by the stack',
   },
   'aws:dynamodb/table:Table': { documented: 'table/driftguard-<stage>-*', name: prefixed },
+  'aws:dynamodb/resourcePolicy:ResourcePolicy': {
+    documented: 'table/driftguard-<stage>-*',
+    via: 'its table',
+  },
   'aws:lambda/function:Function': { documented: 'function:driftguard-<stage>-*', name: prefixed },
+  'aws:lambda/functionUrl:FunctionUrl': { documented: 'function:driftguard-<stage>-*', via: 'its function' },
   'aws:lambda/eventSourceMapping:EventSourceMapping': {
     documented: 'lambda:CreateEventSourceMapping',
     via: 'conditioned on lambda:FunctionArn = function:driftguard-<stage>-*',
