@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { enforcementConfigShape } from './enforcement-config';
-import { publicSnapshotSchema } from './exposure-config';
+import { iamRoleTrustSchema, publicSnapshotSchema } from './exposure-config';
 import { guarddutyFindingSchema } from './guardduty-config';
 import { readCidr } from './net/cidr';
 import { notificationsSchema } from './notifications-config';
@@ -198,6 +198,7 @@ export const configSchema = z.strictObject({
       's3-public-access-block': s3PublicAccessBlockSchema.prefault({}),
       'vpc-endpoint-policy': vpcEndpointPolicySchema.prefault({}),
       'public-snapshot': publicSnapshotSchema.prefault({}),
+      'iam-role-trust': iamRoleTrustSchema.prefault({}),
     })
     .prefault({}),
   /** Which channels fire per rule and severity, ticket settings, delivery and audit retention. */

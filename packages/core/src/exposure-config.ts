@@ -22,3 +22,23 @@ export const publicSnapshotSchema = z.strictObject({
 });
 
 export type PublicSnapshotConfig = z.output<typeof publicSnapshotSchema>;
+
+export const iamRoleTrustSchema = z.strictObject({
+  mode,
+  /**
+   * last-known-good (default): put back the last trust policy seen compliant, else remove the
+   * offending statements. remove-statements: always remove exactly the offending statements.
+   */
+  restore: z.enum(['last-known-good', 'remove-statements']).default('last-known-good'),
+  /** Principals outside the zone that may assume roles without sts:ExternalId (exact ARNs; never "*"). */
+  trustedPrincipals: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .refine((value) => value !== '*', '"*" (everyone) cannot be trusted'),
+    )
+    .default([]),
+});
+
+export type IamRoleTrustConfig = z.output<typeof iamRoleTrustSchema>;

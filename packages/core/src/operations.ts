@@ -1,5 +1,6 @@
 import type { PlaybookOperation } from './playbook-operations';
 import type { ShareOperation } from './share-operations';
+import type { UpdateAssumeRolePolicy } from './trust-operations';
 
 /**
  * Typed remediation operations: the plan is data, so replay can print it, tests can assert it,
@@ -185,6 +186,7 @@ export interface ModifyVpcEndpointPolicy {
 export type Operation =
   | PlaybookOperation
   | ShareOperation
+  | UpdateAssumeRolePolicy
   | RevokeSecurityGroupIngress
   | RestoreSecurityGroupRules
   | RevokeDefaultSecurityGroupRules

@@ -17,6 +17,7 @@ import {
 } from './playbooks';
 import { putAccountPublicAccessBlock, putPublicAccessBlock, revertBucketPolicy } from './s3';
 import { restoreSecurityGroupRules, revokeSecurityGroupIngress } from './security-groups';
+import { updateAssumeRolePolicy } from './role-trust';
 import { removeShares } from './shares';
 import { modifyVpcEndpointPolicy } from './vpc-endpoints';
 import { revertVpcPeeringConnection } from './vpc-peering';
@@ -102,6 +103,8 @@ const HANDLERS: { [K in Operation['operation']]: Handler<Extract<Operation, { op
   ModifyImageAttribute: removeShares,
   ModifyDBSnapshotAttribute: removeShares,
   ModifyDBClusterSnapshotAttribute: removeShares,
+  // iam-role-trust
+  UpdateAssumeRolePolicy: updateAssumeRolePolicy,
   // GuardDuty playbooks
   IsolateEc2Instance: isolateEc2Instance,
   DeactivateAccessKey: deactivateAccessKey,

@@ -4,6 +4,7 @@ export * from './pool';
 export * from './run';
 export * from './s3-bucket-policies';
 export * from './s3-public-access-blocks';
+export * from './role-trust';
 export * from './security-groups';
 export * from './shares';
 export * from './vpc-endpoints';

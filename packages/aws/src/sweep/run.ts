@@ -14,6 +14,7 @@ import { endpointServicesDescriber } from './endpoint-services';
 import { forEachBounded, mapLimit } from './pool';
 import { s3BucketPoliciesDescriber } from './s3-bucket-policies';
 import { s3PublicAccessBlocksDescriber } from './s3-public-access-blocks';
+import { roleTrustDescriber } from './role-trust';
 import { securityGroupsDescriber } from './security-groups';
 import { ec2SharesDescriber, rdsSnapshotSharesDescriber } from './shares';
 import { vpcEndpointsDescriber } from './vpc-endpoints';
@@ -29,6 +30,7 @@ export const DESCRIBERS: readonly Describer[] = [
   s3PublicAccessBlocksDescriber,
   ec2SharesDescriber,
   rdsSnapshotSharesDescriber,
+  roleTrustDescriber,
 ];
 
 export function describersFor(catalog: readonly Guardrail[] = CATALOG): Describer[] {

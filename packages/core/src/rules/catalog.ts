@@ -1,6 +1,7 @@
 import { defaultSgInUse } from './default-sg-in-use';
 import { guarddutyFinding } from './guardduty-finding';
 import type { Guardrail } from './guardrail';
+import { iamRoleTrust } from './iam-role-trust';
 import { publicSnapshot } from './public-snapshot';
 import { s3BucketPolicy } from './s3-bucket-policy';
 import { s3PublicAccessBlock } from './s3-public-access-block';
@@ -26,6 +27,7 @@ export const CATALOG: readonly Guardrail[] = [
   s3PublicAccessBlock,
   // Identity perimeter: shares, role trust, resource policies
   publicSnapshot,
+  iamRoleTrust,
   // Threat detection: GuardDuty findings, routed by severity, with opt-in playbooks
   guarddutyFinding,
 ];
