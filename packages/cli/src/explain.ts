@@ -145,6 +145,8 @@ export async function explain(path: string, options: ExplainOptions): Promise<nu
   let count = 0;
   try {
     for await (const input of readInputs(path)) {
+      // explain reads the events a person points it at: an unreadable file is bad usage.
+      if ('error' in input) throw new UsageError(input.error);
       const normalized = normalizeEvent(input.value);
       if (!normalized.ok) throw new UsageError(`${input.location}: ${normalized.reason}`);
       let assessment: Assessment;

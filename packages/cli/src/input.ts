@@ -8,6 +8,15 @@ export interface InputEvent {
   value: unknown;
 }
 
+/** A file that could not be read as events: reported, and the rest of the input goes on. */
+export interface UnreadableFile {
+  location: string;
+  error: string;
+}
+
+/** CloudTrail writes digest files (hash chains for log file validation) next to the logs. */
+const DIGEST = /(^|[/\\_])CloudTrail-Digest([/\\_]|$)/;
+
 export class InputError extends Error {}
 
 const EVENT_FILE = /\.(json|jsonl|ndjson)(\.gz)?$/i;
@@ -26,6 +35,7 @@ async function filesUnder(path: string): Promise<string[]> {
   const entries = await readdir(path, { withFileTypes: true });
   const nested = await Promise.all(
     entries
+      .filter((entry) => !DIGEST.test(entry.name))
       .filter((entry) => entry.isDirectory() || EVENT_FILE.test(entry.name))
       .map((entry) => filesUnder(join(path, entry.name))),
   );
@@ -62,7 +72,24 @@ function eventsOf(document: unknown, location: string): InputEvent[] {
   return [{ location, value: document }];
 }
 
-/** JSON document, or NDJSON (one event per line) when the whole text is not one document. */
+/** Where a JSON.parse error happened, as line and column (Node reports a character position). */
+function whereInText(text: string, error: Error): string {
+  const position = Number(/at position (\d+)/.exec(error.message)?.[1] ?? Number.NaN);
+  const at = Number.isNaN(position) ? text.length : position;
+  const before = text.slice(0, at);
+  const line = before.split('\n').length;
+  const column = at - before.lastIndexOf('\n');
+  const reason = error.message
+    .replace(/\s*\(line \d+ column \d+\)$/, '')
+    .replace(/ in JSON at position \d+.*$/, '');
+  return `line ${line}, column ${column}: ${reason}`;
+}
+
+/**
+ * JSON document, or NDJSON (one event per line) when the whole text is not one document but its
+ * first line is. A document cut short (a truncated download, a corrupt `.gz`) is reported at the
+ * line and column where reading failed, not as "line 1" of an NDJSON file it never was.
+ */
 export function parseEvents(text: string, location: string): InputEvent[] {
   const trimmed = text.trim();
   if (trimmed.length === 0) throw new InputError(`${location}: empty input`);
@@ -71,8 +98,9 @@ export function parseEvents(text: string, location: string): InputEvent[] {
   } catch (error) {
     if (error instanceof InputError) throw error;
     const lines = text.split(/\r?\n/);
-    if (lines.filter((line) => line.trim()).length < 2) {
-      throw new InputError(`${location}: not JSON (${(error as Error).message})`);
+    const firstLine = lines.find((line) => line.trim()) ?? '';
+    if (lines.filter((line) => line.trim()).length < 2 || !parsesAlone(firstLine)) {
+      throw new InputError(`${location}: not JSON (${whereInText(text, error as Error)})`);
     }
     return lines.flatMap((line, index) => {
       if (!line.trim()) return [];
@@ -86,14 +114,34 @@ export function parseEvents(text: string, location: string): InputEvent[] {
   }
 }
 
-/** Reads every event from a file, a directory (recursively) or `-` (stdin). */
-export async function* readInputs(path: string): AsyncGenerator<InputEvent> {
+function parsesAlone(line: string): boolean {
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads every event from a file, a directory (recursively; CloudTrail digest files skipped) or `-`
+ * (stdin). A file that cannot be read as events is yielded as an `UnreadableFile` and the rest of
+ * the input goes on: one corrupt file in an `AWSLogs/` tree must not hide what the others hold.
+ */
+export async function* readInputs(path: string): AsyncGenerator<InputEvent | UnreadableFile> {
   if (path === '-') {
     yield* parseEvents(decode(await readStdin(), '<stdin>'), '<stdin>');
     return;
   }
   for (const file of await filesUnder(path)) {
-    const buffer = await readFile(file);
-    yield* parseEvents(decode(buffer, file), file);
+    let events: InputEvent[];
+    try {
+      events = parseEvents(decode(await readFile(file), file), file);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      yield { location: file, error: error.message };
+      continue;
+    }
+    yield* events;
   }
 }

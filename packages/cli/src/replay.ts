@@ -46,6 +46,37 @@ function bufferedWriter(stream: NodeJS.WritableStream, limit = 64 * 1024) {
   };
 }
 
+/**
+ * CloudTrail Insights records (unusual API call rates, written to the same trail) summarise
+ * activity; they are not calls a guardrail can judge.
+ */
+function insightRecord(value: unknown): Assessment | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  if (record.eventCategory !== 'Insight' && record.eventType !== 'AwsCloudTrailInsight') return undefined;
+  const text = (field: unknown, fallback: string) => (typeof field === 'string' && field ? field : fallback);
+  const details = (record.insightDetails ?? {}) as Record<string, unknown>;
+  const eventName = text(details.eventName, 'Insight');
+  return {
+    event: {
+      eventId: text(record.eventID, '-'),
+      eventName,
+      eventSource: text(details.eventSource, 'cloudtrail.amazonaws.com'),
+      eventTime: text(record.eventTime, '-'),
+      account: text(record.recipientAccountId, '-'),
+      region: text(record.awsRegion, '-'),
+      actor: 'CloudTrail Insights',
+      actorType: 'AWSService',
+    },
+    status: 'not-applicable',
+    reason: `a CloudTrail Insights record (${text(details.insightType, 'unusual activity')} on ${eventName}): a summary of activity, not a call a guardrail judges`,
+    action: 'none',
+    decisionReason: 'nothing to decide',
+    operations: [],
+    results: [],
+  };
+}
+
 /** The assessment `assess` gives a call no guardrail watches, without running any schema. */
 function notApplicable(call: UnwatchedCall): Assessment {
   return {
@@ -85,8 +116,19 @@ export async function replay(path: string, options: ReplayOptions): Promise<numb
   if (!options.json) out.write(`${TABLE_HEADER}\n`);
   try {
     for await (const input of readInputs(path)) {
+      if ('error' in input) {
+        counts.bad += 1;
+        err.write(`error: ${input.error}\n`);
+        continue;
+      }
       counts.events += 1;
       progress(err, counts.events);
+      const insight = insightRecord(input.value);
+      if (insight) {
+        counts['not-applicable'] += 1;
+        out.write(`${options.json ? JSON.stringify(replayRecord(insight)) : tableRow(insight)}\n`);
+        continue;
+      }
       const unwatched = unwatchedCall(input.value, ownRoleNames);
       if (unwatched) {
         counts['not-applicable'] += 1;
@@ -143,6 +185,7 @@ export async function replay(path: string, options: ReplayOptions): Promise<numb
     );
   }
   out.flush();
-  if (counts.bad > 0) return EXIT.usage;
-  return counts.violation > 0 ? EXIT.violations : EXIT.ok;
+  // Violations found outrank unreadable input: a corrupt file must not hide what the rest holds.
+  if (counts.violation > 0) return EXIT.violations;
+  return counts.bad > 0 ? EXIT.usage : EXIT.ok;
 }
