@@ -1,13 +1,15 @@
 import type { RoutedRule } from './bus';
 import type { DeploymentContext } from './context';
 import { logicalId } from './naming';
-import { SWEEP_UNIT_FAILED_MESSAGE } from './schedules';
+import { SWEEP_UNIT_FAILED_MESSAGE, SWEEP_UNITS_UNREACHED_MESSAGE } from './schedules';
 
 /** Oldest message in the buffer, in seconds, before someone should look: the function is stuck or failing. */
 export const QUEUE_AGE_ALARM_SECONDS = 300;
 
-/** The metric the sweep's failed units are counted in (from its logs). */
+/** The metric the sweep's failed units are counted in (from the worker's logs). */
 export const SWEEP_METRIC = { namespace: 'driftguard', name: 'SweepUnitFailures' } as const;
+/** Units a superseded run never reached (from the planner's logs). */
+export const SWEEP_UNREACHED_METRIC = { namespace: 'driftguard', name: 'SweepUnitsUnreached' } as const;
 
 /**
  * Alarms on every way an event can be lost or late, all to the alerts topic: something in the
@@ -22,7 +24,8 @@ export function createAlarms(
     deadLetterQueue: aws.sqs.Queue;
     bus: aws.cloudwatch.EventBus;
     rules: RoutedRule[];
-    sweep: { fn: sst.aws.Function };
+    sweepDeadLetterQueue: aws.sqs.Queue;
+    sweep: { fn: sst.aws.Function; worker: sst.aws.Function };
   },
 ) {
   const { names } = context;
@@ -100,15 +103,18 @@ export function createAlarms(
       }),
   );
 
-  // The sweep does not fail for one unreachable account or region (a retry would sweep everything
-  // again): it logs each one, and the log lines are counted here.
-  const sweepLogGroup = resources.sweep.fn.nodes.logGroup.apply((group) => {
-    if (!group) throw new Error('the sweep function has no log group');
-    return group.name;
-  });
+  const logGroupOf = (fn: sst.aws.Function) =>
+    fn.nodes.logGroup.apply((group) => {
+      if (!group) throw new Error('a sweep function has no log group');
+      return group.name;
+    });
+  const sweepAlarm = { statistic: 'Sum', period: 900, evaluationPeriods: 1, threshold: 0 } as const;
+
+  // A unit that fails on its last delivery is counted failed in its run and logged by the worker;
+  // one retry would sweep it again, not recover the others, so the log lines are counted here.
   new aws.cloudwatch.LogMetricFilter('SweepUnitFailuresFilter', {
-    name: `${names.sweepFunction}-unit-failures`,
-    logGroupName: sweepLogGroup,
+    name: `${names.sweepWorkerFunction}-unit-failures`,
+    logGroupName: logGroupOf(resources.sweep.worker),
     pattern: `{ $.message = "${SWEEP_UNIT_FAILED_MESSAGE}" }`,
     metricTransformation: {
       namespace: SWEEP_METRIC.namespace,
@@ -120,16 +126,60 @@ export function createAlarms(
   const sweepUnitFailures = new aws.cloudwatch.MetricAlarm('SweepUnitFailuresAlarm', {
     name: `${names.sweepFunction}-unit-failures`,
     alarmDescription:
-      'driftguard: the sweep could not read an account or region (see its logs, "sweep unit failed")',
+      'driftguard: the sweep could not read an account/region/kind after every retry (worker logs, "sweep unit failed")',
     namespace: SWEEP_METRIC.namespace,
     metricName: SWEEP_METRIC.name,
-    statistic: 'Sum',
-    period: 900,
+    ...sweepAlarm,
+    comparisonOperator: 'GreaterThanThreshold',
+    ...actions,
+  });
+
+  // A run still unfinished when the next one starts: units nobody swept (workers too few or too
+  // slow for the schedule, or messages lost). The planner logs the count as it supersedes the run.
+  new aws.cloudwatch.LogMetricFilter('SweepUnitsUnreachedFilter', {
+    name: `${names.sweepFunction}-units-unreached`,
+    logGroupName: logGroupOf(resources.sweep.fn),
+    pattern: `{ $.message = "${SWEEP_UNITS_UNREACHED_MESSAGE}" }`,
+    metricTransformation: {
+      namespace: SWEEP_UNREACHED_METRIC.namespace,
+      name: SWEEP_UNREACHED_METRIC.name,
+      value: '$.unreached',
+      defaultValue: '0',
+    },
+  });
+  const sweepUnitsUnreached = new aws.cloudwatch.MetricAlarm('SweepUnitsUnreachedAlarm', {
+    name: `${names.sweepFunction}-units-unreached`,
+    alarmDescription:
+      'driftguard: a sweep run was superseded before every unit was swept (planner logs, "sweep units unreached"; see DEPLOY.md, sweep sizing)',
+    namespace: SWEEP_UNREACHED_METRIC.namespace,
+    metricName: SWEEP_UNREACHED_METRIC.name,
+    ...sweepAlarm,
+    comparisonOperator: 'GreaterThanThreshold',
+    ...actions,
+  });
+
+  // Units that crashed or timed out the worker on every delivery (never counted in their run).
+  const sweepDeadLetters = new aws.cloudwatch.MetricAlarm('SweepDeadLetterAlarm', {
+    name: `${names.sweepDeadLetterQueue}-not-empty`,
+    alarmDescription: 'driftguard: sweep units crashed the worker on every delivery (see the sweep DLQ)',
+    namespace: 'AWS/SQS',
+    metricName: 'ApproximateNumberOfMessagesVisible',
+    dimensions: { QueueName: resources.sweepDeadLetterQueue.name },
+    statistic: 'Maximum',
+    period: 300,
     evaluationPeriods: 1,
     threshold: 0,
     comparisonOperator: 'GreaterThanThreshold',
     ...actions,
   });
 
-  return { deadLetters, queueAge, failedInvocations, functionErrors, sweepUnitFailures };
+  return {
+    deadLetters,
+    queueAge,
+    failedInvocations,
+    functionErrors,
+    sweepUnitFailures,
+    sweepUnitsUnreached,
+    sweepDeadLetters,
+  };
 }

@@ -3,7 +3,7 @@ import { functionPolicy } from './function-policy';
 import { lambdaTrustPolicy } from './policies';
 
 /**
- * The role the central functions (evaluate, sweep, exemption expiry) run with, and the one principal the member
+ * The role the central functions (evaluate, sweep planner and worker, exemption expiry) run with, and the one principal the member
  * remediation roles trust. It is ours, not SST's: SST would attach the managed basic-execution
  * policy and `link` wildcards, while this one holds exactly the statements of
  * infra/function-policy.ts. One role for all: they run the same pipeline.
@@ -17,6 +17,7 @@ export function createCentralRole(
     topicKey: aws.kms.Key;
     queue: aws.sqs.Queue;
     deadLetterQueue: aws.sqs.Queue;
+    sweepQueue: aws.sqs.Queue;
   },
 ) {
   const { names, settings, config } = context;
@@ -27,7 +28,13 @@ export function createCentralRole(
     assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()),
   });
 
-  const logGroupArns = [names.function, names.sweepFunction, names.exemptionExpiryFunction].map(
+  const functions = [
+    names.function,
+    names.sweepFunction,
+    names.sweepWorkerFunction,
+    names.exemptionExpiryFunction,
+  ];
+  const logGroupArns = functions.map(
     (name) =>
       $interpolate`arn:${context.partition}:logs:${context.region}:${context.account}:log-group:/aws/lambda/${name}`,
   );
@@ -43,6 +50,7 @@ export function createCentralRole(
       topicKeyArn: resources.topicKey.arn,
       queueArn: resources.queue.arn,
       deadLetterQueueArn: resources.deadLetterQueue.arn,
+      sweepQueueArn: resources.sweepQueue.arn,
       logGroupArns: $resolve(logGroupArns),
       configParameterArn: $interpolate`arn:${context.partition}:ssm:${context.region}:${context.account}:parameter${names.configParameter}`,
     }).apply((arns) =>

@@ -15,9 +15,10 @@ export const CENTRAL_ACTIONS: readonly string[] = Object.keys(permissions.centra
 
 /** Actions the platform performs with the function's role, not the function's code. */
 export const PLATFORM_ACTIONS: Record<string, string> = {
-  'sqs:ReceiveMessage': 'the SQS event source mapping polls the buffer queue with the function role',
-  'sqs:DeleteMessage': 'the event source mapping deletes messages the batch processed',
-  'sqs:GetQueueAttributes': 'the event source mapping reads the queue settings',
+  'sqs:ReceiveMessage':
+    'the SQS event source mappings poll the buffer queue and the sweep work queue with the function role',
+  'sqs:DeleteMessage': 'the event source mappings delete messages the batch processed',
+  'sqs:GetQueueAttributes': 'the event source mappings read the queue settings',
   'kms:GenerateDataKey': 'sns:Publish to a KMS-encrypted topic needs a data key',
   'kms:Decrypt': 'sns:Publish to a KMS-encrypted topic needs a data key',
   'logs:CreateLogStream': 'Lambda writes each function’s logs to its log group (created by the stack)',
@@ -33,6 +34,8 @@ export interface FunctionResources {
   topicKeyArn: string;
   queueArn: string;
   deadLetterQueueArn: string;
+  /** The sweep's work queue: the planner sends units to it, the worker's event source reads them. */
+  sweepQueueArn: string;
   /** The log groups of the functions running with this role. */
   logGroupArns: string[];
   organizationId: string;
@@ -52,6 +55,8 @@ function scopeOf(action: string, r: FunctionResources): Omit<PolicyStatement, 'E
     case 'sns':
       return { Sid: 'AlertsTopic', Resource: r.topicArn };
     case 'sqs':
+      // The sweep planner's batches of units (packages/aws/src/sweep-fanout/work-queue.ts).
+      if (action === 'sqs:SendMessageBatch') return { Sid: 'SweepWorkQueue', Resource: r.sweepQueueArn };
       // The function's own sends are the bad-input path to the DLQ (packages/aws/src/dead-letter.ts).
       return { Sid: 'DeadLetterQueue', Resource: r.deadLetterQueueArn };
     case 'sts':
@@ -95,9 +100,10 @@ export function functionPolicy(
   };
 
   for (const action of actions) add(action, scopeOf(action, resources));
-  add('sqs:ReceiveMessage', { Sid: 'ConsumeBufferQueue', Resource: resources.queueArn });
-  add('sqs:DeleteMessage', { Sid: 'ConsumeBufferQueue', Resource: resources.queueArn });
-  add('sqs:GetQueueAttributes', { Sid: 'ConsumeBufferQueue', Resource: resources.queueArn });
+  const consumed = [resources.queueArn, resources.sweepQueueArn];
+  add('sqs:ReceiveMessage', { Sid: 'ConsumeQueues', Resource: consumed });
+  add('sqs:DeleteMessage', { Sid: 'ConsumeQueues', Resource: consumed });
+  add('sqs:GetQueueAttributes', { Sid: 'ConsumeQueues', Resource: consumed });
   add('kms:GenerateDataKey', { Sid: 'EncryptForAlertsTopic', Resource: resources.topicKeyArn });
   add('kms:Decrypt', { Sid: 'EncryptForAlertsTopic', Resource: resources.topicKeyArn });
   const logs = resources.logGroupArns.map((arn) => `${arn}:*`);

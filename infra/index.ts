@@ -10,10 +10,11 @@ import { externalId } from './external-id';
 import { createMembers } from './members';
 import { names } from './naming';
 import { createQueues } from './queue';
-import { createExemptionExpiry, createSweep } from './scheduled';
+import { createExemptionExpiry } from './scheduled';
 import { createSecrets } from './secrets';
 import { loadStageFile, resolveStage, type StageSettings, validateStageFile } from './stages';
 import { createState } from './state';
+import { createSweep, createSweepQueues } from './sweep';
 
 /**
  * The whole central stack for one stage (DESIGN.md §2). `sst.config.ts` calls this (through
@@ -49,19 +50,20 @@ export function createDriftguard(stage: string, settings: StageSettings) {
 
   const state = createState(context);
   const queues = createQueues(context);
+  const sweepQueues = createSweepQueues(context);
   const { bus, rules } = createBus(context, queues);
   const secrets = createSecrets();
-  const central = createCentralRole(context, { ...state, ...queues });
+  const central = createCentralRole(context, { ...state, ...queues, ...sweepQueues });
   const evaluate = createEvaluate(context, { ...central, ...state, ...queues, secrets });
-  const sweep = createSweep(context, { ...central, ...state, ...queues, secrets });
+  const sweep = createSweep(context, { ...central, ...state, ...queues, ...sweepQueues, secrets });
   const exemptionExpiry = createExemptionExpiry(context, { ...central, ...state, ...queues, secrets });
   const exemptionApi = createExemptionApi(context, { ...state, centralRole: central.role });
-  const alarms = createAlarms(context, { topic: state.topic, ...queues, bus, rules, sweep });
+  const alarms = createAlarms(context, { topic: state.topic, ...queues, ...sweepQueues, bus, rules, sweep });
   const config = {
     ...createConfigParameter(context),
     ...createConfigAlarm(context, {
       topic: state.topic,
-      functions: [evaluate.fn, sweep.fn, exemptionExpiry.fn, exemptionApi.fn],
+      functions: [evaluate.fn, sweep.fn, sweep.worker, exemptionExpiry.fn, exemptionApi.fn],
     }),
   };
   const members = createMembers(context, { busArn: bus.arn, functionRoleArn: central.role.arn });
@@ -70,6 +72,7 @@ export function createDriftguard(stage: string, settings: StageSettings) {
     context,
     state,
     queues,
+    sweepQueues,
     bus,
     rules,
     secrets,
@@ -99,6 +102,9 @@ export function stackOutputs(stack: ReturnType<typeof createDriftguard>) {
     eventSource: stack.evaluate.source.uuid,
     sweep: stack.sweep.fn.arn,
     sweepSchedule: stack.sweep.schedule.nodes.schedule.arn,
+    sweepWorker: stack.sweep.worker.arn,
+    sweepQueue: stack.sweepQueues.sweepQueue.url,
+    sweepDeadLetterQueue: stack.sweepQueues.sweepDeadLetterQueue.url,
     exemptionExpiry: stack.exemptionExpiry.fn.arn,
     /** DRIFTGUARD_EXEMPTIONS_URL for `driftguard exempt …` (AWS_IAM: calls are SigV4-signed). */
     exemptionApi: stack.exemptionApi.fn.url,
@@ -112,9 +118,13 @@ export function stackOutputs(stack: ReturnType<typeof createDriftguard>) {
     managementAccountStacks: $resolve(stack.members.management.map(({ stack }) => stack.id)),
     rules: $resolve(stack.rules.map(({ rule }) => rule.name)),
     alarms: $resolve(
-      [stack.alarms.deadLetters, stack.alarms.queueAge, ...stack.alarms.failedInvocations].map(
-        (alarm) => alarm.name,
-      ),
+      [
+        stack.alarms.deadLetters,
+        stack.alarms.queueAge,
+        ...stack.alarms.failedInvocations,
+        stack.alarms.sweepDeadLetters,
+        stack.alarms.sweepUnitsUnreached,
+      ].map((alarm) => alarm.name),
     ),
   };
 }

@@ -17,7 +17,12 @@ export function names(stage: string) {
     exemptionApiRole: `${prefix}-exemption-api`.slice(0, 64),
     topic: `${prefix}-alerts`,
     function: `${prefix}-evaluate`,
+    /** The sweep's planner (scheduled): lists the units of a run and queues them. */
     sweepFunction: `${prefix}-sweep`,
+    /** The sweep's worker: one (account, region, kind) unit per message. */
+    sweepWorkerFunction: `${prefix}-sweep-worker`,
+    sweepQueue: `${prefix}-sweep-units`,
+    sweepDeadLetterQueue: `${prefix}-sweep-units-dlq`,
     exemptionExpiryFunction: `${prefix}-exemption-expiry`,
     /** The role both central functions run with: the one principal member roles trust (≤ 64 chars). */
     functionRole: `${prefix}-central`.slice(0, 64),

@@ -1,11 +1,11 @@
 import { NODEJS_BUNDLING } from './bundling';
 import type { DeploymentContext } from './context';
 import { functionEnvironment } from './environment';
-import { DEFAULT_SWEEP_SCHEDULE, EXEMPTION_EXPIRY_SCHEDULE } from './schedules';
+import { EXEMPTION_EXPIRY_SCHEDULE } from './schedules';
 import type { SecretName } from './secrets';
 import { EVALUATE_MEMORY } from './sizing';
 
-interface ScheduledResources {
+export interface ScheduledResources {
   role: aws.iam.Role;
   table: aws.dynamodb.Table;
   exemptionsTable: aws.dynamodb.Table;
@@ -14,7 +14,7 @@ interface ScheduledResources {
   secrets: Record<SecretName, sst.Secret>;
 }
 
-function scheduledFunction(
+export function scheduledFunction(
   context: DeploymentContext,
   resources: ScheduledResources,
   spec: {
@@ -24,7 +24,7 @@ function scheduledFunction(
     handler: string;
     timeout: `${number} minutes`;
     schedule: `rate(${string})` | `cron(${string})`;
-    environment?: Record<string, string>;
+    environment?: Record<string, $util.Input<string>>;
   },
 ) {
   const fn = new sst.aws.Function(spec.id, {
@@ -45,24 +45,6 @@ function scheduledFunction(
   });
   const schedule = new sst.aws.CronV2(`${spec.id}Schedule`, { schedule: spec.schedule, function: fn });
   return { fn, schedule };
-}
-
-/**
- * The sweep (packages/functions/src/sweep.ts): re-reads live state in every account of the
- * organization and every member region, through the same pipeline as events. It stops itself a
- * minute before Lambda's 15-minute limit and reports what it did not reach.
- */
-export function createSweep(context: DeploymentContext, resources: ScheduledResources) {
-  return scheduledFunction(context, resources, {
-    id: 'Sweep',
-    name: context.names.sweepFunction,
-    description: 'driftguard: scheduled sweep of live state in every member account and region',
-    handler: 'packages/functions/src/sweep.handler',
-    timeout: '15 minutes',
-    schedule: context.settings.sweepSchedule ?? DEFAULT_SWEEP_SCHEDULE,
-    // The regions the member stacks (and so the remediation role's reach) cover.
-    environment: { DRIFTGUARD_SWEEP_REGIONS: context.settings.memberRegions.join(',') },
-  });
 }
 
 /**

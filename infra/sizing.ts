@@ -13,3 +13,23 @@
  */
 export const EVALUATE_MEMORY = '1024 MB' as const;
 export const EVALUATE_TIMEOUT_SECONDS = 60;
+
+/**
+ * The sweep's fan-out (infra/scheduled.ts), sized from the simulation (`npm run sweep:sim`, README
+ * "The sweep at organization scale"): one unit is one describer in one account and region.
+ *
+ * - Worker timeout: a unit is a few paged reads plus, for each violation, one pipeline pass (about
+ *   eight calls). Five minutes covers an account with thousands of security groups; a unit that
+ *   needs longer fails and is retried on its own, then counted failed.
+ * - Concurrency: how many units run at once, org-wide. Each unit reads one account and region, so
+ *   per-account API rates stay low while 20 workers finish 300 accounts × 17 regions in minutes.
+ * - Receives: a unit is tried three times (throttling, a role not yet deployed), then counted
+ *   failed; a message that crashed the worker every time is in the sweep DLQ (alarmed).
+ */
+export const SWEEP_WORKER_TIMEOUT_SECONDS = 300;
+export const DEFAULT_SWEEP_CONCURRENCY = 20;
+export const SWEEP_MAX_RECEIVE_COUNT = 3;
+/** AWS guidance for SQS event sources: visibility timeout at least six times the function timeout. */
+export const SWEEP_VISIBILITY_TIMEOUT_SECONDS = 6 * SWEEP_WORKER_TIMEOUT_SECONDS;
+/** The planner pages Organizations and sends ~2,100 SendMessageBatch calls for 21,000 units. */
+export const SWEEP_PLANNER_TIMEOUT = '5 minutes' as const;

@@ -93,6 +93,12 @@ export const stageFileSchema = z
      * so a burst of events never throttles the function into retries. SQS needs at least 2.
      */
     reservedConcurrency: z.number().int().min(2),
+    /**
+     * Sweep units worked at once: the sweep worker's reserved concurrency and its SQS event
+     * source's maximum concurrency (default 20, infra/sizing.ts). README, "The sweep at
+     * organization scale", gives the wall time it buys.
+     */
+    sweepConcurrency: z.number().int().min(2).optional(),
     /** How often the sweep re-reads live state everywhere (EventBridge Scheduler expression). */
     sweepSchedule: z
       .string()

@@ -3,8 +3,6 @@
  * for, resource by resource. Expected values come from the code's own sources of truth (the
  * catalog, TABLE_KEYS, the stage settings), not from infra/, so a drift on either side fails here.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CONFIG_REJECTED_MESSAGE, decodeConfigDocument, TABLE_KEYS } from '@driftguard/aws';
 import { CATALOG, eventPatterns } from '@driftguard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,9 +10,16 @@ import { EXEMPTION_API_ACTIONS } from '../../infra/exemption-policies';
 import { CENTRAL_ACTIONS, PLATFORM_ACTIONS } from '../../infra/function-policy';
 import { memberTemplate } from '../../infra/member-template';
 import type { PolicyDocument } from '../../infra/policies';
-import { SWEEP_UNIT_FAILED_MESSAGE } from '../../infra/schedules';
-import { EVALUATE_TIMEOUT_SECONDS } from '../../infra/sizing';
+import { SWEEP_UNIT_FAILED_MESSAGE, SWEEP_UNITS_UNREACHED_MESSAGE } from '../../infra/schedules';
+import {
+  DEFAULT_SWEEP_CONCURRENCY,
+  EVALUATE_TIMEOUT_SECONDS,
+  SWEEP_MAX_RECEIVE_COUNT,
+  SWEEP_WORKER_TIMEOUT_SECONDS,
+} from '../../infra/sizing';
 import { loadStageFile, resolveStage } from '../../infra/stages';
+import { UNREACHED_MESSAGE } from '../../packages/functions/src/sweep-planner';
+import { UNIT_FAILED_MESSAGE } from '../../packages/functions/src/sweep-worker';
 import {
   FIXTURE_STAGES,
   importInfra,
@@ -22,7 +27,6 @@ import {
   MOCK_ENABLED_REGIONS,
   MOCK_REGION,
   type RecordedResource,
-  ROOT,
   type SstHarness,
   setupSst,
 } from './support/sst-mocks';
@@ -51,6 +55,8 @@ const only = (resources: RecordedResource[]) => {
 
 const queueArn = `arn:aws:sqs:${MOCK_REGION}:${MOCK_ACCOUNT}:driftguard-prod-events`;
 const dlqArn = `arn:aws:sqs:${MOCK_REGION}:${MOCK_ACCOUNT}:driftguard-prod-events-dlq`;
+const sweepQueueArn = `arn:aws:sqs:${MOCK_REGION}:${MOCK_ACCOUNT}:driftguard-prod-sweep-units`;
+const sweepDlqArn = `arn:aws:sqs:${MOCK_REGION}:${MOCK_ACCOUNT}:driftguard-prod-sweep-units-dlq`;
 const busArn = `arn:aws:events:${MOCK_REGION}:${MOCK_ACCOUNT}:event-bus/driftguard-prod`;
 const topicArn = `arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT}:driftguard-prod-alerts`;
 const tableArn = `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/driftguard-prod-state`;
@@ -276,6 +282,7 @@ describe('evaluate function', () => {
       'ExemptionApi',
       'ExemptionExpiry',
       'Sweep',
+      'SweepWorker',
     ]);
     for (const build of builds) {
       // The exemption API sends no alert of its own (SNS only): it never sees the channel secrets.
@@ -299,7 +306,10 @@ describe('evaluate function', () => {
   });
 
   it('consumes the queue in batches reporting partial failures, never above its reserved concurrency', () => {
-    expect(only(sst.ofType('aws:lambda/eventSourceMapping:EventSourceMapping')).inputs).toMatchObject({
+    const mappings = sst
+      .ofType('aws:lambda/eventSourceMapping:EventSourceMapping')
+      .filter((mapping) => mapping.inputs.eventSourceArn === queueArn);
+    expect(only(mappings).inputs).toMatchObject({
       eventSourceArn: queueArn,
       functionName: 'driftguard-prod-evaluate',
       batchSize: 10,
@@ -343,7 +353,8 @@ describe('evaluate function', () => {
     }
     expect(resourcesOf('sns:Publish').map((s) => s.Resource)).toEqual([topicArn]);
     expect(resourcesOf('sqs:SendMessage').map((s) => s.Resource)).toEqual([dlqArn]);
-    expect(resourcesOf('sqs:ReceiveMessage').map((s) => s.Resource)).toEqual([queueArn]);
+    expect(resourcesOf('sqs:SendMessageBatch').map((s) => s.Resource)).toEqual([sweepQueueArn]);
+    expect(resourcesOf('sqs:ReceiveMessage').map((s) => s.Resource)).toEqual([[queueArn, sweepQueueArn]]);
     expect(resourcesOf('ssm:GetParameter').map((s) => s.Resource)).toEqual([
       `arn:aws:ssm:${MOCK_REGION}:${MOCK_ACCOUNT}:parameter/driftguard/prod/config`,
     ]);
@@ -357,11 +368,13 @@ describe('evaluate function', () => {
       [
         `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:/aws/lambda/driftguard-prod-evaluate:*`,
         `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:/aws/lambda/driftguard-prod-sweep:*`,
+        `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:/aws/lambda/driftguard-prod-sweep-worker:*`,
         `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:/aws/lambda/driftguard-prod-exemption-expiry:*`,
       ],
     ]);
     expect(sst.named('EvaluateLogGroup').inputs.name).toBe('/aws/lambda/driftguard-prod-evaluate');
     expect(sst.named('SweepLogGroup').inputs.name).toBe('/aws/lambda/driftguard-prod-sweep');
+    expect(sst.named('SweepWorkerLogGroup').inputs.name).toBe('/aws/lambda/driftguard-prod-sweep-worker');
   });
 });
 
@@ -403,26 +416,63 @@ describe('runtime config', () => {
 describe('scheduled functions', () => {
   const schedules = () => sst.ofType('aws:scheduler/schedule:Schedule');
 
-  it('sweeps on a schedule, one run at a time, over the member regions, with the central role', () => {
-    const sweep = lambdaNamed('driftguard-prod-sweep');
-    expect(sweep.inputs).toMatchObject({
+  it('plans a sweep run on a schedule, one at a time, over the member regions, with the central role', () => {
+    const planner = lambdaNamed('driftguard-prod-sweep');
+    expect(planner.inputs).toMatchObject({
       runtime: 'nodejs22.x',
       architectures: ['arm64'],
-      timeout: 900,
+      timeout: 300,
       reservedConcurrentExecutions: 1,
       role: centralRoleArn,
     });
-    const variables = (sweep.inputs.environment as { variables: Record<string, string> }).variables;
-    expect(variables.DRIFTGUARD_SWEEP_REGIONS).toBe(prod.memberRegions.join(','));
-    expect(variables.DRIFTGUARD_TABLE).toBe('driftguard-prod-state');
+    const variables = (planner.inputs.environment as { variables: Record<string, string> }).variables;
+    expect(variables).toMatchObject({
+      DRIFTGUARD_SWEEP_REGIONS: prod.memberRegions.join(','),
+      DRIFTGUARD_TABLE: 'driftguard-prod-state',
+      DRIFTGUARD_SWEEP_QUEUE_URL: expect.stringContaining('driftguard-prod-sweep-units'),
+    });
     const build = sst.rpcCalls.find(
       (call) => call.method === 'Runtime.Build' && call.args.functionID === 'Sweep',
     );
-    expect(build?.args.handler).toBe('packages/functions/src/sweep.handler');
+    expect(build?.args.handler).toBe('packages/functions/src/sweep-planner.handler');
     const schedule = schedules().find(
-      (candidate) => (candidate.inputs.target as { arn: string }).arn === sweep.state.arn,
+      (candidate) => (candidate.inputs.target as { arn: string }).arn === planner.state.arn,
     );
     expect(schedule?.inputs).toMatchObject({ scheduleExpression: 'rate(6 hours)', state: 'ENABLED' });
+  });
+
+  it('works the sweep one unit per message, at bounded concurrency, each unit retried on its own then dead-lettered', () => {
+    const worker = lambdaNamed('driftguard-prod-sweep-worker');
+    expect(worker.inputs).toMatchObject({
+      timeout: SWEEP_WORKER_TIMEOUT_SECONDS,
+      reservedConcurrentExecutions: DEFAULT_SWEEP_CONCURRENCY,
+      role: centralRoleArn,
+    });
+    const variables = (worker.inputs.environment as { variables: Record<string, string> }).variables;
+    expect(variables.DRIFTGUARD_SWEEP_MAX_RECEIVE_COUNT).toBe(String(SWEEP_MAX_RECEIVE_COUNT));
+    const build = sst.rpcCalls.find(
+      (call) => call.method === 'Runtime.Build' && call.args.functionID === 'SweepWorker',
+    );
+    expect(build?.args.handler).toBe('packages/functions/src/sweep-worker.handler');
+    const mapping = only(
+      sst
+        .ofType('aws:lambda/eventSourceMapping:EventSourceMapping')
+        .filter((candidate) => candidate.inputs.eventSourceArn === sweepQueueArn),
+    );
+    expect(mapping.inputs).toMatchObject({
+      functionName: 'driftguard-prod-sweep-worker',
+      batchSize: 1,
+      functionResponseTypes: ['ReportBatchItemFailures'],
+      scalingConfig: { maximumConcurrency: DEFAULT_SWEEP_CONCURRENCY },
+    });
+    const queue = sst.named('SweepQueue');
+    expect(queue.inputs.name).toBe('driftguard-prod-sweep-units');
+    // At least six times the worker's timeout: a unit still being worked is never delivered twice.
+    expect(queue.inputs.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * SWEEP_WORKER_TIMEOUT_SECONDS);
+    expect(JSON.parse(String(queue.inputs.redrivePolicy))).toEqual({
+      deadLetterTargetArn: sweepDlqArn,
+      maxReceiveCount: SWEEP_MAX_RECEIVE_COUNT,
+    });
   });
 
   it('re-checks ended exemptions every five minutes, each run shorter than the period', () => {
@@ -504,27 +554,54 @@ describe('alarms', () => {
     expect(age?.inputs.dimensions).toEqual({ QueueName: 'driftguard-prod-events' });
   });
 
-  it('alarm when a scheduled run fails, and on each account or region the sweep could not read', () => {
+  it('alarm when a scheduled run fails, on each sweep unit that failed, and on units a run never reached', () => {
     const errors = alarms().filter((alarm) => alarm.inputs.metricName === 'Errors');
     expect(errors.map((alarm) => alarm.inputs.dimensions)).toEqual([
       { FunctionName: 'driftguard-prod-sweep' },
       { FunctionName: 'driftguard-prod-exemption-expiry' },
     ]);
-    const filter = only(
-      sst
-        .ofType('aws:cloudwatch/logMetricFilter:LogMetricFilter')
-        .filter((resource) => !String(resource.inputs.name).includes('config-rejected')),
+    const filters = sst
+      .ofType('aws:cloudwatch/logMetricFilter:LogMetricFilter')
+      .filter((resource) => !String(resource.inputs.name).includes('config-rejected'))
+      .map((f) => f.inputs);
+    expect(filters).toHaveLength(2);
+    expect(filters).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          logGroupName: '/aws/lambda/driftguard-prod-sweep-worker',
+          pattern: '{ $.message = "sweep unit failed" }',
+          metricTransformation: expect.objectContaining({ name: 'SweepUnitFailures', value: '1' }),
+        }),
+        expect.objectContaining({
+          logGroupName: '/aws/lambda/driftguard-prod-sweep',
+          pattern: '{ $.message = "sweep units unreached" }',
+          metricTransformation: expect.objectContaining({
+            name: 'SweepUnitsUnreached',
+            value: '$.unreached',
+          }),
+        }),
+      ]),
     );
-    expect(filter.inputs).toMatchObject({
-      logGroupName: '/aws/lambda/driftguard-prod-sweep',
-      pattern: '{ $.message = "sweep unit failed" }',
-      metricTransformation: { namespace: 'driftguard', name: 'SweepUnitFailures', value: '1' },
+    // The filters count the very messages the handlers log.
+    expect(UNIT_FAILED_MESSAGE).toBe(SWEEP_UNIT_FAILED_MESSAGE);
+    expect(UNREACHED_MESSAGE).toBe(SWEEP_UNITS_UNREACHED_MESSAGE);
+    for (const metricName of ['SweepUnitFailures', 'SweepUnitsUnreached']) {
+      const alarm = alarms().find((candidate) => candidate.inputs.metricName === metricName);
+      expect(alarm?.inputs).toMatchObject({
+        namespace: 'driftguard',
+        threshold: 0,
+        alarmActions: [topicArn],
+      });
+    }
+    const sweepDlq = alarms().find(
+      (alarm) =>
+        (alarm.inputs.dimensions as { QueueName?: string } | undefined)?.QueueName ===
+        'driftguard-prod-sweep-units-dlq',
+    );
+    expect(sweepDlq?.inputs).toMatchObject({
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      threshold: 0,
     });
-    // The filter counts the very message the sweep logs.
-    const sweepSource = readFileSync(join(ROOT, 'packages/functions/src/sweep.ts'), 'utf8');
-    expect(sweepSource).toContain(`logger.warn('${SWEEP_UNIT_FAILED_MESSAGE}'`);
-    const units = alarms().find((alarm) => alarm.inputs.metricName === 'SweepUnitFailures');
-    expect(units?.inputs).toMatchObject({ namespace: 'driftguard', threshold: 0, alarmActions: [topicArn] });
   });
 
   it('alarm on failed invocations of every rule', () => {

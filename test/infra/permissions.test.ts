@@ -252,6 +252,7 @@ describe('central function policy', () => {
     topicKeyArn: 'arn:aws:kms:us-east-1:111111111111:key/k',
     queueArn: 'arn:aws:sqs:us-east-1:111111111111:q',
     deadLetterQueueArn: 'arn:aws:sqs:us-east-1:111111111111:dlq',
+    sweepQueueArn: 'arn:aws:sqs:us-east-1:111111111111:sweep-units',
     logGroupArns: ['arn:aws:logs:us-east-1:111111111111:log-group:/aws/lambda/f'],
     organizationId: 'o-exampleorg1',
     remediationRoleName: 'DriftGuardRemediation',

@@ -175,7 +175,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     finding: GatedFinding | undefined,
     intended: Intended | undefined,
   ) {
-    if (!options.audit) return undefined;
+    // A recorded intent is always completed; otherwise compliant sweep observations are not kept.
+    if (!options.audit || (!intended && !auditWorthy(report))) return undefined;
     try {
       const written = auditRecordOf(report, { recordedAt: new Date(now()).toISOString(), routing });
       return await options.audit.record({
@@ -252,6 +253,17 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       return options.dedupe ? claimOnce(options.dedupe, deliveryKeyOf(event), run, now, options.warn) : run();
     },
   };
+}
+
+/**
+ * What the audit trail keeps. Every delivered event: it is the record of who changed what. Of the
+ * sweep's observations only violations and failures: a sweep re-reads every resource of the
+ * organization every few hours, and writing each compliant one (most of them) would make the trail
+ * its biggest cost while saying nothing the next run would not say again.
+ */
+export function auditWorthy(report: Report): boolean {
+  if (report.assessment.origin !== 'sweep') return true;
+  return report.assessment.status === 'violation' || report.outcome.status === 'revert-failed';
 }
 
 /** Compliant documents become the last-known-good that later reverts restore. */

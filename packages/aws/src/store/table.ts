@@ -27,6 +27,9 @@ import {
  *   NOTIFIED#<eventId>#<rule>            / <channel>          one notification per channel (TTL)
  *   FINDING#<findingId>                  / STATE              last GuardDuty version acted on (TTL)
  *   ISOLATION#<account>#<region>#<id>    / STATE              groups an isolated instance had
+ *   SWEEP#<runId>                        / RUN                a sweep run's plan and counters (TTL)
+ *   SWEEP#<runId>                        / UNIT#<a>/<r>/<kind> a unit counted once in its run (TTL)
+ *   SWEEP#LATEST                         / RUN                the run workers are working on
  *
  * The key builders below are the only place these formats are written.
  */
@@ -71,6 +74,9 @@ export const keys = {
     pk: `ISOLATION#${account}#${region}#${instanceId}`,
     sk: 'STATE',
   }),
+  sweepRun: (runId: string) => ({ pk: `SWEEP#${runId}`, sk: 'RUN' }),
+  sweepUnit: (runId: string, unitKey: string) => ({ pk: `SWEEP#${runId}`, sk: `UNIT#${unitKey}` }),
+  sweepLatest: () => ({ pk: 'SWEEP#LATEST', sk: 'RUN' }),
 };
 
 /** Epoch seconds `ms` milliseconds from `nowMs`, for the TTL attribute. */

@@ -7,5 +7,7 @@ export * from './s3-public-access-blocks';
 export * from './role-trust';
 export * from './security-groups';
 export * from './shares';
+export * from './unit';
+export * from './units';
 export * from './vpc-endpoints';
 export * from './vpc-peering';

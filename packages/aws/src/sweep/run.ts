@@ -1,22 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type Assessment,
-  CATALOG,
-  type Guardrail,
-  type Outcome,
-  type OutcomeStatus,
-  type Status,
-} from '@driftguard/core';
-import { awsErrorCode, errorMessage } from '../errors';
+import { CATALOG, type Guardrail } from '@driftguard/core';
 import type { AccountClients } from '../executor';
-import type { Describer, SweptResource } from './describer';
+import type { Describer } from './describer';
 import { endpointServicesDescriber } from './endpoint-services';
-import { forEachBounded, mapLimit } from './pool';
+import { mapLimit } from './pool';
 import { s3BucketPoliciesDescriber } from './s3-bucket-policies';
 import { s3PublicAccessBlocksDescriber } from './s3-public-access-blocks';
 import { roleTrustDescriber } from './role-trust';
 import { securityGroupsDescriber } from './security-groups';
 import { ec2SharesDescriber, rdsSnapshotSharesDescriber } from './shares';
+import { itemFailed, type SweepHandle, type SweepItemReport, type SweepUnitReport, sweepUnit } from './unit';
+import { planUnits, type SweepUnit } from './units';
 import { vpcEndpointsDescriber } from './vpc-endpoints';
 import { vpcPeeringDescriber } from './vpc-peering';
 
@@ -38,56 +32,27 @@ export function describersFor(catalog: readonly Guardrail[] = CATALOG): Describe
   return DESCRIBERS.filter((describer) => describer.rules.some((rule) => ids.has(rule)));
 }
 
-/** What handling one swept change produced: the decision, and what was done when applied. */
-export interface SweepHandled {
-  assessment: Assessment;
-  outcome?: Outcome;
-}
+/** A run's start as every unit of it records it: second precision, as CloudTrail writes eventTime. */
+export const observedAtOf = (time: number) => new Date(time).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export const newRunId = () => randomUUID().slice(0, 8);
 
 export interface SweepOptions {
   accounts: readonly string[];
   regions: readonly string[];
   clients: AccountClients;
   /** Decide (and, when applying, act on) one change: the pipeline, or a pure assessment for a report. */
-  handle(event: Record<string, unknown>, resource: SweptResource): Promise<SweepHandled>;
+  handle: SweepHandle;
   describers?: readonly Describer[];
-  /** Account/region/describer units read at once (default 4); units of one account are spread out. */
+  /** Units swept at once in this process (default 4). */
   concurrency?: number;
   /** Changes of one unit in flight at once (default 4): bounds the calls made in any one account/region. */
   perTargetConcurrency?: number;
-  /** Units not started by then are reported `skipped` (a Lambda's remaining time). */
+  /** Units not started by then are reported `skipped`. */
   deadline?: number;
   onProgress?(progress: SweepProgress): void;
   runId?: string;
   now?: () => number;
-}
-
-export interface SweepUnit {
-  account: string;
-  region: string;
-  describer: string;
-}
-
-export interface SweepUnitReport extends SweepUnit {
-  status: 'ok' | 'failed' | 'skipped';
-  resources: number;
-  violations: number;
-  /** Why the unit failed or was skipped (with the AWS error code when there is one). */
-  error?: string;
-  ms: number;
-}
-
-export interface SweepItemReport extends SweepUnit {
-  resourceId: string;
-  eventId: string;
-  eventName: string;
-  status: Status | 'error';
-  rule?: string;
-  severity?: string;
-  action?: string;
-  outcome?: OutcomeStatus;
-  verified?: boolean;
-  summary: string;
 }
 
 export type SweepProgress =
@@ -116,108 +81,55 @@ export interface SweepReport {
   };
 }
 
-function itemReport(unit: SweepUnit, resource: SweptResource, handled: SweepHandled): SweepItemReport {
-  const { assessment, outcome } = handled;
-  return {
-    ...unit,
-    resourceId: resource.resourceId,
-    eventId: assessment.event.eventId,
-    eventName: assessment.event.eventName,
-    status: assessment.status,
-    ...(assessment.rule ? { rule: assessment.rule } : {}),
-    ...(assessment.severity ? { severity: assessment.severity } : {}),
-    action: assessment.action,
-    ...(outcome ? { outcome: outcome.status, verified: outcome.verified } : {}),
-    summary: outcome && outcome.status !== 'compliant' ? outcome.summary : assessment.reason,
-  };
-}
-
-const eventIdOf = (resource: SweptResource) =>
-  String((resource.event.detail as { eventID?: unknown } | undefined)?.eventID ?? resource.event.id);
-const eventNameOf = (resource: SweptResource) =>
-  String((resource.event.detail as { eventName?: unknown } | undefined)?.eventName ?? '');
-
 /**
- * The reconciliation sweep: every describer over every account and region, each resource through
- * `handle` (the same evaluators → decide → execute → notify path as delivered events). A unit that
- * fails (role not assumable, access denied, throttled past the retries) is reported with the reason
- * and does not stop the others; a change whose handling throws is reported as an error item.
+ * The reconciliation sweep in one process (the `driftguard sweep` CLI): the same units as the
+ * deployed fan-out (planUnits, kinds interleaved) and the same unit function as its worker
+ * (sweepUnit), worked by a bounded pool here instead of an SQS queue. A unit that fails is
+ * reported with the reason and does not stop the others.
  */
 export async function runSweep(options: SweepOptions): Promise<SweepReport> {
   const now = options.now ?? Date.now;
-  const runId = options.runId ?? randomUUID().slice(0, 8);
-  const startedAt = new Date(now());
-  const observedAt = startedAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const runId = options.runId ?? newRunId();
+  const startedAt = now();
   const describers = options.describers ?? describersFor();
-  const home = options.regions[0] ?? 'us-east-1';
-  // Describer-major, then region, then account: units running together are in different accounts.
-  const units: (SweepUnit & { run: Describer })[] = [];
-  for (const describer of describers) {
-    const regions = describer.scope === 'account' ? [home] : options.regions;
-    for (const region of regions)
-      for (const account of options.accounts)
-        units.push({ account, region, describer: describer.id, run: describer });
-  }
+  const byId = new Map(describers.map((describer) => [describer.id, describer]));
+  const units = planUnits({ accounts: options.accounts, regions: options.regions, describers });
   const items: SweepItemReport[] = [];
   let done = 0;
-  const report = async ({ run, ...unit }: SweepUnit & { run: Describer }): Promise<SweepUnitReport> => {
-    const started = now();
-    const finish = (result: Omit<SweepUnitReport, keyof SweepUnit | 'ms'>): SweepUnitReport => {
-      const finished: SweepUnitReport = { ...unit, ...result, ms: now() - started };
-      done += 1;
-      options.onProgress?.({ kind: 'unit-finished', unit: finished, done, total: units.length });
-      return finished;
-    };
-    if (options.deadline !== undefined && now() >= options.deadline) {
-      return finish({
-        status: 'skipped',
-        resources: 0,
-        violations: 0,
-        error: 'out of time before this unit started',
-      });
-    }
-    let resources = 0;
-    let violations = 0;
-    const scope = {
-      runId,
-      account: unit.account,
-      region: unit.region,
-      regions: options.regions,
-      clients: options.clients,
-      observedAt,
-    };
-    try {
-      await forEachBounded(run.describe(scope), options.perTargetConcurrency ?? 4, async (resource) => {
-        resources += 1;
-        let item: SweepItemReport;
-        try {
-          item = itemReport(unit, resource, await options.handle(resource.event, resource));
-        } catch (error) {
-          item = {
+  const work = async (unit: SweepUnit): Promise<SweepUnitReport> => {
+    const describer = byId.get(unit.describer) as Describer;
+    const report: SweepUnitReport =
+      options.deadline !== undefined && now() >= options.deadline
+        ? {
             ...unit,
-            resourceId: resource.resourceId,
-            eventId: eventIdOf(resource),
-            eventName: eventNameOf(resource),
-            status: 'error',
-            summary: describeError(error),
-          };
-        }
-        if (item.status === 'violation') violations += 1;
-        items.push(item);
-        options.onProgress?.({ kind: 'item', item });
-      });
-    } catch (error) {
-      return finish({ status: 'failed', resources, violations, error: describeError(error) });
-    }
-    return finish({ status: 'ok', resources, violations });
+            status: 'skipped',
+            resources: 0,
+            violations: 0,
+            error: 'out of time before this unit started',
+            ms: 0,
+          }
+        : await sweepUnit(
+            { ...unit, runId, observedAt: observedAtOf(startedAt), regions: [...options.regions] },
+            describer,
+            {
+              clients: options.clients,
+              handle: options.handle,
+              now,
+              ...(options.perTargetConcurrency ? { perTargetConcurrency: options.perTargetConcurrency } : {}),
+              onItem: (item) => {
+                items.push(item);
+                options.onProgress?.({ kind: 'item', item });
+              },
+            },
+          );
+    done += 1;
+    options.onProgress?.({ kind: 'unit-finished', unit: report, done, total: units.length });
+    return report;
   };
-  const unitReports = await mapLimit(units, options.concurrency ?? 4, report);
-  const failedItems = items.filter(
-    (item) => item.status === 'error' || item.outcome === 'revert-failed',
-  ).length;
+  const unitReports = await mapLimit(units, options.concurrency ?? 4, work);
   return {
     runId,
-    startedAt: startedAt.toISOString(),
+    startedAt: new Date(startedAt).toISOString(),
     finishedAt: new Date(now()).toISOString(),
     accounts: options.accounts,
     regions: options.regions,
@@ -232,13 +144,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
       violations: items.filter((item) => item.status === 'violation').length,
       compliant: items.filter((item) => item.status === 'compliant').length,
       reverted: items.filter((item) => item.outcome === 'reverted').length,
-      failedItems,
+      failedItems: items.filter(itemFailed).length,
     },
   };
-}
-
-function describeError(error: unknown): string {
-  const code = awsErrorCode(error);
-  const message = errorMessage(error);
-  return code && code !== 'Error' && !message.includes(code) ? `${code}: ${message}` : message;
 }

@@ -1,0 +1,4 @@
+export * from './plan';
+export * from './runtime';
+export * from './work-queue';
+export * from './worker';

@@ -1,0 +1,55 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import {
+  CONFIG_REJECTED_MESSAGE,
+  describersFor,
+  itemFailed,
+  runtimeLoader,
+  type SweepEnv,
+  sweepRuntimeFromEnv,
+  sweepWorker,
+} from '@driftguard/aws';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+
+const logger = new Logger({ serviceName: 'driftguard-sweep-worker' });
+const processor = new BatchProcessor(EventType.SQS);
+/** Counted by infra/alarms.ts (the same line the single-function sweep logged). */
+export const UNIT_FAILED_MESSAGE = 'sweep unit failed';
+/** The config comes from Parameter Store, cached; a refused publish keeps the last good one. */
+const loadRuntime = runtimeLoader(process.env, {
+  onConfigRejected: (reason) => logger.error(CONFIG_REJECTED_MESSAGE, { reason }),
+});
+let work: ReturnType<typeof sweepWorker> | undefined;
+
+function wire() {
+  const { store, maxReceiveCount } = sweepRuntimeFromEnv(process.env as SweepEnv);
+  return sweepWorker({
+    describers: describersFor(),
+    store,
+    maxReceiveCount,
+    onItem: (item) => {
+      if (item.status === 'violation' || itemFailed(item)) logger.info('sweep item', { ...item });
+    },
+  });
+}
+
+/** One (account, region, kind) unit per message, fed by the work queue (infra/scheduled.ts). */
+async function processRecord(record: SQSRecord) {
+  work ??= wire();
+  const runtime = await loadRuntime();
+  if (!runtime.clients) throw new Error('driftguard runtime has no per-account clients');
+  const result = await work(record.body, Number(record.attributes.ApproximateReceiveCount), {
+    clients: runtime.clients,
+    handle: (event) => runtime.pipeline.process(event, { origin: 'sweep' }),
+  });
+  if (result.kind === 'superseded')
+    return logger.info('sweep unit superseded', { ...result.unit, latest: result.latest });
+  const { unit, report, counted } = result;
+  if (result.kind === 'failed') logger.error(UNIT_FAILED_MESSAGE, { runId: unit.runId, ...report, counted });
+  else logger.info('sweep unit done', { runId: unit.runId, ...report, counted });
+  if (result.completed) logger.info('sweep run complete', { ...result.completed });
+}
+
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  return processPartialResponse(event, processRecord, processor, { context });
+}
