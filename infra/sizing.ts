@@ -33,3 +33,22 @@ export const SWEEP_MAX_RECEIVE_COUNT = 3;
 export const SWEEP_VISIBILITY_TIMEOUT_SECONDS = 6 * SWEEP_WORKER_TIMEOUT_SECONDS;
 /** The planner pages Organizations and sends ~2,100 SendMessageBatch calls for 21,000 units. */
 export const SWEEP_PLANNER_TIMEOUT = '5 minutes' as const;
+
+/** Scheduled functions reserve one each (one run at a time): the sweep planner and the exemption re-check. */
+export const SCHEDULED_RESERVED_CONCURRENCY = 2;
+
+/**
+ * The Lambda concurrency the central stack reserves: `evaluate`, the sweep worker and the scheduled
+ * functions. `driftguard preflight` checks the account can give it (Lambda keeps 100 unreserved);
+ * the stack test checks it equals what the functions actually reserve.
+ */
+export function stackReservedConcurrency(settings: {
+  reservedConcurrency: number;
+  sweepConcurrency?: number;
+}) {
+  return (
+    settings.reservedConcurrency +
+    (settings.sweepConcurrency ?? DEFAULT_SWEEP_CONCURRENCY) +
+    SCHEDULED_RESERVED_CONCURRENCY
+  );
+}

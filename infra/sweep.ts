@@ -1,3 +1,4 @@
+import { NODEJS_BUNDLING } from './bundling';
 import type { DeploymentContext } from './context';
 import { functionEnvironment } from './environment';
 import { type ScheduledResources, scheduledFunction } from './scheduled';
@@ -80,6 +81,7 @@ export function createSweep(
     description: 'driftguard: sweeps one (account, region, kind) unit of live state per message',
     handler: 'packages/functions/src/sweep-worker.handler',
     runtime: 'nodejs22.x',
+    nodejs: NODEJS_BUNDLING,
     architecture: 'arm64',
     memory: EVALUATE_MEMORY,
     timeout: `${SWEEP_WORKER_TIMEOUT_SECONDS} seconds`,

@@ -16,6 +16,7 @@ import {
   EVALUATE_TIMEOUT_SECONDS,
   SWEEP_MAX_RECEIVE_COUNT,
   SWEEP_WORKER_TIMEOUT_SECONDS,
+  stackReservedConcurrency,
 } from '../../infra/sizing';
 import { loadStageFile, resolveStage } from '../../infra/stages';
 import { UNREACHED_MESSAGE } from '../../packages/functions/src/sweep-planner';
@@ -439,6 +440,13 @@ describe('scheduled functions', () => {
       (candidate) => (candidate.inputs.target as { arn: string }).arn === planner.state.arn,
     );
     expect(schedule?.inputs).toMatchObject({ scheduleExpression: 'rate(6 hours)', state: 'ENABLED' });
+  });
+
+  it('reserves exactly the Lambda concurrency preflight checks the account can give', () => {
+    const reserved = sst
+      .ofType('aws:lambda/function:Function')
+      .reduce((sum, fn) => sum + Number(fn.inputs.reservedConcurrentExecutions ?? 0), 0);
+    expect(reserved).toBe(stackReservedConcurrency(prod));
   });
 
   it('works the sweep one unit per message, at bounded concurrency, each unit retried on its own then dead-lettered', () => {

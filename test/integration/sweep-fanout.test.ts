@@ -88,7 +88,7 @@ describe.skipIf(!motoEndpoint)('sweep fan-out: planner → SQS → worker (moto)
       concurrency: 4,
       // Longer than any unit takes here, as the deployed queue's is (a unit seen again while still
       // being worked would be swept twice, though counted once); failed units return after it.
-      visibilityTimeout: 8,
+      visibilityTimeout: 20,
       timeoutMs: 120_000,
     });
 

@@ -133,6 +133,32 @@ function program(): Command {
       },
     );
 
+  cli
+    .command('preflight')
+    .description('check the live organization has what a stage needs before its first deploy (read-only)')
+    .requiredOption('--stage <stage>', 'the stage whose file (stages/<stage>.json) to check against')
+    .option(
+      '--management-profile <name>',
+      'AWS profile of the management account (default: ambient credentials)',
+    )
+    .option('--security-profile <name>', 'AWS profile of the security account (default: ambient credentials)')
+    .option('--json', 'the checks as one JSON object on stdout')
+    .addHelpText(
+      'after',
+      '\nChecks: the stage file (valid, no placeholders), the organization id, StackSets trusted access and\ndelegated administrator, an organization trail logging write management events, the GuardDuty\nadministrator in every member region, and Lambda concurrency for what the stack reserves.\nExit codes: 0 ready, 1 something is missing (each with its fix), 2 usage (no such stage file),\n3 a check could not run (credentials or permissions), nothing found missing.',
+    )
+    .action(
+      async (options: {
+        stage: string;
+        managementProfile?: string;
+        securityProfile?: string;
+        json?: boolean;
+      }) => {
+        const { preflight } = await import('./preflight/index');
+        process.exitCode = await preflight({ ...options, json: options.json === true });
+      },
+    );
+
   const dlq = cli
     .command('dlq')
     .description('inspect and replay dead letters: events driftguard gave up on, with the reason');

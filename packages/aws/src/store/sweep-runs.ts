@@ -62,6 +62,27 @@ const isConditionFailure = (error: unknown) =>
   ((error as { name?: string }).name === 'TransactionCanceledException' &&
     String((error as { message?: string }).message).includes('ConditionalCheckFailed'));
 
+/**
+ * Every unit's transaction updates its run's counter item, so units finishing together conflict
+ * (DynamoDB cancels a transaction touching an item another one is writing: TransactionConflict,
+ * which the SDK does not retry). Such a cancellation changed nothing: try again shortly, rather
+ * than fail the unit and sweep it again.
+ */
+async function withConflictRetries<T>(write: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      const conflict =
+        (error as { name?: string }).name === 'TransactionCanceledException' &&
+        String((error as { message?: string }).message).includes('TransactionConflict') &&
+        !isConditionFailure(error);
+      if (!conflict || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * 2 ** attempt));
+    }
+  }
+}
+
 function runOf(item: Record<string, unknown>): SweepRun {
   return {
     runId: String(item.runId),
@@ -145,33 +166,35 @@ export function dynamoSweepRunStore(
     async recordUnit(runId, unitKey, result) {
       const counter = result.status === 'done' ? 'done' : 'failed';
       try {
-        await ddb.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: {
-                    ...keys.sweepUnit(runId, unitKey),
-                    ...result,
-                    recordedAt: new Date(now()).toISOString(),
-                    expiresAt: expiresAt(now(), RUN_TTL_MS),
+        await withConflictRetries(() =>
+          ddb.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                {
+                  Put: {
+                    TableName: tableName,
+                    Item: {
+                      ...keys.sweepUnit(runId, unitKey),
+                      ...result,
+                      recordedAt: new Date(now()).toISOString(),
+                      expiresAt: expiresAt(now(), RUN_TTL_MS),
+                    },
+                    ConditionExpression: 'attribute_not_exists(pk)',
                   },
-                  ConditionExpression: 'attribute_not_exists(pk)',
                 },
-              },
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: keys.sweepRun(runId),
-                  UpdateExpression: `ADD ${counter} :one, resources :r, violations :v`,
-                  // A unit of a run that was never recorded is not counted into a phantom run.
-                  ConditionExpression: 'attribute_exists(pk)',
-                  ExpressionAttributeValues: { ':one': 1, ':r': result.resources, ':v': result.violations },
+                {
+                  Update: {
+                    TableName: tableName,
+                    Key: keys.sweepRun(runId),
+                    UpdateExpression: `ADD ${counter} :one, resources :r, violations :v`,
+                    // A unit of a run that was never recorded is not counted into a phantom run.
+                    ConditionExpression: 'attribute_exists(pk)',
+                    ExpressionAttributeValues: { ':one': 1, ':r': result.resources, ':v': result.violations },
+                  },
                 },
-              },
-            ],
-          }),
+              ],
+            }),
+          ),
         );
       } catch (error) {
         if (isConditionFailure(error)) return { counted: false, completedNow: false };
