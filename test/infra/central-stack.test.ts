@@ -402,6 +402,7 @@ describe('runtime config', () => {
       '/aws/lambda/driftguard-prod-exemption-api',
       '/aws/lambda/driftguard-prod-exemption-expiry',
       '/aws/lambda/driftguard-prod-sweep',
+      '/aws/lambda/driftguard-prod-sweep-worker',
     ]);
     for (const filter of filters)
       expect(filter.inputs.pattern).toBe(`{ $.message = "${CONFIG_REJECTED_MESSAGE}" }`);
