@@ -1,8 +1,21 @@
-import { type EventPattern, type Guardrail, type Playbook, PROTECTED_ROLES } from '@driftguard/core';
+import {
+  DEFAULT_FORWARDING_PREFIX,
+  type EventPattern,
+  FORWARDING_TARGET_ID,
+  forwardingRuleName,
+  type Guardrail,
+  globalEventsRegion,
+  isGlobalEventSource,
+  MEMBER_ROLE_PATH,
+  type Playbook,
+  PROTECTED_ROLES,
+  remediationTrustPolicy,
+} from '@driftguard/core';
 import { logicalId } from './naming';
 import { isGuardDutyPattern, memberPatterns } from './patterns';
 import { memberActionsFor } from './permissions/derive';
 import permissions from './permissions.json';
+import type { StageSettings } from './stages';
 
 /**
  * The one flat CloudFormation template every member account gets (DESIGN.md §2), in every member
@@ -20,11 +33,14 @@ export interface MemberTemplateOptions {
    * no other playbook's. Default: none.
    */
   playbooks?: readonly Playbook[];
-  /** Forwarding rule names, by pattern (infra/naming.ts `memberRule`: they carry the stage). */
-  ruleName?: (patternName: string) => string;
   /** IAM actions of the remediation role; by default the derived executor set for `playbooks`. */
   actions?: readonly string[];
   catalog?: readonly Guardrail[];
+  /**
+   * Name prefix of the forwarding rules and the per-region forwarding roles (infra/naming.ts
+   * `memberForwardingPrefix`: it carries the stage; the functions get it as `footprint.forwardingPrefix`).
+   */
+  forwardingPrefix?: string;
 }
 
 /** The executor's actions as derived from the code (infra/permissions.json), every playbook included. */
@@ -50,24 +66,23 @@ export const IAM_WRITE_ACTIONS = [
   'iam:Update*',
 ] as const;
 
-/** Path of driftguard's other member roles (event forwarding): one ARN pattern protects them all. */
-export const MEMBER_ROLE_PATH = '/driftguard/';
+export { MEMBER_ROLE_PATH };
+
+const inAccount = (resource: string) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${resource}`,
+});
 
 /**
- * The roles driftguard never writes to (core protected-roles.ts, plus its own), as resources of
- * this account. The central role exists in the security account only; there its ARN is this.
+ * The roles driftguard never writes to (core protected-roles.ts), as resources of this account.
+ * The central role exists in the security account only; there its ARN is this. driftguard's own
+ * member roles have statements of their own (the integrity guardrail's two exact reverts).
  */
-function protectedRoleResources(remediationRoleName: string): unknown[] {
-  const inAccount = (resource: string) => ({
-    'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${resource}`,
-  });
-  return [
-    ...PROTECTED_ROLES.map((role) => inAccount(role.resource)),
-    inAccount(remediationRoleName),
-    inAccount(`${MEMBER_ROLE_PATH.slice(1)}*`),
-    { Ref: 'CentralFunctionRoleArn' },
-  ];
+function protectedRoleResources(): unknown[] {
+  return [...PROTECTED_ROLES.map((role) => inAccount(role.resource)), { Ref: 'CentralFunctionRoleArn' }];
 }
+
+/** driftguard's other member roles (event forwarding), under one path: one ARN pattern covers them. */
+const ownForwardingRoles = inAccount(`${MEMBER_ROLE_PATH.slice(1)}*`);
 
 export type CfnTemplate = {
   AWSTemplateFormatVersion: '2010-09-09';
@@ -78,27 +93,19 @@ export type CfnTemplate = {
   Outputs: Record<string, Record<string, unknown>>;
 };
 
-/** Without a stage (the CLI's template for a hand-made test account): the unprefixed names. */
-const defaultRuleName = (patternName: string) => `driftguard-forward-${patternName}`.slice(0, 64);
-
-function forwardingRule(
-  pattern: EventPattern,
-  description: string,
-  condition?: string,
-  ruleName: (patternName: string) => string = defaultRuleName,
-) {
+function forwardingRule(pattern: EventPattern, prefix: string, description: string, condition?: string) {
   return {
     Type: 'AWS::Events::Rule',
     ...(condition ? { Condition: condition } : {}),
     Properties: {
-      Name: ruleName(pattern.name),
+      Name: forwardingRuleName(prefix, pattern.name),
       Description: description,
       EventBusName: 'default',
       EventPattern: pattern.pattern,
       State: 'ENABLED',
       Targets: [
         {
-          Id: 'driftguard-central-bus',
+          Id: FORWARDING_TARGET_ID,
           Arn: { Ref: 'CentralEventBusArn' },
           // Cross-account bus targets need a role of their own in the sending account.
           RoleArn: { 'Fn::GetAtt': ['ForwardingRole', 'Arn'] },
@@ -108,7 +115,25 @@ function forwardingRule(
   };
 }
 
+/**
+ * Global services (IAM, STS, …) deliver CloudTrail events to EventBridge in one region per
+ * partition only (DESIGN.md §5): their forwarding rules exist there and nowhere else.
+ */
+export function isGlobalPattern(pattern: EventPattern): boolean {
+  const detail = pattern.pattern.detail as { eventSource?: unknown } | undefined;
+  return (
+    Array.isArray(detail?.eventSource) &&
+    detail.eventSource.some((source) => isGlobalEventSource(String(source)))
+  );
+}
+
+function conditionOf(pattern: EventPattern): string | undefined {
+  if (isGuardDutyPattern(pattern)) return 'ForwardGuardDuty';
+  return isGlobalPattern(pattern) ? 'InGlobalEventsRegion' : undefined;
+}
+
 export function memberTemplate(options: MemberTemplateOptions): CfnTemplate {
+  const prefix = options.forwardingPrefix ?? DEFAULT_FORWARDING_PREFIX;
   const actions = [...new Set(options.actions ?? memberActions(options.playbooks ?? []))].sort();
   if (actions.length === 0) throw new Error('the remediation role needs at least one action');
   const patterns = memberPatterns(options.remediationRoleName, options.catalog);
@@ -120,9 +145,9 @@ export function memberTemplate(options: MemberTemplateOptions): CfnTemplate {
       `Forward${logicalId(pattern.name)}`,
       forwardingRule(
         pattern,
+        prefix,
         `driftguard: forward ${pattern.name} events to the central bus`,
-        isGuardDutyPattern(pattern) ? 'ForwardGuardDuty' : undefined,
-        options.ruleName,
+        conditionOf(pattern),
       ),
     ]),
   );
@@ -178,15 +203,27 @@ export function memberTemplate(options: MemberTemplateOptions): CfnTemplate {
     },
     Conditions: {
       CreateRemediationRole: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, { Ref: 'RoleRegion' }] },
+      ...(patterns.some(isGlobalPattern)
+        ? {
+            // us-east-1, cn-north-1, us-gov-west-1: globalEventsRegion() of each partition.
+            InGlobalEventsRegion: {
+              'Fn::Or': ['us-east-1', 'cn-north-1', 'us-gov-west-1'].map((region) => ({
+                'Fn::Equals': [{ Ref: 'AWS::Region' }, region],
+              })),
+            },
+          }
+        : {}),
       ...guardDutyCondition,
     },
     Resources: {
       ForwardingRole: {
         Type: 'AWS::IAM::Role',
         Properties: {
-          // No RoleName: one such role exists per region, generated names cannot collide. The path
-          // puts it under the remediation role's NeverWriteProtectedRoles deny (below).
+          // One per region, named so the integrity check, its revert and the SCP can name it; the
+          // path puts it under driftguard's own roles (denied to every write but being passed to
+          // EventBridge, below).
           Path: MEMBER_ROLE_PATH,
+          RoleName: { 'Fn::Sub': `${prefix}\${AWS::Region}` },
           Description: 'driftguard: lets EventBridge put forwarded events on the central bus',
           AssumeRolePolicyDocument: {
             Version: '2012-10-17',
@@ -222,22 +259,12 @@ export function memberTemplate(options: MemberTemplateOptions): CfnTemplate {
             'driftguard: reverts guardrail violations; assumable only by the central evaluate function',
           // Sessions are requested for 15 minutes; an hour is the floor IAM allows here.
           MaxSessionDuration: 3600,
-          AssumeRolePolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Allow',
-                Principal: { AWS: { Ref: 'CentralFunctionRoleArn' } },
-                Action: 'sts:AssumeRole',
-                Condition: {
-                  StringEquals: {
-                    'aws:PrincipalOrgID': { Ref: 'OrganizationId' },
-                    'sts:ExternalId': { Ref: 'ExternalId' },
-                  },
-                },
-              },
-            ],
-          },
+          // The same document the integrity guardrail restores (core footprint.ts).
+          AssumeRolePolicyDocument: remediationTrustPolicy({
+            centralRoleArn: { Ref: 'CentralFunctionRoleArn' },
+            organizationId: { Ref: 'OrganizationId' },
+            externalId: { Ref: 'ExternalId' },
+          }),
           Policies: [
             {
               PolicyName: 'driftguard-executor',
@@ -258,13 +285,30 @@ export function memberTemplate(options: MemberTemplateOptions): CfnTemplate {
                     Sid: 'NeverWriteProtectedRoles',
                     Effect: 'Deny',
                     Action: [...IAM_WRITE_ACTIONS],
-                    Resource: protectedRoleResources(options.remediationRoleName),
+                    Resource: protectedRoleResources(),
                   },
                   {
-                    // Never on this role itself, or a compromised session could grant itself anything.
+                    // driftguard's forwarding roles: never written to; passed only to EventBridge,
+                    // when the integrity guardrail puts a forwarding rule's template target back.
+                    Sid: 'NeverWriteOwnForwardingRoles',
+                    Effect: 'Deny',
+                    Action: IAM_WRITE_ACTIONS.filter((action) => action !== 'iam:PassRole'),
+                    Resource: ownForwardingRoles,
+                  },
+                  {
+                    Sid: 'PassOwnForwardingRolesToEventBridgeOnly',
+                    Effect: 'Deny',
+                    Action: 'iam:PassRole',
+                    Resource: ownForwardingRoles,
+                    Condition: { StringNotEquals: { 'iam:PassedToService': 'events.amazonaws.com' } },
+                  },
+                  {
+                    // Never on this role itself, or a compromised session could grant itself anything;
+                    // reading itself and restoring its trust policy from the template
+                    // (driftguard-integrity) are the two exceptions.
                     Sid: 'NeverChangeItself',
                     Effect: 'Deny',
-                    Action: 'iam:*',
+                    NotAction: ['iam:GetRole', 'iam:UpdateAssumeRolePolicy'],
                     Resource: {
                       'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${options.remediationRoleName}`,
                     },
@@ -309,4 +353,17 @@ export function memberParameters(
   };
   // Only what the template declares: CloudFormation rejects unknown parameters.
   return Object.fromEntries(Object.entries(all).filter(([key]) => key in template.Parameters));
+}
+
+/**
+ * The regions with a stack instance: the role region first, so the remediation role exists as early
+ * as possible, then the member regions, then us-east-1 whatever memberRegions says: IAM events reach
+ * EventBridge only there (DESIGN.md §5), so without it role changes are never forwarded. The sweep
+ * covers the same regions.
+ */
+export function memberInstanceRegions(
+  settings: Pick<StageSettings, 'region' | 'roleRegion' | 'memberRegions'>,
+) {
+  const roleRegion = settings.roleRegion ?? settings.region;
+  return [...new Set([roleRegion, ...settings.memberRegions, globalEventsRegion()])];
 }

@@ -1,6 +1,6 @@
 import { enabledPlaybooks } from '@driftguard/core';
 import type { DeploymentContext } from './context';
-import { type CfnTemplate, memberParameters, memberTemplate } from './member-template';
+import { type CfnTemplate, memberInstanceRegions, memberParameters, memberTemplate } from './member-template';
 
 /**
  * How StackSets rolls the member template out, sized for ~300 accounts × 17 regions (DEPLOY.md,
@@ -42,7 +42,7 @@ export function createMembers(
     remediationRoleName: config.remediationRoleName,
     // A playbook's permissions exist in member accounts only while the config enables it.
     playbooks: enabledPlaybooks(config.rules['guardduty-finding']),
-    ruleName: names.memberRule,
+    forwardingPrefix: names.memberForwardingPrefix,
   });
   const parameters = $resolve([central.busArn, central.functionRoleArn, context.externalId]).apply(
     ([busArn, functionRoleArn, externalId]) =>
@@ -82,7 +82,8 @@ export function createMembers(
     {
       stackSetName: stackSet.name,
       callAs,
-      regions: settings.memberRegions,
+      // us-east-1 always: IAM events reach EventBridge only there (memberInstanceRegions).
+      regions: memberInstanceRegions(settings),
       deploymentTargets: { organizationalUnitIds: settings.targetOrganizationalUnits },
       operationPreferences: MEMBER_OPERATION_PREFERENCES,
     },
@@ -107,7 +108,7 @@ function coverManagementAccount(
   if (settings.managementAccount === 'uncovered') return [];
   const { account, roleName = names.managementDeployerRole } = settings.managementAccount;
   const roleArn = $interpolate`arn:${context.partition}:iam::${account}:role/${roleName}`;
-  return settings.memberRegions.map((region) => {
+  return memberInstanceRegions(settings).map((region) => {
     const provider = new aws.Provider(`ManagementAccount-${region}`, {
       region: region as aws.Region,
       allowedAccountIds: [account],

@@ -34,6 +34,8 @@ export function names(stage: string) {
      */
     remediationRole: `DriftGuardRemediation-${stage}`.slice(0, 64),
     memberRule: (patternName: string) => `${prefix}-forward-${patternName}`.slice(0, 64),
+    /** Prefix of the forwarding rules and per-region forwarding roles (core footprint.ts). */
+    memberForwardingPrefix: `${prefix}-forward-`,
     /** The security account's per-region rules that bring GuardDuty findings to the central bus. */
     guardDutyForwardingRole: `${prefix}-guardduty-forwarding`.slice(0, 64),
     guardDutyRule: (patternName: string) => `${prefix}-central-${patternName}`.slice(0, 64),

@@ -1,6 +1,7 @@
 import { NODEJS_BUNDLING } from './bundling';
 import type { DeploymentContext } from './context';
 import { functionEnvironment } from './environment';
+import { memberInstanceRegions } from './member-template';
 import { type ScheduledResources, scheduledFunction } from './scheduled';
 import { DEFAULT_SWEEP_SCHEDULE } from './schedules';
 import type { SecretName } from './secrets';
@@ -61,7 +62,7 @@ export function createSweep(
   const { names, settings } = context;
   const sweepEnvironment = {
     // The regions the member stacks (and so the remediation role's reach) cover.
-    DRIFTGUARD_SWEEP_REGIONS: settings.memberRegions.join(','),
+    DRIFTGUARD_SWEEP_REGIONS: memberInstanceRegions(settings).join(','),
     DRIFTGUARD_SWEEP_QUEUE_URL: resources.sweepQueue.url,
     DRIFTGUARD_SWEEP_MAX_RECEIVE_COUNT: String(SWEEP_MAX_RECEIVE_COUNT),
   };

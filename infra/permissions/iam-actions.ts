@@ -56,6 +56,8 @@ const RENAMED: Record<string, readonly string[]> = {
   'client-s3-control:PutPublicAccessBlock': ['s3:PutAccountPublicAccessBlock'],
   'client-s3-control:GetPublicAccessBlock': ['s3:GetAccountPublicAccessBlock'],
   'client-s3-control:DeletePublicAccessBlock': ['s3:PutAccountPublicAccessBlock'],
+  // A target with a RoleArn (a forwarding rule's cross-account bus target) also passes that role.
+  'client-eventbridge:PutTargets': ['events:PutTargets', 'iam:PassRole'],
   // DynamoDB transactions authorize each item operation they may contain.
   'client-dynamodb:TransactGetItems': ['dynamodb:GetItem'],
   'client-dynamodb:TransactWriteItems': [

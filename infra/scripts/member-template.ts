@@ -31,8 +31,8 @@ if (!parsed.ok) {
 const stageNames = names(stage);
 const template = memberTemplate({
   remediationRoleName: settings.config.remediationRoleName ?? stageNames.remediationRole,
-  ruleName: stageNames.memberRule,
   playbooks: enabledPlaybooks(parsed.config.rules['guardduty-finding']),
+  forwardingPrefix: stageNames.memberForwardingPrefix,
 });
 
 if (values.parameters) {

@@ -253,6 +253,7 @@ describe('evaluate function', () => {
       'DRIFTGUARD_DLQ_URL',
       'DRIFTGUARD_EXEMPTIONS_TABLE',
       'DRIFTGUARD_EXTERNAL_ID',
+      'DRIFTGUARD_FORWARDING_PREFIX',
       'DRIFTGUARD_MAX_RECEIVE_COUNT',
       'DRIFTGUARD_REMEDIATION_ROLE_NAME',
       'DRIFTGUARD_TABLE',
@@ -652,7 +653,7 @@ describe('member StackSet', () => {
     expect(JSON.parse(String(stackSet.inputs.templateBody))).toEqual(
       memberTemplate({
         remediationRoleName: 'DriftGuardRemediation-prod',
-        ruleName: (pattern) => `driftguard-prod-forward-${pattern}`,
+        forwardingPrefix: 'driftguard-prod-forward-',
       }),
     );
   });

@@ -7,9 +7,20 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CATALOG, eventPatterns, PLAYBOOKS, REMEDIATION_SESSION_NAME } from '@driftguard/core';
+import {
+  CATALOG,
+  eventPatterns,
+  PLAYBOOKS,
+  REMEDIATION_SESSION_NAME,
+  remediationTrustPolicy,
+} from '@driftguard/core';
 import { describe, expect, it } from 'vitest';
-import { memberActions, memberParameters, memberTemplate } from '../../infra/member-template';
+import {
+  memberActions,
+  memberInstanceRegions,
+  memberParameters,
+  memberTemplate,
+} from '../../infra/member-template';
 
 const template = memberTemplate({ remediationRoleName: 'DriftGuardRemediation' });
 /** driftguard's identity in the account each stack runs in, as CloudFormation resolves it. */
@@ -63,11 +74,23 @@ describe('member template', () => {
     }
   });
 
-  it('forwards GuardDuty findings only when asked to, CloudTrail events always', () => {
+  it('forwards GuardDuty findings only when asked to, global-service events only where AWS delivers them, other CloudTrail events always', () => {
     for (const [, rule] of rules) {
-      const guardDuty = isGuardDuty(rule.Properties.EventPattern as Record<string, unknown>);
-      expect(rule.Condition).toBe(guardDuty ? 'ForwardGuardDuty' : undefined);
+      const pattern = rule.Properties.EventPattern as Record<string, unknown>;
+      const source = (pattern.detail as { eventSource?: string[] } | undefined)?.eventSource ?? [];
+      const global = source.includes('iam.amazonaws.com');
+      expect(rule.Condition).toBe(
+        isGuardDuty(pattern) ? 'ForwardGuardDuty' : global ? 'InGlobalEventsRegion' : undefined,
+      );
     }
+    // IAM events reach EventBridge only in us-east-1 (and the first region of the other partitions).
+    expect(template.Conditions.InGlobalEventsRegion).toEqual({
+      'Fn::Or': [
+        { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] },
+        { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'cn-north-1'] },
+        { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-gov-west-1'] },
+      ],
+    });
     expect(template.Parameters.ForwardGuardDutyFindings).toMatchObject({
       AllowedValues: ['true', 'false'],
       Default: 'false',
@@ -161,5 +184,40 @@ describe('member template', () => {
       );
     expect(lint.stdout + lint.stderr).toBe('');
     expect(lint.status).toBe(0);
+  });
+});
+
+describe('member footprint as the integrity guardrail expects it', () => {
+  it('writes the remediation role trust policy the guardrail restores (core footprint.ts)', () => {
+    expect(template.Resources.RemediationRole?.Properties.AssumeRolePolicyDocument).toEqual(
+      remediationTrustPolicy({
+        centralRoleArn: { Ref: 'CentralFunctionRoleArn' },
+        organizationId: { Ref: 'OrganizationId' },
+        externalId: { Ref: 'ExternalId' },
+      }),
+    );
+  });
+
+  it('names every forwarding rule and the per-region forwarding role with the footprint prefix', () => {
+    for (const [, rule] of rules) expect(String(rule.Properties.Name)).toMatch(/^driftguard-forward-/);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
+    expect(template.Resources.ForwardingRole?.Properties.RoleName).toEqual({
+      'Fn::Sub': 'driftguard-forward-${AWS::Region}',
+    });
+  });
+});
+
+describe('member stack instance regions', () => {
+  it('always include us-east-1, where IAM events reach EventBridge, whatever memberRegions says', () => {
+    expect(
+      memberInstanceRegions({ region: 'eu-west-1', memberRegions: ['eu-west-1', 'eu-central-1'] }),
+    ).toEqual(['eu-west-1', 'eu-central-1', 'us-east-1']);
+    expect(
+      memberInstanceRegions({
+        region: 'us-east-1',
+        roleRegion: 'eu-west-1',
+        memberRegions: ['us-east-1', 'eu-west-1'],
+      }),
+    ).toEqual(['eu-west-1', 'us-east-1']);
   });
 });

@@ -14,7 +14,12 @@ import {
   PLATFORM_ACTIONS,
   UnscopedActionError,
 } from '../../infra/function-policy';
-import { MEMBER_ACTIONS, memberActions, memberTemplate } from '../../infra/member-template';
+import {
+  IAM_WRITE_ACTIONS,
+  MEMBER_ACTIONS,
+  memberActions,
+  memberTemplate,
+} from '../../infra/member-template';
 import { CENTRAL_CODE, derivePermissions, MEMBER_CODE, PLAYBOOK_CODE } from '../../infra/permissions/derive';
 import { iamActions, UnknownSdkCallError } from '../../infra/permissions/iam-actions';
 import { scanPaths, scanSource, sourceFiles, UnsupportedSdkUsageError } from '../../infra/permissions/scan';
@@ -140,14 +145,15 @@ describe('member remediation role', () => {
     expect(Object.keys(PLAYBOOK_CODE).sort()).toEqual([...PLAYBOOKS].sort());
   });
 
-  it('has no wildcard allow, and denies any change to itself', () => {
+  it('has no wildcard allow, and denies any change to itself but restoring its trust from the template', () => {
     for (const statements of [withNone, withAll]) {
       for (const statement of statements.filter((s) => s.Effect === 'Allow')) {
         for (const action of ([] as string[]).concat(statement.Action)) expect(action).not.toContain('*');
       }
       expect(statements.find((statement) => statement.Sid === 'NeverChangeItself')).toMatchObject({
         Effect: 'Deny',
-        Action: 'iam:*',
+        // driftguard-integrity reads the role and restores its trust policy from the template.
+        NotAction: ['iam:GetRole', 'iam:UpdateAssumeRolePolicy'],
         // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
         Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/DriftGuardRemediation' },
       });
@@ -214,14 +220,35 @@ describe('member remediation role', () => {
         'the self-managed StackSets execution role',
         `arn:aws:iam::${ACCOUNT}:role/AWSCloudFormationStackSetExecutionRole`,
       ],
-      ['driftguard’s remediation role', `arn:aws:iam::${ACCOUNT}:role/DriftGuardRemediation`],
-      [
-        'driftguard’s forwarding role',
-        `arn:aws:iam::${ACCOUNT}:role/driftguard/StackSet-driftguard-prod-member-ForwardingRole-ABC`,
-      ],
       ['driftguard’s central role (security account)', CENTRAL],
     ])('%s', (_what, arn) => {
       expect(denied(arn)).toBe(true);
+    });
+
+    it('denies every write to driftguard’s own roles but restoring the remediation role’s trust and passing a forwarding role to EventBridge', () => {
+      const statement = (sid: string) => withAll.find((candidate) => candidate.Sid === sid);
+      const forwarding = `arn:aws:iam::${ACCOUNT}:role/driftguard/driftguard-forward-eu-west-1`;
+      const resolve = (resource: unknown) =>
+        String((resource as { 'Fn::Sub': string })['Fn::Sub']).replace(
+          /\$\{AWS::(Partition|AccountId)\}/g,
+          (_, name) => (name === 'Partition' ? 'aws' : ACCOUNT),
+        );
+      const own = statement('NeverWriteOwnForwardingRoles');
+      expect(iamMatch(resolve(own?.Resource), forwarding)).toBe(true);
+      expect(([] as string[]).concat(own?.Action ?? [])).toEqual(
+        [...IAM_WRITE_ACTIONS].filter((action) => action !== 'iam:PassRole'),
+      );
+      expect(statement('PassOwnForwardingRolesToEventBridgeOnly')).toMatchObject({
+        Effect: 'Deny',
+        Action: 'iam:PassRole',
+        Condition: { StringNotEquals: { 'iam:PassedToService': 'events.amazonaws.com' } },
+      });
+      expect(
+        iamMatch(resolve(statement('PassOwnForwardingRolesToEventBridgeOnly')?.Resource), forwarding),
+      ).toBe(true);
+      expect(resolve(statement('NeverChangeItself')?.Resource)).toBe(
+        `arn:aws:iam::${ACCOUNT}:role/DriftGuardRemediation`,
+      );
     });
 
     it('leaves the organization’s other roles to the playbook', () => {

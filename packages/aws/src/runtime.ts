@@ -62,6 +62,14 @@ export interface RuntimeEnv extends ChannelEnv {
   DRIFTGUARD_REMEDIATION_ROLE_NAME?: string;
   /** The central function role's full ARN: its calls are driftguard's own (loop guard). */
   DRIFTGUARD_CENTRAL_ROLE_ARN?: string;
+  /** The central bus the member forwarding rules target (driftguard-integrity). */
+  DRIFTGUARD_CENTRAL_BUS_ARN?: string;
+  /** The member region whose stack instance creates the remediation role. */
+  DRIFTGUARD_ROLE_REGION?: string;
+  /** Name prefix of the member forwarding rules and roles (they carry the stage). */
+  DRIFTGUARD_FORWARDING_PREFIX?: string;
+  /** The organization the member role's trust policy pins (aws:PrincipalOrgID). */
+  DRIFTGUARD_ORGANIZATION_ID?: string;
   /** SSM parameter holding the config (runtime-loader.ts); DRIFTGUARD_CONFIG is then ignored. */
   DRIFTGUARD_CONFIG_PARAMETER?: string;
   /** How long a read of that parameter is cached, in seconds (default 60). */
@@ -106,7 +114,8 @@ export function configFromEnv(env: RuntimeEnv): Config {
 /**
  * What the deployment owns wins over the config document, so a published config can never point
  * the functions at another external id or role than the member stacks were given: the generated
- * external id, the stage's member role name, and the central role's ARN (loop guard).
+ * external id, the stage's member role name, the central role's ARN (loop guard), and the member
+ * footprint the integrity guardrail checks (central bus, role region, organization).
  */
 export function deploymentOverlay(config: Config, env: RuntimeEnv): Config {
   return {
@@ -116,6 +125,14 @@ export function deploymentOverlay(config: Config, env: RuntimeEnv): Config {
       ? { remediationRoleName: env.DRIFTGUARD_REMEDIATION_ROLE_NAME }
       : {}),
     ...(env.DRIFTGUARD_CENTRAL_ROLE_ARN ? { centralRoleArn: env.DRIFTGUARD_CENTRAL_ROLE_ARN } : {}),
+    ...(env.DRIFTGUARD_ORGANIZATION_ID ? { organizationId: env.DRIFTGUARD_ORGANIZATION_ID } : {}),
+    // The member footprint as the StackSet deployed it (driftguard-integrity compares live state with it).
+    footprint: {
+      ...config.footprint,
+      ...(env.DRIFTGUARD_CENTRAL_BUS_ARN ? { centralBusArn: env.DRIFTGUARD_CENTRAL_BUS_ARN } : {}),
+      ...(env.DRIFTGUARD_ROLE_REGION ? { roleRegion: env.DRIFTGUARD_ROLE_REGION } : {}),
+      ...(env.DRIFTGUARD_FORWARDING_PREFIX ? { forwardingPrefix: env.DRIFTGUARD_FORWARDING_PREFIX } : {}),
+    },
   };
 }
 

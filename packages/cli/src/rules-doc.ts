@@ -12,9 +12,9 @@ export function rulesMarkdown(): string {
     ...CATALOG.map(
       (g) =>
         `| \`${g.id}\` | ${g.title} | ${g.defaultMode} | ${g.severity} | ${[
-          ...g.triggers.map(
-            (t) => `${t.eventSource.replace('.amazonaws.com', '')}: ${t.eventNames.join(', ')}`,
-          ),
+          ...g.triggers
+            .filter((t) => !t.sweepOnly)
+            .map((t) => `${t.eventSource.replace('.amazonaws.com', '')}: ${t.eventNames.join(', ')}`),
           ...(g.events ?? []).map((e) => `${e.source}: ${e.detailType}`),
         ].join('; ')} |`,
     ),

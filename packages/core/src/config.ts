@@ -148,6 +148,34 @@ const vpcEndpointPolicySchema = z.strictObject({
   baselinePolicy: policyDocument.optional(),
 });
 
+const driftguardIntegritySchema = z.strictObject({
+  mode: mode.default('revert'),
+});
+
+/**
+ * driftguard's own member-account footprint as infra deploys it (footprint.ts): what the integrity
+ * guardrail and the sweep's integrity check compare live state with, and what their reverts restore.
+ * Infra sets it; a value left unset means "cannot be checked exactly", and the guardrail alerts
+ * instead of reverting.
+ */
+const footprintSchema = z.strictObject({
+  /** Name prefix of the forwarding rules and the per-region forwarding roles (DEFAULT_FORWARDING_PREFIX). */
+  forwardingPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{3,40}$/, 'must be 3-40 characters of letters, digits and ._-')
+    .default('driftguard-forward-'),
+  /** The central bus every forwarding rule targets. */
+  centralBusArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._-]+$/, 'must be an event bus ARN')
+    .optional(),
+  /** The member region whose stack instance creates the (global) remediation role. */
+  roleRegion: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1')
+    .optional(),
+});
+
 export const configSchema = z.strictObject({
   /** Forces `shadow` everywhere: decide and notify, change nothing (the first week of a rollout). */
   dryRun: z.boolean().default(false),
@@ -178,6 +206,7 @@ export const configSchema = z.strictObject({
         'ownRoleNames was removed: driftguard recognises its own changes by exact role ARN (remediationRoleName in the event’s own account, centralRoleArn), never by name',
     })
     .optional(),
+  footprint: footprintSchema.prefault({}),
   /** sts:ExternalId expected by the member role's trust policy. */
   externalId: z.string().min(2).optional(),
   trustedCidrs: z.array(cidr).default([...DEFAULT_TRUSTED_CIDRS]),
@@ -199,6 +228,7 @@ export const configSchema = z.strictObject({
       'vpc-endpoint-policy': vpcEndpointPolicySchema.prefault({}),
       'public-snapshot': publicSnapshotSchema.prefault({}),
       'iam-role-trust': iamRoleTrustSchema.prefault({}),
+      'driftguard-integrity': driftguardIntegritySchema.prefault({}),
     })
     .prefault({}),
   /** Which channels fire per rule and severity, ticket settings, delivery and audit retention. */
@@ -216,6 +246,7 @@ export type VpcEndpointServiceConfig = Config['rules']['vpc-endpoint-service'];
 export type S3BucketPolicyConfig = Config['rules']['s3-bucket-policy'];
 export type S3PublicAccessBlockConfig = Config['rules']['s3-public-access-block'];
 export type VpcEndpointPolicyConfig = Config['rules']['vpc-endpoint-policy'];
+export type FootprintConfig = Config['footprint'];
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; reason: string };
 

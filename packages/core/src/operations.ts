@@ -183,10 +183,47 @@ export interface ModifyVpcEndpointPolicy {
   zone: ZoneSnapshot;
 }
 
+/** driftguard-integrity: a disabled forwarding rule enabled again (EventBridge EnableRule). */
+export interface EnableForwardingRule {
+  service: 'events';
+  operation: 'EnableRule';
+  target: Target;
+  input: { Name: string; EventBusName: 'default' };
+}
+
+/** The one target the template gives every forwarding rule (footprint.ts). */
+export interface ForwardingTarget {
+  Id: string;
+  Arn: string;
+  RoleArn: string;
+}
+
+/**
+ * driftguard-integrity: the forwarding rule's template target put back when missing or changed
+ * (PutTargets), and the targets the change added removed (RemoveTargets of exactly those ids).
+ */
+export interface RestoreForwardingTarget {
+  service: 'events';
+  operation: 'RestoreForwardingTarget';
+  target: Target;
+  input: { Rule: string; EventBusName: 'default'; Target: ForwardingTarget; RemoveIds: string[] };
+}
+
+/** driftguard-integrity: the remediation role's trust policy put back exactly as the template writes it. */
+export interface RestoreRemediationTrust {
+  service: 'iam';
+  operation: 'RestoreRemediationTrust';
+  target: Target;
+  input: { RoleName: string; PolicyDocument: string };
+}
+
 export type Operation =
   | PlaybookOperation
   | ShareOperation
   | UpdateAssumeRolePolicy
+  | EnableForwardingRule
+  | RestoreForwardingTarget
+  | RestoreRemediationTrust
   | RevokeSecurityGroupIngress
   | RestoreSecurityGroupRules
   | RevokeDefaultSecurityGroupRules

@@ -9,15 +9,16 @@ import {
   modifyVpcEndpointServiceConfiguration,
   modifyVpcEndpointServicePermissions,
 } from './endpoint-services';
+import { enableForwardingRule, restoreForwardingTarget, restoreRemediationTrust } from './footprint';
 import {
   blockBucketPublicAccess,
   deactivateAccessKey,
   isolateEc2Instance,
   revokeRoleSessions,
 } from './playbooks';
+import { updateAssumeRolePolicy } from './role-trust';
 import { putAccountPublicAccessBlock, putPublicAccessBlock, revertBucketPolicy } from './s3';
 import { restoreSecurityGroupRules, revokeSecurityGroupIngress } from './security-groups';
-import { updateAssumeRolePolicy } from './role-trust';
 import { removeShares } from './shares';
 import { modifyVpcEndpointPolicy } from './vpc-endpoints';
 import { revertVpcPeeringConnection } from './vpc-peering';
@@ -105,6 +106,10 @@ const HANDLERS: { [K in Operation['operation']]: Handler<Extract<Operation, { op
   ModifyDBClusterSnapshotAttribute: removeShares,
   // iam-role-trust
   UpdateAssumeRolePolicy: updateAssumeRolePolicy,
+  // driftguard's own footprint (driftguard-integrity)
+  EnableRule: enableForwardingRule,
+  RestoreForwardingTarget: restoreForwardingTarget,
+  RestoreRemediationTrust: restoreRemediationTrust,
   // GuardDuty playbooks
   IsolateEc2Instance: isolateEc2Instance,
   DeactivateAccessKey: deactivateAccessKey,

@@ -1,4 +1,5 @@
 import { defaultSgInUse } from './default-sg-in-use';
+import { driftguardIntegrity } from './driftguard-integrity';
 import { guarddutyFinding } from './guardduty-finding';
 import type { Guardrail } from './guardrail';
 import { iamRoleTrust } from './iam-role-trust';
@@ -30,6 +31,8 @@ export const CATALOG: readonly Guardrail[] = [
   iamRoleTrust,
   // Threat detection: GuardDuty findings, routed by severity, with opt-in playbooks
   guarddutyFinding,
+  // driftguard's own footprint: forwarding rules and roles in member accounts
+  driftguardIntegrity,
 ];
 
 export function findGuardrail(id: string): Guardrail | undefined {

@@ -11,6 +11,11 @@ export interface Trigger {
   /** e.g. ec2.amazonaws.com */
   eventSource: string;
   eventNames: readonly string[];
+  /**
+   * A synthetic observation only the sweep builds (never a CloudTrail call): matched by the
+   * evaluator, left out of the EventBridge patterns.
+   */
+  sweepOnly?: boolean;
 }
 
 /** An EventBridge event that is not a CloudTrail call (GuardDuty findings). */

@@ -56,6 +56,7 @@ export function eventPatterns<V = PatternValue>(
   const namesBySource = new Map<string, Set<string>>();
   for (const guardrail of catalog) {
     for (const trigger of guardrail.triggers) {
+      if (trigger.sweepOnly) continue;
       const names = namesBySource.get(trigger.eventSource) ?? new Set<string>();
       for (const name of trigger.eventNames) names.add(name);
       namesBySource.set(trigger.eventSource, names);
