@@ -30,11 +30,10 @@ export function functionEnvironment(
     DRIFTGUARD_REMEDIATION_ROLE_NAME: context.config.remediationRoleName,
     DRIFTGUARD_CENTRAL_ROLE_ARN: context.centralRoleArn,
     // What the member template deploys, for the integrity guardrail and the sweep's check
-    // (core footprint.ts): the bus the forwarding rules target, the role region, the organization.
+    // (core footprint.ts): the bus the forwarding rules target and the role region.
     DRIFTGUARD_CENTRAL_BUS_ARN: $interpolate`arn:${context.partition}:events:${context.region}:${context.account}:event-bus/${context.names.bus}`,
     DRIFTGUARD_ROLE_REGION: context.settings.roleRegion ?? context.settings.region,
     DRIFTGUARD_FORWARDING_PREFIX: context.names.memberForwardingPrefix,
-    DRIFTGUARD_ORGANIZATION_ID: context.settings.organizationId,
     DRIFTGUARD_TABLE: resources.table.name,
     DRIFTGUARD_EXEMPTIONS_TABLE: resources.exemptionsTable.name,
     DRIFTGUARD_TOPIC_ARN: resources.topic.arn,

@@ -247,6 +247,7 @@ describe('evaluate function', () => {
     const variables = (lambda().inputs.environment as { variables: Record<string, string> }).variables;
     const ours = Object.keys(variables).filter((key) => !key.startsWith('SST_'));
     expect(ours.sort()).toEqual([
+      'DRIFTGUARD_CENTRAL_BUS_ARN',
       'DRIFTGUARD_CENTRAL_ROLE_ARN',
       'DRIFTGUARD_CONFIG_MAX_AGE_SECONDS',
       'DRIFTGUARD_CONFIG_PARAMETER',
@@ -256,6 +257,7 @@ describe('evaluate function', () => {
       'DRIFTGUARD_FORWARDING_PREFIX',
       'DRIFTGUARD_MAX_RECEIVE_COUNT',
       'DRIFTGUARD_REMEDIATION_ROLE_NAME',
+      'DRIFTGUARD_ROLE_REGION',
       'DRIFTGUARD_TABLE',
       'DRIFTGUARD_TOPIC_ARN',
     ]);
@@ -275,6 +277,9 @@ describe('evaluate function', () => {
     expect(variables.DRIFTGUARD_EXTERNAL_ID).toBe(generatedExternalId);
     expect(variables.DRIFTGUARD_REMEDIATION_ROLE_NAME).toBe('DriftGuardRemediation-prod');
     expect(variables.DRIFTGUARD_CENTRAL_ROLE_ARN).toBe(centralRoleArn);
+    // The member footprint the integrity guardrail compares live state with.
+    expect(variables.DRIFTGUARD_CENTRAL_BUS_ARN).toBe(busArn);
+    expect(variables.DRIFTGUARD_ROLE_REGION).toBe(prod.region);
   });
 
   it('links the four channel secrets to the pipeline functions and nothing else', () => {

@@ -68,8 +68,6 @@ export interface RuntimeEnv extends ChannelEnv {
   DRIFTGUARD_ROLE_REGION?: string;
   /** Name prefix of the member forwarding rules and roles (they carry the stage). */
   DRIFTGUARD_FORWARDING_PREFIX?: string;
-  /** The organization the member role's trust policy pins (aws:PrincipalOrgID). */
-  DRIFTGUARD_ORGANIZATION_ID?: string;
   /** SSM parameter holding the config (runtime-loader.ts); DRIFTGUARD_CONFIG is then ignored. */
   DRIFTGUARD_CONFIG_PARAMETER?: string;
   /** How long a read of that parameter is cached, in seconds (default 60). */
@@ -115,7 +113,7 @@ export function configFromEnv(env: RuntimeEnv): Config {
  * What the deployment owns wins over the config document, so a published config can never point
  * the functions at another external id or role than the member stacks were given: the generated
  * external id, the stage's member role name, the central role's ARN (loop guard), and the member
- * footprint the integrity guardrail checks (central bus, role region, organization).
+ * footprint the integrity guardrail checks (central bus, role region).
  */
 export function deploymentOverlay(config: Config, env: RuntimeEnv): Config {
   return {
@@ -125,7 +123,6 @@ export function deploymentOverlay(config: Config, env: RuntimeEnv): Config {
       ? { remediationRoleName: env.DRIFTGUARD_REMEDIATION_ROLE_NAME }
       : {}),
     ...(env.DRIFTGUARD_CENTRAL_ROLE_ARN ? { centralRoleArn: env.DRIFTGUARD_CENTRAL_ROLE_ARN } : {}),
-    ...(env.DRIFTGUARD_ORGANIZATION_ID ? { organizationId: env.DRIFTGUARD_ORGANIZATION_ID } : {}),
     // The member footprint as the StackSet deployed it (driftguard-integrity compares live state with it).
     footprint: {
       ...config.footprint,

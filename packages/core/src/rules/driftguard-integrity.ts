@@ -14,6 +14,7 @@ import {
 } from '../footprint';
 import type { ForwardingTarget, Operation, Target } from '../operations';
 import { parsePolicy, policyFingerprint } from '../policy/document';
+import type { TrustZone } from '../trust-zone';
 import type { Offense, ResourceRef, Verdict } from '../verdict';
 import type { Guardrail } from './guardrail';
 
@@ -45,9 +46,14 @@ function onDefaultBus(request: Record<string, unknown>): boolean {
   return bus === undefined || bus === 'default' || /:event-bus\/default$/.test(bus);
 }
 
-/** The template's trust policy as deployed, when config names every value it needs. */
-function templateTrust(config: Config): string | undefined {
-  const { centralRoleArn, organizationId, externalId } = config;
+/**
+ * The template's trust policy as deployed, when every value it needs is known: the central role
+ * and external id from config (the deployment sets both), the organization from config or, as the
+ * template is given the deployment's organization, the trust zone's.
+ */
+function templateTrust(config: Config, zone: TrustZone): string | undefined {
+  const { centralRoleArn, externalId } = config;
+  const organizationId = config.organizationId ?? zone.organizationId;
   if (!centralRoleArn || !organizationId || !externalId) return undefined;
   return JSON.stringify(remediationTrustPolicy({ centralRoleArn, organizationId, externalId }));
 }
@@ -190,7 +196,7 @@ function judgeRuleChange(change: Change, config: Config, name: string): Verdict 
 }
 
 /** A change to the remediation role or a forwarding role. */
-function judgeRoleChange(change: Change, config: Config, roleName: string): Verdict {
+function judgeRoleChange(change: Change, config: Config, zone: TrustZone, roleName: string): Verdict {
   const partition = partitionOf(change.actor.roleArn ?? change.actor.arn) ?? 'aws';
   const resource: ResourceRef = {
     type: 'AWS::IAM::Role',
@@ -205,7 +211,7 @@ function judgeRoleChange(change: Change, config: Config, roleName: string): Verd
   const summary = `${change.eventName} on ${roleName}, ${what}, by ${who}, not by the StackSet`;
   if (change.eventName === 'UpdateAssumeRolePolicy' && remediationRole) {
     const document = toStr(param(change.request, 'policyDocument'));
-    const template = templateTrust(config);
+    const template = templateTrust(config, zone);
     if (document && template && sameDocument(document, template)) {
       return {
         kind: 'compliant',
@@ -273,7 +279,12 @@ function observationOf(change: Change): FootprintObservation | undefined {
 }
 
 /** The sweep's reading of one account and region, compared with what the template creates there. */
-function judgeObservation(change: Change, config: Config, observed: FootprintObservation): Verdict {
+function judgeObservation(
+  change: Change,
+  config: Config,
+  zone: TrustZone,
+  observed: FootprintObservation,
+): Verdict {
   const target: Target = { account: change.account, region: change.region };
   const resource: ResourceRef = {
     type: 'AWS::CloudFormation::StackInstance',
@@ -321,7 +332,7 @@ function judgeObservation(change: Change, config: Config, observed: FootprintObs
   if (observed.role === null) {
     gap(config.remediationRoleName, `${config.remediationRoleName} does not exist: ${RERUN}`);
   } else if (observed.role) {
-    const template = templateTrust(config);
+    const template = templateTrust(config, zone);
     if (template && !sameDocument(observed.role.trustPolicy, template)) {
       gap(
         config.remediationRoleName,
@@ -371,13 +382,13 @@ export const driftguardIntegrity: Guardrail = {
     { eventSource: 'iam.amazonaws.com', eventNames: ROLE_EVENTS },
     { eventSource: 'events.amazonaws.com', eventNames: [FOOTPRINT_OBSERVATION], sweepOnly: true },
   ],
-  evaluate(change: Change, { config }): Verdict {
+  evaluate(change: Change, { config, trustZone }): Verdict {
     if (change.eventName === FOOTPRINT_OBSERVATION) {
       const observed = observationOf(change);
       // Only the sweep builds observations; a delivered event of that name is not one.
       if (!observed || change.actor.type !== 'driftguard-sweep')
         return { kind: 'not-applicable', summary: 'not a footprint observation of the sweep' };
-      return judgeObservation(change, config, observed);
+      return judgeObservation(change, config, trustZone, observed);
     }
     const prefix = config.footprint.forwardingPrefix;
     const request = change.request;
@@ -389,7 +400,7 @@ export const driftguardIntegrity: Guardrail = {
     } else {
       const roleName = toStr(param(request, 'roleName'));
       if (roleName === config.remediationRoleName || roleName?.startsWith(prefix))
-        judge = () => judgeRoleChange(change, config, roleName as string);
+        judge = () => judgeRoleChange(change, config, trustZone, roleName as string);
     }
     if (!judge) return { kind: 'not-applicable', summary: "not one of driftguard's member resources" };
     if (isStackSetExecution(change.actor, change.account)) {
