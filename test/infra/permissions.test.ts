@@ -79,7 +79,7 @@ describe('member remediation role', () => {
     'ec2:CreateSecurityGroup',
     'ec2:ModifyInstanceAttribute',
     'ec2:ModifyNetworkInterfaceAttribute',
-    // iam:GetRole is not here: iam-role-trust's revert reads the role's trust policy too.
+    // iam:GetRole is not here: iam-role-trust's and driftguard-integrity's reverts read trust policies.
     'iam:GetRolePolicy',
     'iam:ListAccessKeys',
     'iam:PutRolePolicy',

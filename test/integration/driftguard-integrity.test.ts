@@ -38,7 +38,7 @@ const CENTRAL_ROLE = 'arn:aws:iam::999999999999:role/driftguard-prod-central';
 const CENTRAL_BUS = 'arn:aws:events:us-east-1:999999999999:event-bus/driftguard-prod';
 const ORGANIZATION = 'o-a1b2c3d4e5';
 const EXTERNAL_ID = 'driftguard-ext-1234';
-const FORWARDING_ROLE = `arn:aws:iam::${HOME_ACCOUNT}:role/driftguard-forward-${REGION}`;
+const FORWARDING_ROLE = `arn:aws:iam::${HOME_ACCOUNT}:role/driftguard/driftguard-forward-${REGION}`;
 const TEMPLATE_TRUST = remediationTrustPolicy({
   centralRoleArn: CENTRAL_ROLE,
   organizationId: ORGANIZATION,
