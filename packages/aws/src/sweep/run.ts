@@ -6,6 +6,7 @@ import { endpointServicesDescriber } from './endpoint-services';
 import { mapLimit } from './pool';
 import { s3BucketPoliciesDescriber } from './s3-bucket-policies';
 import { s3PublicAccessBlocksDescriber } from './s3-public-access-blocks';
+import { roleTrustDescriber } from './role-trust';
 import { securityGroupsDescriber } from './security-groups';
 import { ec2SharesDescriber, rdsSnapshotSharesDescriber } from './shares';
 import { itemFailed, type SweepHandle, type SweepItemReport, type SweepUnitReport, sweepUnit } from './unit';
