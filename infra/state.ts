@@ -13,9 +13,10 @@ export const TABLE_ATTRIBUTES = { partition: 'pk', sort: 'sk', ttl: 'expiresAt' 
 export function createState(context: DeploymentContext) {
   const { names, settings } = context;
 
-  const table = new aws.dynamodb.Table('StateTable', {
-    name: names.table,
-    // Event-driven load is spiky and mostly idle: on-demand costs nothing at rest.
+  // Both tables: on-demand (event-driven load is spiky and mostly idle: nothing to pay at rest),
+  // the same keys and TTL, and 35 days of point-in-time history (the audit trail is evidence).
+  const tableArgs = (name: string) => ({
+    name,
     billingMode: 'PAY_PER_REQUEST',
     hashKey: TABLE_ATTRIBUTES.partition,
     rangeKey: TABLE_ATTRIBUTES.sort,
@@ -24,26 +25,14 @@ export function createState(context: DeploymentContext) {
       { name: TABLE_ATTRIBUTES.sort, type: 'S' },
     ],
     ttl: { attributeName: TABLE_ATTRIBUTES.ttl, enabled: true },
-    // The audit trail is evidence: keep 35 days of point-in-time history.
     pointInTimeRecovery: { enabled: true },
     deletionProtectionEnabled: settings.production,
   });
+  const table = new aws.dynamodb.Table('StateTable', tableArgs(names.table));
 
   // Exemptions and requests live apart: a resource policy denies writes to everyone but
   // driftguard's functions (infra/exemption-api.ts), with no condition on item keys to get wrong.
-  const exemptionsTable = new aws.dynamodb.Table('ExemptionsTable', {
-    name: names.exemptionsTable,
-    billingMode: 'PAY_PER_REQUEST',
-    hashKey: TABLE_ATTRIBUTES.partition,
-    rangeKey: TABLE_ATTRIBUTES.sort,
-    attributes: [
-      { name: TABLE_ATTRIBUTES.partition, type: 'S' },
-      { name: TABLE_ATTRIBUTES.sort, type: 'S' },
-    ],
-    ttl: { attributeName: TABLE_ATTRIBUTES.ttl, enabled: true },
-    pointInTimeRecovery: { enabled: true },
-    deletionProtectionEnabled: settings.production,
-  });
+  const exemptionsTable = new aws.dynamodb.Table('ExemptionsTable', tableArgs(names.exemptionsTable));
 
   const topicKey = new aws.kms.Key('AlertsTopicKey', {
     description: `driftguard ${context.stage}: encrypts the alerts topic`,

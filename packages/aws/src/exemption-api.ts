@@ -13,11 +13,10 @@ import {
 } from '@driftguard/core';
 import type { Announce } from './announce';
 import { clientConfig } from './clients';
-import { CONFIG_REJECTED_MESSAGE, parameterConfig } from './config-parameter';
 import { enforcementFromEnv } from './enforcement-runtime';
 import { DriftguardError } from './errors';
-import { configFromEnv, deploymentOverlay } from './runtime';
-import { type RuntimeLoaderOptions, ssmReader } from './runtime-loader';
+import { configFromEnv } from './runtime';
+import { configuredLoader, type RuntimeLoaderOptions } from './runtime-loader';
 import { ExemptionNotFoundError, type ExemptionStore, RequestNotPendingError } from './store/exemptions';
 
 /** One call to the exemption API, as the function URL handler hands it on. */
@@ -212,29 +211,7 @@ export function exemptionApiLoader(
   env: NodeJS.ProcessEnv,
   options: RuntimeLoaderOptions = {},
 ): () => Promise<(call: ApiCall) => Promise<ApiAnswer>> {
-  const name = env.DRIFTGUARD_CONFIG_PARAMETER;
-  if (!name) {
-    let fixed: ((call: ApiCall) => Promise<ApiAnswer>) | undefined;
-    return async () => {
-      fixed ??= exemptionApiFromEnv(env);
-      return fixed;
-    };
-  }
-  const maxAge = Number(env.DRIFTGUARD_CONFIG_MAX_AGE_SECONDS ?? 60);
-  const read = options.readParameter ?? ssmReader(env);
-  const current = parameterConfig({
-    read: () => read(name, maxAge),
-    overlay: (config) => deploymentOverlay(config, env),
-    onRejected:
-      options.onConfigRejected ??
-      ((reason) => console.error(`[driftguard] ${CONFIG_REJECTED_MESSAGE}: ${reason}`)),
-  });
-  let built: { config: Config; api: (call: ApiCall) => Promise<ApiAnswer> } | undefined;
-  return async () => {
-    const config = await current();
-    if (built?.config !== config) built = { config, api: exemptionApiFromEnv(env, { config }) };
-    return built.api;
-  };
+  return configuredLoader(env, (config) => exemptionApiFromEnv(env, config ? { config } : {}), options);
 }
 
 /** Exemptions are disabled: the API refuses every call before touching a store. */

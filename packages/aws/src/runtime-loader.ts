@@ -22,12 +22,26 @@ export interface RuntimeLoaderOptions {
  * tests) is read once, as before.
  */
 export function runtimeLoader(env: RuntimeEnv, options: RuntimeLoaderOptions = {}): () => Promise<Runtime> {
+  return configuredLoader(env, (config) => runtimeFromEnv(env, config ? { config } : {}), options);
+}
+
+/**
+ * What a function builds from its config (the runtime, the exemption API), per invocation: with
+ * DRIFTGUARD_CONFIG_PARAMETER from Parameter Store (cached; a refused publish keeps the last good
+ * config and is reported) and rebuilt only when the config in force changes; without it, built
+ * once from DRIFTGUARD_CONFIG (`build(undefined)`).
+ */
+export function configuredLoader<T>(
+  env: RuntimeEnv,
+  build: (config: Config | undefined) => T,
+  options: RuntimeLoaderOptions = {},
+): () => Promise<T> {
   const name = env.DRIFTGUARD_CONFIG_PARAMETER;
   if (!name) {
-    let fixed: Runtime | undefined;
+    let fixed: { value: T } | undefined;
     return async () => {
-      fixed ??= runtimeFromEnv(env);
-      return fixed;
+      fixed ??= { value: build(undefined) };
+      return fixed.value;
     };
   }
   const maxAge = Number(env.DRIFTGUARD_CONFIG_MAX_AGE_SECONDS ?? 60);
@@ -42,11 +56,11 @@ export function runtimeLoader(env: RuntimeEnv, options: RuntimeLoaderOptions = {
       options.onConfigRejected ??
       ((reason) => console.error(`[driftguard] ${CONFIG_REJECTED_MESSAGE}: ${reason}`)),
   });
-  let built: { config: Config; runtime: Runtime } | undefined;
+  let built: { config: Config; value: T } | undefined;
   return async () => {
     const config = await current();
-    if (built?.config !== config) built = { config, runtime: runtimeFromEnv(env, { config }) };
-    return built.runtime;
+    if (built?.config !== config) built = { config, value: build(config) };
+    return built.value;
   };
 }
 
