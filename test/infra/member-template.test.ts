@@ -200,8 +200,8 @@ describe('member footprint as the integrity guardrail expects it', () => {
 
   it('names every forwarding rule and the per-region forwarding role with the footprint prefix', () => {
     for (const [, rule] of rules) expect(String(rule.Properties.Name)).toMatch(/^driftguard-forward-/);
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
     expect(template.Resources.ForwardingRole?.Properties.RoleName).toEqual({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
       'Fn::Sub': 'driftguard-forward-${AWS::Region}',
     });
   });

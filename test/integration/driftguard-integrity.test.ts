@@ -235,7 +235,9 @@ describe.skipIf(!motoEndpoint)('driftguard-integrity through the evaluate handle
     it('a role merely named like the StackSet execution role, under a path, is still a violation', async () => {
       await retrust(LOOKALIKE);
       expect(await trustNow()).toEqual(TEMPLATE_TRUST);
-      expect((await alerts(sqs, alertQueue)).some((text) => text.includes('DriftGuardRemediation'))).toBe(true);
+      expect((await alerts(sqs, alertQueue)).some((text) => text.includes('DriftGuardRemediation'))).toBe(
+        true,
+      );
     });
 
     it('the StackSet’s own execution role doing the same is not a violation: nothing is changed back', async () => {
