@@ -11,6 +11,7 @@ import { createMembers } from './members';
 import { names } from './naming';
 import { createQueues } from './queue';
 import { createExemptionExpiry } from './scheduled';
+import { scpText } from './scp';
 import { createSecrets } from './secrets';
 import { loadStageFile, resolveStage, type StageSettings, validateStageFile } from './stages';
 import { createState } from './state';
@@ -113,6 +114,8 @@ export function stackOutputs(stack: ReturnType<typeof createDriftguard>) {
     centralRole: stack.central.role.arn,
     memberStackSet: stack.members.stackSet.name,
     memberExternalId: stack.context.externalId,
+    /** The SCP that keeps member admins away from driftguard's footprint (DEPLOY.md; infra/scp.ts). */
+    memberFootprintScp: scpText(stack.context.stage),
     configParameter: stack.config.parameter.name,
     memberRegions: stack.members.instances.regions,
     managementAccountStacks: $resolve(stack.members.management.map(({ stack }) => stack.id)),
