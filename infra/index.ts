@@ -6,7 +6,10 @@ import { createConfigAlarm, createConfigParameter } from './config-parameter';
 import type { DeploymentContext } from './context';
 import { createEvaluate } from './evaluate';
 import { createExemptionApi } from './exemption-api';
-import { externalId } from './external-id';
+import { externalId, loadRandomProvider } from './external-id';
+
+export { loadRandomProvider };
+
 import { createMembers } from './members';
 import { names } from './naming';
 import { createQueues } from './queue';
@@ -137,6 +140,7 @@ export function stackOutputs(stack: ReturnType<typeof createDriftguard>) {
  * regions resolved against the regions enabled in the deploying account, then the stack.
  */
 export async function deployDriftguard(stage: string) {
+  await loadRandomProvider();
   const file = loadStageFile(stage);
   const enabled = file.memberRegions
     ? []

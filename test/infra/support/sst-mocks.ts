@@ -361,6 +361,8 @@ export interface InfraModule {
   deployDriftguard(stage: string): Promise<Record<string, unknown>>;
   createDriftguard(stage: string, settings: StageSettings): Record<string, unknown>;
   stackOutputs(stack: Record<string, unknown>): Record<string, unknown>;
+  /** Loads the random provider createDriftguard needs (deployDriftguard does it itself). */
+  loadRandomProvider(): Promise<void>;
 }
 
 /**
@@ -368,5 +370,7 @@ export interface InfraModule {
  * only exist under infra/tsconfig.json (`npm run typecheck:infra` checks it), not the root one.
  */
 export async function importInfra(): Promise<InfraModule> {
-  return (await import(pathToFileURL(join(ROOT, 'infra', 'index.ts')).href)) as InfraModule;
+  const infra = (await import(pathToFileURL(join(ROOT, 'infra', 'index.ts')).href)) as InfraModule;
+  await infra.loadRandomProvider();
+  return infra;
 }
