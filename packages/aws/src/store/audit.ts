@@ -5,6 +5,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  type PutCommandInput,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -195,22 +196,36 @@ export function dynamoAuditStore(
 ): AuditStore {
   const now = options.now ?? Date.now;
   const retentionMs = options.retentionDays * DAY_MS;
+  /** Writes the record under its event's key if `condition` holds; `written: false` when it did not. */
+  const putRecord = async (
+    record: AuditRecord,
+    condition: Pick<
+      PutCommandInput,
+      'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+  ) => {
+    const ref = { eventTime: record.eventTime, eventId: record.eventId };
+    const key = keys.audit(ref.eventTime, ref.eventId);
+    try {
+      await ddb.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...record, ...key, expiresAt: expiresAt(now(), retentionMs) },
+          ...condition,
+        }),
+      );
+      return { ref, key, written: true };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return { ref, key, written: false };
+    }
+  };
   return {
     async intend(record) {
-      const ref = { eventTime: record.eventTime, eventId: record.eventId };
-      const key = keys.audit(ref.eventTime, ref.eventId);
-      try {
-        await ddb.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: { ...record, ...key, expiresAt: expiresAt(now(), retentionMs) },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-        return { ref };
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+      const { ref, key, written } = await putRecord(record, {
+        ConditionExpression: 'attribute_not_exists(pk)',
+      });
+      if (written) return { ref };
       const { Item } = await ddb.send(
         new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
       );
@@ -220,23 +235,13 @@ export function dynamoAuditStore(
     },
 
     async record(record) {
-      const ref = { eventTime: record.eventTime, eventId: record.eventId };
-      const key = keys.audit(ref.eventTime, ref.eventId);
-      try {
-        await ddb.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: { ...record, ...key, expiresAt: expiresAt(now(), retentionMs) },
-            // The result replaces an intent (this delivery's or a lost one's); a result stands.
-            ConditionExpression: 'attribute_not_exists(pk) OR #outcome.#status = :intended',
-            ExpressionAttributeNames: { '#outcome': 'outcome', '#status': 'status' },
-            ExpressionAttributeValues: { ':intended': INTENDED },
-          }),
-        );
-        return { ref, first: true };
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+      const { ref, key, written } = await putRecord(record, {
+        // The result replaces an intent (this delivery's or a lost one's); a result stands.
+        ConditionExpression: 'attribute_not_exists(pk) OR #outcome.#status = :intended',
+        ExpressionAttributeNames: { '#outcome': 'outcome', '#status': 'status' },
+        ExpressionAttributeValues: { ':intended': INTENDED },
+      });
+      if (written) return { ref, first: true };
       const counted = await ddb
         .send(
           new UpdateCommand({
