@@ -11,7 +11,7 @@ import { dedupeLiveFactQueries, type LiveFactQuery, type LiveFacts } from './liv
 import type { Operation } from './operations';
 import { isOwnChange } from './own-identity';
 import { CATALOG } from './rules/catalog';
-import type { Guardrail } from './rules/guardrail';
+import { type Guardrail, watchesCall } from './rules/guardrail';
 import { type TrustZone, trustZoneOf } from './trust-zone';
 import type { Severity, Verdict } from './verdict';
 import { SEVERITIES } from './verdict';
@@ -110,11 +110,7 @@ export function decide(
 }
 
 function applicableGuardrails(change: Change, catalog: readonly Guardrail[]): Guardrail[] {
-  return catalog.filter((guardrail) =>
-    guardrail.triggers.some(
-      (t) => t.eventSource === change.eventSource && t.eventNames.includes(change.eventName),
-    ),
-  );
+  return catalog.filter((guardrail) => watchesCall(guardrail, change.eventSource, change.eventName));
 }
 
 /**
