@@ -1,4 +1,12 @@
-import type { Assessment, Operation, OperationResult, SlackBlock, SlackMessage } from '@driftguard/core';
+import type {
+  Assessment,
+  Operation,
+  OperationResult,
+  RuleResult,
+  SlackBlock,
+  SlackMessage,
+  Verdict,
+} from '@driftguard/core';
 
 const useColor = process.stdout.isTTY === true && !process.env.NO_COLOR;
 const paint = (code: number) => (text: string) => (useColor ? `\u001b[${code}m${text}\u001b[0m` : text);
@@ -9,7 +17,30 @@ export const dim = paint(2);
 export const bold = paint(1);
 export const cyan = paint(36);
 
-/** The stable JSON shape of `replay --json`: one object per input event. */
+/** A verdict in one line: the summary, then each offending part (as the event's reason reads). */
+export function verdictReason(verdict: Verdict): string {
+  return verdict.kind === 'violation'
+    ? [verdict.summary, ...verdict.offenses.map((offense) => offense.reason)].join('; ')
+    : verdict.summary;
+}
+
+/** One guardrail's answer on an event (an event can be watched by several, e.g. two on a security group). */
+export function ruleVerdictJson(result: RuleResult) {
+  return {
+    rule: result.rule,
+    verdict: result.verdict.kind,
+    severity: result.verdict.kind === 'violation' ? result.verdict.severity : null,
+    reason: verdictReason(result.verdict),
+    action: result.decision.action,
+  };
+}
+
+/**
+ * The stable JSON shape of `replay --json`: one object per input event. `rule`, `verdict`,
+ * `severity` and `reason` are the deciding guardrail's (the most severe violation); `verdicts`
+ * holds every guardrail that judged the event, so an answer such as "needs live confirmation"
+ * from a second guardrail is never hidden behind the first one's.
+ */
 export function replayRecord(assessment: Assessment, results?: OperationResult[]) {
   return {
     eventId: assessment.event.eventId,
@@ -23,8 +54,10 @@ export function replayRecord(assessment: Assessment, results?: OperationResult[]
     reason: assessment.reason,
     action: assessment.action,
     decision: assessment.decisionReason,
+    severity: assessment.severity ?? null,
+    verdicts: assessment.results.map(ruleVerdictJson),
     operations: assessment.operations.map(operationJson),
-    ...(assessment.finding ? { severity: assessment.severity ?? null, finding: assessment.finding } : {}),
+    ...(assessment.finding ? { finding: assessment.finding } : {}),
     ...(results
       ? { results: results.map(({ operation, ...rest }) => ({ ...operationJson(operation), ...rest })) }
       : {}),
@@ -61,6 +94,19 @@ export function tableRow(assessment: Assessment): string {
     cell(assessment.action, 7),
     assessment.reason.replace(/\s+/g, ' ').slice(0, 160),
   ].join(' ');
+}
+
+/**
+ * The other guardrails' answers under an event's row, when more than one judged it: the row shows
+ * the deciding one, and a compliant verdict must not hide another's "needs live confirmation".
+ */
+export function ruleVerdictLines(assessment: Assessment): string[] {
+  if (assessment.results.length < 2) return [];
+  return assessment.results.map((result) => {
+    const severity = result.verdict.kind === 'violation' ? ` (${result.verdict.severity})` : '';
+    const reason = verdictReason(result.verdict).replace(/\s+/g, ' ').slice(0, 200);
+    return `    ${result.rule}: ${verdictColor(result.verdict.kind)}${severity}, ${result.decision.action}: ${reason}`;
+  });
 }
 
 /** A terminal preview of the Slack message: what the channel would read. */

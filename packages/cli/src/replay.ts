@@ -9,7 +9,16 @@ import {
   type UnwatchedCall,
   unwatchedCall,
 } from '@driftguard/core';
-import { describeOperation, dim, green, red, replayRecord, TABLE_HEADER, tableRow } from './format';
+import {
+  describeOperation,
+  dim,
+  green,
+  red,
+  replayRecord,
+  ruleVerdictLines,
+  TABLE_HEADER,
+  tableRow,
+} from './format';
 import { InputError, readInputs } from './input';
 import { EXIT, UsageError } from './usage';
 
@@ -162,6 +171,7 @@ export async function replay(path: string, options: ReplayOptions): Promise<numb
         continue;
       }
       out.write(`${tableRow(assessment)}\n`);
+      for (const line of ruleVerdictLines(assessment)) out.write(`${line}\n`);
       if (assessment.status === 'violation') {
         out.write(dim(`    decision: ${assessment.action} (${assessment.decisionReason})\n`));
         for (const operation of assessment.operations)

@@ -33,6 +33,12 @@ export interface Change {
   region: string;
   actor: Actor;
   request: Record<string, unknown>;
+  /**
+   * Set when the record has no readable `requestParameters` (null, absent, or not an object: a
+   * truncated or redacted record). `request` is then `{}`, and a guardrail says the record is
+   * unreadable rather than judging an empty request.
+   */
+  requestMissing?: true;
   response: Record<string, unknown>;
   /** Present only when the call failed: nothing changed. */
   errorCode?: string;

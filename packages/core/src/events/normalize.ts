@@ -82,6 +82,7 @@ export function normalizeCloudTrail(input: unknown): Normalized {
       region: data.awsRegion,
       actor: actorOf(data),
       request: isRecord(data.requestParameters) ? data.requestParameters : {},
+      ...(isRecord(data.requestParameters) ? {} : { requestMissing: true as const }),
       response: isRecord(data.responseElements) ? data.responseElements : {},
       // Log pipelines sometimes keep `"errorCode": null` on successful calls: null means absent.
       ...(data.errorCode ? { errorCode: data.errorCode } : {}),
