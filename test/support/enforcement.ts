@@ -1,4 +1,3 @@
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   type AccountClients,
   accountClients,
@@ -15,6 +14,7 @@ import {
   type Notifier,
   type Pipeline,
   type PipelineOptions,
+  stateDocumentClient,
 } from '@driftguard/aws';
 import type { Announcement, Config, Report } from '@driftguard/core';
 import { clientOptions, dynamoClient, HOME_ACCOUNT, stsClient, unique } from './aws';
@@ -78,7 +78,7 @@ export async function enforcedPipeline(options: {
 }): Promise<EnforcedPipeline> {
   const tableName = unique('driftguard-state');
   await ensureStateTable(dynamoClient(), tableName);
-  const ddb = DynamoDBDocumentClient.from(dynamoClient());
+  const ddb = stateDocumentClient(dynamoClient());
   const exemptions = dynamoExemptionStore(ddb, tableName);
   const breakers = dynamoBreakerStore(ddb, tableName, { now: options.clock.now });
   const announcements: Announcement[] = [];

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   type AuthenticatedCaller,
   approveRequest,
@@ -17,6 +16,7 @@ import { enforcementFromEnv } from './enforcement-runtime';
 import { DriftguardError } from './errors';
 import { configFromEnv } from './runtime';
 import { configuredLoader, type RuntimeLoaderOptions } from './runtime-loader';
+import { stateDocumentClient } from './store/document-client';
 import { ExemptionNotFoundError, type ExemptionStore, RequestNotPendingError } from './store/exemptions';
 
 /** One call to the exemption API, as the function URL handler hands it on. */
@@ -191,7 +191,7 @@ export function exemptionApiFromEnv(
 ): (call: ApiCall) => Promise<ApiAnswer> {
   const config = options.config ?? configFromEnv(env);
   const region = env.AWS_REGION ?? 'us-east-1';
-  const ddb = DynamoDBDocumentClient.from(
+  const ddb = stateDocumentClient(
     new DynamoDBClient(clientConfig({ region, endpoint: env.AWS_ENDPOINT_URL })),
   );
   const { exemptions, announce } = enforcementFromEnv(env, config, { ddb });

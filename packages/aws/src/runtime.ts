@@ -3,7 +3,6 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   CHANNELS,
   type Config,
@@ -27,6 +26,7 @@ import { createPipeline, type Notifier, type Pipeline } from './pipeline';
 import { publishToSns } from './sns';
 import { dynamoAuditStore, dynamoNotificationLedger } from './store/audit';
 import { dynamoDedupeStore } from './store/dedupe';
+import { stateDocumentClient } from './store/document-client';
 import type { ExemptionStore } from './store/exemptions';
 import { dynamoFindingMarkStore } from './store/findings';
 import { dynamoHighWaterStore } from './store/high-water';
@@ -174,7 +174,7 @@ export function runtimeFromEnv(
   }
   const tableName = env.DRIFTGUARD_TABLE;
   const ddb = tableName
-    ? DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig({ region, endpoint, requestTimeoutMs })))
+    ? stateDocumentClient(new DynamoDBClient(clientConfig({ region, endpoint, requestTimeoutMs })))
     : undefined;
   const snapshots = tableName && ddb ? dynamoSnapshotStore(ddb, tableName) : undefined;
   // Alerts and tickets: audit first, then channels routed per rule and severity (notify package).

@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   accountPlacementReader,
   clientConfig,
@@ -8,6 +7,7 @@ import {
   dynamoBreakerStore,
   dynamoExemptionStore,
   type Enforcement,
+  stateDocumentClient,
 } from '@driftguard/aws';
 import {
   type Assessment,
@@ -42,7 +42,7 @@ function liveEnforcement(config: Config, env: NodeJS.ProcessEnv, now: number): E
   const endpoint = env.AWS_ENDPOINT_URL;
   const table = env.DRIFTGUARD_TABLE;
   const ddb = table
-    ? DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig({ region, endpoint, maxAttempts: 2 })))
+    ? stateDocumentClient(new DynamoDBClient(clientConfig({ region, endpoint, maxAttempts: 2 })))
     : undefined;
   return createEnforcement({
     config,

@@ -2,16 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   type PutCommandInput,
-  QueryCommand,
+  paginateQuery,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Offense, Report, ResourceRef, TicketLink } from '@driftguard/core';
 import { type ClientSettings, clientConfig } from '../clients';
 import { DriftguardError } from '../errors';
+import { isConditionFailure } from './conditional';
+import { stateDocumentClient } from './document-client';
 import { expiresAt, keys } from './table';
 
 /** The decision could not be recorded in the audit trail: the event must be retried. */
@@ -177,9 +179,6 @@ export interface AuditStore {
   list(query: AuditQuery): Promise<AuditRecord[]>;
 }
 
-const isConditionFailure = (error: unknown) =>
-  (error as { name?: string }).name === 'ConditionalCheckFailedException';
-
 const DAY_MS = 86_400_000;
 /** Second precision, as CloudTrail writes eventTime, so string order is time order. */
 const isoSeconds = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -318,25 +317,23 @@ export function dynamoAuditStore(
       const firstDay = Date.parse(from.slice(0, 10));
       for (let day = Date.parse(isoSeconds(until).slice(0, 10)); day >= firstDay; day -= DAY_MS) {
         const dayStart = new Date(day).toISOString();
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await ddb.send(
-            new QueryCommand({
-              TableName: tableName,
-              KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-              ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
-              ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
-              ExpressionAttributeValues: { ...values, ':pk': keys.audit(dayStart, '').pk },
-              ScanIndexForward: false,
-              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-            }),
-          );
+        const pages = paginateQuery(
+          { client: ddb },
+          {
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+            ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+            ExpressionAttributeValues: { ...values, ':pk': keys.audit(dayStart, '').pk },
+            ScanIndexForward: false,
+          },
+        );
+        for await (const page of pages) {
           for (const item of page.Items ?? []) {
             out.push(stripKeys(item));
             if (out.length >= limit) return out;
           }
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
+        }
       }
       return out;
     },
@@ -422,7 +419,7 @@ export function dynamoNotificationLedger(
 export function auditReader(
   settings: ClientSettings & { tableName: string; now?: () => number },
 ): Pick<AuditStore, 'get' | 'list'> {
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(settings)));
+  const ddb = stateDocumentClient(new DynamoDBClient(clientConfig(settings)));
   // Retention only matters when writing.
   const store = dynamoAuditStore(ddb, settings.tableName, {
     retentionDays: 1,

@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { BreakerRecord } from '@driftguard/core';
 import { DriftguardError } from '../errors';
+import { isConditionFailure } from './conditional';
 import { expiresAt, keys } from './table';
 
 /**
@@ -21,9 +22,6 @@ export interface BreakerStore {
 }
 
 export class BreakerConflictError extends DriftguardError {}
-
-const isConditionFailure = (error: unknown) =>
-  (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
 const empty = (rule: string, resource: string): BreakerRecord => ({
   rule,

@@ -5,6 +5,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from './conditional';
 import { expiresAt, keys } from './table';
 
 /** What a completed delivery left behind, so a duplicate can say what the first one did. */
@@ -52,9 +53,6 @@ export interface DedupeStoreOptions {
 const DAY_MS = 86_400_000;
 export const DEFAULT_DEDUPE_LOCK_MS = 120_000;
 export const DEFAULT_DEDUPE_RETENTION_MS = 15 * DAY_MS;
-
-const isConditionFailure = (error: unknown) =>
-  (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
 export function dynamoDedupeStore(
   ddb: DynamoDBDocumentClient,

@@ -3,7 +3,8 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
+  paginateQuery,
+  type QueryCommandInput,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -15,6 +16,7 @@ import type {
   RecheckResult,
 } from '@driftguard/core';
 import { DriftguardError } from '../errors';
+import { isConditionFailure } from './conditional';
 import { expiresAt, keys } from './table';
 
 /** An exemption as the state table holds it, with what happened to it. */
@@ -93,11 +95,6 @@ export interface ExemptionStore {
 const RETENTION_MS = 90 * 86_400_000;
 const RECENT_MS = 86_400_000;
 
-const isConditionFailure = (error: unknown) =>
-  (error as { name?: string }).name === 'ConditionalCheckFailedException' ||
-  ((error as { name?: string }).name === 'TransactionCanceledException' &&
-    String((error as { message?: string }).message).includes('ConditionalCheckFailed'));
-
 function recordOf(item: Record<string, unknown>): ExemptionRecord {
   return {
     exemption: item.exemption as Exemption,
@@ -156,14 +153,11 @@ const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 export function dynamoExemptionStore(ddb: DynamoDBDocumentClient, tableName: string): ExemptionStore {
   const ttl = (endsAt: string) => expiresAt(Date.parse(endsAt), RETENTION_MS);
 
-  async function queryAll(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>) {
+  async function queryAll(input: Omit<QueryCommandInput, 'TableName'>) {
     const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await ddb.send(new QueryCommand({ TableName: tableName, ...input, ExclusiveStartKey }));
+    for await (const page of paginateQuery({ client: ddb }, { TableName: tableName, ...input })) {
       items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
     return items;
   }
 

@@ -1,5 +1,6 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { FindingMark } from '@driftguard/core';
+import { isConditionFailure } from './conditional';
 import { expiresAt, keys } from './table';
 
 /**
@@ -20,9 +21,6 @@ export interface FindingMarkStore {
 
 /** Findings stop updating once resolved; marks expire well after GuardDuty's 90-day retention. */
 const MARK_TTL_MS = 180 * 86_400_000;
-
-const isConditionFailure = (error: unknown) =>
-  (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
 export function dynamoFindingMarkStore(
   ddb: DynamoDBDocumentClient,

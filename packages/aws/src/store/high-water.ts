@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from './conditional';
 import { expiresAt, keys } from './table';
 
 /** The newest event that set one document (see core `stateAspect`). */
@@ -56,7 +57,7 @@ export function dynamoHighWaterStore(
         );
         return { newest: true };
       } catch (error) {
-        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+        if (!isConditionFailure(error)) throw error;
       }
       const { Item } = await ddb.send(
         new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),

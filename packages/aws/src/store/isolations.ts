@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type ClientSettings, clientConfig } from '../clients';
+import { stateDocumentClient } from './document-client';
 import { keys } from './table';
 
 /** The security groups an isolated instance had, per network interface, so a human can put them back. */
@@ -53,10 +54,7 @@ export function dynamoIsolationStore(ddb: DynamoDBDocumentClient, tableName: str
 
 /** The isolation records of a state table, with its own client (the CLI's restore-isolation). */
 export function isolationStoreForTable(tableName: string, settings: ClientSettings): IsolationStore {
-  return dynamoIsolationStore(
-    DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(settings))),
-    tableName,
-  );
+  return dynamoIsolationStore(stateDocumentClient(new DynamoDBClient(clientConfig(settings))), tableName);
 }
 
 /** In-memory records for tests and runs without a state table. */

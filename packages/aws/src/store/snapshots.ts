@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from './conditional';
 import { keys } from './table';
 
 /** A last-known-good document of a resource (bucket policy, endpoint policy, SG rule). */
@@ -44,7 +45,7 @@ export function dynamoSnapshotStore(ddb: DynamoDBDocumentClient, tableName: stri
           }),
         );
       } catch (error) {
-        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+        if (!isConditionFailure(error)) throw error;
       }
     },
   };

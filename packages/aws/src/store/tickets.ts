@@ -8,10 +8,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { TicketKey } from '@driftguard/core';
 import type { TicketMapping, TicketStore } from '@driftguard/notify';
+import { isConditionFailure } from './conditional';
 import { keys } from './table';
-
-const isConditionFailure = (error: unknown) =>
-  (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
 /**
  * The (rule, resource, channel) → ticket mapping in the state table. Opening is guarded by a

@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { clientConfig } from '../clients';
 import { DriftguardError } from '../errors';
 import type { RuntimeEnv } from '../runtime';
+import { stateDocumentClient } from '../store/document-client';
 import { dynamoSweepRunStore, type SweepRunStore } from '../store/sweep-runs';
 import type { PlannedUnit } from '../sweep/units';
 import { type EnqueueResult, enqueueUnits } from './work-queue';
@@ -30,7 +30,7 @@ export function sweepRuntimeFromEnv(env: SweepEnv): SweepRuntime {
   const endpoint = env.AWS_ENDPOINT_URL;
   const table = env.DRIFTGUARD_TABLE;
   if (!table) throw new DriftguardError('DRIFTGUARD_TABLE is not set: the sweep records its runs there');
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig({ region, endpoint })));
+  const ddb = stateDocumentClient(new DynamoDBClient(clientConfig({ region, endpoint })));
   const queueUrl = env.DRIFTGUARD_SWEEP_QUEUE_URL;
   const sqs = new SQSClient(clientConfig({ region, endpoint }));
   const maxReceiveCount = Number(env.DRIFTGUARD_SWEEP_MAX_RECEIVE_COUNT ?? 3);

@@ -1,0 +1,19 @@
+import { awsErrorCode } from '../errors';
+
+/**
+ * True when DynamoDB refused a write because its condition did not hold: another writer got
+ * there first, or the item is not in the state the caller expected. For a transaction this is
+ * true when any of its items failed its condition (and false when it was cancelled for another
+ * reason, such as a conflict with a concurrent transaction, which is worth retrying).
+ */
+export function isConditionFailure(error: unknown): boolean {
+  const code = awsErrorCode(error);
+  if (code === 'ConditionalCheckFailedException') return true;
+  if (code !== 'TransactionCanceledException') return false;
+  const reasons = (error as { CancellationReasons?: unknown }).CancellationReasons;
+  if (Array.isArray(reasons)) {
+    return reasons.some((reason) => (reason as { Code?: unknown } | null)?.Code === 'ConditionalCheckFailed');
+  }
+  // Without parsed reasons the SDK still lists them in the message: "[ConditionalCheckFailed, None]".
+  return String((error as { message?: unknown }).message).includes('ConditionalCheckFailed');
+}
