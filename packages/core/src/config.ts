@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { enforcementConfigShape } from './enforcement-config';
-import { iamRoleTrustSchema, publicSnapshotSchema } from './exposure-config';
+import { iamRoleTrustSchema, publicSnapshotSchema, s3AccessPointPolicySchema } from './exposure-config';
 import { guarddutyFindingSchema } from './guardduty-config';
 import { readCidr } from './net/cidr';
 import { notificationsSchema } from './notifications-config';
@@ -228,6 +228,7 @@ export const configSchema = z.strictObject({
       'vpc-endpoint-policy': vpcEndpointPolicySchema.prefault({}),
       'public-snapshot': publicSnapshotSchema.prefault({}),
       'iam-role-trust': iamRoleTrustSchema.prefault({}),
+      's3-access-point-policy': s3AccessPointPolicySchema.prefault({}),
       'driftguard-integrity': driftguardIntegritySchema.prefault({}),
     })
     .prefault({}),

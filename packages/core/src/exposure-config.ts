@@ -42,3 +42,10 @@ export const iamRoleTrustSchema = z.strictObject({
 });
 
 export type IamRoleTrustConfig = z.output<typeof iamRoleTrustSchema>;
+
+export const s3AccessPointPolicySchema = z.strictObject({
+  /** Principals and network pins are read from rules.s3-bucket-policy: one reading for both doors. */
+  mode,
+});
+
+export type S3AccessPointPolicyConfig = z.output<typeof s3AccessPointPolicySchema>;

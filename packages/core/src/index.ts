@@ -41,6 +41,7 @@ export { watchesCall } from './rules/guardrail';
 export * from './rules/iam-role-trust';
 export * from './rules/patterns';
 export * from './rules/public-snapshot';
+export * from './rules/s3-access-point-policy';
 export * from './rules/s3-bucket-policy';
 export * from './rules/s3-public-access-block';
 export * from './rules/sg-open-ingress';

@@ -146,6 +146,30 @@ export interface DeleteBucketPolicy {
   zone: ZoneSnapshot;
 }
 
+/**
+ * s3-access-point-policy: the access point's policy without the offending statements (S3 Control
+ * PutAccessPointPolicy). The executor re-reads the live policy and removes only the referenced
+ * statements that still offend.
+ */
+export interface PutAccessPointPolicy {
+  service: 's3control';
+  operation: 'PutAccessPointPolicy';
+  target: Target;
+  input: { AccountId: string; Name: string; Policy: string };
+  remove: PolicyStatementRef[];
+  zone: ZoneSnapshot;
+}
+
+/** s3-access-point-policy: every statement offends, so nothing remains (same live re-check). */
+export interface DeleteAccessPointPolicy {
+  service: 's3control';
+  operation: 'DeleteAccessPointPolicy';
+  target: Target;
+  input: { AccountId: string; Name: string };
+  remove: PolicyStatementRef[];
+  zone: ZoneSnapshot;
+}
+
 export interface PublicAccessBlockConfiguration {
   BlockPublicAcls: true;
   IgnorePublicAcls: true;
@@ -233,6 +257,8 @@ export type Operation =
   | ModifyVpcEndpointServiceConfiguration
   | PutBucketPolicy
   | DeleteBucketPolicy
+  | PutAccessPointPolicy
+  | DeleteAccessPointPolicy
   | PutPublicAccessBlock
   | PutAccountPublicAccessBlock
   | ModifyVpcEndpointPolicy;

@@ -18,6 +18,7 @@ import {
 } from './playbooks';
 import { updateAssumeRolePolicy } from './role-trust';
 import { putAccountPublicAccessBlock, putPublicAccessBlock, revertBucketPolicy } from './s3';
+import { revertAccessPointPolicy } from './s3-access-points';
 import { restoreSecurityGroupRules, revokeSecurityGroupIngress } from './security-groups';
 import { removeShares } from './shares';
 import { modifyVpcEndpointPolicy } from './vpc-endpoints';
@@ -96,6 +97,8 @@ const HANDLERS: { [K in Operation['operation']]: Handler<Extract<Operation, { op
   ModifyVpcEndpointServiceConfiguration: modifyVpcEndpointServiceConfiguration,
   PutBucketPolicy: revertBucketPolicy,
   DeleteBucketPolicy: revertBucketPolicy,
+  PutAccessPointPolicy: revertAccessPointPolicy,
+  DeleteAccessPointPolicy: revertAccessPointPolicy,
   PutPublicAccessBlock: putPublicAccessBlock,
   PutAccountPublicAccessBlock: putAccountPublicAccessBlock,
   ModifyVpcEndpoint: modifyVpcEndpointPolicy,

@@ -3,6 +3,7 @@ export * from './endpoint-services';
 export * from './pool';
 export * from './role-trust';
 export * from './run';
+export * from './s3-access-points';
 export * from './s3-bucket-policies';
 export * from './s3-public-access-blocks';
 export * from './security-groups';

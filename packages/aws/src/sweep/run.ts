@@ -5,6 +5,7 @@ import type { Describer } from './describer';
 import { endpointServicesDescriber } from './endpoint-services';
 import { mapLimit } from './pool';
 import { roleTrustDescriber } from './role-trust';
+import { s3AccessPointsDescriber } from './s3-access-points';
 import { s3BucketPoliciesDescriber } from './s3-bucket-policies';
 import { s3PublicAccessBlocksDescriber } from './s3-public-access-blocks';
 import { securityGroupsDescriber } from './security-groups';
@@ -22,6 +23,7 @@ export const DESCRIBERS: readonly Describer[] = [
   endpointServicesDescriber,
   s3BucketPoliciesDescriber,
   s3PublicAccessBlocksDescriber,
+  s3AccessPointsDescriber,
   ec2SharesDescriber,
   rdsSnapshotSharesDescriber,
   roleTrustDescriber,

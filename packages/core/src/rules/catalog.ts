@@ -4,6 +4,7 @@ import { guarddutyFinding } from './guardduty-finding';
 import type { Guardrail } from './guardrail';
 import { iamRoleTrust } from './iam-role-trust';
 import { publicSnapshot } from './public-snapshot';
+import { s3AccessPointPolicy } from './s3-access-point-policy';
 import { s3BucketPolicy } from './s3-bucket-policy';
 import { s3PublicAccessBlock } from './s3-public-access-block';
 import { sgOpenIngress } from './sg-open-ingress';
@@ -26,6 +27,7 @@ export const CATALOG: readonly Guardrail[] = [
   // S3 data: bucket policies, public access block
   s3BucketPolicy,
   s3PublicAccessBlock,
+  s3AccessPointPolicy,
   // Identity perimeter: shares, role trust, resource policies
   publicSnapshot,
   iamRoleTrust,

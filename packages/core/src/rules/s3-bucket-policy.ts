@@ -122,7 +122,7 @@ function s3LabelNote(analysis: PolicyAnalysis): string {
  * - a statement that serves a known AWS service integration (log delivery, replication,
  *   inventory): removing it would cut the integration.
  */
-function keptInPlace(
+export function keptInPlace(
   analysis: StatementAnalysis,
   statement: Statement | undefined,
   owner: string,
