@@ -85,11 +85,10 @@ describe.skipIf(!motoEndpoint)('sweep fan-out: planner → SQS → worker (moto)
       queueUrl,
       handle: (event) => worker(event, lambdaContext),
       batchSize: 1,
-      // One worker at a time: twice in CI a unit's failure went uncounted with four, a run's counter
-      // update cancelled beside its unit item, which a retry then found written. moto does not
-      // isolate concurrent transactions the way DynamoDB does (suspected, not proven); the counter's
-      // conflict retry stays in the store. Concurrency against real DynamoDB: see the closing note.
-      concurrency: 1,
+      // Four workers, as the deployed event source runs several. moto answers DynamoDB one request
+      // at a time here (the proxy's `serialize`): it applies concurrent requests without isolation
+      // (test/support/repro-moto-transaction-rollback.ts), which once lost a failed unit's count.
+      concurrency: 4,
       // Longer than any unit takes here, as the deployed queue's is (a unit seen again while still
       // being worked would be swept twice, though counted once); failed units return after it.
       visibilityTimeout: 20,
@@ -113,7 +112,11 @@ describe.skipIf(!motoEndpoint)('sweep fan-out: planner → SQS → worker (moto)
         });
       }
     }
-    proxy = await startFaultProxy(motoEndpoint as string, { deniedAccounts: [DENIED] });
+    proxy = await startFaultProxy(
+      motoEndpoint as string,
+      { deniedAccounts: [DENIED] },
+      { serialize: (call) => call.service === 'dynamodb' },
+    );
     Object.assign(process.env, {
       AWS_ENDPOINT_URL: proxy.endpoint,
       DRIFTGUARD_READ_ORGANIZATION: 'false',

@@ -147,6 +147,16 @@ export async function startFaultProxy(
   options: {
     /** Another upstream for some calls (e.g. one moto process per service, to use more than one core). */
     route?(call: Call): string | undefined;
+    /**
+     * Calls moto must answer one at a time. moto serves requests on threads without locks, so two
+     * concurrent DynamoDB requests can interleave inside moto: an ADD lost, a conditional write
+     * whose condition both pass, a cancelled transaction putting back a copy of the table taken
+     * before other requests committed (test/support/repro-moto-transaction-rollback.ts). DynamoDB
+     * applies each request atomically; serialising restores that, and only that: requests from
+     * concurrent workers still interleave with each other, so a read-modify-write split over two
+     * requests still races here as it would on AWS.
+     */
+    serialize?(call: Call): boolean;
   } = {},
 ): Promise<FaultProxy> {
   const defaultUpstream = new URL(target);
@@ -165,6 +175,8 @@ export async function startFaultProxy(
   /** Per destroyed target, the SDK invocations that applied it (behind stats.revoked). */
   let invocations = new Map<string, Set<string>>();
   const held = new Set<ServerResponse>();
+  /** The tail of the serialised calls: the next one is forwarded when it settles. */
+  let serialTail: Promise<void> = Promise.resolve();
 
   const answer = (res: ServerResponse, reply: { status: number; type: string; body: string }) => {
     res.writeHead(reply.status, {
@@ -244,13 +256,22 @@ export async function startFaultProxy(
     }
     const dropIt = roll < throttle + timeout + drop;
     stats.forwarded += 1;
-    const sentAt = Date.now();
     const routed = options.route?.(call);
+    let settle = () => {};
+    if (options.serialize?.(call)) {
+      const previous = serialTail;
+      serialTail = new Promise<void>((resolve) => {
+        settle = resolve;
+      });
+      await previous;
+    }
+    const sentAt = Date.now();
     forward(
       routed ? new URL(routed) : defaultUpstream,
       req,
       body,
       (status, payload, headers) => {
+        settle();
         const timing = stats.upstreamMs.get(call.action) ?? { calls: 0, ms: 0 };
         stats.upstreamMs.set(call.action, { calls: timing.calls + 1, ms: timing.ms + Date.now() - sentAt });
         if (status >= 200 && status < 300) {
@@ -275,7 +296,10 @@ export async function startFaultProxy(
         res.writeHead(status, headers);
         res.end(payload);
       },
-      () => res.destroy(),
+      () => {
+        settle();
+        res.destroy();
+      },
     );
   });
   server.keepAliveTimeout = 5_000;
