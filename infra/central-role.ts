@@ -44,6 +44,7 @@ export function createCentralRole(
     name: 'driftguard-central',
     policy: $resolve({
       partition: context.partition,
+      account: context.account,
       tableArn: resources.table.arn,
       exemptionsTableArn: resources.exemptionsTable.arn,
       topicArn: resources.topic.arn,

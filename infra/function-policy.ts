@@ -27,6 +27,8 @@ export const PLATFORM_ACTIONS: Record<string, string> = {
 
 export interface FunctionResources {
   partition: string;
+  /** The security account: Security Hub findings go to its default product and hub. */
+  account: string;
   tableArn: string;
   /** Exemptions (their own table): read by the decision, uses recorded, re-checks marked. */
   exemptionsTableArn: string;
@@ -75,6 +77,19 @@ function scopeOf(action: string, r: FunctionResources): Omit<PolicyStatement, 'E
     case 'ssm':
       // The runtime config, read through Powertools Parameters (packages/aws/src/runtime-loader.ts).
       return { Sid: 'ConfigParameter', Resource: r.configParameterArn };
+    case 'securityhub':
+      // Findings of the account's own default product (packages/aws/src/security-hub.ts), in any
+      // region (notifications.securityHub.region): imports authorize on the product, reads and
+      // workflow updates on the hub.
+      return action === 'securityhub:BatchImportFindings'
+        ? {
+            Sid: 'SecurityHubImport',
+            Resource: `arn:${r.partition}:securityhub:*:${r.account}:product/${r.account}/default`,
+          }
+        : {
+            Sid: 'SecurityHubFindings',
+            Resource: `arn:${r.partition}:securityhub:*:${r.account}:hub/default`,
+          };
     case 'organizations':
       // The trust zone is the organization's account list; these reads have no resource scope.
       return { Sid: 'OrganizationAccounts', Resource: '*' };

@@ -22,6 +22,7 @@ const SERVICE_PREFIX: Record<string, string> = {
   'client-s3': 's3',
   'client-s3-control': 's3',
   'client-secrets-manager': 'secretsmanager',
+  'client-securityhub': 'securityhub',
   'client-sns': 'sns',
   'client-sqs': 'sqs',
   'client-ssm': 'ssm',

@@ -273,6 +273,7 @@ describe('member remediation role', () => {
 describe('central function policy', () => {
   const resources = {
     partition: 'aws',
+    account: '111111111111',
     tableArn: 'arn:aws:dynamodb:us-east-1:111111111111:table/t',
     exemptionsTableArn: 'arn:aws:dynamodb:us-east-1:111111111111:table/e',
     topicArn: 'arn:aws:sns:us-east-1:111111111111:topic',
@@ -305,6 +306,26 @@ describe('central function policy', () => {
         'sqs:SendMessage',
       ]),
     );
+  });
+
+  it('lets Security Hub findings go only to the security account’s own default product and hub', () => {
+    const statements = functionPolicy(resources).Statement.filter((statement) =>
+      (statement.Action as string[]).some((action) => action.startsWith('securityhub:')),
+    );
+    expect(statements).toEqual([
+      {
+        Sid: 'SecurityHubImport',
+        Effect: 'Allow',
+        Action: ['securityhub:BatchImportFindings'],
+        Resource: 'arn:aws:securityhub:*:111111111111:product/111111111111/default',
+      },
+      {
+        Sid: 'SecurityHubFindings',
+        Effect: 'Allow',
+        Action: ['securityhub:BatchUpdateFindings', 'securityhub:GetFindings'],
+        Resource: 'arn:aws:securityhub:*:111111111111:hub/default',
+      },
+    ]);
   });
 
   it('refuses an action it has no resource scope for instead of granting it on *', () => {

@@ -20,6 +20,7 @@ export * from './placement';
 export * from './regions';
 export * from './runtime';
 export * from './runtime-loader';
+export * from './security-hub';
 export * from './sns';
 export * from './store/audit';
 export * from './store/breaker';

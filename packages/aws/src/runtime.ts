@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -23,6 +24,7 @@ import { type AccountClients, accountClients, createExecutor } from './executor'
 import { liveFactReader } from './live-facts';
 import { organizationReader } from './organization';
 import { createPipeline, type Notifier, type Pipeline } from './pipeline';
+import { callerTarget, securityHubNotifier } from './security-hub';
 import { publishToSns } from './sns';
 import { dynamoAuditStore, dynamoNotificationLedger } from './store/audit';
 import { dynamoDedupeStore } from './store/dedupe';
@@ -171,6 +173,18 @@ export function runtimeFromEnv(
       channel: 'sns',
       notify: async (report) => void (await publishToSns(sns, topicArn, renderSns(report))),
     });
+  }
+  const securityHub = config.notifications.securityHub;
+  if (securityHub) {
+    // Findings go to the security account (the caller's): its default product, in this region.
+    const hubRegion = securityHub.region ?? region;
+    notifiers.push(
+      securityHubNotifier({
+        client: new SecurityHubClient(clientConfig({ region: hubRegion, endpoint, requestTimeoutMs })),
+        target: callerTarget(sts, hubRegion),
+        ...(overrides.now ? { now: overrides.now } : {}),
+      }),
+    );
   }
   const tableName = env.DRIFTGUARD_TABLE;
   const ddb = tableName

@@ -26,6 +26,7 @@ export * from './own-identity';
 export * from './playbook-operations';
 export * from './policy/index';
 export * from './protected-roles';
+export * from './render/asff';
 export * from './render/escape';
 export * from './render/links';
 export * from './render/slack';

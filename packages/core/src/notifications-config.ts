@@ -1,10 +1,11 @@
 import * as z from 'zod';
+import { SEVERITIES } from './verdict';
 
 /**
  * Where alerts and tickets go. Only routing and non-secret settings live here: webhook URLs and
  * tokens come from the environment (SST secrets in AWS), never from the config file.
  */
-export const CHANNELS = ['slack', 'sns', 'jira', 'github', 'webhook'] as const;
+export const CHANNELS = ['slack', 'sns', 'jira', 'github', 'webhook', 'securityhub'] as const;
 export type Channel = (typeof CHANNELS)[number];
 export const TICKET_CHANNELS = ['jira', 'github', 'webhook'] as const satisfies readonly Channel[];
 
@@ -58,6 +59,38 @@ export const notificationsSchema = z.strictObject({
       /** GitHub Enterprise Server: https://github.example.com/api/v3 */
       apiUrl: httpsUrl.default('https://api.github.com'),
     })
+    .optional(),
+  /**
+   * AWS Security Hub in the security account (opt-in): each violation becomes an ASFF finding
+   * of the account's default product, one per (rule, resource), resolved by a verified revert.
+   * `{}` turns it on for every severity; GuardDuty findings are left out (GuardDuty sends its
+   * own findings to Security Hub).
+   */
+  securityHub: z
+    .strictObject(
+      {
+        /** Violations at or above this severity become findings. */
+        minSeverity: z
+          .enum(SEVERITIES, {
+            error: `must be one of ${SEVERITIES.join(', ')} (violations below it get no finding)`,
+          })
+          .default('low'),
+        /** The Security Hub region that receives the findings (default: the function's region). */
+        region: z
+          .string()
+          .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1, or left out')
+          .optional(),
+      },
+      {
+        error: (issue) => {
+          if (issue.code === 'invalid_type')
+            return 'must be an object: {} turns Security Hub findings on, { "minSeverity": "high" } limits them';
+          if (issue.code === 'unrecognized_keys')
+            return `unknown setting ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}: securityHub takes minSeverity and region`;
+          return undefined;
+        },
+      },
+    )
     .optional(),
   // Defaults fit the evaluate function's 60 s: per phase (tickets, then alerts) at worst
   // 3 attempts × 3 s + 2 waits × 5 s ≈ 19 s. Raise them only with the function's timeout.

@@ -2,7 +2,9 @@ import type { Assessment } from './assess';
 import type { Config } from './config';
 import { CHANNELS, type Channel, type ChannelRef, TICKET_CHANNELS } from './notifications-config';
 import { CATALOG } from './rules/catalog';
+import { GUARDDUTY_RULE_ID } from './rules/guardduty-finding';
 import type { Guardrail } from './rules/guardrail';
+import { SEVERITIES } from './verdict';
 
 export interface Route {
   /** Concrete channels that fire, in a stable order (tickets first: alerts link to them). */
@@ -11,7 +13,7 @@ export interface Route {
   reason: string;
 }
 
-const ORDER: readonly Channel[] = [...TICKET_CHANNELS, 'slack', 'sns'];
+const ORDER: readonly Channel[] = [...TICKET_CHANNELS, 'slack', 'sns', 'securityhub'];
 
 function expand(refs: readonly ChannelRef[]): Channel[] {
   const out = new Set<Channel>();
@@ -64,6 +66,10 @@ export function routeNotification(
     refs.push('ticket');
     reasons.push('ticket mode');
   }
+  if (wantsSecurityHubFinding(assessment, config) && !refs.includes('securityhub')) {
+    refs.push('securityhub');
+    reasons.push('notifications.securityHub');
+  }
   const wanted = expand(refs);
   const channels = wanted.filter((channel) => available.includes(channel));
   // `ticket` means "whichever ticket systems are set up": only name it when none is.
@@ -78,6 +84,17 @@ export function routeNotification(
       missing.length > 0 ? ` (not configured: ${missing.join(', ')})` : ''
     }`,
   };
+}
+
+/**
+ * Security Hub keeps a finding per violation at or above its minimum severity, whatever the alert
+ * route says: it is the record other tools read, not a pager. GuardDuty findings are left out:
+ * GuardDuty sends its own to Security Hub.
+ */
+function wantsSecurityHubFinding(assessment: Assessment, config: Pick<Config, 'notifications'>): boolean {
+  const settings = config.notifications.securityHub;
+  if (!settings || assessment.rule === GUARDDUTY_RULE_ID) return false;
+  return SEVERITIES.indexOf(assessment.severity ?? 'low') >= SEVERITIES.indexOf(settings.minSeverity);
 }
 
 /** Rule ids named in `notifications.byRule` that no guardrail has (typos), for a startup warning. */
