@@ -33,9 +33,9 @@ import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackReservedConcurrency } from '../../infra/sizing';
+import { UsageError } from '../../packages/cli/src/errors';
 import { type CheckResult, STACKSETS_PRINCIPAL } from '../../packages/cli/src/preflight/checks';
 import { PREFLIGHT_EXIT, preflight } from '../../packages/cli/src/preflight/index';
-import { UsageError } from '../../packages/cli/src/usage';
 import { clientOptions, credentialsInAccount, motoEndpoint, s3Client, unique } from '../support/aws';
 
 /** The management account of this suite's own organization (moto keeps one per account). */

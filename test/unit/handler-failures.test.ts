@@ -5,7 +5,8 @@ import { fc, test } from '@fast-check/vitest';
 import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { processRecord, RevertFailedError } from '../../packages/functions/src/evaluate';
+import { RevertFailedError } from '../../packages/functions/src/errors';
+import { processRecord } from '../../packages/functions/src/evaluate';
 import { type EvaluatorCase, loadCases } from '../support/cases';
 
 const ec2Mock = mockClient(EC2Client);

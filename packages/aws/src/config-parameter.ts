@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { type Config, parseConfig } from '@driftguard/core';
-import { DriftguardError } from './errors';
+import { ConfigTooLargeError, ConfigUnavailableError } from './errors';
 
 /**
  * The driftguard config as stored in SSM Parameter Store (DEPLOY.md "Change the config"). One
@@ -26,8 +26,6 @@ export const ADVANCED_TIER_BYTES = 8192;
 const GZIP_PREFIX = 'gzip+base64:';
 
 export type ParameterTier = 'Standard' | 'Advanced';
-
-export class ConfigTooLargeError extends DriftguardError {}
 
 /** The parameter value for a config document, and the cheapest tier that holds it. */
 export function encodeConfigDocument(document: unknown): { value: string; tier: ParameterTier } {
@@ -62,8 +60,6 @@ export function decodeConfigDocument(value: string): DecodedConfig {
   const parsed = parseConfig(raw);
   return parsed.ok ? parsed : { ok: false, reason: `the config is invalid: ${parsed.reason}` };
 }
-
-export class ConfigUnavailableError extends DriftguardError {}
 
 export interface ParameterConfigOptions {
   /** The parameter's current value (cached by the caller, e.g. Powertools' SSMProvider maxAge). */

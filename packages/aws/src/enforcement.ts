@@ -18,12 +18,9 @@ import {
   recordTrip,
 } from '@driftguard/core';
 import type { Announce } from './announce';
-import { DriftguardError, errorMessage } from './errors';
+import { DriftguardError, ExemptionUseError, errorMessage } from './errors';
 import type { BreakerStore } from './store/breaker';
 import type { ExemptionStore } from './store/exemptions';
-
-/** An exemption's use could not be recorded: the expiry re-check would miss it, so the event fails. */
-export class ExemptionUseError extends DriftguardError {}
 
 export interface EnforcementOptions {
   config: Config;

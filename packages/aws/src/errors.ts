@@ -22,3 +22,44 @@ export function awsErrorCode(error: unknown): string | undefined {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** An exemption's use could not be recorded: the expiry re-check would miss it, so the event fails. */
+export class ExemptionUseError extends DriftguardError {}
+
+/**
+ * A live read failed (throttling, AccessDenied, no role): the change cannot be judged yet. Thrown
+ * so that SQS retries the event and finally dead-letters it with this reason, rather than guessing.
+ */
+export class LiveFactsError extends DriftguardError {}
+
+export class InvalidSweepUnitError extends DriftguardError {}
+
+/** A unit's reads failed on a delivery that is not its last: SQS delivers it again after the visibility timeout. */
+export class SweepUnitRetryError extends DriftguardError {}
+
+/** Which accounts and regions to sweep could not be worked out; the message says what to pass. */
+export class SweepScopeError extends DriftguardError {}
+
+export class ExemptionNotFoundError extends DriftguardError {}
+
+/** A request that is not (or no longer) waiting for approval. */
+export class RequestNotPendingError extends DriftguardError {}
+
+export class BreakerConflictError extends DriftguardError {}
+
+/** The decision could not be recorded in the audit trail: the event must be retried. */
+export class AuditWriteError extends DriftguardError {}
+
+/**
+ * Another delivery of the same event holds it right now (or failed or crashed without giving it back,
+ * less than the lock ago). The delivery fails and the queue redelivers it later, by when the event is
+ * done (a duplicate) or the lock has expired (this delivery takes over). It is never acknowledged as
+ * done: the holder may be this very message's previous delivery, which failed. In production the lock
+ * (120 s) outlasts the function (60 s) and ends before the queue's visibility timeout (360 s), so a
+ * redelivery always finds the event done or free.
+ */
+export class EventInProgressError extends DriftguardError {}
+
+export class ConfigTooLargeError extends DriftguardError {}
+
+export class ConfigUnavailableError extends DriftguardError {}

@@ -9,20 +9,10 @@ import {
   primaryVerdict,
   stateAspect,
 } from '@driftguard/core';
-import { DriftguardError, errorMessage } from './errors';
+import { EventInProgressError, errorMessage } from './errors';
 import type { Pipeline, ProcessContext, ProcessedEvent } from './pipeline';
 import type { DedupeStore } from './store/dedupe';
 import type { HighWaterMark, HighWaterStore } from './store/high-water';
-
-/**
- * Another delivery of the same event holds it right now (or failed or crashed without giving it back,
- * less than the lock ago). The delivery fails and the queue redelivers it later, by when the event is
- * done (a duplicate) or the lock has expired (this delivery takes over). It is never acknowledged as
- * done: the holder may be this very message's previous delivery, which failed. In production the lock
- * (120 s) outlasts the function (60 s) and ends before the queue's visibility timeout (360 s), so a
- * redelivery always finds the event done or free.
- */
-export class EventInProgressError extends DriftguardError {}
 
 /**
  * The identity of an event across deliveries: CloudTrail's `eventID`; for GuardDuty the finding id

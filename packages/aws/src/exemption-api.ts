@@ -13,11 +13,11 @@ import {
 import type { Announce } from './announce';
 import { clientConfig } from './clients';
 import { enforcementFromEnv } from './enforcement-runtime';
-import { DriftguardError } from './errors';
+import { DriftguardError, ExemptionNotFoundError, RequestNotPendingError } from './errors';
 import { configFromEnv } from './runtime';
 import { configuredLoader, type RuntimeLoaderOptions } from './runtime-loader';
 import { stateDocumentClient } from './store/document-client';
-import { ExemptionNotFoundError, type ExemptionStore, RequestNotPendingError } from './store/exemptions';
+import type { ExemptionStore } from './store/exemptions';
 
 /** One call to the exemption API, as the function URL handler hands it on. */
 export interface ApiCall {

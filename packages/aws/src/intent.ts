@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Assessment, Outcome } from '@driftguard/core';
-import { errorMessage } from './errors';
-import { type AuditRecord, type AuditStore, AuditWriteError, auditRecordOf, INTENDED } from './store/audit';
+import { AuditWriteError, errorMessage } from './errors';
+import { type AuditRecord, type AuditStore, auditRecordOf, INTENDED } from './store/audit';
 
 /**
  * The record of a revert survives a failure after the act: the plan is written to the audit

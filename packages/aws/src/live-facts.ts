@@ -10,17 +10,11 @@ import type {
   SecurityGroupFact,
   SecurityGroupRuleFact,
 } from '@driftguard/core';
-import { awsErrorCode, DriftguardError, errorMessage } from './errors';
+import { awsErrorCode, errorMessage, LiveFactsError } from './errors';
 import type { AccountClients } from './executor';
 
 /** Reads the live state guardrails asked for (core's `liveFactQueries`) in the member account. */
 export type LiveFactReader = (queries: readonly LiveFactQuery[]) => Promise<LiveFacts>;
-
-/**
- * A live read failed (throttling, AccessDenied, no role): the change cannot be judged yet. Thrown
- * so that SQS retries the event and finally dead-letters it with this reason, rather than guessing.
- */
-export class LiveFactsError extends DriftguardError {}
 
 async function readGroup(ec2: EC2Client, groupId: string): Promise<Lookup<SecurityGroupFact>> {
   try {

@@ -17,20 +17,14 @@ import {
   trustZoneOf,
 } from '@driftguard/core';
 import type { Enforcement } from './enforcement';
-import { errorMessage, InvalidEventError } from './errors';
+import { AuditWriteError, errorMessage, InvalidEventError } from './errors';
 import { claimOnce, deliveryKeyOf, supersededOutcome, supersedingEvent } from './exactly-once';
 import type { Executor } from './executor';
 import { type GatedFinding, gateFinding } from './findings';
 import { outcomeAfterIntent, recordIntent } from './intent';
 import type { LiveFactReader } from './live-facts';
 import { type NotificationResult, type Notifier, tell } from './notifications';
-import {
-  type AuditRef,
-  type AuditStore,
-  AuditWriteError,
-  auditRecordOf,
-  type NotificationLedger,
-} from './store/audit';
+import { type AuditRef, type AuditStore, auditRecordOf, type NotificationLedger } from './store/audit';
 import type { DedupeStore } from './store/dedupe';
 import type { FindingMarkStore } from './store/findings';
 import type { HighWaterMark, HighWaterStore } from './store/high-water';

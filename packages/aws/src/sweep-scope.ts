@@ -1,11 +1,8 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { OrganizationInfo } from '@driftguard/core';
 import { clientConfig } from './clients';
-import { DriftguardError, errorMessage } from './errors';
+import { errorMessage, SweepScopeError } from './errors';
 import { enabledRegions } from './regions';
-
-/** Which accounts and regions to sweep could not be worked out; the message says what to pass. */
-export class SweepScopeError extends DriftguardError {}
 
 const ACCOUNT = /^\d{12}$/;
 

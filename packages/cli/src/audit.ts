@@ -1,6 +1,6 @@
 import { type AuditRecord, auditReader } from '@driftguard/aws';
+import { EXIT, UsageError } from './errors';
 import { dim, green, red, yellow } from './format';
-import { EXIT, UsageError } from './usage';
 
 export interface AuditCommandOptions {
   since: string;

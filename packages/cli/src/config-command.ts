@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EXIT, UsageError } from './usage';
+import { EXIT, UsageError } from './errors';
 
 /**
  * `driftguard config validate|publish`: the runtime config lives in SSM Parameter Store

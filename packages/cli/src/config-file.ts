@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Config } from '@driftguard/core';
-import { UsageError } from './usage';
+import { UsageError } from './errors';
 
 /** Loads and validates a JSON config file; without one, every default applies. */
 export async function loadConfig(path: string | undefined): Promise<Config> {

@@ -9,8 +9,8 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { awsErrorCode, clientConfig, deliveryKey, errorMessage } from '@driftguard/aws';
+import { EXIT, UsageError } from './errors';
 import { dim, red } from './format';
-import { EXIT, UsageError } from './usage';
 
 export interface DlqEnv {
   DRIFTGUARD_DLQ_URL?: string;

@@ -14,9 +14,9 @@ import {
   formatDuration,
 } from '@driftguard/core';
 import { loadConfig } from './config-file';
+import { EXIT, UsageError } from './errors';
 import { bold, dim, green, red, yellow } from './format';
 import { type SignedCall, signedCall } from './signed-api';
-import { EXIT, UsageError } from './usage';
 
 export interface ExemptContext {
   env?: NodeJS.ProcessEnv;

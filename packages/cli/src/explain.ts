@@ -20,9 +20,9 @@ import {
   normalizeEvent,
   OU_ID_PATTERN,
 } from '@driftguard/core';
+import { EXIT, InputError, UsageError } from './errors';
 import { bold, describeOperation, dim, red } from './format';
-import { InputError, readInputs } from './input';
-import { EXIT, UsageError } from './usage';
+import { readInputs } from './input';
 
 export interface ExplainOptions {
   config: Config;

@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { InputError } from './errors';
 
 /** One event read from the input, with where it came from (for messages that say where). */
 export interface InputEvent {
@@ -16,8 +17,6 @@ export interface UnreadableFile {
 
 /** CloudTrail writes digest files (hash chains for log file validation) next to the logs. */
 const DIGEST = /(^|[/\\_])CloudTrail-Digest([/\\_]|$)/;
-
-export class InputError extends Error {}
 
 const EVENT_FILE = /\.(json|jsonl|ndjson)(\.gz)?$/i;
 

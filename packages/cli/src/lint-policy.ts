@@ -11,9 +11,9 @@ import {
   type TrustZone,
   type ZoneContext,
 } from '@driftguard/core';
+import { EXIT, UsageError } from './errors';
 import { bold, dim, green, red } from './format';
 import { LINT_KINDS, type LintKind } from './lint-kinds';
-import { EXIT, UsageError } from './usage';
 
 export { LINT_KINDS, type LintKind };
 

@@ -1,9 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig } from './config-file';
 import { registerEnforcementCommands } from './enforcement-commands';
+import { EXIT, UsageError } from './errors';
 import { LINT_KINDS } from './lint-kinds';
 import { stripBidiFromOutput } from './terminal';
-import { EXIT, UsageError } from './usage';
 
 // Each command's module (and the SDK clients it needs) is imported when the command runs, so
 // `--help` loads commander alone, and `rules` and `lint-policy` start without the AWS SDK.

@@ -9,6 +9,7 @@ import {
   type UnwatchedCall,
   unwatchedCall,
 } from '@driftguard/core';
+import { EXIT, InputError, UsageError } from './errors';
 import {
   describeOperation,
   dim,
@@ -19,8 +20,7 @@ import {
   TABLE_HEADER,
   tableRow,
 } from './format';
-import { InputError, readInputs } from './input';
-import { EXIT, UsageError } from './usage';
+import { readInputs } from './input';
 
 export interface ReplayOptions {
   json: boolean;

@@ -7,8 +7,8 @@ import {
   restoreIsolation,
 } from '@driftguard/aws';
 import type { Config } from '@driftguard/core';
+import { EXIT, UsageError } from './errors';
 import { dim, green, red } from './format';
-import { EXIT, UsageError } from './usage';
 
 export interface RestoreIsolationOptions {
   config: Config;

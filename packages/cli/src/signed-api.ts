@@ -2,7 +2,7 @@ import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, Checksum, SourceData } from '@smithy/types';
-import { UsageError } from './usage';
+import { UsageError } from './errors';
 
 /** SHA-256 (and HMAC-SHA-256 with a secret) for SigV4, from node:crypto. */
 export class NodeSha256 implements Checksum {

@@ -11,8 +11,8 @@ import {
   SweepScopeError,
 } from '@driftguard/aws';
 import { assess, type Config, normalizeCloudTrail, trustZoneOf } from '@driftguard/core';
+import { EXIT, UsageError } from './errors';
 import { dim, green, red, yellow } from './format';
-import { EXIT, UsageError } from './usage';
 
 export interface SweepCliOptions {
   accounts?: string;

@@ -8,6 +8,7 @@ import {
   runtimeLoader,
 } from '@driftguard/aws';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { RevertFailedError } from './errors';
 
 const logger = new Logger({ serviceName: 'driftguard-evaluate' });
 const processor = new BatchProcessor(EventType.SQS);
@@ -15,9 +16,6 @@ const processor = new BatchProcessor(EventType.SQS);
 const loadRuntime = runtimeLoader(process.env, {
   onConfigRejected: (reason) => logger.error(CONFIG_REJECTED_MESSAGE, { reason }),
 });
-
-/** A revert that could not be verified: the message is retried by SQS, then dead-lettered. */
-export class RevertFailedError extends Error {}
 
 /** EventBridge refuses events over 256 KiB: a bigger body did not come from the bus. */
 const MAX_BODY_BYTES = 256 * 1024;

@@ -11,13 +11,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Offense, Report, ResourceRef, TicketLink } from '@driftguard/core';
 import { type ClientSettings, clientConfig } from '../clients';
-import { DriftguardError } from '../errors';
 import { isConditionFailure } from './conditional';
 import { stateDocumentClient } from './document-client';
 import { expiresAt, keys } from './table';
-
-/** The decision could not be recorded in the audit trail: the event must be retried. */
-export class AuditWriteError extends DriftguardError {}
 
 /** What one channel did for one event, as the audit trail keeps it. */
 export interface ChannelRecord {

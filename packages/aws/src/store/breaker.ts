@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { BreakerRecord } from '@driftguard/core';
-import { DriftguardError } from '../errors';
+import { BreakerConflictError } from '../errors';
 import { isConditionFailure } from './conditional';
 import { expiresAt, keys } from './table';
 
@@ -20,8 +20,6 @@ export interface BreakerStore {
     change: (current: BreakerRecord) => T,
   ): Promise<T>;
 }
-
-export class BreakerConflictError extends DriftguardError {}
 
 const empty = (rule: string, resource: string): BreakerRecord => ({
   rule,

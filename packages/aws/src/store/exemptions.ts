@@ -15,7 +15,7 @@ import type {
   ExemptionUse,
   RecheckResult,
 } from '@driftguard/core';
-import { DriftguardError } from '../errors';
+import { DriftguardError, ExemptionNotFoundError, RequestNotPendingError } from '../errors';
 import { isConditionFailure } from './conditional';
 import { expiresAt, keys } from './table';
 
@@ -54,11 +54,6 @@ export interface DueExemption {
   id: string;
   endsAt: string;
 }
-
-export class ExemptionNotFoundError extends DriftguardError {}
-
-/** A request that is not (or no longer) waiting for approval. */
-export class RequestNotPendingError extends DriftguardError {}
 
 export interface ExemptionStore {
   /** Records a new exemption (never overwrites one with the same id). */

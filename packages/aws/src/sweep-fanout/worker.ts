@@ -1,11 +1,9 @@
+import { SweepUnitRetryError } from '../errors';
 import type { AccountClients } from '../executor';
 import type { SweepRun, SweepRunStore } from '../store/sweep-runs';
 import type { Describer } from '../sweep/describer';
 import { type SweepHandle, type SweepItemReport, type SweepUnitReport, sweepUnit } from '../sweep/unit';
 import { type PlannedUnit, parsePlannedUnit, unitKey } from '../sweep/units';
-
-/** A unit's reads failed on a delivery that is not its last: SQS delivers it again after the visibility timeout. */
-export class SweepUnitRetryError extends Error {}
 
 export type UnitMessageResult =
   /** Swept and counted (or already counted by an earlier delivery: `counted` false). */

@@ -1,3 +1,4 @@
+import { InvalidSweepUnitError } from '../errors';
 import type { Describer } from './describer';
 
 /**
@@ -51,8 +52,6 @@ export function planUnits(input: {
   placed.sort((a, b) => a.position - b.position || a.order - b.order);
   return placed.map(({ unit }) => unit);
 }
-
-export class InvalidSweepUnitError extends Error {}
 
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;

@@ -11,8 +11,8 @@ import { enabledRegions } from '@driftguard/aws';
 import { names } from '../../../../infra/naming';
 import { stackReservedConcurrency } from '../../../../infra/sizing';
 import { stageFilePath, stagesDirectory, validateStageFile } from '../../../../infra/stages';
+import { UsageError } from '../errors';
 import { dim, green, red, yellow } from '../format';
-import { UsageError } from '../usage';
 import {
   type CheckResult,
   checkGuardDutyAdmin,

@@ -1,3 +1,5 @@
+import { PolicyError } from '../errors';
+
 /**
  * IAM policy documents as written by people: a JSON string or an object, `Statement` as one
  * object or a list, `Principal` as "*" or a map of types to one value or a list, condition values
@@ -83,8 +85,6 @@ const KNOWN_STATEMENT_KEYS = new Set([
   'NotResource',
   'Condition',
 ]);
-
-class PolicyError extends Error {}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

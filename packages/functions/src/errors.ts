@@ -1,0 +1,4 @@
+import { DriftguardError } from '@driftguard/aws';
+
+/** A revert that could not be verified: the message is retried by SQS, then dead-lettered. */
+export class RevertFailedError extends DriftguardError {}
