@@ -1,6 +1,11 @@
 import * as z from 'zod';
 import { enforcementConfigShape } from './enforcement-config';
-import { iamRoleTrustSchema, publicSnapshotSchema, s3AccessPointPolicySchema } from './exposure-config';
+import {
+  iamRoleTrustSchema,
+  publicSnapshotSchema,
+  resourcePolicySchema,
+  s3AccessPointPolicySchema,
+} from './exposure-config';
 import { guarddutyFindingSchema } from './guardduty-config';
 import { readCidr } from './net/cidr';
 import { notificationsSchema } from './notifications-config';
@@ -229,6 +234,7 @@ export const configSchema = z.strictObject({
       'public-snapshot': publicSnapshotSchema.prefault({}),
       'iam-role-trust': iamRoleTrustSchema.prefault({}),
       's3-access-point-policy': s3AccessPointPolicySchema.prefault({}),
+      'resource-policy': resourcePolicySchema.prefault({}),
       'driftguard-integrity': driftguardIntegritySchema.prefault({}),
     })
     .prefault({}),

@@ -49,3 +49,19 @@ export const s3AccessPointPolicySchema = z.strictObject({
 });
 
 export type S3AccessPointPolicyConfig = z.output<typeof s3AccessPointPolicySchema>;
+export const resourcePolicySchema = z.strictObject({
+  mode,
+  /** Principals outside the zone that queue, topic, key, repository and secret policies may name (exact ARNs; never "*"). */
+  trustedPrincipals: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .refine((value) => value !== '*', '"*" (everyone) cannot be trusted'),
+    )
+    .default([]),
+  /** Count aws:SourceIp / aws:SourceVpc / aws:SourceVpce as pinning callers to the zone (as s3-bucket-policy). */
+  networkConditionsPin: z.boolean().default(false),
+});
+
+export type ResourcePolicyConfig = z.output<typeof resourcePolicySchema>;

@@ -1,4 +1,5 @@
 import type { PlaybookOperation } from './playbook-operations';
+import type { ResourcePolicyOperation } from './resource-policy-operations';
 import type { ShareOperation } from './share-operations';
 import type { UpdateAssumeRolePolicy } from './trust-operations';
 
@@ -244,6 +245,7 @@ export interface RestoreRemediationTrust {
 export type Operation =
   | PlaybookOperation
   | ShareOperation
+  | ResourcePolicyOperation
   | UpdateAssumeRolePolicy
   | EnableForwardingRule
   | RestoreForwardingTarget

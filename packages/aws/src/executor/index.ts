@@ -16,6 +16,7 @@ import {
   isolateEc2Instance,
   revokeRoleSessions,
 } from './playbooks';
+import { revertResourcePolicy } from './resource-policies/index';
 import { updateAssumeRolePolicy } from './role-trust';
 import { putAccountPublicAccessBlock, putPublicAccessBlock, revertBucketPolicy } from './s3';
 import { revertAccessPointPolicy } from './s3-access-points';
@@ -109,6 +110,8 @@ const HANDLERS: { [K in Operation['operation']]: Handler<Extract<Operation, { op
   ModifyDBClusterSnapshotAttribute: removeShares,
   // iam-role-trust
   UpdateAssumeRolePolicy: updateAssumeRolePolicy,
+  // resource-policy
+  SetQueueAttributes: revertResourcePolicy,
   // driftguard's own footprint (driftguard-integrity)
   EnableRule: enableForwardingRule,
   RestoreForwardingTarget: restoreForwardingTarget,

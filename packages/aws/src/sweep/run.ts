@@ -4,6 +4,7 @@ import type { AccountClients } from '../executor';
 import type { Describer } from './describer';
 import { endpointServicesDescriber } from './endpoint-services';
 import { mapLimit } from './pool';
+import { sqsQueuePoliciesDescriber } from './resource-policies';
 import { roleTrustDescriber } from './role-trust';
 import { s3AccessPointsDescriber } from './s3-access-points';
 import { s3BucketPoliciesDescriber } from './s3-bucket-policies';
@@ -27,6 +28,7 @@ export const DESCRIBERS: readonly Describer[] = [
   ec2SharesDescriber,
   rdsSnapshotSharesDescriber,
   roleTrustDescriber,
+  sqsQueuePoliciesDescriber,
 ];
 
 export function describersFor(catalog: readonly Guardrail[] = CATALOG): Describer[] {

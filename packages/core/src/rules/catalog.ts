@@ -4,6 +4,7 @@ import { guarddutyFinding } from './guardduty-finding';
 import type { Guardrail } from './guardrail';
 import { iamRoleTrust } from './iam-role-trust';
 import { publicSnapshot } from './public-snapshot';
+import { resourcePolicy } from './resource-policy';
 import { s3AccessPointPolicy } from './s3-access-point-policy';
 import { s3BucketPolicy } from './s3-bucket-policy';
 import { s3PublicAccessBlock } from './s3-public-access-block';
@@ -31,6 +32,7 @@ export const CATALOG: readonly Guardrail[] = [
   // Identity perimeter: shares, role trust, resource policies
   publicSnapshot,
   iamRoleTrust,
+  resourcePolicy,
   // Threat detection: GuardDuty findings, routed by severity, with opt-in playbooks
   guarddutyFinding,
   // driftguard's own footprint: forwarding rules and roles in member accounts

@@ -1,0 +1,86 @@
+import {
+  analyzeResourcePolicyWith,
+  matchStatements,
+  type OperationResult,
+  type PolicyDocument,
+  parsePolicy,
+  policyFingerprint,
+  policyWithout,
+  RESOURCE_POLICY_ADAPTERS,
+  type ResourcePolicyOperation,
+  resourcePolicyZone,
+  statementLabel,
+  zoneOfOperation,
+} from '@driftguard/core';
+import type { ExecutorContext } from '../index';
+import { organizationOf } from '../s3';
+import type { PolicyIo, PolicyIoTable } from './io';
+import { sqsPolicyIo } from './sqs';
+
+const IO: PolicyIoTable = { sqs: sqsPolicyIo };
+
+const failed = (operation: ResourcePolicyOperation, detail: string): OperationResult => ({
+  operation,
+  status: 'failed',
+  verified: false,
+  detail,
+});
+
+/**
+ * verify → act → verify for resource-policy, every service alike: re-read the live policy, find the
+ * statements the plan names that are still there and still offend (re-judged with the same trust
+ * zone), write the policy back without exactly those (or clear it when none remain, the way the
+ * service allows), then read it back to prove it. A revert the service's limits refuse (a key
+ * policy that would lock its owner out) changes nothing and says why.
+ */
+export async function revertResourcePolicy(
+  operation: ResourcePolicyOperation,
+  context: ExecutorContext,
+): Promise<OperationResult> {
+  const io = IO[operation.service] as PolicyIo;
+  const adapter = RESOURCE_POLICY_ADAPTERS.find((candidate) => candidate.service === operation.service);
+  const owner = operation.target.account;
+  const name = io.name(operation);
+  const live = await io.read(operation, context.clients);
+  if (live.state === 'absent')
+    return { operation, status: 'already-compliant', verified: true, detail: live.why };
+  const parsed = parsePolicy(live.text);
+  if (!parsed.ok) return failed(operation, `live policy of ${name} unreadable: ${parsed.reason}`);
+  const zone = resourcePolicyZone(
+    context.config,
+    zoneOfOperation(operation.zone, context.config, await organizationOf(context)),
+    owner,
+  );
+  const offends = (policy: PolicyDocument) => {
+    const analysis = analyzeResourcePolicyWith(policy, zone, context.config);
+    return matchStatements(policy.statements, operation.remove).filter(
+      (statement) =>
+        analysis.statements[statement.index]?.offending === true && !adapter?.mustKeep?.(statement, owner),
+    );
+  };
+  const still = offends(parsed.policy);
+  if (still.length === 0) {
+    return {
+      operation,
+      status: 'already-compliant',
+      verified: true,
+      detail: `none of the offending statements is still in the policy of ${name}`,
+    };
+  }
+  const left = policyWithout(parsed.policy, still);
+  const refusal = adapter?.refuseKept?.(left, owner);
+  if (refusal) return failed(operation, `not changed: ${refusal}`);
+  const text = left ? JSON.stringify(left.source) : undefined;
+  const call = await io.write(operation, text, context.clients);
+  const after = await io.read(operation, context.clients);
+  const afterPolicy = after.state === 'present' ? parsePolicy(after.text) : undefined;
+  const shows =
+    left === undefined
+      ? after.state === 'absent' || (afterPolicy?.ok === true && offends(afterPolicy.policy).length === 0)
+      : afterPolicy?.ok === true &&
+        policyFingerprint(afterPolicy.policy.source) === policyFingerprint(left.source) &&
+        offends(afterPolicy.policy).length === 0;
+  if (!shows) return failed(operation, `re-read of ${name} does not show the policy that was put`);
+  const how = `removed ${still.map((statement) => statementLabel(statement)).join(', ')} from the policy of ${name} (${call})`;
+  return { operation, status: 'applied', verified: true, detail: how, changed: [how] };
+}

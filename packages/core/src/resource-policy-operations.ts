@@ -1,0 +1,28 @@
+import type { PolicyStatementRef, Target, ZoneSnapshot } from './operations';
+
+/**
+ * resource-policy: the policy of a queue, topic, key, repository or secret written back without
+ * exactly the offending statements (Sids and order kept). `input` uses each SDK's own field names.
+ * Every executor re-reads the live policy, removes only the referenced statements that still offend
+ * (re-judged with the same trust zone), and reads it back to verify. When no statement would remain
+ * it clears the policy the way the service allows (`…Delete…` operations, an empty SQS `Policy`,
+ * SNS's default owner-only topic policy); a key policy is never emptied (the owner would be locked
+ * out) and never loses the statement that lets the key's own account administer it.
+ */
+interface PolicyRevert {
+  target: Target;
+  /** The statements to take out, found again in the live policy by content (else by Sid). */
+  remove: PolicyStatementRef[];
+  zone: ZoneSnapshot;
+}
+
+export interface SetQueuePolicy extends PolicyRevert {
+  service: 'sqs';
+  operation: 'SetQueueAttributes';
+  /** `Policy: ""` removes the queue policy (SQS's documented way to clear an attribute). */
+  input: { QueueUrl: string; Attributes: { Policy: string } };
+}
+
+export type ResourcePolicyOperation = SetQueuePolicy;
+
+export type ResourcePolicyService = ResourcePolicyOperation['service'];

@@ -1,0 +1,196 @@
+/**
+ * resource-policy through the real evaluate handler against moto: the call that opens a queue,
+ * topic, key, repository or secret is made for real, its CloudTrail record built as the service
+ * writes it, and what a user would notice is asserted (the live policy read back, the alert).
+ * Cases are data: the policy before, the policy the call sets, the Sids left afterwards.
+ */
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SetQueueAttributesCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { accountClients, type Describer, sqsQueuePoliciesDescriber } from '@driftguard/aws';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cloudTrailEvent } from '../../packages/cli/src/simulate/cloudtrail';
+import { clientOptions, HOME_ACCOUNT, motoEndpoint, sqsClient, unique } from '../support/aws';
+import { lambdaContext as context, sqsRecord } from '../support/lambda';
+import { MEMBER_ACCOUNT, OUTSIDE_ACCOUNT } from '../support/network';
+
+const REGION = 'us-east-1';
+const where = { account: HOME_ACCOUNT, region: REGION };
+type Statement = Record<string, unknown>;
+type Handler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: unknown[] }>;
+
+const policy = (statements: Statement[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+const ORG_READER: Statement = {
+  Sid: 'OrgReader',
+  Effect: 'Allow',
+  Principal: { AWS: `arn:aws:iam::${MEMBER_ACCOUNT}:root` },
+  Action: '*',
+  Resource: '*',
+};
+const ANYONE: Statement = { Sid: 'Anyone', Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' };
+const VENDOR: Statement = {
+  Sid: 'Vendor',
+  Effect: 'Allow',
+  Principal: { AWS: `arn:aws:iam::${OUTSIDE_ACCOUNT}:root` },
+  Action: '*',
+  Resource: '*',
+};
+const ORG_PINNED: Statement = {
+  Sid: 'OrgPinned',
+  Effect: 'Allow',
+  Principal: '*',
+  Action: '*',
+  Resource: '*',
+  Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
+};
+
+interface Case {
+  name: string;
+  set: Statement[];
+  /** Sids of the live policy afterwards; [] = no policy left. */
+  after: string[];
+  severity?: 'critical' | 'high';
+}
+
+const CASES: Case[] = [
+  {
+    name: 'a public statement beside an organization grant: exactly the public one is removed',
+    set: [ORG_READER, ANYONE],
+    after: ['OrgReader'],
+    severity: 'critical',
+  },
+  {
+    name: 'an outside account without a pin: removed, and with it the last statement (no policy left)',
+    set: [VENDOR],
+    after: [],
+    severity: 'high',
+  },
+  {
+    name: 'anyone pinned to the organization by aws:PrincipalOrgID: compliant, untouched',
+    set: [ORG_PINNED],
+    after: ['OrgPinned'],
+  },
+];
+
+describe.skipIf(!motoEndpoint)('resource-policy through the evaluate handler against moto', () => {
+  let handler: Handler;
+  let sqs: SQSClient;
+  let alertQueue: string;
+
+  const run = async (event: Record<string, unknown>) => {
+    const response = await handler({ Records: [sqsRecord(unique('m'), JSON.stringify(event))] }, context);
+    expect(response.batchItemFailures).toEqual([]);
+  };
+  const alerts = async (): Promise<string[]> => {
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: alertQueue, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }),
+    );
+    return (Messages ?? []).map((message) =>
+      String(JSON.parse(message.Body ?? '{}').Message ?? message.Body),
+    );
+  };
+
+  beforeAll(async () => {
+    sqs = sqsClient(REGION);
+    const sns = new SNSClient(clientOptions(REGION));
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: unique('driftguard-alerts') }));
+    alertQueue = (await sqs.send(new CreateQueueCommand({ QueueName: unique('alerts') }))).QueueUrl as string;
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: alertQueue, AttributeNames: ['QueueArn'] }),
+    );
+    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
+    const { QueueUrl: dlq } = await sqs.send(new CreateQueueCommand({ QueueName: unique('dlq') }));
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: motoEndpoint,
+      DRIFTGUARD_DLQ_URL: dlq,
+      DRIFTGUARD_TOPIC_ARN: TopicArn,
+      DRIFTGUARD_READ_ORGANIZATION: 'false',
+      DRIFTGUARD_CONFIG: JSON.stringify({
+        organizationId: 'o-a1b2c3d4e5',
+        trustedAccounts: [MEMBER_ACCOUNT],
+      }),
+    });
+    ({ handler } = await import('../../packages/functions/src/evaluate'));
+  });
+
+  /** One service: a fresh resource, the call that sets its policy (made for real), its record, the live Sids. */
+  interface Service {
+    name: string;
+    create(): Promise<{ id: string; label: string }>;
+    setPolicy(id: string, text: string): Promise<Record<string, unknown>>;
+    live(id: string): Promise<string[]>;
+    describer: Describer;
+  }
+  const sids = (text: string | undefined): string[] =>
+    text ? JSON.parse(text).Statement.map((statement: Statement) => statement.Sid) : [];
+
+  const SERVICES: Service[] = [
+    {
+      name: 'SQS queue policy (SetQueueAttributes)',
+      async create() {
+        const label = unique('orders');
+        const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: label }));
+        return { id: QueueUrl as string, label };
+      },
+      async setPolicy(QueueUrl, text) {
+        const attributes = { Policy: text };
+        await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: attributes }));
+        return cloudTrailEvent({
+          ...where,
+          eventSource: 'sqs.amazonaws.com',
+          eventName: 'SetQueueAttributes',
+          requestParameters: { queueUrl: QueueUrl, attributes },
+          responseElements: null,
+        });
+      },
+      async live(QueueUrl) {
+        const { Attributes } = await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['Policy'] }),
+        );
+        return sids(Attributes?.Policy);
+      },
+      describer: sqsQueuePoliciesDescriber,
+    },
+  ];
+
+  describe.each(SERVICES)('$name', (service) => {
+    it.each(CASES)('$name', async ({ set, after, severity }) => {
+      const { id, label } = await service.create();
+      const event = await service.setPolicy(id, policy(set));
+
+      await run(event);
+
+      expect(await service.live(id)).toEqual(after);
+      const sent = (await alerts()).filter((text) => text.includes(label));
+      if (severity) expect(sent.some((text) => text.toLowerCase().includes(severity))).toBe(true);
+      else expect(sent).toEqual([]);
+    });
+
+    it('the sweep finds a public policy set without any event and the same handler removes it', async () => {
+      const { id } = await service.create();
+      await service.setPolicy(id, policy([ORG_READER, ANYONE]));
+      const clients = accountClients({ credentialsFor: async () => undefined, endpoint: motoEndpoint });
+      const scope = {
+        runId: unique('run'),
+        ...where,
+        regions: [REGION],
+        clients,
+        observedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      };
+      const found = [];
+      for await (const resource of service.describer.describe(scope))
+        if (resource.resourceId === id) found.push(resource);
+      expect(found).toHaveLength(1);
+
+      await run(found[0]?.event as Record<string, unknown>);
+
+      expect(await service.live(id)).toEqual(['OrgReader']);
+    });
+  });
+});
