@@ -1,4 +1,10 @@
-import { normalizeCloudTrail, setItems, toInt } from '@driftguard/core';
+import {
+  cloudTrailRecordSchema,
+  normalizeCloudTrail,
+  setItems,
+  toInt,
+  wellFormedCloudTrailRecord,
+} from '@driftguard/core';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 
@@ -74,6 +80,49 @@ describe('normalizeCloudTrail', () => {
     (noise) => {
       const result = normalizeCloudTrail({ ...record, ...noise });
       if (!result.ok) expect(result.reason.length).toBeGreaterThan(0);
+    },
+  );
+});
+
+describe('the hand-written check of a CloudTrail record (fast path before the schema)', () => {
+  // Each field drawn from the values that sit on either side of what the schema accepts.
+  const value = fc.constantFrom(undefined, null, '', 'x', 0, 1, true, {}, [], ['x']);
+  const identity = fc.oneof(
+    value,
+    fc.record({ type: value, accountId: value, arn: value }, { requiredKeys: [] }),
+  );
+  const candidate = fc.record(
+    {
+      eventID: value,
+      eventTime: value,
+      eventSource: value,
+      eventName: value,
+      awsRegion: value,
+      recipientAccountId: value,
+      userIdentity: identity,
+      requestParameters: value,
+      responseElements: value,
+      errorCode: value,
+      errorMessage: value,
+      sourceIPAddress: value,
+      userAgent: value,
+    },
+    { requiredKeys: [] },
+  );
+  const nearlyValid = fc.record({
+    base: fc.constant(record),
+    field: fc.constantFrom(...Object.keys(record)),
+    value,
+  });
+
+  test.prop([candidate], { numRuns: 2000 })('accepts exactly what the schema accepts', (input) => {
+    expect(wellFormedCloudTrailRecord(input)).toBe(cloudTrailRecordSchema.safeParse(input).success);
+  });
+  test.prop([nearlyValid], { numRuns: 500 })(
+    '…also one field away from a valid record',
+    ({ base, field, value }) => {
+      const input = { ...base, [field]: value };
+      expect(wellFormedCloudTrailRecord(input)).toBe(cloudTrailRecordSchema.safeParse(input).success);
     },
   );
 });

@@ -296,6 +296,8 @@ export function assess(
 }
 
 function dedupeOperations(operations: Operation[]): Operation[] {
+  // Most events plan one operation or none: nothing to compare (the key below serializes documents).
+  if (operations.length < 2) return operations;
   const seen = new Set<string>();
   return operations.filter((operation) => {
     const key = JSON.stringify(operation);

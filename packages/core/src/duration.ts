@@ -5,6 +5,22 @@ const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 export type DurationResult = { ok: true; ms: number } | { ok: false; reason: string };
 
 export function parseDuration(text: string): DurationResult {
+  const known = durations.get(text);
+  if (known) return known;
+  if (durations.size >= MAX_DURATIONS) durations.clear();
+  const result = Object.freeze(readDuration(text));
+  durations.set(text, result);
+  return result;
+}
+
+/**
+ * The decision reads the circuit breaker's durations from config for every verdict: the same few
+ * texts, so each is read once (bounded, since requests carry durations of their own too).
+ */
+const durations = new Map<string, DurationResult>();
+const MAX_DURATIONS = 256;
+
+function readDuration(text: string): DurationResult {
   const trimmed = text.trim().toLowerCase();
   if (!/^(\d+\s*[smhd]\s*)+$/.test(trimmed)) {
     return { ok: false, reason: `"${text}" is not a duration: use e.g. 30m, 2h, 1h30m or 1d` };

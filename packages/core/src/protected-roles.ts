@@ -45,6 +45,15 @@ export const PROTECTED_ROLES: readonly ProtectedRole[] = [
 
 /** IAM's wildcards: `*` any run of characters, `?` exactly one. */
 function matches(pattern: string, value: string): boolean {
+  return patternRegExp(pattern).test(value);
+}
+
+/** The protected names are a fixed list: each pattern is compiled once, not once per event. */
+const compiled = new Map<string, RegExp>();
+
+function patternRegExp(pattern: string): RegExp {
+  const known = compiled.get(pattern);
+  if (known) return known;
   const source = pattern
     .split('')
     .map((char) => {
@@ -53,7 +62,9 @@ function matches(pattern: string, value: string): boolean {
       return char.replace(/[.+^${}()|[\]\\/-]/g, '\\$&');
     })
     .join('');
-  return new RegExp(`^${source}$`, 's').test(value);
+  const regExp = new RegExp(`^${source}$`, 's');
+  compiled.set(pattern, regExp);
+  return regExp;
 }
 
 /**

@@ -10,8 +10,41 @@ export const MAX_EVENT_DEPTH = 64;
 /** How much of the path to the too-deep value a reason shows. */
 const PATH_SHOWN = 8;
 
-/** Undefined when `input` nests at most `maxDepth` levels; otherwise why it is refused. Iterative. */
+/**
+ * Undefined when `input` nests at most `maxDepth` levels; otherwise why it is refused. Iterative.
+ * Every event goes through this walk, so the common case (within bounds) keeps no paths: two flat
+ * stacks of values and depths. Only a refused input is walked again to name where it goes too deep.
+ */
 export function tooDeep(input: unknown, maxDepth = MAX_EVENT_DEPTH): string | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const values: object[] = [input];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const value = values.pop() as object;
+    const depth = depths.pop() as number;
+    if (depth >= maxDepth) return tooDeepReason(input, maxDepth);
+    if (Array.isArray(value)) {
+      for (const inner of value)
+        if (typeof inner === 'object' && inner !== null) {
+          values.push(inner);
+          depths.push(depth + 1);
+        }
+      continue;
+    }
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      const inner = (value as Record<string, unknown>)[key];
+      if (typeof inner === 'object' && inner !== null) {
+        values.push(inner);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The reason for an input known to be too deep, with the path to the first too-deep value found. */
+function tooDeepReason(input: unknown, maxDepth: number): string {
   const work: { value: unknown; depth: number; path: string[] }[] = [{ value: input, depth: 0, path: [] }];
   for (let next = work.pop(); next; next = work.pop()) {
     const { value, depth, path } = next;
@@ -30,5 +63,5 @@ export function tooDeep(input: unknown, maxDepth = MAX_EVENT_DEPTH): string | un
         });
     }
   }
-  return undefined;
+  return `input nested deeper than ${maxDepth} levels: refused as bad input`;
 }

@@ -1,8 +1,13 @@
 import { tooDeep } from './bounds';
 import type { Change } from './change';
 import { isRecord } from './ec2-sets';
-import { type Finding, GUARDDUTY_DETAIL_TYPE, looksLikeFinding, normalizeGuardDuty } from './guardduty';
-import { CLOUDTRAIL_DETAIL_TYPE, normalizeCloudTrail } from './normalize';
+import {
+  type Finding,
+  GUARDDUTY_DETAIL_TYPE,
+  looksLikeFinding,
+  normalizeBoundedGuardDuty,
+} from './guardduty';
+import { CLOUDTRAIL_DETAIL_TYPE, normalizeBoundedCloudTrail } from './normalize';
 
 /** Everything driftguard reads: a CloudTrail change, or a GuardDuty finding. */
 export type NormalizedEvent =
@@ -32,11 +37,11 @@ export function normalizeEvent(input: unknown): NormalizedEvent {
 }
 
 function fromChange(input: unknown): NormalizedEvent {
-  const normalized = normalizeCloudTrail(input);
+  const normalized = normalizeBoundedCloudTrail(input);
   return normalized.ok ? { ok: true, kind: 'cloudtrail', change: normalized.change } : normalized;
 }
 
 function fromFinding(input: unknown): NormalizedEvent {
-  const normalized = normalizeGuardDuty(input);
+  const normalized = normalizeBoundedGuardDuty(input);
   return normalized.ok ? { ok: true, kind: 'finding', finding: normalized.finding } : normalized;
 }

@@ -222,6 +222,12 @@ export function normalizeGuardDuty(input: unknown): NormalizedFinding {
   if (!isRecord(input)) return { ok: false, reason: `expected a JSON object, got ${describe(input)}` };
   const deep = tooDeep(input);
   if (deep) return { ok: false, reason: deep };
+  return normalizeBoundedGuardDuty(input);
+}
+
+/** `normalizeGuardDuty` for input whose depth `tooDeep` has already accepted (see normalizeEvent). */
+export function normalizeBoundedGuardDuty(input: unknown): NormalizedFinding {
+  if (!isRecord(input)) return { ok: false, reason: `expected a JSON object, got ${describe(input)}` };
   let record: unknown = input;
   let envelope: { account?: string; region?: string; time?: string } = {};
   if ('detail-type' in input || 'detail' in input) {

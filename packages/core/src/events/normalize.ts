@@ -10,7 +10,7 @@ export type Normalized = { ok: true; change: Change } | { ok: false; reason: str
 const nonEmpty = z.string().min(1);
 
 // Only what the pipeline relies on is required; everything else in a record is kept as is.
-const recordSchema = z.looseObject({
+export const cloudTrailRecordSchema = z.looseObject({
   eventID: nonEmpty,
   eventTime: nonEmpty,
   eventSource: nonEmpty,
@@ -26,7 +26,35 @@ const recordSchema = z.looseObject({
   userAgent: z.string().nullish(),
 });
 
-type CloudTrailRecord = z.infer<typeof recordSchema>;
+type CloudTrailRecord = z.infer<typeof cloudTrailRecordSchema>;
+
+const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
+const nullishString = (value: unknown) => value === undefined || value === null || typeof value === 'string';
+const nonEmptyString = (value: unknown) => typeof value === 'string' && value.length > 0;
+
+/**
+ * Exactly what `cloudTrailRecordSchema` accepts, checked by hand: every record of a trail goes through here,
+ * and a well-formed one needs no copy. Anything else goes through the schema, for its reasons.
+ */
+export function wellFormedCloudTrailRecord(record: unknown): record is CloudTrailRecord {
+  if (!isRecord(record)) return false;
+  const identity = record.userIdentity;
+  return (
+    nonEmptyString(record.eventID) &&
+    nonEmptyString(record.eventTime) &&
+    nonEmptyString(record.eventSource) &&
+    nonEmptyString(record.eventName) &&
+    nonEmptyString(record.awsRegion) &&
+    (record.recipientAccountId === undefined || nonEmptyString(record.recipientAccountId)) &&
+    isRecord(identity) &&
+    optionalString(identity.type) &&
+    optionalString(identity.accountId) &&
+    nullishString(record.errorCode) &&
+    nullishString(record.errorMessage) &&
+    nullishString(record.sourceIPAddress) &&
+    nullishString(record.userAgent)
+  );
+}
 
 /**
  * Accepts an EventBridge event (`detail-type: "AWS API Call via CloudTrail"`) or a raw CloudTrail
@@ -36,6 +64,15 @@ export function normalizeCloudTrail(input: unknown): Normalized {
   if (!isRecord(input)) return { ok: false, reason: `expected a JSON object, got ${describe(input)}` };
   const deep = tooDeep(input);
   if (deep) return { ok: false, reason: deep };
+  return normalizeBoundedCloudTrail(input);
+}
+
+/**
+ * `normalizeCloudTrail` for input whose depth `tooDeep` has already accepted (normalizeEvent
+ * checks it once for both kinds of event): the walk over the whole record is not repeated.
+ */
+export function normalizeBoundedCloudTrail(input: unknown): Normalized {
+  if (!isRecord(input)) return { ok: false, reason: `expected a JSON object, got ${describe(input)}` };
   let record: unknown = input;
   let envelopeAccount: string | undefined;
   if ('detail-type' in input || 'detail' in input) {
@@ -47,7 +84,9 @@ export function normalizeCloudTrail(input: unknown): Normalized {
     envelopeAccount = toStr(input.account);
     if (!isRecord(record)) return { ok: false, reason: 'EventBridge event has no object "detail"' };
   }
-  const parsed = recordSchema.safeParse(record);
+  const parsed = wellFormedCloudTrailRecord(record)
+    ? { success: true as const, data: record }
+    : cloudTrailRecordSchema.safeParse(record);
   if (!parsed.success) {
     const where = parsed.error.issues
       .slice(0, 3)

@@ -19,6 +19,25 @@ const PREFIX = /^(?:0|[1-9]\d*)$/;
  * (`fe80::1%eth0`) have readings of their own — so a trust decision must never rest on one reading.
  */
 export function readCidr(text: string): CidrReading {
+  const known = readings.get(text);
+  if (known) return known;
+  // Bounded: a hostile record can carry any number of distinct spellings.
+  if (readings.size >= MAX_READINGS) readings.clear();
+  const reading = Object.freeze(readFresh(text));
+  if (reading.ok) Object.freeze(reading.cidr);
+  readings.set(text, reading);
+  return reading;
+}
+
+/**
+ * Readings by text. The same few CIDRs (the configured `trustedCidrs`, RFC 1918, 0.0.0.0/0) are
+ * read for every rule of every event, and ipaddr.js throws and catches exceptions while it tries
+ * each family: a reading is a pure function of the text, so it is read once and shared (frozen).
+ */
+const readings = new Map<string, CidrReading>();
+const MAX_READINGS = 4096;
+
+function readFresh(text: string): CidrReading {
   const parts = text.split('/');
   if (parts.length > 2) return refused(text, 'has more than one "/"');
   const [address = '', prefixText] = parts;
