@@ -15,6 +15,16 @@ export interface EvaluatorCase {
   facts?: {
     securityGroups?: Record<string, { groupName: string; vpcId?: string } | null>;
     securityGroupRules?: Record<string, { groupId: string; isEgress: boolean } | null>;
+    /** By prefix-list id: owner (`AWS` for AWS-managed), name, version and entries' CIDRs. */
+    prefixLists?: Record<
+      string,
+      { ownerId: string; name?: string; version?: number; cidrs: string[] } | null
+    >;
+    /** By prefix-list id: the ingress rules that reference it. */
+    prefixListReferences?: Record<
+      string,
+      { groupId: string; ruleId: string; protocol: string; fromPort?: number; toPort?: number }[]
+    >;
   };
   expected: {
     verdict: 'violation' | 'compliant' | 'not-applicable' | 'ignored';

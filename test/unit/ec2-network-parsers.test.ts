@@ -143,7 +143,7 @@ describe('EC2 network record parsers', () => {
       const subject = change(eventName, request, response);
       for (const guardrail of networkRules) {
         if (!guardrail.triggers.some((t) => t.eventNames.includes(eventName))) continue;
-        const queries = guardrail.liveFacts?.(subject) ?? [];
+        const queries = guardrail.liveFacts?.(subject, config) ?? [];
         expect(Array.isArray(queries)).toBe(true);
         const verdict = guardrail.evaluate(subject, {
           config,

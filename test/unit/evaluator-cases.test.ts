@@ -2,6 +2,7 @@ import {
   assess,
   type LiveFacts,
   type Lookup,
+  liveFactKey,
   liveFactQueries,
   normalizeCloudTrail,
   parseConfig,
@@ -29,6 +30,8 @@ function factsOf(testCase: EvaluatorCase): LiveFacts | undefined {
   return {
     securityGroups: lookups(testCase.facts.securityGroups, (groupId, group) => ({ groupId, ...group })),
     securityGroupRules: lookups(testCase.facts.securityGroupRules, (ruleId, rule) => ({ ruleId, ...rule })),
+    prefixLists: lookups(testCase.facts.prefixLists, (prefixListId, list) => ({ prefixListId, ...list })),
+    prefixListReferences: new Map(Object.entries(testCase.facts.prefixListReferences ?? {})),
   };
 }
 
@@ -39,7 +42,7 @@ function run(testCase: EvaluatorCase) {
   if (!normalized.ok) throw new Error(normalized.reason);
   const trustZone = trustZoneOf(config.config, testCase.organization);
   const queries = liveFactQueries(normalized.change, config.config).map(
-    (query) => `${query.kind}:${query.kind === 'security-group' ? query.groupId : query.ruleId}`,
+    (query) => `${query.kind}:${liveFactKey(query).split('/').at(-1)}`,
   );
   return {
     assessment: assess(normalized.change, config.config, trustZone, undefined, factsOf(testCase)),

@@ -1,12 +1,17 @@
 import {
+  DescribeManagedPrefixListsCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   EC2Client,
+  paginateDescribeSecurityGroupRules,
+  paginateGetManagedPrefixListEntries,
 } from '@aws-sdk/client-ec2';
 import type {
   LiveFactQuery,
   LiveFacts,
   Lookup,
+  PrefixListFact,
+  PrefixListReference,
   SecurityGroupFact,
   SecurityGroupRuleFact,
 } from '@driftguard/core';
@@ -46,6 +51,77 @@ async function readRule(ec2: EC2Client, ruleId: string): Promise<Lookup<Security
 }
 
 /**
+ * A managed prefix list's owner, version and current entries. AWS-managed lists (owner `AWS`) are
+ * not judged entry by entry, so their entries are not read.
+ */
+export async function readPrefixList(ec2: EC2Client, prefixListId: string): Promise<Lookup<PrefixListFact>> {
+  try {
+    const { PrefixLists } = await ec2.send(
+      new DescribeManagedPrefixListsCommand({ PrefixListIds: [prefixListId] }),
+    );
+    const list = PrefixLists?.find((candidate) => candidate.PrefixListId === prefixListId);
+    if (!list || list.State === 'delete-complete') return { status: 'missing' };
+    const ownerId = list.OwnerId ?? '';
+    const cidrs: string[] = [];
+    if (ownerId !== 'AWS') {
+      for await (const page of paginateGetManagedPrefixListEntries(
+        { client: ec2 },
+        { PrefixListId: prefixListId },
+      )) {
+        for (const entry of page.Entries ?? []) if (entry.Cidr) cidrs.push(entry.Cidr);
+      }
+    }
+    return {
+      status: 'found',
+      value: {
+        prefixListId,
+        ownerId,
+        ...(list.PrefixListName ? { name: list.PrefixListName } : {}),
+        ...(list.Version !== undefined ? { version: Number(list.Version) } : {}),
+        ...(list.State ? { state: list.State } : {}),
+        cidrs,
+      },
+    };
+  } catch (error) {
+    if (awsErrorCode(error) === 'InvalidPrefixListID.NotFound') return { status: 'missing' };
+    throw error;
+  }
+}
+
+/**
+ * The ingress rules of the account and region whose source is the list. Every rule is read and
+ * matched here rather than asking EC2 for the list's associations (GetManagedPrefixListAssociations)
+ * or filtering by `ip-permission.prefix-list-id`: the rule ids and ports are what the judgement
+ * needs, and the local emulator implements neither. Rules of other accounts (a list shared through
+ * RAM) are not seen: those accounts' own events and sweeps judge them.
+ */
+export async function readPrefixListReferences(
+  ec2: EC2Client,
+  prefixListId: string,
+): Promise<PrefixListReference[]> {
+  const references: PrefixListReference[] = [];
+  for await (const page of paginateDescribeSecurityGroupRules({ client: ec2, pageSize: 1000 }, {})) {
+    for (const rule of page.SecurityGroupRules ?? []) {
+      if (rule.IsEgress === true || rule.PrefixListId !== prefixListId) continue;
+      if (!rule.GroupId || !rule.SecurityGroupRuleId) continue;
+      references.push({
+        groupId: rule.GroupId,
+        ruleId: rule.SecurityGroupRuleId,
+        protocol: rule.IpProtocol ?? '-1',
+        ...(rule.FromPort !== undefined ? { fromPort: rule.FromPort } : {}),
+        ...(rule.ToPort !== undefined ? { toPort: rule.ToPort } : {}),
+      });
+    }
+  }
+  return references;
+}
+
+function queryId(query: LiveFactQuery): string {
+  if (query.kind === 'security-group') return query.groupId;
+  return query.kind === 'security-group-rule' ? query.ruleId : query.prefixListId;
+}
+
+/**
  * One read per resource, in the account and region of the change, with the same per-account
  * clients (assumed remediation role) the executor uses. A resource that no longer exists is an
  * answer (`missing`); any other failure throws LiveFactsError.
@@ -54,14 +130,24 @@ export function liveFactReader(clients: AccountClients): LiveFactReader {
   return async (queries) => {
     const securityGroups = new Map<string, Lookup<SecurityGroupFact>>();
     const securityGroupRules = new Map<string, Lookup<SecurityGroupRuleFact>>();
+    const prefixLists = new Map<string, Lookup<PrefixListFact>>();
+    const prefixListReferences = new Map<string, PrefixListReference[]>();
     for (const query of queries) {
       try {
         const ec2 = await clients.get(EC2Client, query.target);
         if (query.kind === 'security-group')
           securityGroups.set(query.groupId, await readGroup(ec2, query.groupId));
-        else securityGroupRules.set(query.ruleId, await readRule(ec2, query.ruleId));
+        else if (query.kind === 'security-group-rule')
+          securityGroupRules.set(query.ruleId, await readRule(ec2, query.ruleId));
+        else if (query.kind === 'prefix-list')
+          prefixLists.set(query.prefixListId, await readPrefixList(ec2, query.prefixListId));
+        else
+          prefixListReferences.set(
+            query.prefixListId,
+            await readPrefixListReferences(ec2, query.prefixListId),
+          );
       } catch (error) {
-        const what = query.kind === 'security-group' ? query.groupId : query.ruleId;
+        const what = queryId(query);
         const code = awsErrorCode(error);
         throw new LiveFactsError(
           `cannot read ${what} in ${query.target.account}/${query.target.region} to judge the change: ${code ? `${code}: ` : ''}${errorMessage(error)}`,
@@ -69,6 +155,6 @@ export function liveFactReader(clients: AccountClients): LiveFactReader {
         );
       }
     }
-    return { securityGroups, securityGroupRules };
+    return { securityGroups, securityGroupRules, prefixLists, prefixListReferences };
   };
 }

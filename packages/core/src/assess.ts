@@ -124,7 +124,7 @@ export function liveFactQueries(
 ): LiveFactQuery[] {
   if (change.errorCode || isOwnChange(change, config)) return [];
   return dedupeLiveFactQueries(
-    applicableGuardrails(change, catalog).flatMap((guardrail) => guardrail.liveFacts?.(change) ?? []),
+    applicableGuardrails(change, catalog).flatMap((guardrail) => guardrail.liveFacts?.(change, config) ?? []),
   );
 }
 

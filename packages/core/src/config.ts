@@ -67,7 +67,11 @@ const sgOpenIngressSchema = z.strictObject({
   allowedSecurityGroups: z.array(securityGroupId).default([]),
   /** Per security group, ports that may be open to any CIDR (e.g. 443 on a web tier). */
   allowedPorts: z.record(securityGroupId, z.array(portSpec)).default({}),
-  /** Managed prefix lists whose entries are trusted; any other prefix list is alerted on, not reverted. */
+  /**
+   * Managed prefix lists trusted as they are (e.g. an AWS-managed list a group should accept). Any
+   * other customer-managed list's entries are read live and judged like CIDRs; an AWS-managed list
+   * not named here is alerted on, never reverted.
+   */
   trustedPrefixLists: z.array(prefixListId).default([]),
   criticalPorts: z.array(z.number().int().min(0).max(65535)).default([...DEFAULT_CRITICAL_PORTS]),
 });
@@ -103,6 +107,10 @@ const vpcEndpointServiceSchema = z.strictObject({
 });
 
 const defaultSgInUseSchema = z.strictObject({
+  mode: mode.default('revert'),
+});
+
+const managedPrefixListSchema = z.strictObject({
   mode: mode.default('revert'),
 });
 
@@ -227,6 +235,7 @@ export const configSchema = z.strictObject({
       'vpc-peering': vpcPeeringSchema.prefault({}),
       'vpc-endpoint-service': vpcEndpointServiceSchema.prefault({}),
       'default-sg-in-use': defaultSgInUseSchema.prefault({}),
+      'managed-prefix-list': managedPrefixListSchema.prefault({}),
       'guardduty-finding': guarddutyFindingSchema.prefault({}),
       's3-bucket-policy': s3BucketPolicySchema.prefault({}),
       's3-public-access-block': s3PublicAccessBlockSchema.prefault({}),

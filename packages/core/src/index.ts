@@ -42,6 +42,7 @@ export * from './rules/guardduty-finding';
 export type * from './rules/guardrail';
 export { watchesCall } from './rules/guardrail';
 export * from './rules/iam-role-trust';
+export * from './rules/managed-prefix-list';
 export * from './rules/patterns';
 export * from './rules/public-snapshot';
 export * from './rules/resource-policy';

@@ -13,7 +13,11 @@ import type { Target } from './operations';
  */
 export type LiveFactQuery =
   | { kind: 'security-group'; target: Target; groupId: string }
-  | { kind: 'security-group-rule'; target: Target; ruleId: string };
+  | { kind: 'security-group-rule'; target: Target; ruleId: string }
+  /** A managed prefix list's owner and current entries (an SG rule's source is only its id). */
+  | { kind: 'prefix-list'; target: Target; prefixListId: string }
+  /** The ingress rules, in the list's account and region, whose source is the list. */
+  | { kind: 'prefix-list-references'; target: Target; prefixListId: string };
 
 export interface SecurityGroupFact {
   groupId: string;
@@ -27,21 +31,57 @@ export interface SecurityGroupRuleFact {
   isEgress: boolean;
 }
 
+export interface PrefixListFact {
+  prefixListId: string;
+  /** The owning account, or `AWS` for an AWS-managed list (com.amazonaws.…). */
+  ownerId: string;
+  name?: string;
+  /** The list's current version (what ModifyManagedPrefixList's CurrentVersion must name). */
+  version?: number;
+  /** e.g. create-complete, modify-in-progress (a change is applied asynchronously). */
+  state?: string;
+  /** Current entries' CIDRs (not read for AWS-managed lists: AWS's service addresses). */
+  cidrs: string[];
+}
+
+/** An ingress rule that takes its sources from a prefix list. */
+export interface PrefixListReference {
+  groupId: string;
+  ruleId: string;
+  protocol: string;
+  fromPort?: number;
+  toPort?: number;
+}
+
 /** `found`: the live value · `missing`: the resource no longer exists (nothing left to judge). */
 export type Lookup<T> = { status: 'found'; value: T } | { status: 'missing' };
 
 export interface LiveFacts {
   securityGroups: ReadonlyMap<string, Lookup<SecurityGroupFact>>;
   securityGroupRules: ReadonlyMap<string, Lookup<SecurityGroupRuleFact>>;
+  /** By prefix-list id; absent when no prefix list was read. */
+  prefixLists?: ReadonlyMap<string, Lookup<PrefixListFact>>;
+  /** By prefix-list id: the ingress rules that reference it (empty: none). */
+  prefixListReferences?: ReadonlyMap<string, readonly PrefixListReference[]>;
 }
 
 export function emptyLiveFacts(): LiveFacts {
   return { securityGroups: new Map(), securityGroupRules: new Map() };
 }
 
+/** An AWS-managed list (`com.amazonaws.…`, owner `AWS`): AWS's service addresses, never ours to edit. */
+export function isAwsManagedPrefixList(fact: PrefixListFact): boolean {
+  return fact.ownerId === 'AWS';
+}
+
 /** A stable key per query, to read each resource once per event. */
 export function liveFactKey(query: LiveFactQuery): string {
-  const id = query.kind === 'security-group' ? query.groupId : query.ruleId;
+  const id =
+    query.kind === 'security-group'
+      ? query.groupId
+      : query.kind === 'security-group-rule'
+        ? query.ruleId
+        : query.prefixListId;
   return `${query.kind}/${query.target.account}/${query.target.region}/${id}`;
 }
 

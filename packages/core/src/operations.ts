@@ -69,6 +69,20 @@ export interface RevokeDefaultSecurityGroupRules {
 }
 
 /**
+ * managed-prefix-list: take exactly these entries (the out-of-zone ones a call added) back out of
+ * the list. The executor re-reads the list, removes only the CIDRs still present and still outside
+ * the trusted networks (ModifyManagedPrefixList RemoveEntries, with the version it just read as
+ * CurrentVersion, so a concurrent edit fails the call instead of being overwritten), and re-reads
+ * the entries to verify they are gone.
+ */
+export interface RemoveManagedPrefixListEntries {
+  service: 'ec2';
+  operation: 'RemoveManagedPrefixListEntries';
+  target: Target;
+  input: { PrefixListId: string; Cidrs: string[] };
+}
+
+/**
  * vpc-peering. The plan names the expected call; the executor re-reads the connection and makes the
  * call its live state allows: Reject when it is pending acceptance and the target account is the
  * accepter (an accepter cannot delete a pending request), Delete otherwise. Both verify the final
@@ -253,6 +267,7 @@ export type Operation =
   | RevokeSecurityGroupIngress
   | RestoreSecurityGroupRules
   | RevokeDefaultSecurityGroupRules
+  | RemoveManagedPrefixListEntries
   | RejectVpcPeeringConnection
   | DeleteVpcPeeringConnection
   | ModifyVpcEndpointServicePermissions

@@ -16,6 +16,7 @@ import {
   isolateEc2Instance,
   revokeRoleSessions,
 } from './playbooks';
+import { removeManagedPrefixListEntries } from './prefix-lists';
 import { revertResourcePolicy } from './resource-policies/index';
 import { updateAssumeRolePolicy } from './role-trust';
 import { putAccountPublicAccessBlock, putPublicAccessBlock, revertBucketPolicy } from './s3';
@@ -92,6 +93,7 @@ const HANDLERS: { [K in Operation['operation']]: Handler<Extract<Operation, { op
   RevokeSecurityGroupIngress: revokeSecurityGroupIngress,
   RestoreSecurityGroupRules: restoreSecurityGroupRules,
   RevokeDefaultSecurityGroupRules: revokeDefaultSecurityGroupRules,
+  RemoveManagedPrefixListEntries: removeManagedPrefixListEntries,
   RejectVpcPeeringConnection: revertVpcPeeringConnection,
   DeleteVpcPeeringConnection: revertVpcPeeringConnection,
   ModifyVpcEndpointServicePermissions: modifyVpcEndpointServicePermissions,

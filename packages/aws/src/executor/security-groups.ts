@@ -12,7 +12,9 @@ import {
   fromRuleRequest,
   type IngressRule,
   type IpPermission,
+  type Lookup,
   type OperationResult,
+  type PrefixListFact,
   parseSgRuleSnapshot,
   type RestoreSecurityGroupRules,
   type RevokeSecurityGroupIngress,
@@ -20,6 +22,7 @@ import {
   SG_RULE_SNAPSHOT_KIND,
 } from '@driftguard/core';
 import { awsErrorCode } from '../errors';
+import { readPrefixList } from '../live-facts';
 import type { ExecutorContext } from './index';
 
 /** Errors meaning "the rule is already gone": the desired end state, not a failure. */
@@ -39,6 +42,26 @@ export function toIngressRule(rule: SecurityGroupRule): IngressRule | undefined 
   if (rule.ReferencedGroupInfo?.GroupId)
     return { ...base, source: { kind: 'security-group', id: rule.ReferencedGroupInfo.GroupId } };
   return undefined;
+}
+
+/**
+ * The prefix lists the rules take their sources from, read live (entries judged like CIDRs), so
+ * that the re-read before acting judges a prefix-list rule exactly as the evaluator did.
+ */
+async function livePrefixLists(
+  ec2: EC2Client,
+  rules: readonly (IngressRule | undefined)[],
+  config: Config,
+): Promise<Map<string, Lookup<PrefixListFact>>> {
+  const trusted = config.rules['sg-open-ingress'].trustedPrefixLists;
+  const ids = new Set(
+    rules.flatMap((rule) =>
+      rule?.source.kind === 'prefix-list' && !trusted.includes(rule.source.id) ? [rule.source.id] : [],
+    ),
+  );
+  const lists = new Map<string, Lookup<PrefixListFact>>();
+  for (const id of ids) lists.set(id, await readPrefixList(ec2, id));
+  return lists;
 }
 
 const samePort = (a: number | undefined, b: number | undefined) => (a ?? -1) === (b ?? -1);
@@ -137,7 +160,13 @@ export async function revokeSecurityGroupIngress(
             matchesPermission(rule, p),
           ),
         );
-  const settings = { groupId, trustedCidrs: config.trustedCidrs, rule: config.rules['sg-open-ingress'] };
+  const prefixLists = await livePrefixLists(ec2, targeted.map(toIngressRule), config);
+  const settings = {
+    groupId,
+    trustedCidrs: config.trustedCidrs,
+    rule: config.rules['sg-open-ingress'],
+    prefixLists,
+  };
   const stillOffending = targeted.filter((rule) => {
     const ingress = toIngressRule(rule);
     if (!ingress) return false;
@@ -198,12 +227,18 @@ async function rulesById(ec2: EC2Client, ids: readonly string[]): Promise<Securi
   return found;
 }
 
-function offendsNow(rule: IngressRule | undefined, groupId: string, config: Config): boolean {
+function offendsNow(
+  rule: IngressRule | undefined,
+  groupId: string,
+  config: Config,
+  prefixLists: ReadonlyMap<string, Lookup<PrefixListFact>>,
+): boolean {
   if (!rule) return false;
   const verdict = classifyIngressRule(rule, {
     groupId,
     trustedCidrs: config.trustedCidrs,
     rule: config.rules['sg-open-ingress'],
+    prefixLists,
   });
   return verdict.status === 'offending' && verdict.remediable;
 }
@@ -236,7 +271,8 @@ export async function restoreSecurityGroupRules(
   const live = (await rulesById(ec2, SecurityGroupRuleIds)).filter(
     (rule) => rule.IsEgress !== true && rule.GroupId === GroupId,
   );
-  const offending = live.filter((rule) => offendsNow(toIngressRule(rule), GroupId, config));
+  const prefixLists = await livePrefixLists(ec2, live.map(toIngressRule), config);
+  const offending = live.filter((rule) => offendsNow(toIngressRule(rule), GroupId, config, prefixLists));
   if (offending.length === 0) {
     return {
       operation,
@@ -259,7 +295,10 @@ export async function restoreSecurityGroupRules(
     // Restore only a document about this very rule that still passes the current config.
     const restorable =
       good?.groupId === GroupId && good.ruleId === id ? fromRuleRequest(good.rule, id) : undefined;
-    if (good && restorable && !offendsNow(restorable, GroupId, config))
+    // A good version naming another prefix list is judged on that list's live entries too.
+    for (const [id, list] of await livePrefixLists(ec2, [restorable], config))
+      if (!prefixLists.has(id)) prefixLists.set(id, list);
+    if (good && restorable && !offendsNow(restorable, GroupId, config, prefixLists))
       restores.push({ id, rule: good.rule });
     else revokes.push(id);
   }

@@ -1,6 +1,7 @@
 export * from './describer';
 export * from './endpoint-services';
 export * from './pool';
+export * from './prefix-lists';
 export * from './resource-policies';
 export * from './role-trust';
 export * from './run';

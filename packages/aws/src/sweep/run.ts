@@ -4,6 +4,7 @@ import type { AccountClients } from '../executor';
 import type { Describer } from './describer';
 import { endpointServicesDescriber } from './endpoint-services';
 import { mapLimit } from './pool';
+import { prefixListsDescriber } from './prefix-lists';
 import { sqsQueuePoliciesDescriber } from './resource-policies';
 import { roleTrustDescriber } from './role-trust';
 import { s3AccessPointsDescriber } from './s3-access-points';
@@ -19,6 +20,7 @@ import { vpcPeeringDescriber } from './vpc-peering';
 /** Every describer; one runs when a guardrail it feeds is in the catalog. */
 export const DESCRIBERS: readonly Describer[] = [
   securityGroupsDescriber,
+  prefixListsDescriber,
   vpcPeeringDescriber,
   vpcEndpointsDescriber,
   endpointServicesDescriber,

@@ -3,6 +3,7 @@ import { driftguardIntegrity } from './driftguard-integrity';
 import { guarddutyFinding } from './guardduty-finding';
 import type { Guardrail } from './guardrail';
 import { iamRoleTrust } from './iam-role-trust';
+import { managedPrefixList } from './managed-prefix-list';
 import { publicSnapshot } from './public-snapshot';
 import { resourcePolicy } from './resource-policy';
 import { s3AccessPointPolicy } from './s3-access-point-policy';
@@ -22,6 +23,7 @@ export const CATALOG: readonly Guardrail[] = [
   // EC2 network: security groups, peering, endpoint services
   sgOpenIngress,
   defaultSgInUse,
+  managedPrefixList,
   vpcPeering,
   vpcEndpointService,
   vpcEndpointPolicy,

@@ -52,7 +52,7 @@ export interface Guardrail {
    * Live state the verdict depends on but the record does not carry (e.g. whether a group is a
    * VPC's default group). Pure: the pipeline performs the reads and passes them to `evaluate`.
    */
-  liveFacts?(change: Change): LiveFactQuery[];
+  liveFacts?(change: Change, config: Config): LiveFactQuery[];
   evaluate(change: Change, context: EvaluationContext): Verdict;
   /** Non-CloudTrail events the guardrail reads (their EventBridge patterns come from here). */
   events?: readonly EventTrigger[];

@@ -2,7 +2,13 @@ import * as z from 'zod';
 import type { Config, PortSpec, SgOpenIngressConfig } from '../config';
 import type { Change } from '../events/change';
 import { asArray, isRecord, setItems, toInt, toStr } from '../events/ec2-sets';
-import type { LiveFacts } from '../live-facts';
+import {
+  isAwsManagedPrefixList,
+  type LiveFactQuery,
+  type LiveFacts,
+  type Lookup,
+  type PrefixListFact,
+} from '../live-facts';
 import { cidrWithin, isAnyAddress, parseCidr, readCidr } from '../net/cidr';
 import type { IpPermission, Operation, Target } from '../operations';
 import type { Offense, ResourceRef, Severity, SnapshotCandidate, Verdict } from '../verdict';
@@ -32,6 +38,8 @@ export interface ClassifyOptions {
   groupId?: string;
   trustedCidrs: readonly string[];
   rule: SgOpenIngressConfig;
+  /** Prefix lists read live (their entries are judged like CIDRs); absent: none was read. */
+  prefixLists?: ReadonlyMap<string, Lookup<PrefixListFact>>;
 }
 
 const PROTOCOL_NAMES: Record<string, string> = {
@@ -88,12 +96,7 @@ export function classifyIngressRule(rule: IngressRule, options: ClassifyOptions)
     if (options.rule.trustedPrefixLists.includes(source.id)) {
       return { status: 'trusted', reason: `prefix list ${source.id} is trusted` };
     }
-    return {
-      status: 'offending',
-      severity: 'medium',
-      remediable: false,
-      reason: `${describeRule(rule)}: prefix list ${source.id} is not in trustedPrefixLists, its entries cannot be checked`,
-    };
+    return classifyPrefixListRule(rule, source.id, options);
   }
   const reading = readCidr(source.cidr);
   if (!reading.ok) {
@@ -145,6 +148,76 @@ export function classifyIngressRule(rule: IngressRule, options: ClassifyOptions)
     remediable: true,
     reason: `${describeRule(rule)}: ${source.cidr} is outside the trusted networks`,
   };
+}
+
+/**
+ * A rule whose source is a managed prefix list opens its ports to every entry of the list: each
+ * entry (read live) is judged as if it were the rule's CIDR, and the rule offends when one does.
+ * Without a live read, or for an AWS-managed list (AWS's own service addresses, which only the
+ * organization can decide to trust: trustedPrefixLists), the rule is alerted on, never reverted.
+ */
+function classifyPrefixListRule(
+  rule: IngressRule,
+  listId: string,
+  options: ClassifyOptions,
+): RuleClassification {
+  const lookup = options.prefixLists?.get(listId);
+  const alert = (why: string): RuleClassification => ({
+    status: 'offending',
+    severity: 'medium',
+    remediable: false,
+    reason: `${describeRule(rule)}: ${why}`,
+  });
+  if (!lookup) {
+    return alert(
+      `needs live confirmation: the entries of prefix list ${listId} are read live (no live read was made); it is not in trustedPrefixLists`,
+    );
+  }
+  if (lookup.status === 'missing') return alert(`prefix list ${listId} no longer exists`);
+  const list = lookup.value;
+  if (isAwsManagedPrefixList(list)) {
+    return alert(
+      `AWS-managed prefix list ${listId} (${list.name ?? 'unnamed'}) holds AWS's service addresses; add it to trustedPrefixLists if this group should accept them`,
+    );
+  }
+  const offending = list.cidrs.flatMap((cidr) => {
+    const kind = cidr.includes(':') ? ('ipv6' as const) : ('ipv4' as const);
+    const entry = classifyIngressRule({ ...rule, source: { kind, cidr } }, options);
+    return entry.status === 'offending' ? [{ cidr, verdict: entry }] : [];
+  });
+  if (offending.length === 0) {
+    return {
+      status: 'trusted',
+      reason: `all ${list.cidrs.length} entries of prefix list ${listId} (read live, version ${list.version ?? '?'}) are within trusted networks or allowlisted`,
+    };
+  }
+  const severity = maxSeverity(
+    offending.map(({ verdict }) => (verdict.status === 'offending' ? verdict.severity : 'low')),
+  );
+  return {
+    status: 'offending',
+    severity,
+    remediable: true,
+    reason: `${describeRule(rule)}: prefix list ${listId} (read live, version ${list.version ?? '?'}) holds ${offending
+      .map(({ cidr }) => cidr)
+      .join(', ')} outside the trusted networks`,
+  };
+}
+
+/** The prefix lists an SG rule set names, to read live (trusted ones need no read). */
+export function prefixListQueries(
+  rules: readonly (IngressRule | undefined)[],
+  change: Change,
+  config: Config,
+): LiveFactQuery[] {
+  const target = { account: change.account, region: change.region };
+  const trusted = config.rules['sg-open-ingress'].trustedPrefixLists;
+  const ids = new Set(
+    rules.flatMap((rule) =>
+      rule?.source.kind === 'prefix-list' && !trusted.includes(rule.source.id) ? [rule.source.id] : [],
+    ),
+  );
+  return [...ids].map((prefixListId) => ({ kind: 'prefix-list' as const, target, prefixListId }));
 }
 
 export interface AddedRules {
@@ -466,13 +539,19 @@ interface Judged {
   compliant: IngressRule[];
 }
 
-function judge(rules: readonly IngressRule[], groupId: string | undefined, config: Config): Judged {
+function judge(
+  rules: readonly IngressRule[],
+  groupId: string | undefined,
+  config: Config,
+  facts: LiveFacts | undefined,
+): Judged {
   const judged: Judged = { offenses: [], offending: [], compliant: [] };
   for (const [index, rule] of rules.entries()) {
     const verdict = classifyIngressRule(rule, {
       groupId,
       trustedCidrs: config.trustedCidrs,
       rule: config.rules['sg-open-ingress'],
+      ...(facts?.prefixLists ? { prefixLists: facts.prefixLists } : {}),
     });
     if (verdict.status !== 'offending') {
       judged.compliant.push(rule);
@@ -493,14 +572,14 @@ function snapshotsOf(groupId: string | undefined, rules: readonly IngressRule[])
   return rules.flatMap((rule) => sgRuleSnapshot(groupId, rule) ?? []);
 }
 
-function evaluateAuthorize(change: Change, config: Config): Verdict {
+function evaluateAuthorize(change: Change, config: Config, facts: LiveFacts | undefined): Verdict {
   const added = addedIngressRules(change);
   const target = { account: change.account, region: change.region };
   const resource = securityGroupRef(target, added);
   if (added.rules.length === 0) {
     return { kind: 'not-applicable', summary: 'the call added no ingress rule driftguard can read' };
   }
-  const { offenses, offending, compliant } = judge(added.rules, added.groupId, config);
+  const { offenses, offending, compliant } = judge(added.rules, added.groupId, config, facts);
   const snapshots = snapshotsOf(added.groupId, compliant);
   if (offenses.length === 0) {
     return {
@@ -563,7 +642,7 @@ function evaluateModify(change: Change, config: Config, facts: LiveFacts | undef
   if (ingress.length === 0) {
     return { kind: 'not-applicable', summary: `no modified ingress rule to judge (${skipped.join('; ')})` };
   }
-  const { offenses, offending, compliant } = judge(ingress, groupId, config);
+  const { offenses, offending, compliant } = judge(ingress, groupId, config, facts);
   const snapshots = snapshotsOf(groupId, compliant);
   if (offenses.length === 0) {
     return {
@@ -607,7 +686,7 @@ export const sgOpenIngress: Guardrail = {
     'Zero trust admits no network as trusted by default: an ingress rule from the internet (or any CIDR outside your own ranges) bypasses identity-aware access such as SSM Session Manager, Verified Access or PrivateLink, and is the first thing scanners find.',
   docs: {
     violation:
-      'An added or modified ingress rule whose source is an IPv4/IPv6 CIDR outside `trustedCidrs` (default RFC 1918, 100.64.0.0/10, fc00::/7), unless the group is in `allowedSecurityGroups` or the ports are in `allowedPorts` for that group. All protocols, or an admin/database port (`criticalPorts`), from 0.0.0.0/0 or ::/0 is critical. A prefix list not in `trustedPrefixLists` is alerted on (its entries cannot be judged), never reverted. ModifySecurityGroupRules records do not say whether a rule is ingress or egress: the pipeline reads each modified rule (DescribeSecurityGroupRules) before evaluating; egress rules are out of scope. Compliant ingress rules (added or modified) are kept as last-known-good in the snapshot store, per rule id.',
+      "An added or modified ingress rule whose source is an IPv4/IPv6 CIDR outside `trustedCidrs` (default RFC 1918, 100.64.0.0/10, fc00::/7), unless the group is in `allowedSecurityGroups` or the ports are in `allowedPorts` for that group. All protocols, or an admin/database port (`criticalPorts`), from 0.0.0.0/0 or ::/0 is critical. A rule whose source is a customer-managed prefix list not in `trustedPrefixLists` is judged on the list's entries, read live before evaluating (DescribeManagedPrefixLists, GetManagedPrefixListEntries): each entry as if it were the rule's CIDR, and the rule is reverted like a CIDR rule when one offends (managed-prefix-list watches later changes to the list itself). An AWS-managed list (owner `AWS`, e.g. CloudFront's origin-facing list) not in `trustedPrefixLists`, and any list when no live read could be made (replay), is alerted on, never reverted. ModifySecurityGroupRules records do not say whether a rule is ingress or egress: the pipeline reads each modified rule (DescribeSecurityGroupRules) before evaluating; egress rules are out of scope. Compliant ingress rules (added or modified) are kept as last-known-good in the snapshot store, per rule id.",
     revert:
       'AuthorizeSecurityGroupIngress: RevokeSecurityGroupIngress with the offending SecurityGroupRuleIds only (from the CloudTrail response; when the record has none, the executor finds the ids by matching the exact permission). Compliant rules added by the same call stay. ModifySecurityGroupRules: each offending rule is put back as it was last seen compliant (ModifySecurityGroupRules with the snapshot, re-checked against the current config), or revoked by id when no good version is known; the executor re-reads the rule first and verifies the result.',
   },
@@ -617,17 +696,23 @@ export const sgOpenIngress: Guardrail = {
       eventNames: ['AuthorizeSecurityGroupIngress', 'ModifySecurityGroupRules'],
     },
   ],
-  liveFacts(change) {
-    if (change.eventName !== 'ModifySecurityGroupRules') return [];
+  liveFacts(change, config) {
+    if (change.eventName !== 'ModifySecurityGroupRules') {
+      return prefixListQueries(addedIngressRules(change).rules, change, config);
+    }
     const target = { account: change.account, region: change.region };
-    return modifiedRules(change).rules.map((entry) => ({
-      kind: 'security-group-rule' as const,
-      target,
-      ruleId: entry.ruleId,
-    }));
+    const modified = modifiedRules(change).rules;
+    return [
+      ...modified.map((entry) => ({ kind: 'security-group-rule' as const, target, ruleId: entry.ruleId })),
+      ...prefixListQueries(
+        modified.map((entry) => entry.rule),
+        change,
+        config,
+      ),
+    ];
   },
   evaluate(change: Change, { config, facts }): Verdict {
     if (change.eventName === 'ModifySecurityGroupRules') return evaluateModify(change, config, facts);
-    return evaluateAuthorize(change, config);
+    return evaluateAuthorize(change, config, facts);
   },
 };

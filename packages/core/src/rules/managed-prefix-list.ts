@@ -1,0 +1,203 @@
+import type { Config } from '../config';
+import type { Change } from '../events/change';
+import { asArray, isRecord, setItems, toStr } from '../events/ec2-sets';
+import type { LiveFacts, PrefixListReference } from '../live-facts';
+import { cidrWithin, parseCidr, readCidr } from '../net/cidr';
+import type { Offense, ResourceRef, Severity, Verdict } from '../verdict';
+import { maxSeverity } from '../verdict';
+import type { Guardrail } from './guardrail';
+import { classifyIngressRule, type IngressRule } from './sg-open-ingress';
+
+/**
+ * What a CreateManagedPrefixList / ModifyManagedPrefixList record says. The calls are of EC2's
+ * newer kind: CloudTrail wraps the parameters (`ModifyManagedPrefixListRequest`, PascalCase, the
+ * query API's names: `AddEntry`, `RemoveEntry`, `Entry`) and writes each entry as
+ * `{"Description", "cidr", "tag"}` — an object for one entry, an array for several. A real record:
+ * KodeKloud Notes, "Demo Tracking Access with CloudTrail" (AWS SysOps course), ModifyManagedPrefixList
+ * with `AddEntry: {"Description": "My IP Range", "cidr": "71.131.0.0/16", "tag": "1"}`. The response
+ * (`<Call>Response.prefixList`, camelCase) carries the list id of a new list.
+ */
+export interface PrefixListChange {
+  prefixListId?: string;
+  /** CIDRs the call added (Entry for a new list, AddEntry for a modification). */
+  added: string[];
+}
+
+const pick = (record: Record<string, unknown>, ...keys: string[]): unknown =>
+  keys.map((key) => record[key]).find((value) => value !== undefined && value !== null);
+
+/** An EC2 set in any of its CloudTrail forms: array, single object, or `{items|item}`. */
+function entries(value: unknown): Record<string, unknown>[] {
+  if (isRecord(value) && (value.items !== undefined || value.item !== undefined)) return setItems(value);
+  return asArray(value as Record<string, unknown> | Record<string, unknown>[] | undefined).filter(isRecord);
+}
+
+function unwrap(container: Record<string, unknown>, key: string): Record<string, unknown> {
+  const inner = container[key];
+  return isRecord(inner) ? inner : container;
+}
+
+export function prefixListChange(change: Change): PrefixListChange {
+  const request = unwrap(change.request, `${change.eventName}Request`);
+  const response = unwrap(change.response, `${change.eventName}Response`);
+  const list = pick(response, 'prefixList', 'PrefixList');
+  const prefixListId =
+    toStr(pick(request, 'PrefixListId', 'prefixListId')) ??
+    (isRecord(list) ? toStr(pick(list, 'prefixListId', 'PrefixListId')) : undefined);
+  const keys =
+    change.eventName === 'CreateManagedPrefixList'
+      ? ['Entry', 'Entries', 'entry', 'entries']
+      : ['AddEntry', 'AddEntries', 'addEntry', 'addEntries'];
+  const added = entries(pick(request, ...keys)).flatMap((entry) => {
+    const cidr = toStr(pick(entry, 'cidr', 'Cidr'));
+    return cidr ? [cidr] : [];
+  });
+  return { ...(prefixListId ? { prefixListId } : {}), added };
+}
+
+/** Outside `trustedCidrs`, or unreadable (never a guess: see sg-open-ingress). */
+export function cidrOutsideTrusted(cidr: string, trustedCidrs: readonly string[]): boolean {
+  const reading = readCidr(cidr);
+  if (!reading.ok) return true;
+  return !trustedCidrs.some((text) => {
+    const outer = parseCidr(text);
+    return outer !== undefined && cidrWithin(reading.cidr, outer);
+  });
+}
+
+function prefixListRef(change: Change, prefixListId: string): ResourceRef {
+  return {
+    type: 'AWS::EC2::PrefixList',
+    id: prefixListId,
+    arn: `arn:aws:ec2:${change.region}:${change.account}:prefix-list/${prefixListId}`,
+  };
+}
+
+/** Each referencing rule that an entry would open (as sg-open-ingress judges a CIDR source). */
+function judgeEntry(
+  cidr: string,
+  references: readonly PrefixListReference[],
+  config: Config,
+): { severity: Severity; reasons: string[] } | undefined {
+  const reasons: string[] = [];
+  const severities: Severity[] = [];
+  for (const reference of references) {
+    const rule: IngressRule = {
+      ruleId: reference.ruleId,
+      protocol: reference.protocol,
+      ...(reference.fromPort !== undefined ? { fromPort: reference.fromPort } : {}),
+      ...(reference.toPort !== undefined ? { toPort: reference.toPort } : {}),
+      source: { kind: cidr.includes(':') ? 'ipv6' : 'ipv4', cidr },
+    };
+    const verdict = classifyIngressRule(rule, {
+      groupId: reference.groupId,
+      trustedCidrs: config.trustedCidrs,
+      rule: config.rules['sg-open-ingress'],
+    });
+    if (verdict.status !== 'offending') continue;
+    severities.push(verdict.severity);
+    reasons.push(`${reference.groupId} (${reference.ruleId}) ${verdict.reason}`);
+  }
+  return reasons.length > 0 ? { severity: maxSeverity(severities), reasons } : undefined;
+}
+
+function evaluate(change: Change, config: Config, facts: LiveFacts | undefined): Verdict {
+  const { prefixListId, added } = prefixListChange(change);
+  if (added.length === 0) {
+    return { kind: 'not-applicable', summary: 'the call added no prefix-list entry driftguard can read' };
+  }
+  if (!prefixListId) {
+    return { kind: 'not-applicable', summary: 'the record names no prefix list (PrefixListId)' };
+  }
+  const resource = prefixListRef(change, prefixListId);
+  if (config.rules['sg-open-ingress'].trustedPrefixLists.includes(prefixListId)) {
+    return { kind: 'compliant', resource, summary: `${prefixListId} is in trustedPrefixLists` };
+  }
+  const outside = added.filter((cidr) => cidrOutsideTrusted(cidr, config.trustedCidrs));
+  if (outside.length === 0) {
+    return {
+      kind: 'compliant',
+      resource,
+      summary: `${added.length} entry(ies) added to ${prefixListId}, all within trusted networks`,
+    };
+  }
+  const references = facts?.prefixListReferences?.get(prefixListId);
+  if (!references) {
+    return {
+      kind: 'not-applicable',
+      summary: `needs live confirmation: whether security groups reference ${prefixListId}, which now holds ${outside.join(', ')} outside the trusted networks (no live read was made)`,
+    };
+  }
+  if (references.length === 0) {
+    return {
+      kind: 'compliant',
+      resource,
+      summary: `${outside.join(', ')} added to ${prefixListId}, which no security group's ingress rule references (read live): it opens nothing now, and a group that references it later is judged then`,
+    };
+  }
+  const offenses: Offense[] = outside.flatMap((cidr) => {
+    const judged = judgeEntry(cidr, references, config);
+    if (!judged) return [];
+    return [
+      {
+        id: cidr,
+        severity: judged.severity,
+        reason: `${cidr} added to ${prefixListId} reaches ${judged.reasons.join('; ')}`,
+        remediable: true,
+      },
+    ];
+  });
+  if (offenses.length === 0) {
+    return {
+      kind: 'compliant',
+      resource,
+      summary: `${outside.join(', ')} added to ${prefixListId}: every security group rule that references it is allowlisted for them`,
+    };
+  }
+  return {
+    kind: 'violation',
+    severity: maxSeverity(offenses.map((offense) => offense.severity)),
+    resource,
+    summary: `${offenses.length} entry(ies) added to ${prefixListId} outside the trusted networks, referenced by ${references.length} security group rule(s)`,
+    offenses,
+    remediation: [
+      {
+        service: 'ec2',
+        operation: 'RemoveManagedPrefixListEntries',
+        target: { account: change.account, region: change.region },
+        input: { PrefixListId: prefixListId, Cidrs: offenses.map((offense) => offense.id) },
+      },
+    ],
+  };
+}
+
+export const managedPrefixList: Guardrail = {
+  id: 'managed-prefix-list',
+  title: 'Prefix list referenced by security groups opened beyond trusted networks',
+  severity: 'high',
+  defaultMode: 'revert',
+  rationale:
+    'A security group rule whose source is a managed prefix list admits every CIDR in the list, and the list can change without touching any security group: one ModifyManagedPrefixList opens every group that references it. Zero trust judges the entries, not the name of the list.',
+  docs: {
+    violation:
+      'An entry outside `trustedCidrs` added (CreateManagedPrefixList `Entry`, ModifyManagedPrefixList `AddEntry`) to a list that an ingress rule of a security group in the same account and region references, judged against each referencing rule exactly as sg-open-ingress judges a CIDR source (ports, `allowedSecurityGroups`, `allowedPorts`; all protocols or an admin/database port from 0.0.0.0/0 or ::/0 is critical). The pipeline reads the referencing rules live (DescribeSecurityGroupRules) before evaluating; without that read (replay without AWS access) the change is reported as needing live confirmation. A list no rule references is compliant: a group that references it later is judged then (sg-open-ingress reads the entries live). Lists in `rules.sg-open-ingress.trustedPrefixLists` are trusted as they are. The sweep judges every customer-managed list of each account and region the same way.',
+    revert:
+      'ModifyManagedPrefixList `RemoveEntries` with exactly the offending CIDRs the call added (entries that were in the list before stay), with the version just read as `CurrentVersion` so that a concurrent edit makes the call fail rather than be overwritten; the executor re-reads the list first (only entries still present and still outside the trusted networks are removed) and re-reads the entries after to verify they are gone.',
+  },
+  triggers: [
+    {
+      eventSource: 'ec2.amazonaws.com',
+      eventNames: ['CreateManagedPrefixList', 'ModifyManagedPrefixList'],
+    },
+  ],
+  liveFacts(change, config) {
+    const { prefixListId, added } = prefixListChange(change);
+    if (!prefixListId || config.rules['sg-open-ingress'].trustedPrefixLists.includes(prefixListId)) return [];
+    if (!added.some((cidr) => cidrOutsideTrusted(cidr, config.trustedCidrs))) return [];
+    const target = { account: change.account, region: change.region };
+    return [{ kind: 'prefix-list-references', target, prefixListId }];
+  },
+  evaluate(change, { config, facts }) {
+    return evaluate(change, config, facts);
+  },
+};
