@@ -22,6 +22,8 @@ export default defineConfig({
       AWS_SECRET_ACCESS_KEY: 'testing',
       AWS_REGION: 'us-east-1',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
+      // Handlers' EMF metric lines stay out of the test output; test/integration/evaluate-metrics.test.ts turns them on.
+      POWERTOOLS_METRICS_DISABLED: 'true',
     },
     hookTimeout: 60_000,
     // Integration suites share one moto server; each file owns its accounts and names, so files

@@ -9,8 +9,11 @@ import {
 } from '@driftguard/aws';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { RevertFailedError } from './errors';
+import type { DeadLetterReason } from './metric-names';
+import { FunctionMetrics, SERVICES } from './metrics';
 
-const logger = new Logger({ serviceName: 'driftguard-evaluate' });
+const logger = new Logger({ serviceName: SERVICES.evaluate });
+const metrics = new FunctionMetrics(SERVICES.evaluate);
 const processor = new BatchProcessor(EventType.SQS);
 /** The config comes from Parameter Store, cached; a refused publish keeps the last good one. */
 const loadRuntime = runtimeLoader(process.env, {
@@ -26,13 +29,14 @@ export async function processRecord(record: SQSRecord, current: Runtime): Promis
     return rejectRecord(
       record,
       current,
+      'too-large',
       `message body is ${bytes} bytes, over EventBridge's 256 KiB event limit`,
     );
   let input: unknown;
   try {
     input = JSON.parse(record.body);
   } catch {
-    return rejectRecord(record, current, 'message body is not JSON');
+    return rejectRecord(record, current, 'not-json', 'message body is not JSON');
   }
   try {
     const result = await current.pipeline.process(input);
@@ -49,14 +53,17 @@ export async function processRecord(record: SQSRecord, current: Runtime): Promis
       processingMs: result.processingMs,
       ...(result.duplicate ? { duplicateOf: result.duplicate.firstCompletedAt } : {}),
     });
+    metrics.decision(result, Number(record.attributes?.SentTimestamp) || undefined, Date.now());
     if (outcome.status === 'revert-failed') throw new RevertFailedError(outcome.summary);
   } catch (error) {
-    if (error instanceof InvalidEventError) return rejectRecord(record, current, error.message);
+    if (error instanceof InvalidEventError)
+      return rejectRecord(record, current, 'invalid-event', error.message);
     // A stack overflow on the same input happens again on every retry: bad input, not transient.
     if (error instanceof RangeError)
       return rejectRecord(
         record,
         current,
+        'unprocessable',
         `input the evaluator cannot process: RangeError: ${error.message}`,
       );
     // On the queue's last delivery the failure goes to the DLQ ourselves, with its reason attached
@@ -67,6 +74,7 @@ export async function processRecord(record: SQSRecord, current: Runtime): Promis
       return rejectRecord(
         record,
         current,
+        'gave-up',
         `gave up after ${receives} deliveries: ${name}: ${errorMessage(error)}`,
       );
     }
@@ -75,11 +83,17 @@ export async function processRecord(record: SQSRecord, current: Runtime): Promis
 }
 
 /** Bad input cannot succeed on retry: straight to the DLQ with the reason, or fail the item if there is none. */
-async function rejectRecord(record: SQSRecord, current: Runtime, reason: string): Promise<void> {
-  logger.warn('rejected input', { messageId: record.messageId, reason });
+async function rejectRecord(
+  record: SQSRecord,
+  current: Runtime,
+  reasonClass: DeadLetterReason,
+  reason: string,
+): Promise<void> {
+  logger.warn('rejected input', { messageId: record.messageId, reason, reasonClass });
   if (!current.deadLetter)
     throw new InvalidEventError(`${reason} (no DLQ configured: SQS will retry and dead-letter it)`);
   await current.deadLetter(record.body, reason);
+  metrics.deadLetter(reasonClass);
 }
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {

@@ -10,8 +10,10 @@ import {
   type SweepEnv,
   sweepRuntimeFromEnv,
 } from '@driftguard/aws';
+import { FunctionMetrics, METRICS, SERVICES } from './metrics';
 
-const logger = new Logger({ serviceName: 'driftguard-sweep-planner' });
+const logger = new Logger({ serviceName: SERVICES.sweepPlanner });
+const metrics = new FunctionMetrics(SERVICES.sweepPlanner);
 /** The config comes from Parameter Store, cached; a refused publish keeps the last good one. */
 const loadRuntime = runtimeLoader(process.env, {
   onConfigRejected: (reason) => logger.error(CONFIG_REJECTED_MESSAGE, { reason }),
@@ -37,8 +39,10 @@ export async function handler() {
   });
   const planned = await planSweep({ ...scope, describers: describersFor(), ...sweep });
   const { run, previous, notEnqueued } = planned;
+  metrics.count(METRICS.sweepUnitsPlanned, run.planned);
   if (previous) {
     const { run: before, unreached } = previous;
+    metrics.count(METRICS.sweepUnitsUnreached, unreached);
     const fields = { runId: before.runId, planned: before.planned, done: before.done, failed: before.failed };
     if (unreached > 0) logger.error(UNREACHED_MESSAGE, { ...fields, unreached, supersededBy: run.runId });
     else logger.info('previous sweep run', { ...fields, unreached, completedAt: before.completedAt });

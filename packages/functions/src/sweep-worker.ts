@@ -10,8 +10,10 @@ import {
   sweepWorker,
 } from '@driftguard/aws';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { FunctionMetrics, METRICS, SERVICES } from './metrics';
 
-const logger = new Logger({ serviceName: 'driftguard-sweep-worker' });
+const logger = new Logger({ serviceName: SERVICES.sweepWorker });
+const metrics = new FunctionMetrics(SERVICES.sweepWorker);
 const processor = new BatchProcessor(EventType.SQS);
 /** Counted by infra/alarms.ts (the same line the single-function sweep logged). */
 export const UNIT_FAILED_MESSAGE = 'sweep unit failed';
@@ -45,6 +47,12 @@ async function processRecord(record: SQSRecord) {
   if (result.kind === 'superseded')
     return logger.info('sweep unit superseded', { ...result.unit, latest: result.latest });
   const { unit, report, counted } = result;
+  // Counted once per unit, as its run counts it (a redelivery of a counted unit adds nothing).
+  if (counted && result.kind === 'failed') metrics.count(METRICS.sweepUnitFailures);
+  if (counted && result.kind === 'swept') {
+    metrics.count(METRICS.sweepUnitsSwept);
+    metrics.count(METRICS.sweepViolations, report.violations);
+  }
   if (result.kind === 'failed') logger.error(UNIT_FAILED_MESSAGE, { runId: unit.runId, ...report, counted });
   else logger.info('sweep unit done', { runId: unit.runId, ...report, counted });
   if (result.completed) logger.info('sweep run complete', { ...result.completed });

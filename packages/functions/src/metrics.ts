@@ -1,0 +1,84 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { ProcessedEvent } from '@driftguard/aws';
+import { type DeadLetterReason, METRICS, METRICS_NAMESPACE } from './metric-names';
+
+export { METRICS, SERVICES } from './metric-names';
+
+/** The rule whose violations mean someone touched driftguard's own footprint. */
+const TAMPER_RULE = 'driftguard-integrity';
+
+/**
+ * Metrics in CloudWatch's embedded metric format: one JSON line on stdout per metric, turned into
+ * metrics by CloudWatch Logs (no PutMetricData call, no permission, no latency on the event).
+ */
+export class FunctionMetrics {
+  readonly #metrics: Metrics;
+
+  constructor(serviceName: string) {
+    this.#metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
+  }
+
+  /** One metric line: `service` plus these dimensions (one dimension set). */
+  count(name: string, value = 1, dimensions: Record<string, string> = {}): void {
+    this.#emit(name, MetricUnit.Count, value, dimensions);
+  }
+
+  milliseconds(name: string, value: number, dimensions: Record<string, string> = {}): void {
+    this.#emit(name, MetricUnit.Milliseconds, value, dimensions);
+  }
+
+  #emit(
+    name: string,
+    unit: (typeof MetricUnit)[keyof typeof MetricUnit],
+    value: number,
+    dimensions: Record<string, string>,
+  ): void {
+    const single = this.#metrics.singleMetric();
+    for (const [key, dimension] of Object.entries(dimensions)) single.addDimension(key, dimension);
+    single.addMetric(name, unit, value);
+  }
+
+  /**
+   * What one processed event did. `receivedAt`: when the event reached the queue (SQS
+   * SentTimestamp), so the time from receipt includes the wait in the queue.
+   */
+  decision(result: ProcessedEvent, receivedAt: number | undefined, now: number): void {
+    if (result.duplicate) {
+      this.count(METRICS.duplicate);
+      return;
+    }
+    const { assessment, outcome } = result;
+    const rule = assessment.rule ?? 'none';
+    this.count(METRICS.decision, 1, {
+      rule,
+      action: assessment.action,
+      outcome: outcome.status,
+      severity: assessment.severity ?? 'none',
+    });
+    if (outcome.status === 'reverted' && outcome.verified) {
+      this.count(METRICS.revertVerified, 1, { rule });
+      this.count(METRICS.revertVerified);
+    }
+    if (outcome.status === 'revert-failed') {
+      this.count(METRICS.revertFailed, 1, { rule });
+      this.count(METRICS.revertFailed);
+    }
+    if (outcome.verified) {
+      const times: [string, number | undefined][] = [
+        [METRICS.timeFromEvent, result.latencyMs],
+        [METRICS.timeFromReceipt, receivedAt === undefined ? undefined : now - receivedAt],
+      ];
+      for (const [name, value] of times) {
+        if (value === undefined || !Number.isFinite(value) || value < 0) continue;
+        this.milliseconds(name, value, { outcome: outcome.status });
+        this.milliseconds(name, value);
+      }
+    }
+    if (assessment.breaker?.opening) this.count(METRICS.breakerTrip, 1, { rule });
+    if (assessment.status === 'violation' && rule === TAMPER_RULE) this.count(METRICS.tamper);
+  }
+
+  deadLetter(reason: DeadLetterReason): void {
+    this.count(METRICS.deadLetter, 1, { reason });
+  }
+}
