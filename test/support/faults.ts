@@ -54,6 +54,8 @@ export interface FaultStats {
   revoked: Map<string, number>;
   /** Time moto took per action (forwarded calls): where a slow run spends it. */
   upstreamMs: Map<string, { calls: number; ms: number }>;
+  /** Calls per service signing name (every call, answered by moto or by a fault). */
+  byService: Map<string, number>;
 }
 
 export interface FaultProxy {
@@ -170,6 +172,7 @@ export async function startFaultProxy(
     applied: new Map(),
     revoked: new Map(),
     upstreamMs: new Map(),
+    byService: new Map(),
   });
   const state = { plan: initial, stats: fresh(), roll: dice(initial.seed ?? 1) };
   /** Per destroyed target, the SDK invocations that applied it (behind stats.revoked). */
@@ -230,6 +233,7 @@ export async function startFaultProxy(
     const call = callOf(req, text);
     const { plan, stats } = state;
     stats.calls += 1;
+    stats.byService.set(call.service, (stats.byService.get(call.service) ?? 0) + 1);
     if (call.action === 'AssumeRole' && plan.deniedAccounts?.length) {
       const roleArn = new URLSearchParams(text).get('RoleArn') ?? '';
       const account = /^arn:aws[a-z-]*:iam::(\d{12}):/.exec(roleArn)?.[1];
