@@ -21,7 +21,15 @@ const fixtures: Record<string, unknown>[] = readdirSync(CASES, { withFileTypes: 
   );
 
 const watchedNames = [
-  ...new Set(CATALOG.flatMap((guardrail) => guardrail.triggers.flatMap((t) => t.eventNames))),
+  ...new Set(
+    CATALOG.flatMap((guardrail) =>
+      guardrail.triggers.flatMap((t) => [
+        ...t.eventNames,
+        // Versioned names as CloudTrail records them (Lambda): matched by prefix.
+        ...(t.eventNamePrefixes ?? []).flatMap((prefix) => [`${prefix}20150331v2`, `${prefix}20211031`]),
+      ]),
+    ),
+  ),
 ];
 const eventNames = [...watchedNames, 'DescribeInstances', 'GetObject', 'CreateTags', 'AssumeRole'];
 

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { enforcementConfigShape } from './enforcement-config';
 import {
   iamRoleTrustSchema,
+  lambdaPublicSchema,
   publicSnapshotSchema,
   resourcePolicySchema,
   s3AccessPointPolicySchema,
@@ -244,6 +245,7 @@ export const configSchema = z.strictObject({
       'iam-role-trust': iamRoleTrustSchema.prefault({}),
       's3-access-point-policy': s3AccessPointPolicySchema.prefault({}),
       'resource-policy': resourcePolicySchema.prefault({}),
+      'lambda-public': lambdaPublicSchema.prefault({}),
       'driftguard-integrity': driftguardIntegritySchema.prefault({}),
     })
     .prefault({}),

@@ -65,3 +65,14 @@ export const resourcePolicySchema = z.strictObject({
 });
 
 export type ResourcePolicyConfig = z.output<typeof resourcePolicySchema>;
+
+export const lambdaPublicSchema = z.strictObject({
+  mode,
+  /**
+   * Functions (names) whose function URL is deliberately public (a webhook receiver): AuthType NONE
+   * and the `"*"` grant of lambda:InvokeFunctionUrl it needs are allowed for them, nothing else.
+   */
+  publicUrlAllowed: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a function name')).default([]),
+});
+
+export type LambdaPublicConfig = z.output<typeof lambdaPublicSchema>;

@@ -1,3 +1,4 @@
+import type { LambdaOperation } from './lambda-operations';
 import type { PlaybookOperation } from './playbook-operations';
 import type { ResourcePolicyOperation } from './resource-policy-operations';
 import type { ShareOperation } from './share-operations';
@@ -258,6 +259,7 @@ export interface RestoreRemediationTrust {
 
 export type Operation =
   | PlaybookOperation
+  | LambdaOperation
   | ShareOperation
   | ResourcePolicyOperation
   | UpdateAssumeRolePolicy

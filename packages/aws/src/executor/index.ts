@@ -10,6 +10,7 @@ import {
   modifyVpcEndpointServicePermissions,
 } from './endpoint-services';
 import { enableForwardingRule, restoreForwardingTarget, restoreRemediationTrust } from './footprint';
+import { removeLambdaPermission, requireFunctionUrlAuth } from './lambda';
 import {
   blockBucketPublicAccess,
   deactivateAccessKey,
@@ -110,6 +111,9 @@ const HANDLERS: { [K in Operation['operation']]: Handler<Extract<Operation, { op
   ModifyImageAttribute: removeShares,
   ModifyDBSnapshotAttribute: removeShares,
   ModifyDBClusterSnapshotAttribute: removeShares,
+  // lambda-public
+  RemovePermission: removeLambdaPermission,
+  UpdateFunctionUrlConfig: requireFunctionUrlAuth,
   // iam-role-trust
   UpdateAssumeRolePolicy: updateAssumeRolePolicy,
   // resource-policy

@@ -3,6 +3,7 @@ import { CATALOG, type Guardrail } from '@driftguard/core';
 import type { AccountClients } from '../executor';
 import type { Describer } from './describer';
 import { endpointServicesDescriber } from './endpoint-services';
+import { lambdaFunctionsDescriber } from './lambda-functions';
 import { mapLimit } from './pool';
 import { prefixListsDescriber } from './prefix-lists';
 import { sqsQueuePoliciesDescriber } from './resource-policies';
@@ -31,6 +32,7 @@ export const DESCRIBERS: readonly Describer[] = [
   rdsSnapshotSharesDescriber,
   roleTrustDescriber,
   sqsQueuePoliciesDescriber,
+  lambdaFunctionsDescriber,
 ];
 
 export function describersFor(catalog: readonly Guardrail[] = CATALOG): Describer[] {

@@ -3,6 +3,7 @@ import { driftguardIntegrity } from './driftguard-integrity';
 import { guarddutyFinding } from './guardduty-finding';
 import type { Guardrail } from './guardrail';
 import { iamRoleTrust } from './iam-role-trust';
+import { lambdaPublic } from './lambda-public';
 import { managedPrefixList } from './managed-prefix-list';
 import { publicSnapshot } from './public-snapshot';
 import { resourcePolicy } from './resource-policy';
@@ -35,6 +36,7 @@ export const CATALOG: readonly Guardrail[] = [
   publicSnapshot,
   iamRoleTrust,
   resourcePolicy,
+  lambdaPublic,
   // Threat detection: GuardDuty findings, routed by severity, with opt-in playbooks
   guarddutyFinding,
   // driftguard's own footprint: forwarding rules and roles in member accounts

@@ -12,6 +12,11 @@ export interface Trigger {
   eventSource: string;
   eventNames: readonly string[];
   /**
+   * Calls CloudTrail records under a versioned name (Lambda: `AddPermission20150331v2`,
+   * `CreateFunctionUrlConfig20211031`), matched by prefix in code and in the EventBridge patterns.
+   */
+  eventNamePrefixes?: readonly string[];
+  /**
    * A synthetic observation only the sweep builds (never a CloudTrail call): matched by the
    * evaluator, left out of the EventBridge patterns.
    */
@@ -65,6 +70,14 @@ export interface Guardrail {
 /** Whether a guardrail's CloudTrail triggers include this call: the one test of "who watches what". */
 export function watchesCall(guardrail: Guardrail, eventSource: string, eventName: string): boolean {
   return guardrail.triggers.some(
-    (trigger) => trigger.eventSource === eventSource && trigger.eventNames.includes(eventName),
+    (trigger) => trigger.eventSource === eventSource && triggerNames(trigger, eventName),
+  );
+}
+
+/** Whether a trigger names this call: exactly, or by one of its prefixes (versioned names). */
+export function triggerNames(trigger: Trigger, eventName: string): boolean {
+  return (
+    trigger.eventNames.includes(eventName) ||
+    (trigger.eventNamePrefixes ?? []).some((prefix) => eventName.startsWith(prefix))
   );
 }

@@ -54,12 +54,16 @@ export function eventPatterns<V = PatternValue>(
   own: OwnIdentityPattern<V>,
 ): EventPattern[] {
   const namesBySource = new Map<string, Set<string>>();
+  const prefixesBySource = new Map<string, Set<string>>();
   for (const guardrail of catalog) {
     for (const trigger of guardrail.triggers) {
       if (trigger.sweepOnly) continue;
       const names = namesBySource.get(trigger.eventSource) ?? new Set<string>();
       for (const name of trigger.eventNames) names.add(name);
       namesBySource.set(trigger.eventSource, names);
+      const prefixes = prefixesBySource.get(trigger.eventSource) ?? new Set<string>();
+      for (const prefix of trigger.eventNamePrefixes ?? []) prefixes.add(prefix);
+      prefixesBySource.set(trigger.eventSource, prefixes);
     }
   }
   const cloudTrail = [...namesBySource.entries()]
@@ -71,7 +75,11 @@ export function eventPatterns<V = PatternValue>(
         'detail-type': [CLOUDTRAIL_DETAIL_TYPE],
         detail: {
           eventSource: [eventSource],
-          eventName: [...names].sort(),
+          // Versioned names (Lambda's AddPermission20150331v2) as EventBridge prefix matches.
+          eventName: [
+            ...[...names].sort(),
+            ...[...(prefixesBySource.get(eventSource) ?? [])].sort().map((prefix) => ({ prefix })),
+          ],
           errorCode: [{ exists: false }],
           $or: [
             { userIdentity: { type: [{ 'anything-but': 'AssumedRole' }] } },

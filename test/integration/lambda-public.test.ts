@@ -1,0 +1,223 @@
+/**
+ * lambda-public through the real evaluate handler against moto: the permission or URL is made for
+ * real, its CloudTrail record built from Lambda's own response (the statement text it returns is
+ * what CloudTrail records as responseElements.statement), and what a user would notice is read back.
+ */
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  AddPermissionCommand,
+  CreateFunctionCommand,
+  CreateFunctionUrlConfigCommand,
+  GetFunctionUrlConfigCommand,
+  GetPolicyCommand,
+  LambdaClient,
+} from '@aws-sdk/client-lambda';
+import { CreateQueueCommand } from '@aws-sdk/client-sqs';
+import { accountClients, lambdaFunctionsDescriber } from '@driftguard/aws';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cloudTrailEvent } from '../../packages/cli/src/simulate/cloudtrail';
+import { clientOptions, HOME_ACCOUNT, motoEndpoint, sqsClient, unique } from '../support/aws';
+import { lambdaContext as context, sqsRecord } from '../support/lambda';
+import { MEMBER_ACCOUNT, OUTSIDE_ACCOUNT } from '../support/network';
+
+const REGION = 'us-east-1';
+type Handler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: unknown[] }>;
+
+/** A zip with one file, stored (no compression): enough for CreateFunction; moto never runs it here. */
+function zipOf(name: string, body: string): Uint8Array {
+  const data = Buffer.from(body);
+  const file = Buffer.from(name);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(10, 4);
+  local.writeUInt32LE(0, 14); // CRC is not checked by the reader here
+  local.writeUInt32LE(data.length, 18);
+  local.writeUInt32LE(data.length, 22);
+  local.writeUInt16LE(file.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(10, 6);
+  central.writeUInt32LE(data.length, 20);
+  central.writeUInt32LE(data.length, 24);
+  central.writeUInt16LE(file.length, 28);
+  const end = Buffer.alloc(22);
+  const centralOffset = local.length + file.length + data.length;
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(central.length + file.length, 12);
+  end.writeUInt32LE(centralOffset, 16);
+  return Buffer.concat([local, file, data, central, file, end]);
+}
+
+async function sids(lambda: LambdaClient, FunctionName: string): Promise<string[] | 'none'> {
+  try {
+    const { Policy } = await lambda.send(new GetPolicyCommand({ FunctionName }));
+    return (JSON.parse(Policy ?? '{}').Statement ?? []).map((statement: { Sid: string }) => statement.Sid);
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ResourceNotFoundException') return 'none';
+    throw error;
+  }
+}
+
+describe.skipIf(!motoEndpoint)('lambda-public through the evaluate handler against moto', () => {
+  let handler: Handler;
+  let lambda: LambdaClient;
+  let role: string;
+  const run = async (event: Record<string, unknown>) => {
+    const response = await handler({ Records: [sqsRecord(unique('m'), JSON.stringify(event))] }, context);
+    expect(response.batchItemFailures).toEqual([]);
+  };
+
+  async function newFunction(prefix: string): Promise<string> {
+    const FunctionName = unique(prefix);
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName,
+        Runtime: 'nodejs22.x',
+        Role: role,
+        Handler: 'index.handler',
+        Code: { ZipFile: zipOf('index.js', 'export const handler = async () => 1;') },
+      }),
+    );
+    return FunctionName;
+  }
+
+  /** AddPermission for real; the record CloudTrail writes for it (Stratus Red Team's published shape). */
+  async function addPermission(
+    FunctionName: string,
+    input: { StatementId: string; Principal: string; SourceAccount?: string },
+  ) {
+    const { Statement } = await lambda.send(
+      new AddPermissionCommand({ FunctionName, Action: 'lambda:InvokeFunction', ...input }),
+    );
+    return cloudTrailEvent({
+      eventSource: 'lambda.amazonaws.com',
+      eventName: 'AddPermission20150331v2',
+      account: HOME_ACCOUNT,
+      region: REGION,
+      requestParameters: {
+        action: 'lambda:InvokeFunction',
+        functionName: FunctionName,
+        principal: input.Principal,
+        statementId: input.StatementId,
+        ...(input.SourceAccount ? { sourceAccount: input.SourceAccount } : {}),
+      },
+      responseElements: { statement: Statement },
+    });
+  }
+
+  beforeAll(async () => {
+    lambda = new LambdaClient(clientOptions(REGION));
+    const iam = new IAMClient(clientOptions(REGION));
+    const { Role } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: unique('fn-role'),
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
+        }),
+      }),
+    );
+    role = Role?.Arn as string;
+    const { QueueUrl: dlq } = await sqsClient(REGION).send(
+      new CreateQueueCommand({ QueueName: unique('dlq') }),
+    );
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: motoEndpoint,
+      DRIFTGUARD_DLQ_URL: dlq,
+      DRIFTGUARD_READ_ORGANIZATION: 'false',
+      DRIFTGUARD_CONFIG: JSON.stringify({
+        organizationId: 'o-a1b2c3d4e5',
+        trustedAccounts: [MEMBER_ACCOUNT],
+      }),
+    });
+    ({ handler } = await import('../../packages/functions/src/evaluate'));
+  });
+
+  it('a backdoor grant to "*" (Stratus Red Team lambda-backdoor-function): exactly that statement is removed, the member grant stays', async () => {
+    const FunctionName = await newFunction('backdoored');
+    await addPermission(FunctionName, { StatementId: 'member', Principal: MEMBER_ACCOUNT });
+    const event = await addPermission(FunctionName, { StatementId: 'backdoor', Principal: '*' });
+
+    await run(event);
+
+    expect(await sids(lambda, FunctionName)).toEqual(['member']);
+  });
+
+  it('an outside account allowed to invoke: removed; with no statement left the function has no policy at all', async () => {
+    const FunctionName = await newFunction('cross-account');
+    const event = await addPermission(FunctionName, { StatementId: 'vendor', Principal: OUTSIDE_ACCOUNT });
+
+    await run(event);
+
+    expect(await sids(lambda, FunctionName)).toBe('none');
+  });
+
+  it('a grant already replaced by a compliant one under the same statement id: left as it is', async () => {
+    const FunctionName = await newFunction('replaced');
+    const event = await addPermission(FunctionName, { StatementId: 'shared', Principal: '*' });
+    const { RemovePermissionCommand } = await import('@aws-sdk/client-lambda');
+    await lambda.send(new RemovePermissionCommand({ FunctionName, StatementId: 'shared' }));
+    await addPermission(FunctionName, { StatementId: 'shared', Principal: MEMBER_ACCOUNT });
+
+    await run(event);
+
+    expect(await sids(lambda, FunctionName)).toEqual(['shared']);
+  });
+
+  it('a function URL created with AuthType NONE: it requires AWS_IAM again, read back', async () => {
+    const FunctionName = await newFunction('webhook');
+    const created = await lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName, AuthType: 'NONE' }));
+
+    await run(
+      cloudTrailEvent({
+        eventSource: 'lambda.amazonaws.com',
+        eventName: 'CreateFunctionUrlConfig20211031',
+        account: HOME_ACCOUNT,
+        region: REGION,
+        requestParameters: { functionName: FunctionName, authType: 'NONE' },
+        responseElements: {
+          functionUrl: created.FunctionUrl,
+          functionArn: created.FunctionArn,
+          authType: created.AuthType,
+        },
+      }),
+    );
+
+    const { AuthType } = await lambda.send(new GetFunctionUrlConfigCommand({ FunctionName }));
+    expect(AuthType).toBe('AWS_IAM');
+  });
+
+  it('the sweep reads every function policy and URL of the region, and the same path closes what it finds with no event', async () => {
+    const FunctionName = await newFunction('swept');
+    await addPermission(FunctionName, { StatementId: 'member', Principal: MEMBER_ACCOUNT });
+    await addPermission(FunctionName, { StatementId: 'backdoor', Principal: '*' });
+    await lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName, AuthType: 'NONE' }));
+    const clients = accountClients({ credentialsFor: async () => undefined, endpoint: motoEndpoint });
+    const scope = {
+      runId: unique('run'),
+      account: HOME_ACCOUNT,
+      region: REGION,
+      regions: [REGION],
+      clients,
+      observedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    };
+    const found = [];
+    for await (const resource of lambdaFunctionsDescriber.describe(scope))
+      if (resource.resourceId.startsWith(`${FunctionName}/`)) found.push(resource);
+    expect(found.map((resource) => resource.resourceId).sort()).toEqual(
+      [`${FunctionName}/backdoor`, `${FunctionName}/member`, `${FunctionName}/url`].sort(),
+    );
+
+    for (const resource of found) await run(resource.event);
+
+    expect(await sids(lambda, FunctionName)).toEqual(['member']);
+    const { AuthType } = await lambda.send(new GetFunctionUrlConfigCommand({ FunctionName }));
+    expect(AuthType).toBe('AWS_IAM');
+  });
+});
