@@ -1,5 +1,21 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Unit tests of the pure code share one module graph (isolate: false): on these 2-core machines
+ * importing the sources again for every file cost more than the tests themselves. A file that
+ * changes shared state (SDK client mocks patch the client classes, stubbed or assigned environment,
+ * fake timers, globals) runs isolated with the integration tests; the check reads each file, so a
+ * new test lands on the right side without anyone listing it here.
+ */
+const SHARED_STATE =
+  /aws-sdk-client-mock|vi\.(mock|doMock|hoisted|stubEnv|stubGlobal|useFakeTimers)|process\.env|globalThis/;
+const unitDir = fileURLToPath(new URL('./test/unit/', import.meta.url));
+const sharedUnitTests = readdirSync(unitDir)
+  .filter((file) => file.endsWith('.test.ts'))
+  .filter((file) => !SHARED_STATE.test(readFileSync(`${unitDir}${file}`, 'utf8')))
+  .map((file) => `test/unit/${file}`);
 
 export default defineConfig({
   resolve: {
@@ -12,8 +28,6 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/build-cli-global-setup.ts', 'test/support/moto-global-setup.ts'],
     testTimeout: 30_000,
     env: {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -26,10 +40,32 @@ export default defineConfig({
       POWERTOOLS_METRICS_DISABLED: 'true',
     },
     hookTimeout: 60_000,
-    // Integration suites share one moto server; each file owns its accounts and names, so files
-    // run side by side. Vitest's default is one worker per core less one: a single worker on these
-    // 2-core machines, although most files wait on moto and spawned CLIs rather than the CPU.
-    fileParallelism: true,
-    maxWorkers: 3,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: sharedUnitTests,
+          isolate: false,
+          // Both projects draw on one pool of three workers (vitest runs projects with different
+          // worker counts one after the other, which would leave a core idle while moto waits).
+          maxWorkers: 3,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'aws',
+          include: ['test/**/*.test.ts'],
+          exclude: sharedUnitTests,
+          globalSetup: ['test/support/build-cli-global-setup.ts', 'test/support/moto-global-setup.ts'],
+          // Integration suites share one moto server; each file owns its accounts and names, so files
+          // run side by side. Most of their time is spent waiting on moto and spawned CLIs, not the
+          // CPU, so three workers on two cores.
+          fileParallelism: true,
+          maxWorkers: 3,
+        },
+      },
+    ],
   },
 });
