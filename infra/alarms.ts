@@ -1,15 +1,20 @@
+import { METRICS, METRICS_NAMESPACE, SERVICES } from '../packages/functions/src/metric-names';
 import type { RoutedRule } from './bus';
 import type { DeploymentContext } from './context';
 import { logicalId } from './naming';
-import { SWEEP_UNIT_FAILED_MESSAGE, SWEEP_UNITS_UNREACHED_MESSAGE } from './schedules';
 
 /** Oldest message in the buffer, in seconds, before someone should look: the function is stuck or failing. */
 export const QUEUE_AGE_ALARM_SECONDS = 300;
 
-/** The metric the sweep's failed units are counted in (from the worker's logs). */
-export const SWEEP_METRIC = { namespace: 'driftguard', name: 'SweepUnitFailures' } as const;
-/** Units a superseded run never reached (from the planner's logs). */
-export const SWEEP_UNREACHED_METRIC = { namespace: 'driftguard', name: 'SweepUnitsUnreached' } as const;
+/** Milliseconds from a change to its verified revert (p99 over 15 minutes) before someone should look. */
+export const TIME_TO_REVERT_ALARM_MS = 10 * 60 * 1000;
+
+/** A driftguard metric (EMF, packages/functions/src/metric-names.ts) as one function emits it. */
+const driftguardMetric = (name: string, service: string) => ({
+  namespace: METRICS_NAMESPACE,
+  metricName: name,
+  dimensions: { service },
+});
 
 /**
  * Alarms on every way an event can be lost or late, all to the alerts topic: something in the
@@ -25,33 +30,54 @@ export function createAlarms(
     bus: aws.cloudwatch.EventBus;
     rules: RoutedRule[];
     sweepDeadLetterQueue: aws.sqs.Queue;
-    sweep: { fn: sst.aws.Function; worker: sst.aws.Function };
   },
 ) {
   const { names } = context;
-  const actions = {
-    alarmActions: [resources.topic.arn],
-    okActions: [resources.topic.arn],
-    // No data means nothing happened, which is the healthy case for all three.
-    treatMissingData: 'notBreaching',
-  };
+  /**
+   * One alarm to the alerts topic (and back to OK), above `threshold` by default. No data means
+   * nothing happened, which is the healthy case for every alarm here.
+   */
+  const alarm = (
+    id: string,
+    args: Omit<aws.cloudwatch.MetricAlarmArgs, 'alarmActions' | 'okActions' | 'comparisonOperator'>,
+  ) =>
+    new aws.cloudwatch.MetricAlarm(id, {
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+      ...args,
+      alarmActions: [resources.topic.arn],
+      okActions: [resources.topic.arn],
+    });
+  /** Any message visible in a dead-letter queue. */
+  const notEmpty = (
+    id: string,
+    queue: aws.sqs.Queue,
+    queueName: string,
+    description: string,
+    period: number,
+  ) =>
+    alarm(id, {
+      name: `${queueName}-not-empty`,
+      alarmDescription: description,
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: queue.name },
+      statistic: 'Maximum',
+      period,
+      evaluationPeriods: 1,
+      threshold: 0,
+    });
+  const anyIn15Minutes = { statistic: 'Sum', period: 900, evaluationPeriods: 1, threshold: 0 } as const;
 
-  const deadLetters = new aws.cloudwatch.MetricAlarm('DeadLetterAlarm', {
-    name: `${names.deadLetterQueue}-not-empty`,
-    alarmDescription:
-      'driftguard: events in the dead-letter queue were not evaluated (see DEPLOY.md, "Operating")',
-    namespace: 'AWS/SQS',
-    metricName: 'ApproximateNumberOfMessagesVisible',
-    dimensions: { QueueName: resources.deadLetterQueue.name },
-    statistic: 'Maximum',
-    period: 60,
-    evaluationPeriods: 1,
-    threshold: 0,
-    comparisonOperator: 'GreaterThanThreshold',
-    ...actions,
-  });
+  const deadLetters = notEmpty(
+    'DeadLetterAlarm',
+    resources.deadLetterQueue,
+    names.deadLetterQueue,
+    'driftguard: events in the dead-letter queue were not evaluated (see DEPLOY.md, "Operating")',
+    60,
+  );
 
-  const queueAge = new aws.cloudwatch.MetricAlarm('QueueAgeAlarm', {
+  const queueAge = alarm('QueueAgeAlarm', {
     name: `${names.queue}-backlog`,
     alarmDescription: `driftguard: events waited more than ${QUEUE_AGE_ALARM_SECONDS} s for the evaluate function`,
     namespace: 'AWS/SQS',
@@ -61,123 +87,108 @@ export function createAlarms(
     period: 60,
     evaluationPeriods: 5,
     threshold: QUEUE_AGE_ALARM_SECONDS,
-    comparisonOperator: 'GreaterThanThreshold',
-    ...actions,
   });
 
-  const failedInvocations = resources.rules.map(
-    ({ pattern, rule }) =>
-      new aws.cloudwatch.MetricAlarm(`FailedInvocations${logicalId(pattern.name)}`, {
-        name: `${names.rule(pattern.name)}-failed-invocations`,
-        alarmDescription: `driftguard: EventBridge could not deliver ${pattern.name} events to the queue (they go to the DLQ)`,
-        namespace: 'AWS/Events',
-        metricName: 'FailedInvocations',
-        dimensions: { EventBusName: resources.bus.name, RuleName: rule.name },
-        statistic: 'Sum',
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: 'GreaterThanThreshold',
-        ...actions,
-      }),
+  const failedInvocations = resources.rules.map(({ pattern, rule }) =>
+    alarm(`FailedInvocations${logicalId(pattern.name)}`, {
+      name: `${names.rule(pattern.name)}-failed-invocations`,
+      alarmDescription: `driftguard: EventBridge could not deliver ${pattern.name} events to the queue (they go to the DLQ)`,
+      namespace: 'AWS/Events',
+      metricName: 'FailedInvocations',
+      dimensions: { EventBusName: resources.bus.name, RuleName: rule.name },
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+    }),
   );
 
   // Scheduled functions throw when a run is incomplete (exemption expiry) or cannot start (sweep).
   const functionErrors = [
     { id: 'SweepErrorsAlarm', functionName: names.sweepFunction },
     { id: 'ExemptionExpiryErrorsAlarm', functionName: names.exemptionExpiryFunction },
-  ].map(
-    ({ id, functionName }) =>
-      new aws.cloudwatch.MetricAlarm(id, {
-        name: `${functionName}-errors`,
-        alarmDescription: `driftguard: ${functionName} failed (see its logs)`,
-        namespace: 'AWS/Lambda',
-        metricName: 'Errors',
-        dimensions: { FunctionName: functionName },
-        statistic: 'Sum',
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: 'GreaterThanThreshold',
-        ...actions,
-      }),
+  ].map(({ id, functionName }) =>
+    alarm(id, {
+      name: `${functionName}-errors`,
+      alarmDescription: `driftguard: ${functionName} failed (see its logs)`,
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensions: { FunctionName: functionName },
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+    }),
   );
 
-  const logGroupOf = (fn: sst.aws.Function) =>
-    fn.nodes.logGroup.apply((group) => {
-      if (!group) throw new Error('a sweep function has no log group');
-      return group.name;
-    });
-  const sweepAlarm = { statistic: 'Sum', period: 900, evaluationPeriods: 1, threshold: 0 } as const;
-
-  // A unit that fails on its last delivery is counted failed in its run and logged by the worker;
-  // one retry would sweep it again, not recover the others, so the log lines are counted here.
-  new aws.cloudwatch.LogMetricFilter('SweepUnitFailuresFilter', {
-    name: `${names.sweepWorkerFunction}-unit-failures`,
-    logGroupName: logGroupOf(resources.sweep.worker),
-    pattern: `{ $.message = "${SWEEP_UNIT_FAILED_MESSAGE}" }`,
-    metricTransformation: {
-      namespace: SWEEP_METRIC.namespace,
-      name: SWEEP_METRIC.name,
-      value: '1',
-      defaultValue: '0',
-    },
-  });
-  const sweepUnitFailures = new aws.cloudwatch.MetricAlarm('SweepUnitFailuresAlarm', {
-    name: `${names.sweepFunction}-unit-failures`,
+  // What the functions count themselves (EMF metrics: no log filters to keep in step with messages).
+  const revertsFailed = alarm('RevertsFailedAlarm', {
+    name: `${names.function}-reverts-failed`,
     alarmDescription:
-      'driftguard: the sweep could not read an account/region/kind after every retry (worker logs, "sweep unit failed")',
-    namespace: SWEEP_METRIC.namespace,
-    metricName: SWEEP_METRIC.name,
-    ...sweepAlarm,
-    comparisonOperator: 'GreaterThanThreshold',
-    ...actions,
-  });
-
-  // A run still unfinished when the next one starts: units nobody swept (workers too few or too
-  // slow for the schedule, or messages lost). The planner logs the count as it supersedes the run.
-  new aws.cloudwatch.LogMetricFilter('SweepUnitsUnreachedFilter', {
-    name: `${names.sweepFunction}-units-unreached`,
-    logGroupName: logGroupOf(resources.sweep.fn),
-    pattern: `{ $.message = "${SWEEP_UNITS_UNREACHED_MESSAGE}" }`,
-    metricTransformation: {
-      namespace: SWEEP_UNREACHED_METRIC.namespace,
-      name: SWEEP_UNREACHED_METRIC.name,
-      value: '$.unreached',
-      defaultValue: '0',
-    },
-  });
-  const sweepUnitsUnreached = new aws.cloudwatch.MetricAlarm('SweepUnitsUnreachedAlarm', {
-    name: `${names.sweepFunction}-units-unreached`,
-    alarmDescription:
-      'driftguard: a sweep run was superseded before every unit was swept (planner logs, "sweep units unreached"; see DEPLOY.md, sweep sizing)',
-    namespace: SWEEP_UNREACHED_METRIC.namespace,
-    metricName: SWEEP_UNREACHED_METRIC.name,
-    ...sweepAlarm,
-    comparisonOperator: 'GreaterThanThreshold',
-    ...actions,
-  });
-
-  // Units that crashed or timed out the worker on every delivery (never counted in their run).
-  const sweepDeadLetters = new aws.cloudwatch.MetricAlarm('SweepDeadLetterAlarm', {
-    name: `${names.sweepDeadLetterQueue}-not-empty`,
-    alarmDescription: 'driftguard: sweep units crashed the worker on every delivery (see the sweep DLQ)',
-    namespace: 'AWS/SQS',
-    metricName: 'ApproximateNumberOfMessagesVisible',
-    dimensions: { QueueName: resources.sweepDeadLetterQueue.name },
-    statistic: 'Maximum',
+      'driftguard: a revert could not be verified; the event is retried, then dead-lettered (evaluate logs, "event processed" with outcome revert-failed)',
+    ...driftguardMetric(METRICS.revertFailed, SERVICES.evaluate),
+    statistic: 'Sum',
     period: 300,
     evaluationPeriods: 1,
     threshold: 0,
-    comparisonOperator: 'GreaterThanThreshold',
-    ...actions,
   });
+
+  const timeToRevert = alarm('TimeToRevertAlarm', {
+    name: `${names.function}-time-to-revert`,
+    alarmDescription: `driftguard: the p99 time from a change to its verified revert was above ${TIME_TO_REVERT_ALARM_MS / 60_000} minutes (CloudTrail delivery, a backlog, or throttling)`,
+    ...driftguardMetric(METRICS.timeFromEvent, SERVICES.evaluate),
+    dimensions: { service: SERVICES.evaluate, outcome: 'reverted' },
+    extendedStatistic: 'p99',
+    period: 900,
+    evaluationPeriods: 1,
+    threshold: TIME_TO_REVERT_ALARM_MS,
+  });
+
+  const tamper = alarm('TamperFindingsAlarm', {
+    name: `${names.function}-tamper-findings`,
+    alarmDescription:
+      "driftguard: someone changed driftguard's own footprint in a member account (driftguard-integrity)",
+    ...driftguardMetric(METRICS.tamper, SERVICES.evaluate),
+    ...anyIn15Minutes,
+  });
+
+  // A unit that fails on its last delivery is counted failed in its run: one retry would sweep it
+  // again, not recover the others, so the worker's count alarms instead.
+  const sweepUnitFailures = alarm('SweepUnitFailuresAlarm', {
+    name: `${names.sweepFunction}-unit-failures`,
+    alarmDescription:
+      'driftguard: the sweep could not read an account/region/kind after every retry (worker logs, "sweep unit failed")',
+    ...driftguardMetric(METRICS.sweepUnitFailures, SERVICES.sweepWorker),
+    ...anyIn15Minutes,
+  });
+
+  // A run still unfinished when the next one starts: units nobody swept (workers too few or too
+  // slow for the schedule, or messages lost). The planner counts them as it supersedes the run.
+  const sweepUnitsUnreached = alarm('SweepUnitsUnreachedAlarm', {
+    name: `${names.sweepFunction}-units-unreached`,
+    alarmDescription:
+      'driftguard: a sweep run was superseded before every unit was swept (planner logs, "sweep units unreached"; see DEPLOY.md, sweep sizing)',
+    ...driftguardMetric(METRICS.sweepUnitsUnreached, SERVICES.sweepPlanner),
+    ...anyIn15Minutes,
+  });
+
+  // Units that crashed or timed out the worker on every delivery (never counted in their run).
+  const sweepDeadLetters = notEmpty(
+    'SweepDeadLetterAlarm',
+    resources.sweepDeadLetterQueue,
+    names.sweepDeadLetterQueue,
+    'driftguard: sweep units crashed the worker on every delivery (see the sweep DLQ)',
+    300,
+  );
 
   return {
     deadLetters,
     queueAge,
     failedInvocations,
     functionErrors,
+    revertsFailed,
+    timeToRevert,
+    tamper,
     sweepUnitFailures,
     sweepUnitsUnreached,
     sweepDeadLetters,

@@ -4,6 +4,7 @@ import { createBus } from './bus';
 import { createCentralRole } from './central-role';
 import { createConfigAlarm, createConfigParameter } from './config-parameter';
 import type { DeploymentContext } from './context';
+import { createDashboard } from './dashboard';
 import { createEvaluate } from './evaluate';
 import { createExemptionApi } from './exemption-api';
 import { externalId, loadRandomProvider } from './external-id';
@@ -62,7 +63,8 @@ export function createDriftguard(stage: string, settings: StageSettings) {
   const sweep = createSweep(context, { ...central, ...state, ...queues, ...sweepQueues, secrets });
   const exemptionExpiry = createExemptionExpiry(context, { ...central, ...state, ...queues, secrets });
   const exemptionApi = createExemptionApi(context, { ...state, centralRole: central.role });
-  const alarms = createAlarms(context, { topic: state.topic, ...queues, ...sweepQueues, bus, rules, sweep });
+  const alarms = createAlarms(context, { topic: state.topic, ...queues, ...sweepQueues, bus, rules });
+  const dashboard = createDashboard(context, { ...queues, ...sweepQueues });
   const config = {
     ...createConfigParameter(context),
     ...createConfigAlarm(context, {
@@ -86,6 +88,7 @@ export function createDriftguard(stage: string, settings: StageSettings) {
     exemptionExpiry,
     exemptionApi,
     alarms,
+    dashboard,
     config,
     members,
   };
@@ -130,8 +133,11 @@ export function stackOutputs(stack: ReturnType<typeof createDriftguard>) {
         ...stack.alarms.failedInvocations,
         stack.alarms.sweepDeadLetters,
         stack.alarms.sweepUnitsUnreached,
+        stack.alarms.revertsFailed,
+        stack.alarms.timeToRevert,
       ].map((alarm) => alarm.name),
     ),
+    dashboard: stack.dashboard.dashboardName,
   };
 }
 

@@ -10,7 +10,6 @@ import { EXEMPTION_API_ACTIONS } from '../../infra/exemption-policies';
 import { CENTRAL_ACTIONS, PLATFORM_ACTIONS } from '../../infra/function-policy';
 import { memberTemplate } from '../../infra/member-template';
 import type { PolicyDocument } from '../../infra/policies';
-import { SWEEP_UNIT_FAILED_MESSAGE, SWEEP_UNITS_UNREACHED_MESSAGE } from '../../infra/schedules';
 import {
   DEFAULT_SWEEP_CONCURRENCY,
   EVALUATE_TIMEOUT_SECONDS,
@@ -19,8 +18,7 @@ import {
   stackReservedConcurrency,
 } from '../../infra/sizing';
 import { loadStageFile, resolveStage } from '../../infra/stages';
-import { UNREACHED_MESSAGE } from '../../packages/functions/src/sweep-planner';
-import { UNIT_FAILED_MESSAGE } from '../../packages/functions/src/sweep-worker';
+import { DEAD_LETTER_REASONS, METRICS, SERVICES } from '../../packages/functions/src/metric-names';
 import {
   FIXTURE_STAGES,
   importInfra,
@@ -575,36 +573,23 @@ describe('alarms', () => {
       { FunctionName: 'driftguard-prod-sweep' },
       { FunctionName: 'driftguard-prod-exemption-expiry' },
     ]);
-    const filters = sst
-      .ofType('aws:cloudwatch/logMetricFilter:LogMetricFilter')
-      .filter((resource) => !String(resource.inputs.name).includes('config-rejected'))
-      .map((f) => f.inputs);
-    expect(filters).toHaveLength(2);
-    expect(filters).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          logGroupName: '/aws/lambda/driftguard-prod-sweep-worker',
-          pattern: '{ $.message = "sweep unit failed" }',
-          metricTransformation: expect.objectContaining({ name: 'SweepUnitFailures', value: '1' }),
-        }),
-        expect.objectContaining({
-          logGroupName: '/aws/lambda/driftguard-prod-sweep',
-          pattern: '{ $.message = "sweep units unreached" }',
-          metricTransformation: expect.objectContaining({
-            name: 'SweepUnitsUnreached',
-            value: '$.unreached',
-          }),
-        }),
-      ]),
-    );
-    // The filters count the very messages the handlers log.
-    expect(UNIT_FAILED_MESSAGE).toBe(SWEEP_UNIT_FAILED_MESSAGE);
-    expect(UNREACHED_MESSAGE).toBe(SWEEP_UNITS_UNREACHED_MESSAGE);
-    for (const metricName of ['SweepUnitFailures', 'SweepUnitsUnreached']) {
+    // Counted by the functions themselves (EMF): no log filter besides the config alarm's.
+    expect(
+      sst
+        .ofType('aws:cloudwatch/logMetricFilter:LogMetricFilter')
+        .filter((resource) => !String(resource.inputs.name).includes('config-rejected')),
+    ).toEqual([]);
+    for (const [metricName, service] of [
+      [METRICS.sweepUnitFailures, SERVICES.sweepWorker],
+      [METRICS.sweepUnitsUnreached, SERVICES.sweepPlanner],
+    ]) {
       const alarm = alarms().find((candidate) => candidate.inputs.metricName === metricName);
       expect(alarm?.inputs).toMatchObject({
         namespace: 'driftguard',
+        dimensions: { service },
+        statistic: 'Sum',
         threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
         alarmActions: [topicArn],
       });
     }
@@ -616,6 +601,35 @@ describe('alarms', () => {
     expect(sweepDlq?.inputs).toMatchObject({
       metricName: 'ApproximateNumberOfMessagesVisible',
       threshold: 0,
+    });
+  });
+
+  it('alarm on a revert that failed, a slow revert, and a tamper finding, from the evaluate function’s metrics', () => {
+    const byMetric = (name: string) =>
+      only(alarms().filter((alarm) => alarm.inputs.metricName === name)).inputs;
+    expect(byMetric(METRICS.revertFailed)).toMatchObject({
+      name: 'driftguard-prod-evaluate-reverts-failed',
+      namespace: 'driftguard',
+      dimensions: { service: 'driftguard-evaluate' },
+      statistic: 'Sum',
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+      alarmActions: [topicArn],
+      okActions: [topicArn],
+      treatMissingData: 'notBreaching',
+    });
+    expect(byMetric(METRICS.timeFromEvent)).toMatchObject({
+      namespace: 'driftguard',
+      dimensions: { service: 'driftguard-evaluate', outcome: 'reverted' },
+      extendedStatistic: 'p99',
+      threshold: 600_000,
+      comparisonOperator: 'GreaterThanThreshold',
+      alarmActions: [topicArn],
+    });
+    expect(byMetric(METRICS.tamper)).toMatchObject({
+      dimensions: { service: 'driftguard-evaluate' },
+      threshold: 0,
+      alarmActions: [topicArn],
     });
   });
 
@@ -632,6 +646,82 @@ describe('alarms', () => {
         alarmActions: [topicArn],
       });
     }
+  });
+});
+
+describe('dashboard', () => {
+  interface DashboardWidget {
+    properties: { title: string; region: string; metrics: (string | Record<string, string>)[][] };
+  }
+  const widgets = () =>
+    (
+      JSON.parse(String(only(sst.ofType('aws:cloudwatch/dashboard:Dashboard')).inputs.dashboardBody)) as {
+        widgets: DashboardWidget[];
+      }
+    ).widgets;
+  const widget = (title: string) => {
+    const found = widgets().find((candidate) => candidate.properties.title === title);
+    if (!found) throw new Error(`no widget "${title}"`);
+    return found.properties;
+  };
+  /** A metric line without its options, e.g. driftguard RevertsVerified service driftguard-evaluate rule x. */
+  const lines = (title: string) =>
+    widget(title).metrics.map((line) => line.filter((part) => typeof part === 'string').join(' '));
+  const options = (title: string) =>
+    widget(title).metrics.map((line) => line.find((part) => typeof part === 'object') ?? {});
+
+  it('is one dashboard for the stage, in the stack’s region', () => {
+    expect(only(sst.ofType('aws:cloudwatch/dashboard:Dashboard')).inputs.dashboardName).toBe(
+      'driftguard-prod',
+    );
+    for (const { properties } of widgets()) expect(properties.region).toBe(MOCK_REGION);
+  });
+
+  it('shows the time to verified revert at p50 and p99, from the change and from arrival', () => {
+    const title = 'Time to verified revert (ms)';
+    expect(lines(title)).toEqual([
+      'driftguard TimeFromEventToVerifiedOutcome service driftguard-evaluate outcome reverted',
+      'driftguard TimeFromEventToVerifiedOutcome service driftguard-evaluate outcome reverted',
+      'driftguard TimeFromReceiptToVerifiedOutcome service driftguard-evaluate outcome reverted',
+      'driftguard TimeFromReceiptToVerifiedOutcome service driftguard-evaluate outcome reverted',
+    ]);
+    expect(options(title).map((option) => (option as { stat?: string }).stat)).toEqual([
+      'p50',
+      'p99',
+      'p50',
+      'p99',
+    ]);
+  });
+
+  it('shows verified reverts for every guardrail of the catalog, failures with every dead-letter reason, and both DLQ depths', () => {
+    expect(lines('Verified reverts by rule')).toEqual(
+      CATALOG.map(
+        (guardrail) => `driftguard RevertsVerified service driftguard-evaluate rule ${guardrail.id}`,
+      ),
+    );
+    expect(lines('Failures')).toEqual(
+      expect.arrayContaining([
+        'driftguard RevertsFailed service driftguard-evaluate',
+        ...DEAD_LETTER_REASONS.map(
+          (reason) => `driftguard DeadLetters service driftguard-evaluate reason ${reason}`,
+        ),
+        'driftguard SweepUnitFailures service driftguard-sweep-worker',
+      ]),
+    );
+    expect(lines('Dead-letter queue depth')).toEqual([
+      'AWS/SQS ApproximateNumberOfMessagesVisible QueueName driftguard-prod-events-dlq',
+      'AWS/SQS ApproximateNumberOfMessagesVisible QueueName driftguard-prod-sweep-units-dlq',
+    ]);
+  });
+
+  it('shows sweep coverage: units planned, swept, failed and unreached per run', () => {
+    expect(lines('Sweep coverage (units per run)')).toEqual([
+      'driftguard SweepUnitsPlanned service driftguard-sweep-planner',
+      'driftguard SweepUnitsSwept service driftguard-sweep-worker',
+      'driftguard SweepUnitFailures service driftguard-sweep-worker',
+      'driftguard SweepUnitsUnreached service driftguard-sweep-planner',
+      'driftguard SweepViolations service driftguard-sweep-worker',
+    ]);
   });
 });
 

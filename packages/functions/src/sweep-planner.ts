@@ -18,7 +18,7 @@ const metrics = new FunctionMetrics(SERVICES.sweepPlanner);
 const loadRuntime = runtimeLoader(process.env, {
   onConfigRejected: (reason) => logger.error(CONFIG_REJECTED_MESSAGE, { reason }),
 });
-/** Counted by infra/alarms.ts: a run that ended with units nobody swept. */
+/** Logged when a run ended with units nobody swept (counted as the SweepUnitsUnreached metric). */
 export const UNREACHED_MESSAGE = 'sweep units unreached';
 
 /**

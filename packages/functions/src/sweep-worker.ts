@@ -15,7 +15,7 @@ import { FunctionMetrics, METRICS, SERVICES } from './metrics';
 const logger = new Logger({ serviceName: SERVICES.sweepWorker });
 const metrics = new FunctionMetrics(SERVICES.sweepWorker);
 const processor = new BatchProcessor(EventType.SQS);
-/** Counted by infra/alarms.ts (the same line the single-function sweep logged). */
+/** Logged for a unit that failed on its last delivery (counted as the SweepUnitFailures metric). */
 export const UNIT_FAILED_MESSAGE = 'sweep unit failed';
 /** The config comes from Parameter Store, cached; a refused publish keeps the last good one. */
 const loadRuntime = runtimeLoader(process.env, {
