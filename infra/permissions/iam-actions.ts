@@ -11,6 +11,7 @@ const SERVICE_PREFIX: Record<string, string> = {
   'client-cloudwatch': 'cloudwatch',
   'client-cloudwatch-logs': 'logs',
   'client-dynamodb': 'dynamodb',
+  'client-ecr': 'ecr',
   'client-ec2': 'ec2',
   'client-eventbridge': 'events',
   'client-guardduty': 'guardduty',

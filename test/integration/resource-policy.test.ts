@@ -4,7 +4,25 @@
  * writes it, and what a user would notice is asserted (the live policy read back, the alert).
  * Cases are data: the policy before, the policy the call sets, the Sids left afterwards.
  */
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateRepositoryCommand,
+  ECRClient,
+  GetRepositoryPolicyCommand,
+  SetRepositoryPolicyCommand,
+} from '@aws-sdk/client-ecr';
+import {
+  CreateSecretCommand,
+  GetResourcePolicyCommand,
+  PutResourcePolicyCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import {
+  CreateTopicCommand,
+  GetTopicAttributesCommand,
+  SetTopicAttributesCommand,
+  SNSClient,
+  SubscribeCommand,
+} from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -12,7 +30,14 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { accountClients, type Describer, sqsQueuePoliciesDescriber } from '@driftguard/aws';
+import {
+  accountClients,
+  type Describer,
+  ecrRepositoryPoliciesDescriber,
+  secretPoliciesDescriber,
+  snsTopicPoliciesDescriber,
+  sqsQueuePoliciesDescriber,
+} from '@driftguard/aws';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cloudTrailEvent } from '../../packages/cli/src/simulate/cloudtrail';
@@ -81,6 +106,9 @@ const CASES: Case[] = [
 describe.skipIf(!motoEndpoint)('resource-policy through the evaluate handler against moto', () => {
   let handler: Handler;
   let sqs: SQSClient;
+  let sns: SNSClient;
+  let ecr: ECRClient;
+  let secrets: SecretsManagerClient;
   let alertQueue: string;
 
   const run = async (event: Record<string, unknown>) => {
@@ -98,7 +126,9 @@ describe.skipIf(!motoEndpoint)('resource-policy through the evaluate handler aga
 
   beforeAll(async () => {
     sqs = sqsClient(REGION);
-    const sns = new SNSClient(clientOptions(REGION));
+    sns = new SNSClient(clientOptions(REGION));
+    ecr = new ECRClient(clientOptions(REGION));
+    secrets = new SecretsManagerClient(clientOptions(REGION));
     const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: unique('driftguard-alerts') }));
     alertQueue = (await sqs.send(new CreateQueueCommand({ QueueName: unique('alerts') }))).QueueUrl as string;
     const { Attributes } = await sqs.send(
@@ -125,6 +155,8 @@ describe.skipIf(!motoEndpoint)('resource-policy through the evaluate handler aga
     create(): Promise<{ id: string; label: string }>;
     setPolicy(id: string, text: string): Promise<Record<string, unknown>>;
     live(id: string): Promise<string[]>;
+    /** The Sids a resource has once no statement remains (SNS puts its default policy back). */
+    emptied: string[];
     describer: Describer;
   }
   const sids = (text: string | undefined): string[] =>
@@ -155,7 +187,95 @@ describe.skipIf(!motoEndpoint)('resource-policy through the evaluate handler aga
         );
         return sids(Attributes?.Policy);
       },
+      emptied: [],
       describer: sqsQueuePoliciesDescriber,
+    },
+    {
+      name: 'SNS topic policy (SetTopicAttributes)',
+      async create() {
+        const label = unique('order-events');
+        const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: label }));
+        return { id: TopicArn as string, label };
+      },
+      async setPolicy(TopicArn, text) {
+        const request = { topicArn: TopicArn, attributeName: 'Policy', attributeValue: text };
+        await sns.send(
+          new SetTopicAttributesCommand({ TopicArn, AttributeName: 'Policy', AttributeValue: text }),
+        );
+        return cloudTrailEvent({
+          ...where,
+          eventSource: 'sns.amazonaws.com',
+          eventName: 'SetTopicAttributes',
+          requestParameters: request,
+          responseElements: null,
+        });
+      },
+      async live(TopicArn) {
+        return sids((await sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes?.Policy);
+      },
+      emptied: ['__default_statement_ID'],
+      describer: snsTopicPoliciesDescriber,
+    },
+    {
+      name: 'ECR repository policy (SetRepositoryPolicy)',
+      async create() {
+        const repositoryName = unique('images');
+        await ecr.send(new CreateRepositoryCommand({ repositoryName }));
+        return { id: repositoryName, label: repositoryName };
+      },
+      async setPolicy(repositoryName, policyText) {
+        const response = await ecr.send(new SetRepositoryPolicyCommand({ repositoryName, policyText }));
+        return cloudTrailEvent({
+          ...where,
+          eventSource: 'ecr.amazonaws.com',
+          eventName: 'SetRepositoryPolicy',
+          requestParameters: { force: false, policyText, repositoryName },
+          responseElements: {
+            policyText: response.policyText,
+            registryId: response.registryId,
+            repositoryName: response.repositoryName,
+          },
+        });
+      },
+      async live(repositoryName) {
+        try {
+          return sids((await ecr.send(new GetRepositoryPolicyCommand({ repositoryName }))).policyText);
+        } catch (error) {
+          if ((error as Error).name === 'RepositoryPolicyNotFoundException') return [];
+          throw error;
+        }
+      },
+      emptied: [],
+      describer: ecrRepositoryPoliciesDescriber,
+    },
+    {
+      name: 'Secrets Manager secret policy (PutResourcePolicy)',
+      async create() {
+        const Name = unique('db-password');
+        const { ARN } = await secrets.send(
+          new CreateSecretCommand({ Name, SecretString: 'not-a-real-secret' }),
+        );
+        return { id: ARN as string, label: Name };
+      },
+      async setPolicy(SecretId, ResourcePolicy) {
+        const response = await secrets.send(new PutResourcePolicyCommand({ SecretId, ResourcePolicy }));
+        return cloudTrailEvent({
+          ...where,
+          eventSource: 'secretsmanager.amazonaws.com',
+          eventName: 'PutResourcePolicy',
+          requestParameters: {
+            secretId: response.Name,
+            resourcePolicy: ResourcePolicy,
+            blockPublicPolicy: false,
+          },
+          responseElements: { arn: response.ARN, name: response.Name },
+        });
+      },
+      async live(SecretId) {
+        return sids((await secrets.send(new GetResourcePolicyCommand({ SecretId }))).ResourcePolicy);
+      },
+      emptied: [],
+      describer: secretPoliciesDescriber,
     },
   ];
 
@@ -166,7 +286,7 @@ describe.skipIf(!motoEndpoint)('resource-policy through the evaluate handler aga
 
       await run(event);
 
-      expect(await service.live(id)).toEqual(after);
+      expect(await service.live(id)).toEqual(after.length > 0 ? after : service.emptied);
       const sent = (await alerts()).filter((text) => text.includes(label));
       if (severity) expect(sent.some((text) => text.toLowerCase().includes(severity))).toBe(true);
       else expect(sent).toEqual([]);

@@ -23,6 +23,43 @@ export interface SetQueuePolicy extends PolicyRevert {
   input: { QueueUrl: string; Attributes: { Policy: string } };
 }
 
-export type ResourcePolicyOperation = SetQueuePolicy;
+export interface SetTopicPolicy extends PolicyRevert {
+  service: 'sns';
+  operation: 'SetTopicAttributes';
+  /** With no statement left, SNS's default topic policy (owner only): a topic always has a policy. */
+  input: { TopicArn: string; AttributeName: 'Policy'; AttributeValue: string };
+}
+
+export interface SetRepositoryPolicy extends PolicyRevert {
+  service: 'ecr';
+  operation: 'SetRepositoryPolicy';
+  input: { registryId: string; repositoryName: string; policyText: string };
+}
+
+export interface DeleteRepositoryPolicy extends PolicyRevert {
+  service: 'ecr';
+  operation: 'DeleteRepositoryPolicy';
+  input: { registryId: string; repositoryName: string };
+}
+
+export interface PutSecretPolicy extends PolicyRevert {
+  service: 'secretsmanager';
+  operation: 'PutResourcePolicy';
+  input: { SecretId: string; ResourcePolicy: string };
+}
+
+export interface DeleteSecretPolicy extends PolicyRevert {
+  service: 'secretsmanager';
+  operation: 'DeleteResourcePolicy';
+  input: { SecretId: string };
+}
+
+export type ResourcePolicyOperation =
+  | SetQueuePolicy
+  | SetTopicPolicy
+  | SetRepositoryPolicy
+  | DeleteRepositoryPolicy
+  | PutSecretPolicy
+  | DeleteSecretPolicy;
 
 export type ResourcePolicyService = ResourcePolicyOperation['service'];

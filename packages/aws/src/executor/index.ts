@@ -118,6 +118,11 @@ const HANDLERS: { [K in Operation['operation']]: Handler<Extract<Operation, { op
   UpdateAssumeRolePolicy: updateAssumeRolePolicy,
   // resource-policy
   SetQueueAttributes: revertResourcePolicy,
+  SetTopicAttributes: revertResourcePolicy,
+  SetRepositoryPolicy: revertResourcePolicy,
+  DeleteRepositoryPolicy: revertResourcePolicy,
+  PutResourcePolicy: revertResourcePolicy,
+  DeleteResourcePolicy: revertResourcePolicy,
   // driftguard's own footprint (driftguard-integrity)
   EnableRule: enableForwardingRule,
   RestoreForwardingTarget: restoreForwardingTarget,

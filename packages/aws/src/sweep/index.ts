@@ -3,7 +3,7 @@ export * from './endpoint-services';
 export * from './lambda-functions';
 export * from './pool';
 export * from './prefix-lists';
-export * from './resource-policies';
+export * from './resource-policies/index';
 export * from './role-trust';
 export * from './run';
 export * from './s3-access-points';

@@ -6,7 +6,12 @@ import { endpointServicesDescriber } from './endpoint-services';
 import { lambdaFunctionsDescriber } from './lambda-functions';
 import { mapLimit } from './pool';
 import { prefixListsDescriber } from './prefix-lists';
-import { sqsQueuePoliciesDescriber } from './resource-policies';
+import {
+  ecrRepositoryPoliciesDescriber,
+  secretPoliciesDescriber,
+  snsTopicPoliciesDescriber,
+  sqsQueuePoliciesDescriber,
+} from './resource-policies/index';
 import { roleTrustDescriber } from './role-trust';
 import { s3AccessPointsDescriber } from './s3-access-points';
 import { s3BucketPoliciesDescriber } from './s3-bucket-policies';
@@ -32,6 +37,9 @@ export const DESCRIBERS: readonly Describer[] = [
   rdsSnapshotSharesDescriber,
   roleTrustDescriber,
   sqsQueuePoliciesDescriber,
+  snsTopicPoliciesDescriber,
+  ecrRepositoryPoliciesDescriber,
+  secretPoliciesDescriber,
   lambdaFunctionsDescriber,
 ];
 

@@ -1,11 +1,22 @@
 import type { ResourcePolicyAdapter } from './adapter';
+import { ecrRepositoryPolicy } from './ecr';
+import { secretsManagerPolicy } from './secrets-manager';
+import { snsTopicPolicy } from './sns';
 import { sqsQueuePolicy } from './sqs';
 
 export * from './adapter';
+export * from './ecr';
+export * from './secrets-manager';
+export * from './sns';
 export * from './sqs';
 
 /** Every service the resource-policy guardrail reads: a new service is its adapter and one line here. */
-export const RESOURCE_POLICY_ADAPTERS: readonly ResourcePolicyAdapter[] = [sqsQueuePolicy];
+export const RESOURCE_POLICY_ADAPTERS: readonly ResourcePolicyAdapter[] = [
+  sqsQueuePolicy,
+  snsTopicPolicy,
+  ecrRepositoryPolicy,
+  secretsManagerPolicy,
+];
 
 export function adapterFor(eventSource: string, eventName: string): ResourcePolicyAdapter | undefined {
   return RESOURCE_POLICY_ADAPTERS.find(

@@ -6,7 +6,7 @@ import { accountOf } from './adapter';
 const QUEUE_URL = /^https?:\/\/[^/]+\/(\d{12})\/([\w-]+(?:\.fifo)?)\/?$/;
 
 /**
- * SQS SetQueueAttributes. CloudTrail records `requestParameters.queueUrl` and the `attributes` map as
+ * SQS SetQueueAttributes (and CreateQueue, whose URL is in `responseElements.queueUrl`). CloudTrail records `requestParameters.queueUrl` and the `attributes` map as
  * sent, the policy as JSON text under `attributes.Policy` (AWS SQS developer guide, "Logging Amazon
  * SQS API calls using AWS CloudTrail"; Panther's AWS.CloudTrail.ResourceMadePublic test records).
  * The console sends every attribute at once, with `"Policy": ""` when the queue has none: only a
@@ -16,10 +16,10 @@ export const sqsQueuePolicy: ResourcePolicyAdapter = {
   service: 'sqs',
   noun: 'SQS queue',
   eventSource: 'sqs.amazonaws.com',
-  eventNames: ['SetQueueAttributes'],
-  doc: 'SQS queue: SetQueueAttributes with a non-empty `Policy` attribute (the console sends every attribute, `"Policy": ""` when clearing it: not applicable). Written back with SetQueueAttributes; `Policy: ""` removes the policy when no statement remains.',
+  eventNames: ['SetQueueAttributes', 'CreateQueue'],
+  doc: 'SQS queue: SetQueueAttributes or CreateQueue with a non-empty `Policy` attribute (CreateQueue: the URL from `responseElements.queueUrl`) (the console sends every attribute, `"Policy": ""` when clearing it: not applicable). Written back with SetQueueAttributes; `Policy: ""` removes the policy when no statement remains.',
   read(change) {
-    const queueUrl = toStr(change.request.queueUrl);
+    const queueUrl = toStr(change.request.queueUrl) ?? toStr(change.response.queueUrl);
     if (!queueUrl) return { notApplicable: 'the record names no queue (queueUrl)' };
     const attributes = isRecord(change.request.attributes) ? change.request.attributes : {};
     if (!('Policy' in attributes)) return { notApplicable: `no Policy attribute was set on ${queueUrl}` };

@@ -14,10 +14,18 @@ import {
 } from '@driftguard/core';
 import type { ExecutorContext } from '../index';
 import { organizationOf } from '../s3';
+import { ecrPolicyIo } from './ecr';
 import type { PolicyIo, PolicyIoTable } from './io';
+import { secretsManagerPolicyIo } from './secrets-manager';
+import { snsPolicyIo } from './sns';
 import { sqsPolicyIo } from './sqs';
 
-const IO: PolicyIoTable = { sqs: sqsPolicyIo };
+const IO: PolicyIoTable = {
+  sqs: sqsPolicyIo,
+  sns: snsPolicyIo,
+  ecr: ecrPolicyIo,
+  secretsmanager: secretsManagerPolicyIo,
+};
 
 const failed = (operation: ResourcePolicyOperation, detail: string): OperationResult => ({
   operation,

@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, paginateListQueues, SQSClient } from '@aws-sdk/client-sqs';
-import { awsErrorCode } from '../errors';
-import { type Describer, type DescribeScope, type SweptResource, sweepEvent } from './describer';
+import { awsErrorCode } from '../../errors';
+import { type Describer, type DescribeScope, type SweptResource, sweepEvent } from '../describer';
 
 /** A resource deleted between the listing and the read is gone, not a failure of the unit. */
 const GONE = new Set(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue']);
