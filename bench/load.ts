@@ -10,9 +10,6 @@
  *   npm run load -- [--events 10000] [--pollers 8] [--throttle 0.2] [--timeouts 0.005] [--drops 0.02]
  */
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -54,6 +51,7 @@ import { createPeeringEvent } from '../packages/cli/src/simulate/ec2-network';
 import { bucketResource, guardDutyFindingEvent } from '../packages/cli/src/simulate/guardduty';
 import { startFaultProxy } from '../test/support/faults';
 import { deadLetters, drainQueue } from '../test/support/sqs-lambda';
+import { fastMotoPython } from './moto-fast';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
@@ -106,38 +104,6 @@ interface Planned {
   account?: string;
   region?: string;
   bucket?: string;
-}
-
-/**
- * moto's server, with two of its per-request costs taken out for a long run (nothing about AWS's
- * behaviour changes): it lists its own package directory on every request to route it (under a
- * global lock), and logs every request line. A shim in front of `python -m moto.server` caches the
- * listing and quiets the request log.
- */
-function fastMotoPython(): string {
-  const launcher = [
-    'import sys, logging',
-    'import moto.backends as backends',
-    'modules = list(backends.list_of_moto_modules())',
-    'backends.list_of_moto_modules = lambda: modules',
-    "logging.getLogger('werkzeug').setLevel(logging.ERROR)",
-    // Keep-alive: one server thread per connection instead of one per request.
-    'from werkzeug.serving import WSGIRequestHandler',
-    "WSGIRequestHandler.protocol_version = 'HTTP/1.1'",
-    'from moto.server import main',
-    'main(sys.argv[1:])',
-  ].join('\n');
-  const python = process.env.DRIFTGUARD_PYTHON ?? 'python3';
-  const dir = mkdtempSync(join(tmpdir(), 'driftguard-load-'));
-  const script = join(dir, 'moto_fast.py');
-  writeFileSync(script, `${launcher}\n`);
-  const shim = join(dir, 'python');
-  writeFileSync(
-    shim,
-    `#!/bin/sh\nif [ "$1" = "-m" ] && [ "$2" = "moto.server" ]; then shift 2; exec ${python} ${script} "$@"; fi\nexec ${python} "$@"\n`,
-  );
-  chmodSync(shim, 0o755);
-  return shim;
 }
 
 function safeParse(body: string): unknown {

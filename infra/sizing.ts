@@ -15,7 +15,7 @@ export const EVALUATE_MEMORY = '1024 MB' as const;
 export const EVALUATE_TIMEOUT_SECONDS = 60;
 
 /**
- * The sweep's fan-out (infra/scheduled.ts), sized from the simulation (`npm run sweep:sim`, README
+ * The sweep's fan-out (infra/scheduled.ts), sized from the simulation (`npm run bench:sweep`, README
  * "The sweep at organization scale"): one unit is one describer in one account and region.
  *
  * - Worker timeout: a unit is a few paged reads plus, for each violation, one pipeline pass (about
