@@ -38,6 +38,7 @@ import {
   CLOUDTRAIL_DETAIL_TYPE,
   eventBridgeSource,
   REMEDIATION_SESSION_NAME,
+  watchesCall,
 } from '@driftguard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memberActions, memberParameters, memberTemplate } from '../../infra/member-template';
@@ -236,11 +237,9 @@ interface Probe {
   routed: boolean;
 }
 
-const TRIGGERS = new Set(
-  CATALOG.flatMap((guardrail) =>
-    guardrail.triggers.flatMap((t) => t.eventNames.map((n) => `${t.eventSource}/${n}`)),
-  ),
-);
+/** A catalog call: by exact name, or by prefix for versioned names (Lambda's AddPermission20150331v2). */
+const isTrigger = (eventSource: unknown, eventName: unknown) =>
+  CATALOG.some((guardrail) => watchesCall(guardrail, String(eventSource), String(eventName)));
 
 /**
  * The rule the patterns implement, stated without EventBridge: catalog call, succeeded, not
@@ -257,7 +256,7 @@ function shouldRoute(detail: Record<string, unknown>, account: string): boolean 
     identity.sessionContext?.sessionIssuer?.arn === `arn:aws:iam::${account}:role/DriftGuardRemediation` &&
     identity.arn === `arn:aws:sts::${account}:assumed-role/DriftGuardRemediation/${REMEDIATION_SESSION_NAME}`;
   // EventBridge's `exists: false` treats a null errorCode as present (only log pipelines write one).
-  return TRIGGERS.has(`${detail.eventSource}/${detail.eventName}`) && !('errorCode' in detail) && !ours;
+  return isTrigger(detail.eventSource, detail.eventName) && !('errorCode' in detail) && !ours;
 }
 
 function probes(): Probe[] {
