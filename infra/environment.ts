@@ -1,4 +1,5 @@
 import type { DeploymentContext } from './context';
+import { forwardsMemberGuardDuty } from './members';
 import { MAX_RECEIVE_COUNT } from './queue';
 
 /** How long the functions cache the config parameter: a publish takes effect within this. */
@@ -34,6 +35,8 @@ export function functionEnvironment(
     DRIFTGUARD_CENTRAL_BUS_ARN: $interpolate`arn:${context.partition}:events:${context.region}:${context.account}:event-bus/${context.names.bus}`,
     DRIFTGUARD_ROLE_REGION: context.settings.roleRegion ?? context.settings.region,
     DRIFTGUARD_FORWARDING_PREFIX: context.names.memberForwardingPrefix,
+    // The member stacks' ForwardGuardDutyFindings (infra/members.ts): whether their GuardDuty rule exists.
+    DRIFTGUARD_FORWARD_GUARDDUTY_FINDINGS: String(forwardsMemberGuardDuty(context.settings)),
     DRIFTGUARD_TABLE: resources.table.name,
     DRIFTGUARD_EXEMPTIONS_TABLE: resources.exemptionsTable.name,
     DRIFTGUARD_TOPIC_ARN: resources.topic.arn,

@@ -2,10 +2,11 @@ import {
   DEFAULT_FORWARDING_PREFIX,
   type EventPattern,
   FORWARDING_TARGET_ID,
+  type ForwardingPlacement,
+  forwardingPlacement,
   forwardingRuleName,
   type Guardrail,
   globalEventsRegion,
-  isGlobalEventSource,
   MEMBER_ROLE_PATH,
   type Playbook,
   PROTECTED_ROLES,
@@ -117,20 +118,20 @@ function forwardingRule(pattern: EventPattern, prefix: string, description: stri
 
 /**
  * Global services (IAM, STS, …) deliver CloudTrail events to EventBridge in one region per
- * partition only (DESIGN.md §5): their forwarding rules exist there and nowhere else.
+ * partition only (DESIGN.md §5): their forwarding rules exist there and nowhere else. Where each
+ * rule goes is core's forwardingPlacement, which the sweep's integrity check reads too.
  */
 export function isGlobalPattern(pattern: EventPattern): boolean {
-  const detail = pattern.pattern.detail as { eventSource?: unknown } | undefined;
-  return (
-    Array.isArray(detail?.eventSource) &&
-    detail.eventSource.some((source) => isGlobalEventSource(String(source)))
-  );
+  return forwardingPlacement(pattern) === 'global-events-region';
 }
 
-function conditionOf(pattern: EventPattern): string | undefined {
-  if (isGuardDutyPattern(pattern)) return 'ForwardGuardDuty';
-  return isGlobalPattern(pattern) ? 'InGlobalEventsRegion' : undefined;
-}
+const CONDITIONS: Record<ForwardingPlacement, string | undefined> = {
+  'every-region': undefined,
+  'global-events-region': 'InGlobalEventsRegion',
+  'guardduty-opt-in': 'ForwardGuardDuty',
+};
+
+const conditionOf = (pattern: EventPattern) => CONDITIONS[forwardingPlacement(pattern)];
 
 export function memberTemplate(options: MemberTemplateOptions): CfnTemplate {
   const prefix = options.forwardingPrefix ?? DEFAULT_FORWARDING_PREFIX;

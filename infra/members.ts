@@ -1,6 +1,7 @@
 import { enabledPlaybooks } from '@driftguard/core';
 import type { DeploymentContext } from './context';
 import { type CfnTemplate, memberInstanceRegions, memberParameters, memberTemplate } from './member-template';
+import type { StageSettings } from './stages';
 
 /**
  * How StackSets rolls the member template out, sized for ~300 accounts × 17 regions (DEPLOY.md,
@@ -21,6 +22,14 @@ export const MEMBER_OPERATION_PREFERENCES = {
  * defaults (30 min) would abandon it half-way and leave the stack set busy.
  */
 export const MEMBER_OPERATION_TIMEOUTS = { create: '3h', update: '3h', delete: '3h' } as const;
+
+/**
+ * Whether member stacks forward their own GuardDuty findings (their ForwardGuardDutyFindings
+ * parameter): only when the central account is not the GuardDuty administrator. The functions get
+ * the same answer (infra/environment.ts), so the sweep's integrity check expects exactly that rule.
+ */
+export const forwardsMemberGuardDuty = (settings: Pick<StageSettings, 'guardDutyFindings'>) =>
+  settings.guardDutyFindings === 'member-accounts';
 
 /**
  * Member accounts: the generated template (infra/member-template.ts) in every account of the
@@ -52,7 +61,7 @@ export function createMembers(
         organizationId: settings.organizationId,
         externalId,
         roleRegion,
-        forwardGuardDutyFindings: settings.guardDutyFindings === 'member-accounts',
+        forwardGuardDutyFindings: forwardsMemberGuardDuty(settings),
       }),
   );
 

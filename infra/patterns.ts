@@ -2,9 +2,9 @@ import {
   CATALOG,
   type EventPattern,
   eventPatterns,
+  forwardingPlacement,
   type Guardrail,
-  memberOwnIdentity,
-  type OwnIdentityPattern,
+  memberForwardingPatterns,
 } from '@driftguard/core';
 
 /**
@@ -21,19 +21,19 @@ export function centralPatterns<V>(
 /**
  * The same patterns as every member default bus forwards them: driftguard's own calls there are
  * its session of the remediation role of that very account, as `Fn::Sub` (CloudFormation fills in
- * the account and partition of each stack). An event is filtered at its source, by exact ARN.
+ * the account and partition of each stack). An event is filtered at its source, by exact ARN. The
+ * builder is core's, shared with the sweep's integrity check (expectedForwardingRules).
  */
 export function memberPatterns(
   remediationRoleName: string,
   catalog: readonly Guardrail[] = CATALOG,
 ): EventPattern[] {
-  const { roleArn, sessionArn } = memberOwnIdentity(remediationRoleName);
-  const own: OwnIdentityPattern = { roleArn: { 'Fn::Sub': roleArn }, sessionArn: { 'Fn::Sub': sessionArn } };
-  return eventPatterns(catalog, own);
+  return memberForwardingPatterns(remediationRoleName, catalog, (substitution) => ({
+    'Fn::Sub': substitution,
+  }));
 }
 
 /** GuardDuty findings are forwarded only from where they should come from (infra/stages.ts). */
 export function isGuardDutyPattern(pattern: EventPattern): boolean {
-  const source = pattern.pattern.source;
-  return Array.isArray(source) && source.includes('aws.guardduty');
+  return forwardingPlacement(pattern) === 'guardduty-opt-in';
 }

@@ -245,6 +245,7 @@ describe.skipIf(!motoEndpoint)(
         accounts: [ACCOUNT_A, ACCOUNT_DENIED, ACCOUNT_C],
         regions: REGIONS,
         clients: runtime.clients as NonNullable<Runtime['clients']>,
+        config: runtime.config,
         handle: (event) => runtime.pipeline.process(event, { origin: 'sweep' }),
       });
 
@@ -388,7 +389,11 @@ describe.skipIf(!motoEndpoint)(
       expect(first.totals.failedItems).toBe(0);
       const second = await sweepAll();
       expect(second.totals.failedItems).toBe(0);
-      const open = second.items.filter((item) => item.status === 'violation');
+      // No member stack was deployed in these accounts: driftguard's own footprint is missing in
+      // every run, by design (test/integration/footprint-sweep.test.ts covers that check).
+      const open = second.items.filter(
+        (item) => item.status === 'violation' && item.rule !== 'driftguard-integrity',
+      );
       expect(open).toEqual([]);
       // Every revert happened once: the rules revoked by the first sweep were revoked exactly once.
       expect([...proxy.stats.revoked.values()].every((count) => count === 1)).toBe(true);

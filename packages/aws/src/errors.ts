@@ -63,3 +63,51 @@ export class EventInProgressError extends DriftguardError {}
 export class ConfigTooLargeError extends DriftguardError {}
 
 export class ConfigUnavailableError extends DriftguardError {}
+
+/** Error codes AWS returns for load and time, not for a decision about the caller. */
+const TRANSIENT_CODES = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'SlowDown',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ServiceUnavailable',
+  'InternalError',
+  'InternalFailure',
+]);
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * Whether an error (or what caused it, e.g. the STS call under a CredentialsError) is load, time or
+ * the network rather than an answer: throttling, 5xx, a timeout, a dropped connection. Such errors
+ * are retried; anything else (access denied, not found, invalid) is an answer about the account.
+ */
+export function isTransientError(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    if (typeof current !== 'object') return false;
+    const candidate = current as {
+      $retryable?: unknown;
+      $metadata?: { httpStatusCode?: number };
+      code?: unknown;
+      cause?: unknown;
+    };
+    const code = awsErrorCode(current);
+    const status = candidate.$metadata?.httpStatusCode ?? 0;
+    if (
+      (code && TRANSIENT_CODES.has(code)) ||
+      candidate.$retryable !== undefined ||
+      status >= 500 ||
+      status === 429 ||
+      (typeof candidate.code === 'string' && NETWORK_CODES.has(candidate.code))
+    )
+      return true;
+    current = candidate.cause;
+  }
+  return false;
+}

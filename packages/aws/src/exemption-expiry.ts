@@ -1,4 +1,5 @@
 import {
+  type Config,
   type Exemption,
   type ExemptionReference,
   type RecheckResult,
@@ -17,6 +18,8 @@ export interface ExpiryCheckOptions {
   pipeline: Pipeline;
   /** Per-account clients (the remediation role) the sweep describers read live state with. */
   clients: AccountClients;
+  /** The config in force (DescribeScope.config): driftguard's own footprint is re-read against it. */
+  config?: Config;
   /** The describers that rebuild a change from live state (default: every one in the catalog). */
   describers?: readonly Describer[];
   announce?: Announce;
@@ -150,6 +153,7 @@ async function rederive(
     region: reference.region,
     regions: [reference.region],
     clients: options.clients,
+    ...(options.config ? { config: options.config } : {}),
     observedAt: new Date(now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };
   const results: RecheckResult[] = [];

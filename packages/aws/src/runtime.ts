@@ -70,6 +70,8 @@ export interface RuntimeEnv extends ChannelEnv {
   DRIFTGUARD_ROLE_REGION?: string;
   /** Name prefix of the member forwarding rules and roles (they carry the stage). */
   DRIFTGUARD_FORWARDING_PREFIX?: string;
+  /** `true` when member stacks forward their own GuardDuty findings (their GuardDuty rule is expected). */
+  DRIFTGUARD_FORWARD_GUARDDUTY_FINDINGS?: string;
   /** SSM parameter holding the config (runtime-loader.ts); DRIFTGUARD_CONFIG is then ignored. */
   DRIFTGUARD_CONFIG_PARAMETER?: string;
   /** How long a read of that parameter is cached, in seconds (default 60). */
@@ -131,6 +133,9 @@ export function deploymentOverlay(config: Config, env: RuntimeEnv): Config {
       ...(env.DRIFTGUARD_CENTRAL_BUS_ARN ? { centralBusArn: env.DRIFTGUARD_CENTRAL_BUS_ARN } : {}),
       ...(env.DRIFTGUARD_ROLE_REGION ? { roleRegion: env.DRIFTGUARD_ROLE_REGION } : {}),
       ...(env.DRIFTGUARD_FORWARDING_PREFIX ? { forwardingPrefix: env.DRIFTGUARD_FORWARDING_PREFIX } : {}),
+      ...(env.DRIFTGUARD_FORWARD_GUARDDUTY_FINDINGS
+        ? { forwardGuardDutyFindings: env.DRIFTGUARD_FORWARD_GUARDDUTY_FINDINGS === 'true' }
+        : {}),
     },
   };
 }

@@ -332,6 +332,7 @@ export async function exemptCheckExpired(
       exemptions: runtime.exemptions,
       pipeline: runtime.pipeline,
       clients: runtime.clients,
+      config: runtime.config,
       ...(runtime.announce ? { announce: runtime.announce } : {}),
       ...(context.now ? { now: context.now } : {}),
     });

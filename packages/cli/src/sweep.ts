@@ -97,6 +97,7 @@ export async function sweep(options: SweepCliOptions): Promise<number> {
   const report: SweepReport = await runSweep({
     ...scope,
     clients,
+    config: runtime.config,
     handle,
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     onProgress: (progress) => {

@@ -183,6 +183,11 @@ const footprintSchema = z.strictObject({
     .string()
     .regex(/^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._-]+$/, 'must be an event bus ARN')
     .optional(),
+  /**
+   * Whether member stacks forward their own GuardDuty findings (the stack's ForwardGuardDutyFindings,
+   * set when the central account is not the GuardDuty administrator): their GuardDuty rule is expected.
+   */
+  forwardGuardDutyFindings: z.boolean().default(false),
   /** The member region whose stack instance creates the (global) remediation role. */
   roleRegion: z
     .string()

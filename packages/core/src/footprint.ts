@@ -1,4 +1,6 @@
 import type { Actor } from './events/change';
+import type { Guardrail } from './rules/guardrail';
+import { type EventPattern, eventPatterns, memberOwnIdentity } from './rules/patterns';
 
 /**
  * driftguard's own footprint in a member account, as the member template (infra/member-template.ts)
@@ -99,10 +101,92 @@ export function isStackSetExecution(actor: Actor, account: string): boolean {
   return match !== null && match[1] === account && STACKSET_EXECUTION_ROLE.test(match[2] ?? '');
 }
 
+/**
+ * The catalog's patterns as a member account's forwarding rules carry them. driftguard's own
+ * identity there is the remediation role of that very account, written with CloudFormation's
+ * `${AWS::Partition}` and `${AWS::AccountId}`; `place` says how those become values: the member
+ * template wraps them in `Fn::Sub` (CloudFormation resolves them per stack), the sweep resolves them
+ * for the account it reads (memberAccountValues). One builder, so the two cannot differ.
+ */
+export function memberForwardingPatterns<V>(
+  remediationRoleName: string,
+  catalog: readonly Guardrail[],
+  place: (substitution: string) => V,
+): EventPattern[] {
+  const { roleArn, sessionArn } = memberOwnIdentity(remediationRoleName);
+  return eventPatterns(catalog, { roleArn: place(roleArn), sessionArn: place(sessionArn) });
+}
+
+// CloudFormation's pseudo parameters as `Fn::Sub` writes them (escaped: not JS placeholders).
+const PARTITION = `\${AWS::Partition}`;
+const ACCOUNT_ID = `\${AWS::AccountId}`;
+
+/** `Fn::Sub` as CloudFormation resolves it in a stack of this account and partition. */
+export const memberAccountValues =
+  (where: { account: string; partition: string }) =>
+  (substitution: string): string =>
+    substitution.replaceAll(PARTITION, where.partition).replaceAll(ACCOUNT_ID, where.account);
+
+/**
+ * Where the member template creates a forwarding rule (its CloudFormation condition):
+ * - `every-region`: every stack instance;
+ * - `global-events-region`: only where global services deliver their events (globalEventsRegion);
+ * - `guardduty-opt-in`: only when the stack forwards the member's own GuardDuty findings (the
+ *   central account is not the GuardDuty administrator).
+ */
+export type ForwardingPlacement = 'every-region' | 'global-events-region' | 'guardduty-opt-in';
+
+export function forwardingPlacement(pattern: EventPattern): ForwardingPlacement {
+  const source = pattern.pattern.source;
+  if (Array.isArray(source) && source.includes('aws.guardduty')) return 'guardduty-opt-in';
+  const detail = pattern.pattern.detail as { eventSource?: unknown } | undefined;
+  const global =
+    Array.isArray(detail?.eventSource) &&
+    detail.eventSource.some((eventSource) => isGlobalEventSource(String(eventSource)));
+  return global ? 'global-events-region' : 'every-region';
+}
+
+/** A forwarding rule the template creates in one account and region, its pattern resolved there. */
+export interface ExpectedRule {
+  name: string;
+  pattern: Record<string, unknown>;
+}
+
+export interface ForwardingRulesQuery {
+  catalog: readonly Guardrail[];
+  remediationRoleName: string;
+  forwardingPrefix: string;
+  account: string;
+  region: string;
+  partition: string;
+  /** The stack's ForwardGuardDutyFindings parameter. */
+  forwardGuardDutyFindings: boolean;
+}
+
+/**
+ * Exactly the forwarding rules the member template creates in this account and region, with the
+ * patterns CloudFormation gives them there: what the sweep's integrity check compares live rules with.
+ */
+export function expectedForwardingRules(query: ForwardingRulesQuery): ExpectedRule[] {
+  const place = memberAccountValues(query);
+  const here = (placement: ForwardingPlacement) =>
+    placement === 'every-region' ||
+    (placement === 'global-events-region' && query.region === globalEventsRegion(query.partition)) ||
+    (placement === 'guardduty-opt-in' && query.forwardGuardDutyFindings);
+  return memberForwardingPatterns(query.remediationRoleName, query.catalog, place)
+    .filter((pattern) => here(forwardingPlacement(pattern)))
+    .map((pattern) => ({
+      name: forwardingRuleName(query.forwardingPrefix, pattern.name),
+      pattern: pattern.pattern,
+    }));
+}
+
 /** One forwarding rule as the sweep reads it (DescribeRule + ListTargetsByRule). */
 export interface ObservedRule {
   name: string;
   state?: string;
+  /** The pattern as EventBridge returns it (JSON text). */
+  pattern?: string;
   targets: { id: string; arn?: string; roleArn?: string }[];
 }
 
@@ -112,13 +196,17 @@ export interface ObservedRule {
  * says why the footprint could not be read: a silent account is a finding, not "all clear".
  */
 export interface FootprintObservation {
-  /** The rules the template creates in this region (from the catalog's patterns). */
-  expectedRules: string[];
+  /** The rules the template creates in this region (expectedForwardingRules). */
+  expectedRules: ExpectedRule[];
   rules: ObservedRule[];
   /** Only in the role's region: `null` when the role does not exist. */
   role?: { trustPolicy: string } | null;
   unreadable?: string;
 }
+
+/** The resource the integrity check reports per account and region (one observation each). */
+export const footprintResourceId = (account: string, region: string) =>
+  `driftguard-footprint/${account}/${region}`;
 
 /** The sweep-only event name the integrity check's observations carry (never a CloudTrail name). */
 export const FOOTPRINT_OBSERVATION = 'DriftguardObserveFootprint';

@@ -24,6 +24,7 @@ export * from './operations';
 export * from './ordering';
 export * from './outcome';
 export * from './own-identity';
+export * from './pattern-diff';
 export * from './playbook-operations';
 export * from './policy/index';
 export * from './protected-roles';

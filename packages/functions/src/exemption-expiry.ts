@@ -23,6 +23,7 @@ export async function handler(): Promise<{ checked: number; incomplete: number }
     exemptions: runtime.exemptions,
     pipeline: runtime.pipeline,
     clients: runtime.clients,
+    config: runtime.config,
     ...(runtime.announce ? { announce: runtime.announce } : {}),
     warn: (message) => logger.warn(message),
   });

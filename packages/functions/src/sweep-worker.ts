@@ -42,6 +42,7 @@ async function processRecord(record: SQSRecord) {
   if (!runtime.clients) throw new Error('driftguard runtime has no per-account clients');
   const result = await work(record.body, Number(record.attributes.ApproximateReceiveCount), {
     clients: runtime.clients,
+    config: runtime.config,
     handle: (event) => runtime.pipeline.process(event, { origin: 'sweep' }),
   });
   if (result.kind === 'superseded')

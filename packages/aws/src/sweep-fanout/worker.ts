@@ -1,3 +1,4 @@
+import type { Config } from '@driftguard/core';
 import { SweepUnitRetryError } from '../errors';
 import type { AccountClients } from '../executor';
 import type { SweepRun, SweepRunStore } from '../store/sweep-runs';
@@ -49,7 +50,7 @@ export function sweepWorker(options: SweepWorkerOptions) {
   return async function processUnitMessage(
     body: string,
     receiveCount: number,
-    live: { clients: AccountClients; handle: SweepHandle },
+    live: { clients: AccountClients; handle: SweepHandle; config?: Config },
   ): Promise<UnitMessageResult> {
     const unit = parsePlannedUnit(body, known);
     let current = await latestRunId();
@@ -62,6 +63,7 @@ export function sweepWorker(options: SweepWorkerOptions) {
     const report = await sweepUnit(unit, byId.get(unit.describer) as Describer, {
       clients: live.clients,
       handle: live.handle,
+      ...(live.config ? { config: live.config } : {}),
       now,
       ...(options.perTargetConcurrency ? { perTargetConcurrency: options.perTargetConcurrency } : {}),
       ...(options.onItem ? { onItem: options.onItem } : {}),

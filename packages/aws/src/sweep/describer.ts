@@ -1,4 +1,4 @@
-import { CLOUDTRAIL_DETAIL_TYPE, eventBridgeSource } from '@driftguard/core';
+import { CLOUDTRAIL_DETAIL_TYPE, type Config, eventBridgeSource } from '@driftguard/core';
 import type { AccountClients } from '../executor';
 
 /** `userIdentity.type` of every change the sweep builds: shown as the actor, never a real principal. */
@@ -13,6 +13,11 @@ export interface DescribeScope {
   /** Every region the sweep covers: account describers skip resources elsewhere (e.g. buckets). */
   regions: readonly string[];
   clients: AccountClients;
+  /**
+   * The config in force, for describers whose expectations are the deployment's (driftguard's own
+   * footprint: its rule prefix, role name and region). Describers of customer resources ignore it.
+   */
+  config?: Config;
   /** When the read started (second precision, as CloudTrail writes eventTime). */
   observedAt: string;
 }

@@ -1,5 +1,6 @@
 export * from './describer';
 export * from './endpoint-services';
+export * from './footprint';
 export * from './lambda-functions';
 export * from './pool';
 export * from './prefix-lists';

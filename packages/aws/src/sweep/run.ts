@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { CATALOG, type Guardrail } from '@driftguard/core';
+import { CATALOG, type Config, type Guardrail } from '@driftguard/core';
 import type { AccountClients } from '../executor';
 import type { Describer } from './describer';
 import { endpointServicesDescriber } from './endpoint-services';
+import { footprintDescriber } from './footprint';
 import { lambdaFunctionsDescriber } from './lambda-functions';
 import { mapLimit } from './pool';
 import { prefixListsDescriber } from './prefix-lists';
@@ -41,6 +42,7 @@ export const DESCRIBERS: readonly Describer[] = [
   ecrRepositoryPoliciesDescriber,
   secretPoliciesDescriber,
   lambdaFunctionsDescriber,
+  footprintDescriber,
 ];
 
 export function describersFor(catalog: readonly Guardrail[] = CATALOG): Describer[] {
@@ -57,6 +59,8 @@ export interface SweepOptions {
   accounts: readonly string[];
   regions: readonly string[];
   clients: AccountClients;
+  /** The config in force: what driftguard's own footprint in each account should be. */
+  config?: Config;
   /** Decide (and, when applying, act on) one change: the pipeline, or a pure assessment for a report. */
   handle: SweepHandle;
   describers?: readonly Describer[];
@@ -130,6 +134,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
             {
               clients: options.clients,
               handle: options.handle,
+              ...(options.config ? { config: options.config } : {}),
               now,
               ...(options.perTargetConcurrency ? { perTargetConcurrency: options.perTargetConcurrency } : {}),
               onItem: (item) => {

@@ -1,4 +1,4 @@
-import type { Assessment, Outcome, OutcomeStatus, Status } from '@driftguard/core';
+import type { Assessment, Config, Outcome, OutcomeStatus, Status } from '@driftguard/core';
 import { awsErrorCode, errorMessage } from '../errors';
 import type { AccountClients } from '../executor';
 import type { Describer, SweptResource } from './describer';
@@ -79,6 +79,8 @@ export async function sweepUnit(
   options: {
     clients: AccountClients;
     handle: SweepHandle;
+    /** The config in force (DescribeScope.config): what driftguard's own footprint should be. */
+    config?: Config;
     perTargetConcurrency?: number;
     onItem?(item: SweepItemReport): void;
     now?: () => number;
@@ -89,7 +91,7 @@ export async function sweepUnit(
   const where: SweepUnit = { account: unit.account, region: unit.region, describer: unit.describer };
   let resources = 0;
   let violations = 0;
-  const scope = { ...unit, clients: options.clients };
+  const scope = { ...unit, clients: options.clients, ...(options.config ? { config: options.config } : {}) };
   const finish = (result: Pick<SweepUnitReport, 'status' | 'error'>): SweepUnitReport => ({
     ...where,
     resources,

@@ -2,9 +2,11 @@ import type { Config } from '../config';
 import type { Change } from '../events/change';
 import { isRecord, toStr } from '../events/ec2-sets';
 import {
+  type ExpectedRule,
   FOOTPRINT_OBSERVATION,
   FORWARDING_TARGET_ID,
   type FootprintObservation,
+  footprintResourceId,
   forwardingRoleName,
   isStackSetExecution,
   MEMBER_ROLE_PATH,
@@ -13,9 +15,10 @@ import {
   remediationTrustPolicy,
 } from '../footprint';
 import type { ForwardingTarget, Operation, Target } from '../operations';
+import { patternDifferences, samePattern } from '../pattern-diff';
 import { parsePolicy, policyFingerprint } from '../policy/document';
 import type { TrustZone } from '../trust-zone';
-import type { Offense, ResourceRef, Verdict } from '../verdict';
+import type { Offense, ResourceRef, Severity, Verdict } from '../verdict';
 import type { Guardrail } from './guardrail';
 
 const RULE_EVENTS = ['DeleteRule', 'DisableRule', 'PutRule', 'RemoveTargets', 'PutTargets'] as const;
@@ -275,40 +278,88 @@ function asTargets(value: unknown): { id: string; arn?: string; roleArn?: string
 function observationOf(change: Change): FootprintObservation | undefined {
   const request = change.request;
   if (!Array.isArray(request.expectedRules) || !Array.isArray(request.rules)) return undefined;
+  const named = (entry: unknown) => isRecord(entry) && typeof entry.name === 'string';
+  if (!request.expectedRules.every(named) || !request.rules.every(named)) return undefined;
   return request as unknown as FootprintObservation;
 }
 
-/** The sweep's reading of one account and region, compared with what the template creates there. */
+/** The live rule's pattern against the template's: what differs, or why it cannot be compared. */
+function patternGaps(expected: ExpectedRule, rule: ObservedRule): string[] {
+  if (rule.pattern === undefined) return ['it has no event pattern'];
+  let found: unknown;
+  try {
+    found = JSON.parse(rule.pattern);
+  } catch {
+    return ['its event pattern is not JSON'];
+  }
+  return samePattern(expected.pattern, found) ? [] : patternDifferences(expected.pattern, found);
+}
+
+/**
+ * The sweep's reading of one account and region, compared with what the template creates there.
+ * A value the comparison needs but the deployment did not set is a gap too ("cannot verify"): an
+ * unchecked footprint is never reported as matching.
+ */
 function judgeObservation(
   change: Change,
   config: Config,
   zone: TrustZone,
   observed: FootprintObservation,
 ): Verdict {
+  const where = `${change.account}/${change.region}`;
   const target: Target = { account: change.account, region: change.region };
   const resource: ResourceRef = {
     type: 'AWS::CloudFormation::StackInstance',
-    id: `driftguard footprint ${change.account}/${change.region}`,
+    id: footprintResourceId(change.account, change.region),
   };
   if (observed.unreadable) {
     return violation(
       resource,
-      `driftguard's footprint in ${change.account}/${change.region} could not be read: a silent account is not all clear`,
-      [{ id: 'unreadable', severity: 'critical', reason: observed.unreadable, remediable: false }],
+      `cannot verify driftguard's footprint in ${where}: ${observed.unreadable} (a silent account is not all clear)`,
+      [
+        {
+          id: 'unreadable',
+          severity: 'critical',
+          reason: `cannot verify driftguard's footprint: ${observed.unreadable}`,
+          remediable: false,
+        },
+      ],
       [],
     );
   }
   const offenses: Offense[] = [];
   const operations: Operation[] = [];
-  const gap = (id: string, reason: string, fix: Operation[] = []) => {
-    offenses.push({ id, severity: 'critical', reason, remediable: fix.length > 0 });
+  const gap = (id: string, reason: string, fix: Operation[] = [], severity: Severity = 'critical') => {
+    offenses.push({ id, severity, reason, remediable: fix.length > 0 });
     operations.push(...fix);
   };
+  const expected = new Map<string, ExpectedRule>(observed.expectedRules.map((rule) => [rule.name, rule]));
   const byName = new Map<string, ObservedRule>(observed.rules.map((rule) => [rule.name, rule]));
-  for (const name of observed.expectedRules)
+  for (const name of expected.keys())
     if (!byName.has(name)) gap(name, `forwarding rule ${name} is missing: ${RERUN}`);
   const wantedTarget = templateTarget(config, target);
+  if (!wantedTarget && observed.rules.length > 0)
+    gap(
+      'footprint.centralBusArn',
+      "cannot verify driftguard's footprint: footprint.centralBusArn is not configured, so where the rules send events is not checked",
+    );
   for (const rule of observed.rules) {
+    const template = expected.get(rule.name);
+    if (!template) {
+      gap(
+        rule.name,
+        `${rule.name} carries driftguard's prefix but the template creates no such rule in ${change.region}: a leftover of an older template, or a look-alike`,
+        [],
+        'high',
+      );
+    } else {
+      const differences = patternGaps(template, rule);
+      if (differences.length > 0)
+        gap(
+          `${rule.name}/pattern`,
+          `${rule.name}'s event pattern differs from the template (${differences.join('; ')}): events it should forward may be dropped: ${RERUN}`,
+        );
+    }
     if (rule.state !== 'ENABLED')
       gap(rule.name, `${rule.name} is ${rule.state ?? 'in an unknown state'}`, [
         enableRule(target, rule.name),
@@ -322,7 +373,12 @@ function judgeObservation(
     if (wrong || foreign.length > 0) {
       const what = [
         ...(!ours ? ['its central bus target is missing'] : []),
-        ...(ours && wrong ? [`its target points at ${ours.arn ?? 'nothing'}, not the central bus`] : []),
+        ...(ours && wrong && ours.arn !== wantedTarget?.Arn
+          ? [`its target sends events to ${ours.arn ?? 'nothing'}, not the central bus ${wantedTarget?.Arn}`]
+          : []),
+        ...(ours && wrong && ours.arn === wantedTarget?.Arn
+          ? [`its target uses role ${ours.roleArn ?? '(none)'}, not ${wantedTarget?.RoleArn}`]
+          : []),
         ...(foreign.length > 0 ? [`extra target(s) ${foreign.join(', ')} copy events elsewhere`] : []),
       ].join('; ');
       const fix = restoreTarget(config, target, rule.name, foreign);
@@ -333,10 +389,15 @@ function judgeObservation(
     gap(config.remediationRoleName, `${config.remediationRoleName} does not exist: ${RERUN}`);
   } else if (observed.role) {
     const template = templateTrust(config, zone);
-    if (template && !sameDocument(observed.role.trustPolicy, template)) {
+    if (!template) {
       gap(
         config.remediationRoleName,
-        `${config.remediationRoleName}'s trust policy differs from the template: whoever it trusts can act as driftguard`,
+        `cannot verify driftguard's footprint: ${config.remediationRoleName}'s trust policy is not checked, as centralRoleArn, organizationId and externalId are not all configured`,
+      );
+    } else if (!sameDocument(observed.role.trustPolicy, template)) {
+      gap(
+        config.remediationRoleName,
+        `${config.remediationRoleName}'s trust policy differs from the template (${trustDifference(observed.role.trustPolicy, config)}): whoever it trusts can act as driftguard`,
         [
           {
             service: 'iam',
@@ -353,15 +414,37 @@ function judgeObservation(
     return {
       kind: 'compliant',
       resource,
-      summary: `driftguard's footprint in ${change.account}/${change.region} matches the template (${checked})`,
+      summary: `driftguard's footprint in ${where} matches the template (${checked})`,
     };
   }
   return violation(
     resource,
-    `driftguard's footprint in ${change.account}/${change.region} differs from the template: ${offenses.length} gap(s)`,
+    `driftguard's footprint in ${where} differs from the template: ${offenses.length} gap(s): ${offenses
+      .map((offense) => offense.id)
+      .join(', ')}`,
     offenses,
     operations,
   );
+}
+
+/**
+ * Who the live trust policy lets in besides the template's central role, in a few words: the
+ * principals it names that are not the central role, or "its conditions" when the principals are
+ * the same (the organization or external id pin was changed or dropped).
+ */
+function trustDifference(document: string, config: Config): string {
+  const parsed = parsePolicy(document);
+  if (!parsed.ok) return 'it cannot be read as a policy';
+  const principals = new Set<string>();
+  for (const statement of parsed.policy.statements) {
+    if (statement.effect !== 'Allow') continue;
+    if (statement.principal?.kind === 'wildcard' || statement.notPrincipal) principals.add('*');
+    for (const entry of statement.principal?.kind === 'entries' ? statement.principal.entries : [])
+      if (entry.value !== config.centralRoleArn) principals.add(entry.value);
+  }
+  return principals.size > 0
+    ? `it also trusts ${[...principals].slice(0, 5).join(', ')}`
+    : 'its conditions or actions changed';
 }
 
 export const driftguardIntegrity: Guardrail = {
