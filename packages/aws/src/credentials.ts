@@ -1,12 +1,17 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
-import { REMEDIATION_SESSION_NAME } from '@driftguard/core';
+import { partitionOf, REMEDIATION_SESSION_NAME } from '@driftguard/core';
 import { CredentialsError, errorMessage } from './errors';
 
 export interface AccountCredentialsOptions {
   sts: STSClient;
   roleName: string;
   externalId?: string;
+  /**
+   * The central function role's ARN: member roles are assumed in its partition (`aws-cn`,
+   * `aws-us-gov`, …), since an organization never spans partitions. Default `aws`.
+   */
+  centralRoleArn?: string;
   /** The account driftguard runs in: no role to assume there. Looked up once when not given. */
   homeAccount?: string;
   /**
@@ -32,6 +37,7 @@ export function accountCredentials(options: AccountCredentialsOptions): Credenti
   const now = options.now ?? Date.now;
   const margin = options.refreshMarginMs ?? 5 * 60_000;
   const cache = new Map<string, Promise<AwsCredentialIdentity>>();
+  const partition = partitionOf(options.centralRoleArn) ?? 'aws';
   let home: Promise<string | undefined> | undefined = options.homeAccount
     ? Promise.resolve(options.homeAccount)
     : undefined;
@@ -45,7 +51,7 @@ export function accountCredentials(options: AccountCredentialsOptions): Credenti
   };
 
   const assume = async (account: string): Promise<AwsCredentialIdentity> => {
-    const roleArn = `arn:aws:iam::${account}:role/${options.roleName}`;
+    const roleArn = `arn:${partition}:iam::${account}:role/${options.roleName}`;
     try {
       const { Credentials } = await options.sts.send(
         new AssumeRoleCommand({

@@ -165,6 +165,7 @@ export function runtimeFromEnv(
     sts,
     roleName: config.remediationRoleName,
     externalId: config.externalId,
+    centralRoleArn: config.centralRoleArn,
     // In Lambda the central role has no remediation actions: act at home through the member role too.
     assumeAtHome: env.DRIFTGUARD_ASSUME_AT_HOME
       ? env.DRIFTGUARD_ASSUME_AT_HOME === 'true'
