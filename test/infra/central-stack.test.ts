@@ -253,6 +253,7 @@ describe('evaluate function', () => {
       'DRIFTGUARD_EXEMPTIONS_TABLE',
       'DRIFTGUARD_EXTERNAL_ID',
       'DRIFTGUARD_FORWARDING_PREFIX',
+      'DRIFTGUARD_FORWARD_GUARDDUTY_FINDINGS',
       'DRIFTGUARD_MAX_RECEIVE_COUNT',
       'DRIFTGUARD_REMEDIATION_ROLE_NAME',
       'DRIFTGUARD_ROLE_REGION',
@@ -278,6 +279,9 @@ describe('evaluate function', () => {
     // The member footprint the integrity guardrail compares live state with.
     expect(variables.DRIFTGUARD_CENTRAL_BUS_ARN).toBe(busArn);
     expect(variables.DRIFTGUARD_ROLE_REGION).toBe(prod.region);
+    // The member stacks' ForwardGuardDutyFindings: prod's central account is the GuardDuty
+    // administrator, so members have no GuardDuty rule and the sweep expects none.
+    expect(variables.DRIFTGUARD_FORWARD_GUARDDUTY_FINDINGS).toBe('false');
   });
 
   it('links the four channel secrets to the pipeline functions and nothing else', () => {
