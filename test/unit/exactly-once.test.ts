@@ -217,6 +217,9 @@ describe('ordering: stateAspect and the high-water mark', () => {
     expect(aspect('s3control.amazonaws.com', 'PutAccountPublicAccessBlock')).toBe(
       'account-public-access-block',
     );
+    expect(aspect('s3.amazonaws.com', 'PutAccessPointPolicy')).toBe('access-point-policy');
+    expect(aspect('s3control.amazonaws.com', 'PutAccessPointPolicy')).toBe('access-point-policy');
+    expect(aspect('lambda.amazonaws.com', 'AddPermission20150331v2')).toBeUndefined();
     expect(aspect('ec2.amazonaws.com', 'CreateVpcEndpoint')).toBe('endpoint-policy');
     expect(
       aspect('ec2.amazonaws.com', 'ModifyVpcEndpoint', { ModifyVpcEndpointRequest: { ResetPolicy: true } }),

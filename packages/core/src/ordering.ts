@@ -25,11 +25,10 @@ export function stateAspect(
     if (eventName === 'PutBucketPublicAccessBlock' || eventName === 'DeleteBucketPublicAccessBlock')
       return 'bucket-public-access-block';
   }
-  if (
-    (eventSource === 's3.amazonaws.com' || eventSource === 's3control.amazonaws.com') &&
-    (eventName === 'PutAccountPublicAccessBlock' || eventName === 'DeleteAccountPublicAccessBlock')
-  ) {
-    return 'account-public-access-block';
+  if (eventSource === 's3.amazonaws.com' || eventSource === 's3control.amazonaws.com') {
+    if (eventName === 'PutAccountPublicAccessBlock' || eventName === 'DeleteAccountPublicAccessBlock')
+      return 'account-public-access-block';
+    if (eventName === 'PutAccessPointPolicy') return 'access-point-policy';
   }
   if (eventSource !== 'ec2.amazonaws.com') return undefined;
   if (eventName === 'CreateVpcEndpoint') return 'endpoint-policy';
