@@ -28,7 +28,6 @@ import {
   dynamoIsolationStore,
   ensureStateTable,
   type FindingMarkStore,
-  gateFinding,
   type IsolationStore,
   type Pipeline,
   restoreIsolation,
@@ -312,24 +311,22 @@ describe.skipIf(!motoEndpoint)('GuardDuty playbooks against moto (verify → act
     });
   });
 
-  it('finding marks are conditional writes: of two concurrent deliveries of one version, one acts', async () => {
-    const normalized = normalizeGuardDuty(
-      guardDutyFinding({
-        type: 'Recon:EC2/PortProbeUnprotectedPort',
-        severity: 2,
-        account: HOME_ACCOUNT,
-        region: REGION,
-        resource: { resourceType: 'Instance', instanceDetails: { instanceId: 'i-0123456789abcdef0' } },
-      }),
-    );
-    if (!normalized.ok) throw new Error(normalized.reason);
-    const config = playbookConfig();
-    const gated = await Promise.all([1, 2, 3].map(() => gateFinding(normalized.finding, config, marks)));
-    expect(gated.map((g) => g.assessment.status).sort()).toEqual(['ignored', 'ignored', 'violation']);
-    expect(await marks.get(normalized.finding.id)).toEqual({
-      updatedAt: normalized.finding.updatedAt,
-      count: 1,
+  it('finding marks are one conditional write: of three concurrent claims of one version, one advances', async () => {
+    const mark = { updatedAt: '2024-03-01T10:50:00.000Z', count: 1 };
+    const id = unique('finding');
+    const claims = await Promise.all([1, 2, 3].map(() => marks.advance(id, mark)));
+    expect(claims.map((claim) => claim.advanced).sort()).toEqual([false, false, true]);
+    expect(claims.filter((claim) => !claim.advanced)).toEqual([
+      { advanced: false, current: mark },
+      { advanced: false, current: mark },
+    ]);
+    // The same instant written differently is the same version; a newer one advances over it.
+    expect(await marks.advance(id, { updatedAt: '2024-03-01T10:50:00Z', count: 1 })).toMatchObject({
+      advanced: false,
     });
+    const newer = { updatedAt: '2024-03-01T11:05:00.000Z', count: 4 };
+    expect(await marks.advance(id, newer)).toEqual({ advanced: true, previous: mark });
+    expect(await marks.get(id)).toEqual(newer);
   });
 
   it('IAM access key → Inactive (never deleted)', async () => {

@@ -25,6 +25,11 @@ export interface FaultPlan {
   eligible?: (call: Call) => boolean;
   /** Seed of the fault dice, for reproducible runs. */
   seed?: number;
+  /**
+   * Holds a call until the returned promise settles (then it goes on as planned): lines concurrent
+   * requests up at a chosen point, so a race is the same on every run.
+   */
+  hold?: (call: Call) => Promise<void> | undefined;
 }
 
 export interface Call {
@@ -242,6 +247,7 @@ export async function startFaultProxy(
         return answer(res, accessDenied(roleArn));
       }
     }
+    await plan.hold?.(call);
     const eligible = plan.eligible ? plan.eligible(call) : true;
     const roll = eligible ? state.roll() : 1;
     const throttle = plan.throttle ?? 0;

@@ -2,13 +2,13 @@ import {
   createEnforcement,
   createPipeline,
   type Executor,
-  gateFinding,
   memoryFindingMarkStore,
   type Notifier,
 } from '@driftguard/aws';
 import {
   assessFinding,
   CATALOG,
+  claimedFreshness,
   defaultConfig,
   deliveryId,
   eventPatterns,
@@ -324,14 +324,43 @@ describe('dedupe: one action per finding version, updates refresh', () => {
     expect(deliveryId({ event: { ...assessment.event, eventId: 'ct-1' } })).toBe('ct-1');
   });
 
-  it('two concurrent deliveries of the same version: exactly one acts', async () => {
-    const marks = memoryFindingMarkStore();
-    const finding = findingOf();
-    const [a, b] = await Promise.all([
-      gateFinding(finding, isolateFromHigh, marks),
-      gateFinding(finding, isolateFromHigh, marks),
-    ]);
-    expect([a.assessment.status, b.assessment.status].sort()).toEqual(['ignored', 'violation']);
+  it('two concurrent deliveries of the same version: one is decided and acts, the other is a duplicate', async () => {
+    const executed: string[] = [];
+    const pipeline = createPipeline({
+      config: isolateFromHigh,
+      findings: memoryFindingMarkStore(),
+      execute: async (operation) => {
+        executed.push(operation.operation);
+        return { operation, status: 'applied', verified: true, detail: 'stub' };
+      },
+    });
+    const event = guardDutyFindingEvent({
+      type: 'Backdoor:EC2/C&CActivity.B!DNS',
+      severity: 9.2,
+      account: '111122223333',
+      region: 'eu-west-1',
+      resource: INSTANCE,
+    });
+    const processed = await Promise.all([pipeline.process(event), pipeline.process(event)]);
+    expect(processed.map((p) => p.assessment.status).sort()).toEqual(['ignored', 'violation']);
+    const loser = processed.find((p) => p.assessment.status === 'ignored');
+    expect(loser?.assessment.decisionReason).toBe('a finding version is acted on once');
+    expect(loser?.assessment.results).toEqual([]); // not decided: no rule result
+    expect(executed).toEqual(['IsolateEc2Instance']);
+  });
+
+  it('a claim lost to a version since given back is still a duplicate: the loser never acts', () => {
+    const finding = findingOf({ count: 3 });
+    expect(claimedFreshness(finding, { advanced: false }).kind).toBe('duplicate');
+    expect(claimedFreshness(finding, { advanced: false, current: mark }).kind).toBe('duplicate');
+    const older = { updatedAt: '2024-03-01T10:20:00.000Z', count: 1 };
+    expect(claimedFreshness(finding, { advanced: false, current: older }).kind).toBe('duplicate');
+    const newer = { updatedAt: '2024-03-01T11:20:00.000Z', count: 1 };
+    expect(claimedFreshness(finding, { advanced: false, current: newer }).kind).toBe('stale');
+    expect(claimedFreshness(finding, { advanced: true, previous: older })).toEqual({
+      kind: 'update',
+      previous: older,
+    });
   });
 
   it('through the pipeline: act once, refresh on update, never act on stale; a failed playbook is retried', async () => {

@@ -1,53 +1,28 @@
-import {
-  type AccountPlacement,
-  type Assessment,
-  assessFinding,
-  type Config,
-  type Finding,
-} from '@driftguard/core';
-import { DriftguardError } from './errors';
+import type { Finding, FindingClaim } from '@driftguard/core';
 import type { FindingMarkStore } from './store/findings';
 
-/** A finding's assessment, and how to give its claim back when the playbook failed (so a retry acts). */
-export interface GatedFinding {
-  assessment: Assessment;
+/** A delivery's claim on its finding version, and how to give it back (so the queue's retry acts). */
+export interface ClaimedFinding {
+  claim: FindingClaim;
+  /** Puts the previous mark back (a failed playbook or audit write); a no-op for a lost claim. */
   release(): Promise<void>;
 }
 
 const nothingToRelease = async () => undefined;
 
-/** Placement (for overrides by OU) and the account's name, as the pipeline loaded them. */
-export interface FindingState {
-  placement?: AccountPlacement;
-  accountName?: string;
-}
-
 /**
- * The GuardDuty path's "acted on once": reads what was last acted on for the finding id, lets core
- * decide (new, update, duplicate, stale — `findingFreshness`), and claims the new version with a
- * conditional write. When a concurrent delivery claimed first, the finding is judged again against
- * what that delivery recorded. Without a store (replay, tests) every delivery is new.
+ * The GuardDuty path's "decided once": one conditional write claims this version before the
+ * decision. The winner decides and may act; a loser is told what it lost to and never decides
+ * again (core `claimedFreshness`: duplicate or stale). Without a store (replay, tests) every
+ * delivery is new.
  */
-export async function gateFinding(
-  finding: Finding,
-  config: Config,
+export async function claimFinding(
   marks: FindingMarkStore | undefined,
-  /** The rest of the state the decision needs, read concurrently with the finding's mark. */
-  state: FindingState | Promise<FindingState> = {},
-): Promise<GatedFinding> {
-  if (!marks) return { assessment: assessFinding(finding, config, await state), release: nothingToRelease };
+  finding: Finding,
+): Promise<ClaimedFinding> {
+  if (!marks) return { claim: { advanced: true }, release: nothingToRelease };
   const next = { updatedAt: finding.updatedAt, count: finding.count };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    // Decided once per delivery; again only when a concurrent delivery claimed this finding first.
-    const [previous, where] = await Promise.all([marks.get(finding.id), state]);
-    const assessment = assessFinding(finding, config, { ...where, ...(previous ? { previous } : {}) });
-    // Archived, duplicate and stale findings are not acted on: nothing to claim.
-    if (assessment.status !== 'violation') return { assessment, release: nothingToRelease };
-    if (await marks.claim(finding.id, next, previous)) {
-      return { assessment, release: () => marks.release(finding.id, next, previous) };
-    }
-  }
-  throw new DriftguardError(
-    `finding ${finding.id}: the dedupe mark kept changing under concurrent deliveries; the queue will retry`,
-  );
+  const claim = await marks.advance(finding.id, next);
+  if (!claim.advanced) return { claim, release: nothingToRelease };
+  return { claim, release: () => marks.release(finding.id, next, claim.previous) };
 }

@@ -2,8 +2,11 @@ import {
   type Assessment,
   type Change,
   type Config,
+  claimedFreshness,
   decideChange,
+  decideFinding,
   evaluateChange,
+  evaluateFindingEvent,
   type Finding,
   liveFactQueries,
   type NormalizedEvent,
@@ -20,7 +23,7 @@ import type { Enforcement } from './enforcement';
 import { AuditWriteError, errorMessage, InvalidEventError } from './errors';
 import { claimOnce, deliveryKeyOf, supersededOutcome, supersedingEvent } from './exactly-once';
 import type { Executor } from './executor';
-import { type GatedFinding, gateFinding } from './findings';
+import { type ClaimedFinding, claimFinding } from './findings';
 import { outcomeAfterIntent, recordIntent } from './intent';
 import type { LiveFactReader } from './live-facts';
 import { type NotificationResult, type Notifier, tell } from './notifications';
@@ -93,7 +96,7 @@ interface Decided {
   /** A newer event already set this document: the older one must not undo it. */
   superseded?: HighWaterMark;
   /** GuardDuty: the claim on this finding version (given back when the playbook or audit fails). */
-  finding?: GatedFinding;
+  finding?: ClaimedFinding;
 }
 
 type EventInput = Extract<NormalizedEvent, { ok: true }>;
@@ -134,17 +137,28 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return { assessment, ...(superseded ? { superseded } : {}) };
   }
 
-  /** GuardDuty: the same decide stage, with the finding's own state (its last acted-on version). */
+  /**
+   * GuardDuty: the same one pass. Evaluation is pure and reads nothing stored, so the state is read
+   * in one concurrent round (organization, placement, and the claim on this finding version — one
+   * conditional write), then the finding is decided once. A delivery that lost the claim is decided
+   * as a duplicate or stale one, never acted on and never decided again.
+   */
   async function decideFindingEvent(finding: Finding): Promise<Decided> {
-    const state = Promise.all([
+    const [organization, placement, claimed] = await Promise.all([
       options.organization?.(),
       options.enforcement?.placement(finding.account),
-    ]).then(([organization, placement]) => {
-      const accountName = organization?.accountNames?.[finding.account];
-      return { ...(placement ? { placement } : {}), ...(accountName ? { accountName } : {}) };
+      claimFinding(options.findings, finding),
+    ]);
+    const accountName = organization?.accountNames?.[finding.account];
+    const evaluation = evaluateFindingEvent(finding, config, {
+      trustZone: trustZoneOf(config, organization),
+      ...(accountName ? { accountName } : {}),
     });
-    const gated = await gateFinding(finding, config, options.findings, state);
-    return { assessment: gated.assessment, finding: gated };
+    const assessment = decideFinding(evaluation, config, {
+      freshness: claimedFreshness(finding, claimed.claim),
+      ...(placement ? { placement } : {}),
+    });
+    return { assessment, finding: claimed };
   }
 
   async function act({ assessment, superseded, finding }: Decided): Promise<Outcome> {
@@ -166,7 +180,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   async function record(
     report: Report,
     routing: string,
-    finding: GatedFinding | undefined,
+    finding: ClaimedFinding | undefined,
     intended: Intended | undefined,
   ) {
     // A recorded intent is always completed; otherwise compliant sweep observations are not kept.

@@ -1,9 +1,14 @@
-import type { Action, Assessment, Decision, EventSummary } from './assess';
+import { type Assessment, decide, type EventSummary } from './assess';
 import type { Config } from './config';
-import { type AccountPlacement, type ModeSetting, resolveMode } from './enforcement';
+import type { AccountPlacement } from './enforcement';
 import { type Finding, GUARDDUTY_EVENT_SOURCE } from './events/guardduty';
 import { CATALOG } from './rules/catalog';
-import { GUARDDUTY_RULE_ID, guarddutyFinding, planPlaybooks } from './rules/guardduty-finding';
+import {
+  GUARDDUTY_RULE_ID,
+  guarddutyFinding,
+  type PlaybookPlan,
+  planPlaybooks,
+} from './rules/guardduty-finding';
 import type { Guardrail } from './rules/guardrail';
 import { type TrustZone, trustZoneOf } from './trust-zone';
 import type { Verdict } from './verdict';
@@ -103,109 +108,99 @@ export function deliveryId(assessment: Pick<Assessment, 'event' | 'finding'>): s
     : assessment.event.eventId;
 }
 
-type FindingMode = Config['rules'][typeof GUARDDUTY_RULE_ID]['mode'];
+/**
+ * What the one conditional write on a finding's mark found (packages/aws claims each version before
+ * deciding): `advanced` — this delivery's version is newer than any decided before (`previous` is the
+ * one it replaced); otherwise `current` is what a delivery with an equal or newer version recorded.
+ */
+export type FindingClaim =
+  | { advanced: true; previous?: FindingMark }
+  | { advanced: false; current?: FindingMark };
 
-/** How findings are handled in the finding's account, and the setting that says so. */
-interface FindingModeSetting {
-  mode: FindingMode;
-  /** False when an override keeps playbooks from changing anything in this account. */
-  playbooks: boolean;
-  text: string;
-  setting?: ModeSetting;
-  notes: string[];
+/**
+ * How a delivery relates to what was decided before, from its claim. Pure. A delivery that lost the
+ * claim never acts: it is a duplicate, or stale when what is recorded is newer — even when the mark
+ * it lost to has since been given back (a failed playbook): that delivery's retry acts, not this one.
+ */
+export function claimedFreshness(
+  finding: Pick<Finding, 'updatedAt' | 'count'>,
+  claim: FindingClaim,
+): FindingFreshness {
+  if (claim.advanced) return claim.previous ? { kind: 'update', previous: claim.previous } : { kind: 'new' };
+  const current = claim.current ?? { updatedAt: finding.updatedAt, count: finding.count };
+  const freshness = findingFreshness(finding, current);
+  return freshness.kind === 'stale' ? freshness : { kind: 'duplicate', previous: current };
 }
 
 /**
- * Overrides speak the guardrails' modes; for findings they mean: `off` ignore, `shadow` notify and
- * show the playbooks, `alert` / `ticket` notify (ticket: every band) and change nothing in the
- * account, `revert` let the opted-in playbooks act. Without a winning override,
- * `rules.guardduty-finding.mode` decides.
+ * What the pure evaluation of one finding found: the first stage of the one pass (normalize →
+ * evaluate → load state → decide → plan), like `Evaluation` for a change. Nothing in it depends on
+ * stored state (which version was acted on, the account's OUs).
  */
-export function findingModeOf(
-  finding: Pick<Finding, 'account'>,
-  config: Pick<Config, 'overrides' | 'rules'>,
-  placement?: AccountPlacement,
-): FindingModeSetting {
-  const ruleMode = config.rules[GUARDDUTY_RULE_ID].mode;
-  const ruleText = `rules.${GUARDDUTY_RULE_ID}.mode = ${ruleMode}`;
-  // Only overrides are asked: the rule's own mode is in a vocabulary of its own.
-  const { setting, notes } = resolveMode(
-    { id: GUARDDUTY_RULE_ID, defaultMode: 'revert' },
-    { overrides: config.overrides },
-    finding.account,
-    placement,
-  );
-  if (setting.source !== 'override') return { mode: ruleMode, playbooks: true, text: ruleText, notes };
-  if (setting.mode === 'revert')
-    return { mode: ruleMode, playbooks: true, text: `${setting.text}, so ${ruleText}`, setting, notes };
-  return { mode: setting.mode, playbooks: false, text: setting.text, setting, notes };
+export interface FindingEvaluation {
+  finding: Finding;
+  event: EventSummary;
+  guardrail: Guardrail;
+  /** Set for archived findings: not judged, nothing to decide. */
+  archived?: boolean;
+  verdict: Verdict;
+  /** The opted-in playbooks that apply, and why the others do not (planned once, here). */
+  plan: PlaybookPlan;
 }
 
-function decideFinding(
-  finding: Finding,
-  verdict: Verdict,
-  config: Config,
-  update: boolean,
-  placement: AccountPlacement | undefined,
-): Decision {
-  const plan = planPlaybooks(finding, config);
-  const resolved = findingModeOf(finding, config, placement);
-  const detail = resolved.setting ? { setting: resolved.setting } : {};
-  const notes = [...plan.notes, ...resolved.notes];
-  const noted = notes.length > 0 ? `; ${notes.join('; ')}` : '';
-  const refresh = update ? 'update of a finding already acted on (refreshes its alert and ticket); ' : '';
-  const operations = verdict.kind === 'violation' ? verdict.remediation : [];
-  if (resolved.mode === 'off')
-    return { action: 'none', reason: `${resolved.text}: findings ignored`, ...detail };
-  if (resolved.mode === 'shadow' || config.dryRun) {
-    const why = resolved.mode === 'shadow' ? resolved.text : 'dryRun = true';
-    const would = plan.applied.length > 0 ? `, would run ${plan.applied.join(', ')}` : '';
-    return { action: 'shadow', reason: `${refresh}${why}: notify only${would}${noted}`, ...detail };
-  }
-  const routing: Action = resolved.mode === 'ticket' || SEVERE.has(finding.band) ? 'ticket' : 'alert';
-  const base =
-    resolved.mode === 'ticket'
-      ? resolved.text
-      : `${finding.band} finding → ${routing === 'ticket' ? 'alert + ticket' : 'alert'}${resolved.setting ? ` (${resolved.text})` : ''}`;
-  if (operations.length > 0 && resolved.playbooks) {
-    return {
-      action: 'revert',
-      reason: `${refresh}${base}; playbook ${plan.applied.join(', ')} at severity ${finding.severity}${noted}`,
-      ...detail,
-    };
-  }
-  const held =
-    operations.length > 0
-      ? `; playbook ${plan.applied.join(', ')} not run: the override changes nothing in this account`
-      : '';
-  return { action: routing, reason: `${refresh}${base}${held}${noted}`, ...detail };
-}
-
-const SEVERE = new Set(['high', 'critical']);
-
-/**
- * The GuardDuty path of "normalize → evaluate → decide → plan". Pure, like `assess`. `previous` is
- * what was last acted on for this finding id (from the state table; undefined in replay). The
- * result has the Assessment shape replay, alerts, tickets and the audit trail already read, plus
- * `finding` (id, updatedAt, count, update flag).
- */
-export function assessFinding(
+/** normalize → **evaluate** for a finding. Pure. */
+export function evaluateFindingEvent(
   finding: Finding,
   config: Config,
   options: {
-    previous?: FindingMark;
     trustZone?: TrustZone;
     catalog?: readonly Guardrail[];
-    /** The account's OUs, for overrides by OU (packages/aws reads them when such overrides exist). */
-    placement?: AccountPlacement;
     /** The account's name in Organizations (untrusted text), shown next to its id. */
     accountName?: string;
   } = {},
-): Assessment {
+): FindingEvaluation {
   const summary = summarizeFinding(finding);
   const event = options.accountName ? { ...summary, accountName: options.accountName } : summary;
-  const freshness = findingFreshness(finding, options.previous);
-  const context: Assessment['finding'] = {
+  const guardrail =
+    (options.catalog ?? CATALOG).find((candidate) => candidate.id === GUARDDUTY_RULE_ID) ?? guarddutyFinding;
+  const plan = planPlaybooks(finding, config);
+  if (finding.archived) {
+    const verdict = {
+      kind: 'not-applicable' as const,
+      summary: `finding ${finding.id} is archived in GuardDuty`,
+    };
+    return { finding, event, guardrail, archived: true, verdict, plan };
+  }
+  const trustZone = options.trustZone ?? trustZoneOf(config);
+  const evaluate = guardrail.evaluateFinding ?? guarddutyFinding.evaluateFinding;
+  const verdict = evaluate?.(finding, { config, trustZone }) ?? {
+    kind: 'not-applicable' as const,
+    summary: 'no guardrail reads GuardDuty findings',
+  };
+  return { finding, event, guardrail, verdict, plan };
+}
+
+/** What deciding about a finding depends on besides the finding: loaded by packages/aws, as data. */
+export interface FindingDecisionContext {
+  /** How this delivery relates to what was decided before (default: new — replay has no state). */
+  freshness?: FindingFreshness;
+  /** The account's OUs, for overrides by OU. */
+  placement?: AccountPlacement;
+}
+
+/**
+ * evaluate → load state → **decide → plan** for a finding: called once per delivery, after its
+ * version was claimed. Pure. The result has the Assessment shape replay, alerts, tickets and the
+ * audit trail read, plus `finding` (id, updatedAt, count, update flag).
+ */
+export function decideFinding(
+  evaluation: FindingEvaluation,
+  config: Config,
+  context: FindingDecisionContext = {},
+): Assessment {
+  const { finding, event, guardrail, verdict, plan } = evaluation;
+  const freshness = context.freshness ?? { kind: 'new' };
+  const findingContext: FindingContext = {
     id: finding.id,
     ...(finding.arn ? { arn: finding.arn } : {}),
     type: finding.type.raw,
@@ -216,10 +211,8 @@ export function assessFinding(
     update: freshness.kind === 'update',
     ...(freshness.kind === 'new' ? {} : { previous: freshness.previous }),
   };
-  const base = { event, action: 'none' as const, operations: [], results: [], finding: context };
-  const guardrail =
-    (options.catalog ?? CATALOG).find((candidate) => candidate.id === GUARDDUTY_RULE_ID) ?? guarddutyFinding;
-  if (finding.archived) {
+  const base = { event, action: 'none' as const, operations: [], results: [], finding: findingContext };
+  if (evaluation.archived) {
     return {
       ...base,
       // Named, so that the ticket an earlier version opened can be told (render/ticket.ts).
@@ -246,21 +239,17 @@ export function assessFinding(
           : 'out-of-order delivery: an older version never overrides a newer one',
     };
   }
-  const trustZone = options.trustZone ?? trustZoneOf(config);
-  const evaluate = guardrail.evaluateFinding ?? guarddutyFinding.evaluateFinding;
-  const verdict = evaluate?.(finding, { config, trustZone }) ?? {
-    kind: 'not-applicable' as const,
-    summary: 'no guardrail reads GuardDuty findings',
-  };
   if (verdict.kind !== 'violation') {
-    return {
-      ...base,
-      status: verdict.kind,
-      reason: verdict.summary,
-      decisionReason: 'nothing to decide',
-    };
+    return { ...base, status: verdict.kind, reason: verdict.summary, decisionReason: 'nothing to decide' };
   }
-  const decision = decideFinding(finding, verdict, config, freshness.kind === 'update', options.placement);
+  const decision = decide(guardrail, verdict, config, {
+    finding: {
+      finding,
+      plan,
+      update: freshness.kind === 'update',
+      ...(context.placement ? { placement: context.placement } : {}),
+    },
+  });
   return {
     event,
     status: 'violation',
@@ -272,6 +261,32 @@ export function assessFinding(
     decisionReason: decision.reason,
     operations: decision.action === 'revert' || decision.action === 'shadow' ? verdict.remediation : [],
     results: [{ rule: guardrail.id, title: guardrail.title, verdict, decision }],
-    finding: context,
+    finding: findingContext,
   };
+}
+
+/**
+ * evaluate → decide → plan for one finding, with the state given as data. Pure: replay, explain and
+ * tests call this and get the answers the pipeline gets from `evaluateFindingEvent` + `decideFinding`.
+ * `previous` is what was last acted on for this finding id (undefined in replay: every finding is new).
+ */
+export function assessFinding(
+  finding: Finding,
+  config: Config,
+  options: {
+    previous?: FindingMark;
+    trustZone?: TrustZone;
+    catalog?: readonly Guardrail[];
+    /** The account's OUs, for overrides by OU (packages/aws reads them when such overrides exist). */
+    placement?: AccountPlacement;
+    /** The account's name in Organizations (untrusted text), shown next to its id. */
+    accountName?: string;
+  } = {},
+): Assessment {
+  const { previous, placement, ...evaluate } = options;
+  const evaluation = evaluateFindingEvent(finding, config, evaluate);
+  return decideFinding(evaluation, config, {
+    freshness: findingFreshness(finding, previous),
+    ...(placement ? { placement } : {}),
+  });
 }

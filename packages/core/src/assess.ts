@@ -1,5 +1,6 @@
 import type { FindingContext } from './assess-finding';
 import type { Config, Mode } from './config';
+import { decideFindingAction, type FindingDecisionInput } from './decide-finding';
 import {
   type DecisionDetails,
   type DecisionInput,
@@ -96,16 +97,20 @@ export function modeOf(guardrail: Guardrail, config: Config): { mode: Mode; sett
 }
 
 /**
- * The action for one verdict: mode (account/OU overrides, rule, default), dryRun/shadow,
- * infrastructure-as-code actors, exemptions, circuit breaker. `input` (the change and the
- * enforcement context) is optional for callers that only know the verdict.
+ * The one decision stage: the action for one verdict, for a CloudTrail change and a GuardDuty
+ * finding alike, called once per event after the state it depends on was loaded. For a change:
+ * mode (account/OU overrides, rule, default), dryRun/shadow, infrastructure-as-code actors,
+ * exemptions, circuit breaker (enforcement.ts). For a finding: mode (overrides, rule), dryRun/shadow,
+ * playbooks, routing by band (decide-finding.ts). `input` is optional for callers that only know
+ * the verdict.
  */
 export function decide(
   guardrail: Guardrail,
   verdict: Verdict,
   config: Config,
-  input?: DecisionInput,
+  input?: DecisionInput & { finding?: FindingDecisionInput },
 ): Decision {
+  if (input?.finding) return decideFindingAction(verdict, config, input.finding);
   return decideEnforcement(guardrail, verdict, config, input);
 }
 

@@ -3,6 +3,7 @@ export * from './assess';
 export * from './assess-finding';
 export * from './breaker';
 export * from './config';
+export * from './decide-finding';
 export * from './duration';
 export * from './enforcement';
 export * from './enforcement-config';
