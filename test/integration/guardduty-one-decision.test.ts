@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { guardDutyFindingEvent, instanceResource } from '../../packages/cli/src/simulate/guardduty';
 import { processRecord } from '../../packages/functions/src/evaluate';
 import { dynamoClient, ec2Client, HOME_ACCOUNT, motoEndpoint, unique } from '../support/aws';
-import { type FaultProxy, startFaultProxy } from '../support/faults';
+import { type Call, type FaultProxy, startFaultProxy } from '../support/faults';
 import { createGroup, createNetwork, runInstance } from '../support/guardduty';
 import { sqsRecord } from '../support/lambda';
 import { configWith } from '../support/notify';
@@ -21,28 +21,52 @@ const config = configWith({
 });
 
 /**
- * Holds reads of one finding's mark until `count` of them are waiting (or `open()` is called): two
- * deliveries that read the mark before claiming it then both read it before either claims, on
- * every run. The one-pass path claims with one conditional write and reads no mark beforehand.
+ * Lines two deliveries of one finding up the same way on every run: (1) reads of the finding's mark
+ * wait until both deliveries are reading it (a path that reads the mark before claiming it then
+ * reads it twice before either claims); (2) the newer version's write of the mark waits until the
+ * older one's is in (table writes are serialized), so the older version claims first. A path that
+ * claims "the mark I read" then loses the newer version's claim and decides it again; the one-pass
+ * path reads no mark before its one conditional write, which the newer version wins after the older.
  */
-function markReadBarrier(findingId: string, count: number) {
-  const waiting: (() => void)[] = [];
-  let opened = false;
-  const open = () => {
-    opened = true;
-    for (const go of waiting.splice(0)) go();
+function claimRace(findingId: string, newerUpdatedAt: string) {
+  const key = `FINDING#${findingId}`;
+  const readers: (() => void)[] = [];
+  let readsOpen = false;
+  let laterWrite: (() => void) | undefined;
+  let firstWritten = false;
+  const openReads = () => {
+    readsOpen = true;
+    for (const go of readers.splice(0)) go();
   };
   return {
-    open,
-    hold(call: { action: string; body?: string }): Promise<void> | undefined {
-      if (opened || call.action !== 'GetItem' || !call.body?.includes(`FINDING#${findingId}`))
-        return undefined;
-      const held = new Promise<void>((resolve) => waiting.push(resolve));
-      if (waiting.length >= count) open();
-      return held;
+    /** A delivery finished: nothing it could still be waiting for will come. */
+    open() {
+      openReads();
+      laterWrite?.();
+    },
+    hold(call: Call): Promise<void> | undefined {
+      if (!call.body?.includes(key)) return undefined;
+      if (call.action === 'GetItem' && !readsOpen) {
+        const held = new Promise<void>((resolve) => readers.push(resolve));
+        if (readers.length >= 2) openReads();
+        return held;
+      }
+      if (call.action !== 'PutItem') return undefined;
+      if (call.body.includes(newerUpdatedAt) && !firstWritten)
+        return new Promise<void>((resolve) => {
+          laterWrite = resolve;
+        });
+      firstWritten = true;
+      // After this write has taken its place in the serialized queue (timers run after that).
+      if (laterWrite) setTimeout(laterWrite, 0);
+      return undefined;
     },
   };
 }
+
+/** DynamoDB's per-item atomic conditional writes, which moto's threaded server does not give. */
+const TABLE_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems']);
+const isTableWrite = (call: Call) => call.service === 'dynamodb' && TABLE_WRITES.has(call.action);
 
 describe.skipIf(!motoEndpoint)(
   'a GuardDuty finding is decided once per delivery (evaluate handler, moto)',
@@ -55,7 +79,7 @@ describe.skipIf(!motoEndpoint)(
     beforeAll(async () => {
       table = unique('gd-one-decision');
       await ensureStateTable(dynamoClient(REGION), table);
-      proxy = await startFaultProxy(motoEndpoint as string, {});
+      proxy = await startFaultProxy(motoEndpoint as string, {}, { serialize: isTableWrite });
       runtime = runtimeFromEnv(
         {
           AWS_ENDPOINT_URL: proxy.endpoint,
@@ -83,7 +107,7 @@ describe.skipIf(!motoEndpoint)(
     };
 
     /** Two deliveries at once; a delivery the dedupe lock turned away is redelivered, as SQS would. */
-    async function deliverConcurrently(bodies: [string, string], hold?: ReturnType<typeof markReadBarrier>) {
+    async function deliverConcurrently(bodies: [string, string], hold?: ReturnType<typeof claimRace>) {
       proxy.reset();
       proxy.setPlan(hold ? { hold: (call) => hold.hold(call) } : {});
       const settled = await Promise.allSettled(
@@ -124,7 +148,7 @@ describe.skipIf(!motoEndpoint)(
       expect(records).toHaveLength(1);
       expect(records[0]).toMatchObject({ action: 'revert', outcome: { status: 'reverted', verified: true } });
       expect(proxy.stats.applied.get('ModifyNetworkInterfaceAttribute')).toBe(1);
-    });
+    }, 60_000);
 
     it('a version and its update delivered at once: each decided once (no second decide on a lost claim)', async () => {
       const instance = await compromisedInstance();
@@ -147,14 +171,17 @@ describe.skipIf(!motoEndpoint)(
       try {
         settled = await deliverConcurrently(
           [JSON.stringify(first), JSON.stringify(update)],
-          markReadBarrier(base.id, 2),
+          claimRace(base.id, '2026-12-01T10:15:00.000Z'),
         );
         // Two deliveries, two decisions: a delivery that lost the claim is not decided again.
         expect(evaluate).toHaveBeenCalledTimes(2);
       } finally {
         evaluate.mockRestore();
       }
-      expect(settled.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled']);
+      expect(settled.map((result) => (result.status === 'rejected' ? String(result.reason) : 'ok'))).toEqual([
+        'ok',
+        'ok',
+      ]);
       const records = await auditOf(base.id, new Date('2026-12-01T00:00:00Z'));
       // One record per version, each written by one delivery.
       expect(records.map((record) => record.eventTime).sort()).toEqual([
@@ -162,19 +189,17 @@ describe.skipIf(!motoEndpoint)(
         '2026-12-01T10:15:00.000Z',
       ]);
       for (const record of records) expect(record.deliveries ?? 1).toBe(1);
-      // The update is always acted on; the first version either acted before it or is stale.
+      // The first version claimed first and acted; its update claimed after it and acted again
+      // (an update refreshes the alert and ticket; the playbook re-reads live state first).
+      const older = records.find((record) => record.eventTime === '2026-12-01T10:00:00.000Z');
+      expect(older).toMatchObject({ action: 'revert', outcome: { status: 'reverted', verified: true } });
       const newest = records.find((record) => record.eventTime === '2026-12-01T10:15:00.000Z');
       expect(newest).toMatchObject({ action: 'revert', outcome: { verified: true } });
-      const older = records.find((record) => record.eventTime === '2026-12-01T10:00:00.000Z');
-      if (older?.verdict === 'ignored')
-        expect(older.explanation).toContain('older than the version already acted on');
-      else expect(older).toMatchObject({ action: 'revert' });
-      // No version acted twice: at most one interface swap per version that decided to act (both
-      // versions may run the idempotent playbook at once; each run re-reads live state first).
-      const acting = records.filter((record) => record.action === 'revert').length;
+      expect(newest?.decision).toContain('update of a finding already acted on');
+      // Isolated once per version at most.
       const swaps = proxy.stats.applied.get('ModifyNetworkInterfaceAttribute') ?? 0;
       expect(swaps).toBeGreaterThanOrEqual(1);
-      expect(swaps).toBeLessThanOrEqual(acting);
-    });
+      expect(swaps).toBeLessThanOrEqual(2);
+    }, 60_000);
   },
 );

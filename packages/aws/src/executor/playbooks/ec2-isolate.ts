@@ -148,16 +148,38 @@ export async function ensureQuarantineGroup(
     );
   }
   const groupId = group.GroupId;
-  const rules = await groupRules(ec2, groupId);
-  const egress = rules.filter((rule) => rule.IsEgress).map((rule) => rule.SecurityGroupRuleId as string);
-  const ingress = rules.filter((rule) => !rule.IsEgress).map((rule) => rule.SecurityGroupRuleId as string);
-  if (egress.length > 0)
-    await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, SecurityGroupRuleIds: egress }));
-  if (ingress.length > 0)
-    await ec2.send(
-      new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: ingress }),
-    );
+  await stripRules(ec2, groupId);
   return { id: groupId, created };
+}
+
+/**
+ * Revokes every rule of the quarantine group. Two isolations in one VPC at once (two findings on
+ * one instance, or a finding and its update) strip the same new group: a rule the other run already
+ * revoked is gone, which is the goal; the rules are read again to be sure none is left.
+ */
+async function stripRules(ec2: EC2Client, groupId: string): Promise<void> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const rules = await groupRules(ec2, groupId);
+    const egress = rules.filter((rule) => rule.IsEgress).map((rule) => rule.SecurityGroupRuleId as string);
+    const ingress = rules.filter((rule) => !rule.IsEgress).map((rule) => rule.SecurityGroupRuleId as string);
+    if (egress.length === 0 && ingress.length === 0) return;
+    try {
+      if (egress.length > 0)
+        await ec2.send(
+          new RevokeSecurityGroupEgressCommand({ GroupId: groupId, SecurityGroupRuleIds: egress }),
+        );
+      if (ingress.length > 0)
+        await ec2.send(
+          new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: ingress }),
+        );
+      return;
+    } catch (error) {
+      if (awsErrorCode(error) !== 'InvalidPermission.NotFound') throw error;
+    }
+  }
+  const left = await groupRules(ec2, groupId);
+  if (left.length > 0)
+    throw new Error(`quarantine group ${groupId} still has ${left.length} rule(s) after revoking them`);
 }
 
 /**
