@@ -14,7 +14,10 @@ export function rulesMarkdown(): string {
         `| \`${g.id}\` | ${g.title} | ${g.defaultMode} | ${g.severity} | ${[
           ...g.triggers
             .filter((t) => !t.sweepOnly)
-            .map((t) => `${t.eventSource.replace('.amazonaws.com', '')}: ${[...t.eventNames, ...(t.eventNamePrefixes ?? []).map((prefix) => `${prefix}*`)].join(', ')}`),
+            .map(
+              (t) =>
+                `${t.eventSource.replace('.amazonaws.com', '')}: ${[...t.eventNames, ...(t.eventNamePrefixes ?? []).map((prefix) => `${prefix}*`)].join(', ')}`,
+            ),
           ...(g.events ?? []).map((e) => `${e.source}: ${e.detailType}`),
         ].join('; ')} |`,
     ),
