@@ -19,6 +19,7 @@ import {
 } from '../../infra/sizing';
 import { loadStageFile, resolveStage } from '../../infra/stages';
 import { DEAD_LETTER_REASONS, METRICS, SERVICES } from '../../packages/functions/src/metric-names';
+import { REQUIRED_SETTINGS } from '../../packages/functions/src/required-settings';
 import {
   FIXTURE_STAGES,
   importInfra,
@@ -449,6 +450,19 @@ describe('scheduled functions', () => {
       (candidate) => (candidate.inputs.target as { arn: string }).arn === planner.state.arn,
     );
     expect(schedule?.inputs).toMatchObject({ scheduleExpression: 'rate(6 hours)', state: 'ENABLED' });
+  });
+
+  it('gives every function each setting it refuses to start without (packages/functions/src/required-settings.ts)', () => {
+    for (const [name, required] of [
+      ['driftguard-prod-evaluate', REQUIRED_SETTINGS.evaluate],
+      ['driftguard-prod-sweep', REQUIRED_SETTINGS.sweepPlanner],
+      ['driftguard-prod-sweep-worker', REQUIRED_SETTINGS.sweepWorker],
+      ['driftguard-prod-exemption-expiry', REQUIRED_SETTINGS.exemptionExpiry],
+    ] as const) {
+      const variables = (lambdaNamed(name).inputs.environment as { variables: Record<string, string> })
+        .variables;
+      for (const setting of required) expect(variables[setting], `${name} ${setting}`).toBeTruthy();
+    }
   });
 
   it('reserves exactly the Lambda concurrency preflight checks the account can give', () => {

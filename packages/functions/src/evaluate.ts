@@ -11,7 +11,10 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { RevertFailedError } from './errors';
 import type { DeadLetterReason } from './metric-names';
 import { FunctionMetrics, SERVICES } from './metrics';
+import { REQUIRED_SETTINGS, requireSettings } from './required-settings';
 
+// Before anything is wired: a function missing its table, topic or queue does not start.
+requireSettings(SERVICES.evaluate, REQUIRED_SETTINGS.evaluate);
 const logger = new Logger({ serviceName: SERVICES.evaluate });
 const metrics = new FunctionMetrics(SERVICES.evaluate);
 const processor = new BatchProcessor(EventType.SQS);

@@ -1,6 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CONFIG_REJECTED_MESSAGE, checkExpiredExemptions, runtimeLoader } from '@driftguard/aws';
+import { REQUIRED_SETTINGS, requireSettings } from './required-settings';
 
+// Before anything is wired: a function missing its table, topic or queue does not start.
+requireSettings('driftguard-exemption-expiry', REQUIRED_SETTINGS.exemptionExpiry);
 const logger = new Logger({ serviceName: 'driftguard-exemption-expiry' });
 const loadRuntime = runtimeLoader(process.env, {
   onConfigRejected: (reason) => logger.error(CONFIG_REJECTED_MESSAGE, { reason }),

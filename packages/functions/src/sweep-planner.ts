@@ -11,7 +11,10 @@ import {
   sweepRuntimeFromEnv,
 } from '@driftguard/aws';
 import { FunctionMetrics, METRICS, SERVICES } from './metrics';
+import { REQUIRED_SETTINGS, requireSettings } from './required-settings';
 
+// Before anything is wired: a function missing its table, topic or queue does not start.
+requireSettings(SERVICES.sweepPlanner, REQUIRED_SETTINGS.sweepPlanner);
 const logger = new Logger({ serviceName: SERVICES.sweepPlanner });
 const metrics = new FunctionMetrics(SERVICES.sweepPlanner);
 /** The config comes from Parameter Store, cached; a refused publish keeps the last good one. */

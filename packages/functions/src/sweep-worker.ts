@@ -11,7 +11,10 @@ import {
 } from '@driftguard/aws';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { FunctionMetrics, METRICS, SERVICES } from './metrics';
+import { REQUIRED_SETTINGS, requireSettings } from './required-settings';
 
+// Before anything is wired: a function missing its table, topic or queue does not start.
+requireSettings(SERVICES.sweepWorker, REQUIRED_SETTINGS.sweepWorker);
 const logger = new Logger({ serviceName: SERVICES.sweepWorker });
 const metrics = new FunctionMetrics(SERVICES.sweepWorker);
 const processor = new BatchProcessor(EventType.SQS);
