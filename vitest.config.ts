@@ -6,11 +6,12 @@ import { defineConfig } from 'vitest/config';
  * Unit tests of the pure code share one module graph (isolate: false): on these 2-core machines
  * importing the sources again for every file cost more than the tests themselves. A file that
  * changes shared state (SDK client mocks patch the client classes, stubbed or assigned environment,
- * fake timers, globals) runs isolated with the integration tests; the check reads each file, so a
- * new test lands on the right side without anyone listing it here.
+ * fake timers, globals) or needs moto or the CLI runs isolated with the integration tests, where the
+ * global setup starts them; the check reads each file, so a new test lands on the right side
+ * without anyone listing it here.
  */
 const SHARED_STATE =
-  /aws-sdk-client-mock|vi\.(mock|doMock|hoisted|stubEnv|stubGlobal|useFakeTimers)|process\.env|globalThis/;
+  /aws-sdk-client-mock|vi\.(mock|doMock|hoisted|stubEnv|stubGlobal|useFakeTimers)|process\.env|globalThis|motoEndpoint|support\/(aws|cli)'/;
 const unitDir = fileURLToPath(new URL('./test/unit/', import.meta.url));
 const sharedUnitTests = readdirSync(unitDir)
   .filter((file) => file.endsWith('.test.ts'))
