@@ -167,7 +167,8 @@ function judgePermission(change: Change, ref: FunctionRef, config: Config, trust
   const statement = parsed.policy.statements[0] as Statement;
   const judged = analyzeLambdaPolicy(parsed.policy, trustZone, change.account);
   const analysis = judged.statements[0] as PolicyAnalysis['statements'][number];
-  const label = statementLabel(analysis);
+  // A function policy statement is known by its Sid (the StatementId of AddPermission).
+  const label = analysis.sid ? `"${analysis.sid}"` : statementLabel(analysis);
   if (!analysis.offending) {
     return {
       kind: 'compliant',
