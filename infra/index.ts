@@ -72,7 +72,11 @@ export function createDriftguard(stage: string, settings: StageSettings) {
       functions: [evaluate.fn, sweep.fn, sweep.worker, exemptionExpiry.fn, exemptionApi.fn],
     }),
   };
-  const members = createMembers(context, { busArn: bus.arn, functionRoleArn: central.role.arn });
+  const members = createMembers(context, {
+    busArn: bus.arn,
+    functionRoleArn: central.role.arn,
+    eventPath: [evaluate.source, ...rules.map(({ target }) => target)],
+  });
 
   return {
     context,

@@ -41,7 +41,16 @@ export const forwardsMemberGuardDuty = (settings: Pick<StageSettings, 'guardDuty
  */
 export function createMembers(
   context: DeploymentContext,
-  central: { busArn: $util.Input<string>; functionRoleArn: $util.Input<string> },
+  central: {
+    busArn: $util.Input<string>;
+    functionRoleArn: $util.Input<string>;
+    /**
+     * What handles the events members forward (central rules' targets, the evaluate function's
+     * event source): member stacks are created after it and, on removal, deleted before it, so no
+     * member forwards events while nothing is there to take them (DEPLOY.md, "Remove").
+     */
+    eventPath: $util.Resource[];
+  },
 ) {
   const { names, settings, config } = context;
   const roleRegion = settings.roleRegion ?? settings.region;
@@ -96,10 +105,10 @@ export function createMembers(
       deploymentTargets: { organizationalUnitIds: settings.targetOrganizationalUnits },
       operationPreferences: MEMBER_OPERATION_PREFERENCES,
     },
-    { customTimeouts: MEMBER_OPERATION_TIMEOUTS },
+    { customTimeouts: MEMBER_OPERATION_TIMEOUTS, dependsOn: central.eventPath },
   );
 
-  const management = coverManagementAccount(context, template, parameters);
+  const management = coverManagementAccount(context, template, parameters, central.eventPath);
 
   return { stackSet, instances, management };
 }
@@ -112,6 +121,7 @@ function coverManagementAccount(
   context: DeploymentContext,
   template: CfnTemplate,
   parameters: $util.Output<Record<string, string>>,
+  eventPath: $util.Resource[],
 ) {
   const { settings, names } = context;
   if (settings.managementAccount === 'uncovered') return [];
@@ -133,7 +143,7 @@ function coverManagementAccount(
         onFailure: 'DELETE',
         tags: { 'driftguard:stage': context.stage },
       },
-      { provider },
+      { provider, dependsOn: eventPath },
     );
     return { region, provider, stack };
   });

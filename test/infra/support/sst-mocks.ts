@@ -50,13 +50,25 @@ export interface RecordedResource {
   name: string;
   /** True for `Resource.get` lookups of existing resources (SST reads a role passed as `role`). */
   read: boolean;
+  /**
+   * Logical names of the resources this one depends on directly (explicit `dependsOn` and inputs
+   * taken from their outputs): Pulumi creates those first and deletes them after this one.
+   */
+  dependsOn: string[];
   inputs: Record<string, unknown>;
   state: Record<string, unknown>;
 }
 
 /** The slice of `@pulumi/pulumi` used here (its types live in .sst/platform, outside the root tsconfig). */
+/** The part of Pulumi's RegisterResourceRequest the harness reads. */
+interface RegisterRequest {
+  getName(): string;
+  getDependenciesList(): string[];
+}
+
 interface PulumiRuntime {
   runtime: {
+    getMonitor(): unknown;
     setMocks(
       mocks: {
         newResource(args: { type: string; name: string; inputs: Record<string, unknown>; id?: string }): {
@@ -266,6 +278,8 @@ export async function setupSst(stage: string, options: { production?: boolean } 
   const platformRequire = createRequire(join(PLATFORM, 'package.json'));
   const pulumi = platformRequire('@pulumi/pulumi') as PulumiRuntime;
   const resources: RecordedResource[] = [];
+  /** Per logical name, the direct dependencies the program registered it with (URNs end in `::name`). */
+  const dependencies = new Map<string, string[]>();
   const rpcCalls: RpcCall[] = [];
   const work = mkdtempSync(join(tmpdir(), 'driftguard-sst-'));
   const busy = { count: 0 };
@@ -280,7 +294,15 @@ export async function setupSst(stage: string, options: { production?: boolean } 
         lastChange = Date.now();
         const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
         const { id, state } = mockState(args.type, args.name, inputs);
-        resources.push({ type: args.type, name: args.name, read: Boolean(args.id), inputs, state });
+        const dependsOn = dependencies.get(args.name) ?? [];
+        resources.push({
+          type: args.type,
+          name: args.name,
+          read: Boolean(args.id),
+          inputs,
+          state,
+          dependsOn,
+        });
         return { id: args.id || id, state };
       },
       call(args) {
@@ -294,6 +316,18 @@ export async function setupSst(stage: string, options: { production?: boolean } 
     stage,
     false,
   );
+  // The mocks see a resource's inputs, not its dependencies: read them off the registration request.
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(request: RegisterRequest, callback: unknown): unknown;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) => {
+    dependencies.set(
+      request.getName(),
+      request.getDependenciesList().map((urn) => urn.split('::').at(-1) ?? urn),
+    );
+    return register(request, callback);
+  };
 
   const globals = globalThis as Record<string, unknown>;
   Object.assign(globals, {
