@@ -256,6 +256,21 @@ describe("driftguard-integrity judging the sweep's observation", () => {
     ]);
   });
 
+  it('a look-alike rule with the prefix is reported (high) and never given the central target or enabled', () => {
+    const observed = intact();
+    observed.rules.push({
+      name: `${PREFIX}copy-everything`,
+      state: 'DISABLED',
+      pattern: JSON.stringify({ source: [{ prefix: '' }] }),
+      targets: [{ id: 'elsewhere', arn: 'arn:aws:events:eu-west-1:444455556666:event-bus/attacker' }],
+    });
+    const verdict = judge(observed);
+    expect(verdict.kind === 'violation' && verdict.offenses).toEqual([
+      expect.objectContaining({ id: `${PREFIX}copy-everything`, severity: 'high', remediable: false }),
+    ]);
+    expect(verdict.kind === 'violation' && verdict.remediation).toEqual([]);
+  });
+
   it('a role that is gone is critical', () => {
     const observed = intact();
     observed.role = null;

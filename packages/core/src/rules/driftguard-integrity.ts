@@ -346,20 +346,22 @@ function judgeObservation(
   for (const rule of observed.rules) {
     const template = expected.get(rule.name);
     if (!template) {
+      // Reported, never "repaired": enabling it or giving it the central target would forward
+      // whatever its author's pattern matches to the central bus.
       gap(
         rule.name,
         `${rule.name} carries driftguard's prefix but the template creates no such rule in ${change.region}: a leftover of an older template, or a look-alike`,
         [],
         'high',
       );
-    } else {
-      const differences = patternGaps(template, rule);
-      if (differences.length > 0)
-        gap(
-          `${rule.name}/pattern`,
-          `${rule.name}'s event pattern differs from the template (${differences.join('; ')}): events it should forward may be dropped: ${RERUN}`,
-        );
+      continue;
     }
+    const differences = patternGaps(template, rule);
+    if (differences.length > 0)
+      gap(
+        `${rule.name}/pattern`,
+        `${rule.name}'s event pattern differs from the template (${differences.join('; ')}): events it should forward may be dropped: ${RERUN}`,
+      );
     if (rule.state !== 'ENABLED')
       gap(rule.name, `${rule.name} is ${rule.state ?? 'in an unknown state'}`, [
         enableRule(target, rule.name),
