@@ -10,6 +10,7 @@ import {
   GetRepositoryPolicyCommand,
   SetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr';
+import { CreateKeyCommand, GetKeyPolicyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import {
   CreateSecretCommand,
   GetResourcePolicyCommand,
@@ -34,6 +35,7 @@ import {
   accountClients,
   type Describer,
   ecrRepositoryPoliciesDescriber,
+  kmsKeyPoliciesDescriber,
   secretPoliciesDescriber,
   snsTopicPoliciesDescriber,
   sqsQueuePoliciesDescriber,
@@ -75,6 +77,15 @@ const ORG_PINNED: Statement = {
   Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
 };
 
+/** The statement AWS's default key policy gives the key's own account: it administers the key. */
+const KEY_ADMINS: Statement = {
+  Sid: 'Enable IAM User Permissions',
+  Effect: 'Allow',
+  Principal: { AWS: `arn:aws:iam::${HOME_ACCOUNT}:root` },
+  Action: 'kms:*',
+  Resource: '*',
+};
+
 interface Case {
   name: string;
   set: Statement[];
@@ -108,6 +119,7 @@ describe.skipIf(!motoEndpoint)('resource-policy through the evaluate handler aga
   let sqs: SQSClient;
   let sns: SNSClient;
   let ecr: ECRClient;
+  let kms: KMSClient;
   let secrets: SecretsManagerClient;
   let alertQueue: string;
 
@@ -128,6 +140,7 @@ describe.skipIf(!motoEndpoint)('resource-policy through the evaluate handler aga
     sqs = sqsClient(REGION);
     sns = new SNSClient(clientOptions(REGION));
     ecr = new ECRClient(clientOptions(REGION));
+    kms = new KMSClient(clientOptions(REGION));
     secrets = new SecretsManagerClient(clientOptions(REGION));
     const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: unique('driftguard-alerts') }));
     alertQueue = (await sqs.send(new CreateQueueCommand({ QueueName: unique('alerts') }))).QueueUrl as string;
@@ -157,6 +170,8 @@ describe.skipIf(!motoEndpoint)('resource-policy through the evaluate handler aga
     live(id: string): Promise<string[]>;
     /** The Sids a resource has once no statement remains (SNS puts its default policy back). */
     emptied: string[];
+    /** Statements every policy of this service starts with (KMS: the owner's administration). */
+    baseline?: Statement[];
     describer: Describer;
   }
   const sids = (text: string | undefined): string[] =>
@@ -215,6 +230,34 @@ describe.skipIf(!motoEndpoint)('resource-policy through the evaluate handler aga
       },
       emptied: ['__default_statement_ID'],
       describer: snsTopicPoliciesDescriber,
+    },
+    {
+      name: 'KMS key policy (PutKeyPolicy)',
+      async create() {
+        const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: unique('orders-key') }));
+        return { id: KeyMetadata?.KeyId as string, label: KeyMetadata?.KeyId as string };
+      },
+      async setPolicy(KeyId, text) {
+        await kms.send(new PutKeyPolicyCommand({ KeyId, PolicyName: 'default', Policy: text }));
+        return cloudTrailEvent({
+          ...where,
+          eventSource: 'kms.amazonaws.com',
+          eventName: 'PutKeyPolicy',
+          requestParameters: {
+            keyId: KeyId,
+            policyName: 'default',
+            policy: text,
+            bypassPolicyLockoutSafetyCheck: false,
+          },
+          responseElements: null,
+        });
+      },
+      async live(KeyId) {
+        return sids((await kms.send(new GetKeyPolicyCommand({ KeyId, PolicyName: 'default' }))).Policy);
+      },
+      emptied: [],
+      baseline: [KEY_ADMINS],
+      describer: kmsKeyPoliciesDescriber,
     },
     {
       name: 'ECR repository policy (SetRepositoryPolicy)',
@@ -280,13 +323,19 @@ describe.skipIf(!motoEndpoint)('resource-policy through the evaluate handler aga
   ];
 
   describe.each(SERVICES)('$name', (service) => {
+    const baseline = service.baseline ?? [];
+    const kept = (after: string[]) =>
+      baseline.length > 0 ? [...baseline.map((statement) => String(statement.Sid)), ...after] : after;
+
     it.each(CASES)('$name', async ({ set, after, severity }) => {
       const { id, label } = await service.create();
-      const event = await service.setPolicy(id, policy(set));
+      const event = await service.setPolicy(id, policy([...baseline, ...set]));
 
       await run(event);
 
-      expect(await service.live(id)).toEqual(after.length > 0 ? after : service.emptied);
+      expect(await service.live(id)).toEqual(
+        baseline.length > 0 || after.length > 0 ? kept(after) : service.emptied,
+      );
       const sent = (await alerts()).filter((text) => text.includes(label));
       if (severity) expect(sent.some((text) => text.toLowerCase().includes(severity))).toBe(true);
       else expect(sent).toEqual([]);
@@ -294,7 +343,7 @@ describe.skipIf(!motoEndpoint)('resource-policy through the evaluate handler aga
 
     it('the sweep finds a public policy set without any event and the same handler removes it', async () => {
       const { id } = await service.create();
-      await service.setPolicy(id, policy([ORG_READER, ANYONE]));
+      await service.setPolicy(id, policy([...baseline, ORG_READER, ANYONE]));
       const clients = accountClients({ credentialsFor: async () => undefined, endpoint: motoEndpoint });
       const scope = {
         runId: unique('run'),
@@ -310,7 +359,53 @@ describe.skipIf(!motoEndpoint)('resource-policy through the evaluate handler aga
 
       await run(found[0]?.event as Record<string, unknown>);
 
-      expect(await service.live(id)).toEqual(['OrgReader']);
+      expect(await service.live(id)).toEqual(kept(['OrgReader']));
+    });
+  });
+
+  describe('KMS: the owner is never locked out', () => {
+    const keyWith = async (statements: Statement[]) => {
+      const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: unique('locked-key') }));
+      const KeyId = KeyMetadata?.KeyId as string;
+      const text = policy(statements);
+      await kms.send(new PutKeyPolicyCommand({ KeyId, PolicyName: 'default', Policy: text }));
+      const event = cloudTrailEvent({
+        ...where,
+        eventSource: 'kms.amazonaws.com',
+        eventName: 'PutKeyPolicy',
+        requestParameters: { keyId: KeyId, policyName: 'default', policy: text },
+        responseElements: null,
+      });
+      return { KeyId, event };
+    };
+    const liveSids = async (KeyId: string) =>
+      JSON.parse(
+        (await kms.send(new GetKeyPolicyCommand({ KeyId, PolicyName: 'default' }))).Policy ?? '{}',
+      ).Statement.map((statement: Statement) => statement.Sid);
+
+    it('a public statement that is the only one: nothing is written (the owner would be locked out) and the alert says so', async () => {
+      const { KeyId, event } = await keyWith([ANYONE]);
+
+      await run(event);
+
+      expect(await liveSids(KeyId)).toEqual(['Anyone']);
+      const sent = (await alerts()).filter((text) => text.includes(KeyId));
+      expect(sent.some((text) => text.includes('lock the owner out'))).toBe(true);
+    });
+
+    it("the key administrators' statement naming an outside account too: kept, alerted with what to fix by hand", async () => {
+      const shared = {
+        ...KEY_ADMINS,
+        Sid: 'AdminsAndVendor',
+        Principal: { AWS: [`arn:aws:iam::${HOME_ACCOUNT}:root`, `arn:aws:iam::${OUTSIDE_ACCOUNT}:root`] },
+      };
+      const { KeyId, event } = await keyWith([shared, ANYONE]);
+
+      await run(event);
+
+      expect(await liveSids(KeyId)).toEqual(['AdminsAndVendor']);
+      const sent = (await alerts()).filter((text) => text.includes(KeyId));
+      expect(sent.some((text) => text.includes('administer the key'))).toBe(true);
     });
   });
 });

@@ -30,6 +30,13 @@ export interface SetTopicPolicy extends PolicyRevert {
   input: { TopicArn: string; AttributeName: 'Policy'; AttributeValue: string };
 }
 
+/** Never emptied and never without a statement letting the key's own account administer it. */
+export interface PutKeyPolicy extends PolicyRevert {
+  service: 'kms';
+  operation: 'PutKeyPolicy';
+  input: { KeyId: string; PolicyName: 'default'; Policy: string };
+}
+
 export interface SetRepositoryPolicy extends PolicyRevert {
   service: 'ecr';
   operation: 'SetRepositoryPolicy';
@@ -57,6 +64,7 @@ export interface DeleteSecretPolicy extends PolicyRevert {
 export type ResourcePolicyOperation =
   | SetQueuePolicy
   | SetTopicPolicy
+  | PutKeyPolicy
   | SetRepositoryPolicy
   | DeleteRepositoryPolicy
   | PutSecretPolicy

@@ -119,6 +119,7 @@ const HANDLERS: { [K in Operation['operation']]: Handler<Extract<Operation, { op
   // resource-policy
   SetQueueAttributes: revertResourcePolicy,
   SetTopicAttributes: revertResourcePolicy,
+  PutKeyPolicy: revertResourcePolicy,
   SetRepositoryPolicy: revertResourcePolicy,
   DeleteRepositoryPolicy: revertResourcePolicy,
   PutResourcePolicy: revertResourcePolicy,

@@ -9,6 +9,7 @@ import { mapLimit } from './pool';
 import { prefixListsDescriber } from './prefix-lists';
 import {
   ecrRepositoryPoliciesDescriber,
+  kmsKeyPoliciesDescriber,
   secretPoliciesDescriber,
   snsTopicPoliciesDescriber,
   sqsQueuePoliciesDescriber,
@@ -39,6 +40,7 @@ export const DESCRIBERS: readonly Describer[] = [
   roleTrustDescriber,
   sqsQueuePoliciesDescriber,
   snsTopicPoliciesDescriber,
+  kmsKeyPoliciesDescriber,
   ecrRepositoryPoliciesDescriber,
   secretPoliciesDescriber,
   lambdaFunctionsDescriber,

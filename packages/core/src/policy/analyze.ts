@@ -134,6 +134,8 @@ const CALLER_IDENTITY_KEYS: ReadonlySet<string> = new Set([
   'aws:principalarn',
   'aws:principalaccount',
   'aws:principalorgpaths',
+  // KMS's own key for the caller's account (AWS managed key policies pin "*" with it).
+  'kms:calleraccount',
 ]);
 
 /** Why a pin to the organization cannot be judged: no organization id is known. */

@@ -57,6 +57,8 @@ const KEYS: Record<string, KeySpec> = {
   'aws:principalorgpaths': { kind: 'string', zone: 'org-path', axis: 'identity' },
   'aws:principalaccount': { kind: 'string', zone: 'account', axis: 'identity' },
   'aws:principalarn': { kind: 'arn', zone: 'arn', axis: 'identity' },
+  // The account of the caller in KMS key policies, like aws:PrincipalAccount.
+  'kms:calleraccount': { kind: 'string', zone: 'account', axis: 'identity' },
   'aws:principalisawsservice': { kind: 'bool', zone: 'aws-service', axis: 'identity' },
   'aws:userid': { kind: 'string', zone: 'unattributed', axis: 'identity' },
   'aws:sourceaccount': { kind: 'string', zone: 'account', axis: 'identity' },

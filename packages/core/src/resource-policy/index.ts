@@ -1,11 +1,13 @@
 import type { ResourcePolicyAdapter } from './adapter';
 import { ecrRepositoryPolicy } from './ecr';
+import { kmsKeyPolicy } from './kms';
 import { secretsManagerPolicy } from './secrets-manager';
 import { snsTopicPolicy } from './sns';
 import { sqsQueuePolicy } from './sqs';
 
 export * from './adapter';
 export * from './ecr';
+export * from './kms';
 export * from './secrets-manager';
 export * from './sns';
 export * from './sqs';
@@ -14,6 +16,7 @@ export * from './sqs';
 export const RESOURCE_POLICY_ADAPTERS: readonly ResourcePolicyAdapter[] = [
   sqsQueuePolicy,
   snsTopicPolicy,
+  kmsKeyPolicy,
   ecrRepositoryPolicy,
   secretsManagerPolicy,
 ];

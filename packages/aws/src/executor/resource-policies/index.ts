@@ -16,6 +16,7 @@ import type { ExecutorContext } from '../index';
 import { organizationOf } from '../s3';
 import { ecrPolicyIo } from './ecr';
 import type { PolicyIo, PolicyIoTable } from './io';
+import { kmsPolicyIo } from './kms';
 import { secretsManagerPolicyIo } from './secrets-manager';
 import { snsPolicyIo } from './sns';
 import { sqsPolicyIo } from './sqs';
@@ -23,6 +24,7 @@ import { sqsPolicyIo } from './sqs';
 const IO: PolicyIoTable = {
   sqs: sqsPolicyIo,
   sns: snsPolicyIo,
+  kms: kmsPolicyIo,
   ecr: ecrPolicyIo,
   secretsmanager: secretsManagerPolicyIo,
 };
