@@ -271,7 +271,7 @@ export function normalizeBoundedGuardDuty(input: unknown): NormalizedFinding {
     updatedAt,
     count: Math.max(1, toInt(service.count) ?? 1),
     archived: service.archived === true || service.archived === 'true',
-    sample: additional.sample === true || additional.sample === 'true',
+    sample: isSample(additional),
     resource: resourceOf(record_(data.resource), service),
     network: networkOf(record_(service.action)),
   };
@@ -286,6 +286,30 @@ export function normalizeBoundedGuardDuty(input: unknown): NormalizedFinding {
   set('lastSeen', toStr(service.eventLastSeen));
   set('resourceRole', toStr(service.resourceRole));
   return { ok: true, finding };
+}
+
+/** The longest `additionalInfo.value` read for the sample marker (GuardDuty's are a few dozen bytes). */
+const MAX_ADDITIONAL_INFO_CHARS = 64 * 1024;
+
+const truthy = (value: unknown) => value === true || value === 'true';
+
+/**
+ * Whether a finding is one of GuardDuty's sample findings ("Generate sample findings",
+ * CreateSampleFindings). EventBridge carries `service.additionalInfo.sample: true`; the GuardDuty
+ * API and `aws guardduty get-findings` carry it inside a JSON string,
+ * `service.additionalInfo.value = "{\"sample\":true}"` (`Type: "default"`). The string is
+ * untrusted: read only up to a bounded size, and text that is not JSON is simply not a marker.
+ */
+export function isSample(additionalInfo: Record<string, unknown>): boolean {
+  if (truthy(additionalInfo.sample)) return true;
+  const value = additionalInfo.value;
+  if (typeof value !== 'string' || value.length > MAX_ADDITIONAL_INFO_CHARS) return false;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return isRecord(parsed) && truthy(parsed.sample);
+  } catch {
+    return false;
+  }
 }
 
 function record_(value: unknown): Record<string, unknown> {
