@@ -20,19 +20,18 @@ import {
   matchStatements,
   type OperationResult,
   type OrganizationInfo,
-  type PolicyDocument,
   PUBLIC_ACCESS_BLOCK_SETTINGS,
   type PutAccountPublicAccessBlock,
   type PutBucketPolicy,
   type PutPublicAccessBlock,
   parsePolicy,
   policyFingerprint,
-  policyWithStatements,
-  statementLabel,
+  type ZoneContext,
   zoneOfOperation,
 } from '@driftguard/core';
 import { awsErrorCode } from '../errors';
 import type { ExecutorContext } from './index';
+import { findLiveOffenders, removeStatementsAndVerify } from './statement-removal';
 
 /**
  * S3 Control addresses `{AccountId}.s3-control.{region}.amazonaws.com`. Behind a custom endpoint
@@ -86,40 +85,25 @@ export async function revertBucketPolicy(
   const { clients, config, snapshots } = context;
   const s3 = await clients.get(S3Client, operation.target);
   const bucket = operation.input.Bucket;
-  const live = await readBucketPolicy(s3, bucket);
-  if (live.state === 'absent') {
-    return { operation, status: 'already-compliant', verified: true, detail: live.why };
-  }
-  const parsed = parsePolicy(live.text);
-  if (!parsed.ok) {
-    return {
-      operation,
-      status: 'failed',
-      verified: false,
-      detail: `live policy of ${bucket} unreadable: ${parsed.reason}`,
+  const read = () => readBucketPolicy(s3, bucket);
+  // Built once there is a live policy to judge (it may read the organization); the restore reuses it.
+  let zone: ZoneContext | undefined;
+  const zoneOnce = async () =>
+    (zone ??= bucketZone(
+      config,
+      zoneOfOperation(operation.zone, config, await organizationOf(context)),
+      operation.target.account,
+    ));
+  const live = await findLiveOffenders(operation, bucket, await read(), async () => {
+    const trust = await zoneOnce();
+    return (policy) => {
+      const analysis = analyzeBucketPolicyWith(policy, trust, config);
+      return matchStatements(policy.statements, operation.remove).filter(
+        (statement) => analysis.statements[statement.index]?.offending === true,
+      );
     };
-  }
-  const zone = bucketZone(
-    config,
-    zoneOfOperation(operation.zone, config, await organizationOf(context)),
-    operation.target.account,
-  );
-  const offends = (policy: PolicyDocument) => {
-    const analysis = analyzeBucketPolicyWith(policy, zone, config);
-    return matchStatements(policy.statements, operation.remove).filter(
-      (statement) => analysis.statements[statement.index]?.offending === true,
-    );
-  };
-  const still = offends(parsed.policy);
-  if (still.length === 0) {
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `none of the offending statements is still in the policy of ${bucket}`,
-    };
-  }
-  const labels = still.map((statement) => statementLabel(statement));
+  });
+  if (!live.found) return live.result;
 
   if (operation.restore === 'last-known-good' && snapshots) {
     const snapshot = await snapshots.get(
@@ -129,7 +113,11 @@ export async function revertBucketPolicy(
       BUCKET_POLICY_SNAPSHOT,
     );
     const good = snapshot ? parsePolicy(snapshot.document) : undefined;
-    if (snapshot && good?.ok && analyzeBucketPolicyWith(good.policy, zone, config).verdict === 'compliant') {
+    if (
+      snapshot &&
+      good?.ok &&
+      analyzeBucketPolicyWith(good.policy, await zoneOnce(), config).verdict === 'compliant'
+    ) {
       await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: snapshot.document }));
       const after = await readBucketPolicy(s3, bucket);
       const afterParsed = after.state === 'present' ? parsePolicy(after.text) : undefined;
@@ -153,59 +141,19 @@ export async function revertBucketPolicy(
     }
   }
 
-  const keep = parsed.policy.statements.filter((statement) => !still.includes(statement));
-  if (keep.length === 0) {
-    try {
-      await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
-    } catch (error) {
-      if (awsErrorCode(error) !== 'NoSuchBucketPolicy') throw error;
-    }
-  } else {
-    await s3.send(
-      new PutBucketPolicyCommand({
-        Bucket: bucket,
-        Policy: JSON.stringify(policyWithStatements(parsed.policy, keep)),
-      }),
-    );
-  }
-  const after = await readBucketPolicy(s3, bucket);
-  const afterParsed = after.state === 'present' ? parsePolicy(after.text) : undefined;
-  if (after.state === 'present' && !afterParsed?.ok) {
-    return {
-      operation,
-      status: 'failed',
-      verified: false,
-      detail: `re-read policy of ${bucket} is unreadable`,
-    };
-  }
-  const remaining = afterParsed?.ok ? offends(afterParsed.policy) : [];
-  const kept = afterParsed?.ok ? afterParsed.policy.statements.length : 0;
-  if (remaining.length > 0) {
-    return {
-      operation,
-      status: 'failed',
-      verified: false,
-      detail: `re-read of ${bucket} still shows ${remaining.map((statement) => statementLabel(statement)).join(', ')}`,
-    };
-  }
-  if (keep.length > 0 && kept !== keep.length) {
-    return {
-      operation,
-      status: 'failed',
-      verified: false,
-      detail: `re-read of ${bucket} shows ${kept} statement(s), expected the ${keep.length} compliant one(s)`,
-    };
-  }
-  return {
+  return removeStatementsAndVerify(live, {
     operation,
-    status: 'applied',
-    verified: true,
-    detail:
-      keep.length === 0
-        ? `deleted the policy of ${bucket} (every statement offended: ${labels.join(', ')})`
-        : `removed ${labels.join(', ')} from the policy of ${bucket}; ${keep.length} statement(s) kept`,
-    changed: labels.map((label) => `${bucket} ${label}`),
-  };
+    where: bucket,
+    read,
+    write: async (Policy) => {
+      if (Policy !== undefined) return s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy }));
+      try {
+        await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+      } catch (error) {
+        if (awsErrorCode(error) !== 'NoSuchBucketPolicy') throw error;
+      }
+    },
+  });
 }
 
 type Settings = Partial<Record<(typeof PUBLIC_ACCESS_BLOCK_SETTINGS)[number], boolean>>;
