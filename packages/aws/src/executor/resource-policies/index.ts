@@ -14,6 +14,7 @@ import {
 } from '@driftguard/core';
 import type { ExecutorContext } from '../index';
 import { organizationOf } from '../s3';
+import { findLiveOffenders } from '../statement-removal';
 import { ecrPolicyIo } from './ecr';
 import type { PolicyIo, PolicyIoTable } from './io';
 import { kmsPolicyIo } from './kms';
@@ -51,33 +52,29 @@ export async function revertResourcePolicy(
   const adapter = RESOURCE_POLICY_ADAPTERS.find((candidate) => candidate.service === operation.service);
   const owner = operation.target.account;
   const name = io.name(operation);
-  const live = await io.read(operation, context.clients);
-  if (live.state === 'absent')
-    return { operation, status: 'already-compliant', verified: true, detail: live.why };
-  const parsed = parsePolicy(live.text);
-  if (!parsed.ok) return failed(operation, `live policy of ${name} unreadable: ${parsed.reason}`);
-  const zone = resourcePolicyZone(
-    context.config,
-    zoneOfOperation(operation.zone, context.config, await organizationOf(context)),
-    owner,
+  const live = await findLiveOffenders(
+    operation,
+    name,
+    await io.read(operation, context.clients),
+    async () => {
+      const zone = resourcePolicyZone(
+        context.config,
+        zoneOfOperation(operation.zone, context.config, await organizationOf(context)),
+        owner,
+      );
+      return (policy: PolicyDocument) => {
+        const analysis = analyzeResourcePolicyWith(policy, zone, context.config);
+        return matchStatements(policy.statements, operation.remove).filter(
+          (statement) =>
+            analysis.statements[statement.index]?.offending === true &&
+            !adapter?.mustKeep?.(statement, owner),
+        );
+      };
+    },
   );
-  const offends = (policy: PolicyDocument) => {
-    const analysis = analyzeResourcePolicyWith(policy, zone, context.config);
-    return matchStatements(policy.statements, operation.remove).filter(
-      (statement) =>
-        analysis.statements[statement.index]?.offending === true && !adapter?.mustKeep?.(statement, owner),
-    );
-  };
-  const still = offends(parsed.policy);
-  if (still.length === 0) {
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `none of the offending statements is still in the policy of ${name}`,
-    };
-  }
-  const left = policyWithout(parsed.policy, still);
+  if (!live.found) return live.result;
+  const { still, offends } = live;
+  const left = policyWithout(live.policy, still);
   const refusal = adapter?.refuseKept?.(left, owner);
   if (refusal) return failed(operation, `not changed: ${refusal}`);
   const text = left ? JSON.stringify(left.source) : undefined;

@@ -1,7 +1,9 @@
 import type { ResourcePolicyOperation, ResourcePolicyService } from '@driftguard/core';
 import type { AccountClients } from '../index';
+import type { PolicyRead } from '../statement-removal';
 
-export type LivePolicy = { state: 'absent'; why: string } | { state: 'present'; text: string };
+/** One read of a service's live policy (the shape every statement revert reads). */
+export type LivePolicy = PolicyRead;
 
 /**
  * How one service's policy is read and written live. `write` puts `policy` (JSON text), or clears
