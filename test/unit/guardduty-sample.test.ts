@@ -1,6 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assessFinding, normalizeGuardDuty, planPlaybooks } from '@driftguard/core';
+import {
+  assessFinding,
+  normalizeGuardDuty,
+  planPlaybooks,
+  renderGitHubIssue,
+  renderJiraDescription,
+  renderSlack,
+} from '@driftguard/core';
 import { describe, expect, it } from 'vitest';
 import { configWith } from '../support/notify';
 
@@ -87,5 +94,25 @@ describe('GuardDuty sample findings never run a playbook, in any shape', () => {
     }
     const string = normalizeGuardDuty(asApiSample(raw, '{"sample":"true"}'));
     expect(string.ok && string.finding.sample).toBe(true);
+  });
+});
+
+describe('finding alerts and tickets offer no break-glass exemption (exemptions do not cover findings)', () => {
+  it('Slack, Jira and GitHub text of a finding never suggests driftguard exempt', () => {
+    const [, raw] = findings[0] as (typeof findings)[number];
+    const normalized = normalizeGuardDuty(raw);
+    if (!normalized.ok) throw new Error(normalized.reason);
+    const assessment = assessFinding(normalized.finding, everything);
+    const report = {
+      assessment,
+      outcome: { status: 'alerted' as const, verified: false, results: [], summary: 'alerted' },
+      latencyMs: 1,
+    };
+    const rendered = JSON.stringify([
+      renderSlack(report),
+      renderJiraDescription(report),
+      renderGitHubIssue(report),
+    ]);
+    expect(rendered).not.toContain('exempt');
   });
 });

@@ -102,8 +102,11 @@ export function renderSlack(report: Report): SlackMessage {
     type: 'context',
     elements: [
       mrkdwn([
-        `<${source.url}|${source.noun === 'event' ? 'Event' : 'Finding'} ${slackLabel(event.eventId)} in ${source.service}> · ` +
-          'Need this change? Ask for a break-glass exemption: `driftguard exempt request` (approved by a second person).',
+        `<${source.url}|${source.noun === 'event' ? 'Event' : 'Finding'} ${slackLabel(event.eventId)} in ${source.service}>` +
+          // Break-glass exemptions let a named person make a change; they do not apply to findings.
+          (assessment.finding
+            ? ''
+            : ' · Need this change? Ask for a break-glass exemption: `driftguard exempt request` (approved by a second person).'),
       ]),
     ],
   });

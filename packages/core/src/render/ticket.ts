@@ -178,7 +178,8 @@ export function renderJiraDescription(report: Report): AdfDocument {
       heading('What driftguard did'),
       paragraph(...adfOutcome(report)),
       paragraph(adfEventLink(report)),
-      paragraph(text(EXEMPTION_HELP)),
+      // Break-glass exemptions let a named person make a change; they do not apply to findings.
+      ...(report.assessment.finding ? [] : [paragraph(text(EXEMPTION_HELP))]),
     ],
   };
 }
@@ -268,8 +269,8 @@ export function renderGitHubIssue(report: Report): { title: string; body: string
     '',
     markdownEventLink(report),
     '',
-    `_${EXEMPTION_HELP}_`,
-    '',
+    // Break-glass exemptions let a named person make a change; they do not apply to findings.
+    ...(report.assessment.finding ? [] : [`_${EXEMPTION_HELP}_`, '']),
   ].join('\n');
   return { title: ticketTitle(report), body };
 }
