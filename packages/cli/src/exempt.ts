@@ -191,18 +191,24 @@ export async function exemptRequest(options: RequestOptions, context: ExemptCont
   return EXIT.ok;
 }
 
+/** POSTs an action on one request or exemption (its id already in `path`): the answer and where to print it. */
+async function postOn(
+  path: string,
+  options: { url?: string },
+  context: ExemptContext,
+): Promise<{ body: Record<string, unknown>; out: NodeJS.WritableStream }> {
+  const out = context.out ?? process.stdout;
+  const body = await callApi(options, context.env ?? process.env, { method: 'POST' as const, path });
+  return { body, out };
+}
+
 /** `driftguard exempt approve <id>`: the second act, by another AWS principal; the exemption starts now. */
 export async function exemptApprove(
   id: string,
   options: { url?: string; json?: boolean },
   context: ExemptContext = {},
 ): Promise<number> {
-  const env = context.env ?? process.env;
-  const out = context.out ?? process.stdout;
-  const body = await callApi(options, env, {
-    method: 'POST' as const,
-    path: `/requests/${encodeURIComponent(id)}/approve`,
-  });
+  const { body, out } = await postOn(`/requests/${encodeURIComponent(id)}/approve`, options, context);
   const exemption = body.exemption as Exemption;
   if (options.json) {
     out.write(`${JSON.stringify(body, null, 2)}\n`);
@@ -292,12 +298,7 @@ export async function exemptRevoke(
   options: { url?: string; json?: boolean },
   context: ExemptContext = {},
 ): Promise<number> {
-  const env = context.env ?? process.env;
-  const out = context.out ?? process.stdout;
-  const body = await callApi(options, env, {
-    method: 'POST' as const,
-    path: `/exemptions/${encodeURIComponent(id)}/revoke`,
-  });
+  const { body, out } = await postOn(`/exemptions/${encodeURIComponent(id)}/revoke`, options, context);
   const record = body.exemption as ExemptionRecord;
   if (options.json) out.write(`${JSON.stringify(record, null, 2)}\n`);
   else
