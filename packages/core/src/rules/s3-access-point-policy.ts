@@ -6,16 +6,10 @@ import type { PolicyAnalysis } from '../policy/analyze';
 import { type PolicyDocument, parsePolicy, policyWithStatements, type Statement } from '../policy/document';
 import { parseArn } from '../policy/principals';
 import type { TrustZone } from '../trust-zone';
-import type { Offense, ResourceRef, Verdict } from '../verdict';
+import type { ResourceRef, Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
 import type { Guardrail } from './guardrail';
-import {
-  analyzeBucketPolicyWith,
-  bucketZone,
-  keptInPlace,
-  statementLabel,
-  statementRef,
-} from './s3-bucket-policy';
+import { analyzeBucketPolicyWith, bucketZone, offendingStatements, statementRef } from './s3-bucket-policy';
 import { unreadablePolicyVerdict } from './unreadable-policy';
 
 export const S3_ACCESS_POINT_POLICY_RULE = 's3-access-point-policy';
@@ -142,33 +136,12 @@ export const s3AccessPointPolicy: Guardrail = {
         summary: `${policy.statements.length} statement(s) on access point ${name}: none public, none granting outside the trust zone`,
       };
     }
-    const kept = new Map<number, string>();
-    const offenses: Offense[] = offendingAnalyses.map((statement) => {
-      const label = statementLabel(statement);
-      const keep = keptInPlace(statement, policy.statements[statement.index], change.account, trustZone);
-      if (keep) kept.set(statement.index, `${label}: ${keep.why}`);
-      return {
-        id: statement.sid ?? `Statement[${statement.index}]`,
-        severity: statement.status === 'public' ? 'critical' : 'high',
-        reason: keep ? `${label} ${statement.reason}. ${keep.advice}` : `${label} ${statement.reason}`,
-        remediable: keep === undefined,
-      };
-    });
-    const offending = policy.statements.filter(
-      (statement) =>
-        !kept.has(statement.index) && offendingAnalyses.some((found) => found.index === statement.index),
+    const { offenses, offending, kept, zone, parts, notReverted } = offendingStatements(
+      analysis,
+      policy,
+      change.account,
+      trustZone,
     );
-    const zone: ZoneSnapshot = {
-      ...(trustZone.organizationId ? { organizationId: trustZone.organizationId } : {}),
-      accounts: analysis.zoneAccounts,
-    };
-    const publicCount = offendingAnalyses.filter((statement) => statement.status === 'public').length;
-    const outsideCount = offendingAnalyses.length - publicCount;
-    const parts = [
-      ...(publicCount > 0 ? [`${publicCount} public`] : []),
-      ...(outsideCount > 0 ? [`${outsideCount} granting outside the trust zone`] : []),
-    ];
-    const notReverted = [...kept.values()].join('; ');
     const target = { account: change.account, region: change.region };
     return {
       kind: 'violation',

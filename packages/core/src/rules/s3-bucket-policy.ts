@@ -207,35 +207,15 @@ export const s3BucketPolicy: Guardrail = {
         },
       };
     }
-    const kept = new Map<number, string>();
-    const offenses: Offense[] = offendingAnalyses.map((statement) => {
-      const label = statementLabel(statement);
-      const keep = keptInPlace(statement, policy.statements[statement.index], change.account, trustZone);
-      if (keep) kept.set(statement.index, `${label}: ${keep.why}`);
-      return {
-        id: statement.sid ?? `Statement[${statement.index}]`,
-        severity: statement.status === 'public' ? 'critical' : 'high',
-        reason: keep ? `${label} ${statement.reason}. ${keep.advice}` : `${label} ${statement.reason}`,
-        remediable: keep === undefined,
-      };
-    });
-    const offending = policy.statements.filter(
-      (statement) =>
-        !kept.has(statement.index) &&
-        offendingAnalyses.some((analysisOf) => analysisOf.index === statement.index),
-    );
+    const {
+      offenses,
+      offending,
+      kept,
+      zone: snapshotOfZone,
+      parts,
+      notReverted,
+    } = offendingStatements(analysis, policy, change.account, trustZone);
     const target = { account: change.account, region: change.region };
-    const snapshotOfZone: ZoneSnapshot = {
-      ...(trustZone.organizationId ? { organizationId: trustZone.organizationId } : {}),
-      accounts: analysis.zoneAccounts,
-    };
-    const publicCount = offendingAnalyses.filter((statement) => statement.status === 'public').length;
-    const outsideCount = offendingAnalyses.length - publicCount;
-    const parts = [
-      ...(publicCount > 0 ? [`${publicCount} public`] : []),
-      ...(outsideCount > 0 ? [`${outsideCount} granting outside the trust zone`] : []),
-    ];
-    const notReverted = [...kept.values()].join('; ');
     return {
       kind: 'violation',
       severity: maxSeverity(offenses.map((offense) => offense.severity)),
@@ -248,6 +228,59 @@ export const s3BucketPolicy: Guardrail = {
     };
   },
 };
+
+/** The offending statements of an S3 policy (bucket or access point) as its verdict reports them. */
+export interface OffendingStatements {
+  offenses: Offense[];
+  /** The statements the revert removes: offending and not kept in place. */
+  offending: Statement[];
+  /** Statement index → why it is left in place to alert on. */
+  kept: Map<number, string>;
+  zone: ZoneSnapshot;
+  /** "n public", "m granting outside the trust zone", for the summary. */
+  parts: string[];
+  notReverted: string;
+}
+
+/**
+ * One reading of an analysis that found offending statements: an offense per statement (critical
+ * when public), the statements kept in place (see `keptInPlace`) and the ones a revert removes.
+ */
+export function offendingStatements(
+  analysis: PolicyAnalysis,
+  policy: PolicyDocument,
+  owner: string,
+  trustZone: TrustZone,
+): OffendingStatements {
+  const offendingAnalyses = analysis.statements.filter((statement) => statement.offending);
+  const kept = new Map<number, string>();
+  const offenses: Offense[] = offendingAnalyses.map((statement) => {
+    const label = statementLabel(statement);
+    const keep = keptInPlace(statement, policy.statements[statement.index], owner, trustZone);
+    if (keep) kept.set(statement.index, `${label}: ${keep.why}`);
+    return {
+      id: statement.sid ?? `Statement[${statement.index}]`,
+      severity: statement.status === 'public' ? 'critical' : 'high',
+      reason: keep ? `${label} ${statement.reason}. ${keep.advice}` : `${label} ${statement.reason}`,
+      remediable: keep === undefined,
+    };
+  });
+  const offending = policy.statements.filter(
+    (statement) =>
+      !kept.has(statement.index) && offendingAnalyses.some((found) => found.index === statement.index),
+  );
+  const zone: ZoneSnapshot = {
+    ...(trustZone.organizationId ? { organizationId: trustZone.organizationId } : {}),
+    accounts: analysis.zoneAccounts,
+  };
+  const publicCount = offendingAnalyses.filter((statement) => statement.status === 'public').length;
+  const outsideCount = offendingAnalyses.length - publicCount;
+  const parts = [
+    ...(publicCount > 0 ? [`${publicCount} public`] : []),
+    ...(outsideCount > 0 ? [`${outsideCount} granting outside the trust zone`] : []),
+  ];
+  return { offenses, offending, kept, zone, parts, notReverted: [...kept.values()].join('; ') };
+}
 
 /**
  * The statements of a (live) policy that the refs point at: same canonical content, else the same
