@@ -3,12 +3,8 @@ import { formatDuration, parseDuration } from './duration';
 import type { Actor } from './events/change';
 import type { ResourceRef } from './verdict';
 
-/**
- * A break-glass exemption: for a while, violations in its scope are alerted on but not reverted.
- * Stored in the state table (never as resource tags the violator could set).
- */
-export interface Exemption {
-  id: string;
+/** What an exemption covers and why: the same in the request, the exemption and the decision. */
+export interface ExemptionTerms {
   /** The account whose changes it covers. */
   account: string;
   /** A resource id (sg-…) or ARN; every resource of the account when absent. */
@@ -18,6 +14,14 @@ export interface Exemption {
   reason: string;
   /** Change or incident reference, e.g. CHG-1234. */
   ticket: string;
+}
+
+/**
+ * A break-glass exemption: for a while, violations in its scope are alerted on but not reverted.
+ * Stored in the state table (never as resource tags the violator could set).
+ */
+export interface Exemption extends ExemptionTerms {
+  id: string;
   /** Who asked for it: the caller's ARN as AWS authenticated the request (never typed in). */
   requester: string;
   /** Who approved it: a second principal, authenticated the same way (two-person rule). */
@@ -36,17 +40,10 @@ export interface Exemption {
 }
 
 /** An exemption as a decision used it: what the alert and the audit record say. */
-export interface ExemptionUse {
-  id: string;
-  account: string;
-  resource?: string;
-  rule?: string;
-  reason: string;
-  ticket: string;
-  requester: string;
-  approver: string;
-  expiresAt: string;
-}
+export type ExemptionUse = Pick<
+  Exemption,
+  'id' | keyof ExemptionTerms | 'requester' | 'approver' | 'expiresAt'
+>;
 
 export function exemptionUse(exemption: Exemption): ExemptionUse {
   const { id, account, resource, rule, reason, ticket, requester, approver, expiresAt } = exemption;
@@ -288,15 +285,8 @@ export function principalKey(identity: string, config: Pick<Config, 'exemptions'
 }
 
 /** A pending request: nothing is exempted until a second principal approves it. */
-export interface ExemptionRequest {
+export interface ExemptionRequest extends RequestInput {
   id: string;
-  account: string;
-  resource?: string;
-  rule?: string;
-  /** How long the exemption lasts once approved, e.g. "2h". */
-  duration: string;
-  reason: string;
-  ticket: string;
   /** The requester's ARN as authenticated, and its two-person-rule key. */
   requester: string;
   requesterPrincipal: string;
@@ -306,13 +296,9 @@ export interface ExemptionRequest {
 }
 
 /** What a requester sends: the scope and the why. Who is asking is never part of it. */
-export interface RequestInput {
-  account: string;
-  resource?: string;
-  rule?: string;
+export interface RequestInput extends ExemptionTerms {
+  /** How long the exemption lasts once approved, e.g. "2h". */
   duration: string;
-  reason: string;
-  ticket: string;
 }
 
 /** A request waits this long for its approval. */
