@@ -1,6 +1,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type Announcement, renderAnnouncement, withoutBidi } from '@driftguard/core';
 import { errorMessage } from './errors';
+import { stderrLogger, warnWith } from './log';
 
 /**
  * A channel that hears announcements: exemption granted, used, revoked, ended (with the
@@ -23,7 +24,7 @@ export type Announce = (announcement: Announcement) => Promise<AnnounceResult[]>
 
 export function announcer(
   channels: readonly AnnouncementChannel[],
-  warn: (message: string) => void = (message) => console.warn(message),
+  warn: (message: string) => void = warnWith(stderrLogger),
 ): Announce {
   return async (announcement) =>
     Promise.all(

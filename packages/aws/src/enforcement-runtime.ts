@@ -5,6 +5,7 @@ import type { Config } from '@driftguard/core';
 import { type Announce, type AnnouncementChannel, announcer, snsAnnouncementChannel } from './announce';
 import { clientConfig } from './clients';
 import { createEnforcement, type Enforcement } from './enforcement';
+import { type DriftguardLogger, stderrLogger, warnWith } from './log';
 import { accountPlacementReader } from './placement';
 import { dynamoBreakerStore } from './store/breaker';
 import { dynamoExemptionStore, type ExemptionStore } from './store/exemptions';
@@ -36,6 +37,8 @@ export function enforcementFromEnv(
     requestTimeoutMs?: number;
     channels?: AnnouncementChannel[];
     now?: () => number;
+    /** Where what it survives is reported; default stderr (the functions pass their Logger). */
+    logger?: DriftguardLogger;
   } = {},
 ): EnforcementRuntime {
   const region = env.AWS_REGION ?? 'us-east-1';
@@ -46,7 +49,8 @@ export function enforcementFromEnv(
     channels.push(
       snsAnnouncementChannel(new SNSClient(clientConfig({ region, ...settings })), env.DRIFTGUARD_TOPIC_ARN),
     );
-  const announce = announcer(channels);
+  const logger = options.logger ?? stderrLogger;
+  const announce = announcer(channels, warnWith(logger));
   const table = env.DRIFTGUARD_TABLE;
   const exemptionsTable = env.DRIFTGUARD_EXEMPTIONS_TABLE || table;
   const exemptions =
@@ -61,13 +65,14 @@ export function enforcementFromEnv(
     env.DRIFTGUARD_READ_ORGANIZATION !== 'false' && config.overrides.some((o) => o.organizationalUnits)
       ? accountPlacementReader({
           organizations: new OrganizationsClient(clientConfig({ region: 'us-east-1', ...settings })),
-          onError: (message) => console.warn(`[driftguard] ${message}; OU overrides not applied`),
+          onError: (message) => logger.warn(`${message}; OU overrides not applied`),
         })
       : undefined;
   return {
     enforcement: createEnforcement({
       config,
       announce,
+      warn: warnWith(logger),
       ...(options.now ? { now: options.now } : {}),
       ...(placement ? { placement } : {}),
       ...(exemptions ? { exemptions } : {}),

@@ -19,6 +19,7 @@ import {
 } from '@driftguard/core';
 import type { Announce } from './announce';
 import { DriftguardError, ExemptionUseError, errorMessage } from './errors';
+import { stderrLogger, warnWith } from './log';
 import type { BreakerStore } from './store/breaker';
 import type { ExemptionStore } from './store/exemptions';
 
@@ -61,7 +62,7 @@ function resourceKeyOf(assessment: Assessment, result: RuleResult): string | und
 export function createEnforcement(options: EnforcementOptions): Enforcement {
   const { config } = options;
   const now = options.now ?? Date.now;
-  const warn = options.warn ?? ((message: string) => console.warn(message));
+  const warn = options.warn ?? warnWith(stderrLogger);
   const settings = breakerSettings(config);
   const hasOuOverrides = config.overrides.some((override) => override.organizationalUnits);
   const exemptions = config.exemptions.enabled ? options.exemptions : undefined;

@@ -10,6 +10,7 @@ import {
   stateAspect,
 } from '@driftguard/core';
 import { EventInProgressError, errorMessage } from './errors';
+import { stderrLogger, warnWith } from './log';
 import type { Pipeline, ProcessContext, ProcessedEvent } from './pipeline';
 import type { DedupeStore } from './store/dedupe';
 import type { HighWaterMark, HighWaterStore } from './store/high-water';
@@ -77,7 +78,7 @@ export function exactlyOnce(
   pipeline: Pipeline,
   dedupe: DedupeStore,
   now: () => number = Date.now,
-  warn: (message: string) => void = (message) => console.warn(message),
+  warn: (message: string) => void = warnWith(stderrLogger),
 ): Pipeline {
   return {
     async process(input, context?: ProcessContext) {
@@ -102,7 +103,7 @@ export async function claimOnce(
   key: string,
   process: () => Promise<ProcessedEvent>,
   now: () => number = Date.now,
-  warn: (message: string) => void = (message) => console.warn(message),
+  warn: (message: string) => void = warnWith(stderrLogger),
 ): Promise<ProcessedEvent> {
   const started = now();
   const owner = randomUUID();

@@ -8,6 +8,7 @@ import {
 import type { Announce } from './announce';
 import { errorMessage } from './errors';
 import type { AccountClients } from './executor';
+import { stderrLogger, warnWith } from './log';
 import type { Pipeline } from './pipeline';
 import type { DueExemption, ExemptionStore } from './store/exemptions';
 import { type Describer, describersFor } from './sweep';
@@ -52,7 +53,7 @@ export const recheckRunId = (exemptionId: string) => `recheck-${exemptionId}`;
  */
 export async function checkExpiredExemptions(options: ExpiryCheckOptions): Promise<ExpiryCheck[]> {
   const now = options.now ?? Date.now;
-  const warn = options.warn ?? ((message: string) => console.warn(message));
+  const warn = options.warn ?? warnWith(stderrLogger);
   const checks: ExpiryCheck[] = [];
   for (const due of await options.exemptions.due(now())) {
     const check = await checkOne(due, options, warn, now);

@@ -14,6 +14,7 @@ export * from './exemption-api';
 export * from './exemption-expiry';
 export * from './findings';
 export * from './live-facts';
+export * from './log';
 export * from './organization';
 export * from './pipeline';
 export * from './placement';

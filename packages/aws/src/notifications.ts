@@ -1,5 +1,6 @@
 import { deliveryId, type Report, type TicketLink } from '@driftguard/core';
 import { errorMessage } from './errors';
+import { stderrLogger, warnWith } from './log';
 import type { AuditRef, AuditStore, NotificationLedger } from './store/audit';
 
 /** A channel that tells people about a decision (SNS, Slack, tickets…). */
@@ -72,7 +73,7 @@ async function notifyOnce(
   // Findings: id + updatedAt, so an update of a finding notifies again and a redelivery does not.
   const eventId = deliveryId(report.assessment);
   const rule = report.assessment.rule ?? 'none';
-  const warn = options.warn ?? ((message: string) => console.warn(message));
+  const warn = options.warn ?? warnWith(stderrLogger);
   const notes: string[] = [];
   if (options.ledger) {
     let claimed = true;

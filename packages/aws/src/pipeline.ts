@@ -72,7 +72,7 @@ export interface PipelineOptions {
   audit?: AuditStore;
   /** One notification per channel per event, across duplicate deliveries. */
   ledger?: NotificationLedger;
-  /** Where channel failures are logged (never with secrets); default console.warn. */
+  /** Where channel failures are logged (never with secrets); default stderr (the functions pass their Logger). */
   warn?: (message: string) => void;
   now?: () => number;
   /** Exactly-once effects: one claim per event across deliveries (see exactly-once.ts). */

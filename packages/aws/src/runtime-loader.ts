@@ -4,6 +4,7 @@ import type { Config } from '@driftguard/core';
 import { clientConfig } from './clients';
 import { CONFIG_REJECTED_MESSAGE, parameterConfig } from './config-parameter';
 import { DriftguardError } from './errors';
+import { type DriftguardLogger, stderrLogger } from './log';
 import { deploymentOverlay, type Runtime, type RuntimeEnv, runtimeFromEnv } from './runtime';
 
 export interface RuntimeLoaderOptions {
@@ -11,6 +12,8 @@ export interface RuntimeLoaderOptions {
   onConfigRejected?: (reason: string) => void;
   /** The parameter read, injectable for tests; default Powertools' SSMProvider with its cache. */
   readParameter?: (name: string, maxAgeSeconds: number) => Promise<string>;
+  /** Where the runtime reports what it survives; default stderr (the functions pass their Logger). */
+  logger?: DriftguardLogger;
 }
 
 /**
@@ -22,7 +25,15 @@ export interface RuntimeLoaderOptions {
  * tests) is read once, as before.
  */
 export function runtimeLoader(env: RuntimeEnv, options: RuntimeLoaderOptions = {}): () => Promise<Runtime> {
-  return configuredLoader(env, (config) => runtimeFromEnv(env, config ? { config } : {}), options);
+  return configuredLoader(
+    env,
+    (config) =>
+      runtimeFromEnv(env, {
+        ...(config ? { config } : {}),
+        ...(options.logger ? { logger: options.logger } : {}),
+      }),
+    options,
+  );
 }
 
 /**
@@ -54,7 +65,7 @@ export function configuredLoader<T>(
     overlay: (config) => deploymentOverlay(config, env),
     onRejected:
       options.onConfigRejected ??
-      ((reason) => console.error(`[driftguard] ${CONFIG_REJECTED_MESSAGE}: ${reason}`)),
+      ((reason) => (options.logger ?? stderrLogger).error(CONFIG_REJECTED_MESSAGE, { reason })),
   });
   let built: { config: Config; value: T } | undefined;
   return async () => {

@@ -22,6 +22,7 @@ import { enforcementFromEnv } from './enforcement-runtime';
 import { DriftguardError } from './errors';
 import { type AccountClients, accountClients, createExecutor } from './executor';
 import { liveFactReader } from './live-facts';
+import { type DriftguardLogger, stderrLogger, warnWith } from './log';
 import { organizationReader } from './organization';
 import { createPipeline, type Notifier, type Pipeline } from './pipeline';
 import { callerTarget, securityHubNotifier } from './security-hub';
@@ -154,8 +155,11 @@ export function runtimeFromEnv(
     announcements?: AnnouncementChannel[];
     /** The clock of the decision state (breaker windows, exemptions); default Date.now. */
     now?: () => number;
+    /** Where what it survives is reported; default stderr (the functions pass their Logger). */
+    logger?: DriftguardLogger;
   } = {},
 ): Runtime {
+  const logger = overrides.logger ?? stderrLogger;
   const config = overrides.config ?? configFromEnv(env);
   const region = env.AWS_REGION ?? 'us-east-1';
   const endpoint = env.AWS_ENDPOINT_URL;
@@ -207,7 +211,7 @@ export function runtimeFromEnv(
     ...http.warnings,
     ...unknownRouteRules(config).map((rule) => `notifications.byRule names unknown rule "${rule}"`),
   ])
-    console.warn(`[driftguard] ${warning}`);
+    logger.warn(warning);
   const available = notifiers
     .map((notifier) => notifier.channel)
     .filter((channel) => isKnownChannel(channel, CHANNELS));
@@ -227,8 +231,7 @@ export function runtimeFromEnv(
           organizations: new OrganizationsClient(
             clientConfig({ region: 'us-east-1', endpoint, requestTimeoutMs }),
           ),
-          onError: (message) =>
-            console.warn(`[driftguard] ${message}; trust zone = config.trustedAccounts only`),
+          onError: (message) => logger.warn(`${message}; trust zone = config.trustedAccounts only`),
         });
   // One set of per-account clients for the live reads before evaluating and for the executor.
   const clients = accountClients({ credentialsFor, requestTimeoutMs, ...(endpoint ? { endpoint } : {}) });
@@ -248,6 +251,7 @@ export function runtimeFromEnv(
     requestTimeoutMs,
     ...(overrides.announcements ? { channels: overrides.announcements } : {}),
     ...(overrides.now ? { now: overrides.now } : {}),
+    logger,
   });
   const dlqUrl = env.DRIFTGUARD_DLQ_URL;
   const sqs = dlqUrl ? new SQSClient(clientConfig({ region, endpoint, requestTimeoutMs })) : undefined;
@@ -258,6 +262,7 @@ export function runtimeFromEnv(
       execute,
       ...(overrides.now ? { now: overrides.now } : {}),
       notifiers,
+      warn: warnWith(logger),
       ...(organization ? { organization } : {}),
       ...(snapshots ? { snapshots } : {}),
       liveFacts: liveFactReader(clients),
