@@ -11,16 +11,19 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { RevertFailedError } from './errors';
 import type { DeadLetterReason } from './metric-names';
 import { FunctionMetrics, SERVICES } from './metrics';
+import { envelopeKeys, recordLogging } from './record-logger';
 import { REQUIRED_SETTINGS, requireSettings } from './required-settings';
 
 // Before anything is wired: a function missing its table, topic or queue does not start.
 requireSettings(SERVICES.evaluate, REQUIRED_SETTINGS.evaluate);
 const logger = new Logger({ serviceName: SERVICES.evaluate });
+const logging = recordLogging(logger);
 const metrics = new FunctionMetrics(SERVICES.evaluate);
 const processor = new BatchProcessor(EventType.SQS);
 /** The config comes from Parameter Store, cached; a refused publish keeps the last good one. */
 const loadRuntime = runtimeLoader(process.env, {
   onConfigRejected: (reason) => logger.error(CONFIG_REJECTED_MESSAGE, { reason }),
+  logger: logging.library,
 });
 
 /** EventBridge refuses events over 256 KiB: a bigger body did not come from the bus. */
@@ -41,14 +44,14 @@ export async function processRecord(record: SQSRecord, current: Runtime): Promis
   } catch {
     return rejectRecord(record, current, 'not-json', 'message body is not JSON');
   }
+  logging.append(envelopeKeys(input));
   try {
     const result = await current.pipeline.process(input);
     const { assessment, outcome } = result;
-    logger.info('event processed', {
-      eventId: assessment.event.eventId,
+    const { eventId, account } = assessment.event;
+    logging.append({ eventId, account, rule: assessment.rule });
+    logging.log().info('event processed', {
       eventName: assessment.event.eventName,
-      account: assessment.event.account,
-      rule: assessment.rule,
       status: assessment.status,
       action: assessment.action,
       outcome: outcome.status,
@@ -92,7 +95,7 @@ async function rejectRecord(
   reasonClass: DeadLetterReason,
   reason: string,
 ): Promise<void> {
-  logger.warn('rejected input', { messageId: record.messageId, reason, reasonClass });
+  logging.log().warn('rejected input', { messageId: record.messageId, reason, reasonClass });
   if (!current.deadLetter)
     throw new InvalidEventError(`${reason} (no DLQ configured: SQS will retry and dead-letter it)`);
   await current.deadLetter(record.body, reason);
@@ -101,7 +104,13 @@ async function rejectRecord(
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   const current = await loadRuntime();
-  return processPartialResponse(event, (record: SQSRecord) => processRecord(record, current), processor, {
-    context,
-  });
+  return processPartialResponse(
+    event,
+    (record: SQSRecord) =>
+      logging.withRecord({ messageId: record.messageId }, () => processRecord(record, current)),
+    processor,
+    {
+      context,
+    },
+  );
 }

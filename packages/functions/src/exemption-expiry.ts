@@ -7,6 +7,7 @@ requireSettings('driftguard-exemption-expiry', REQUIRED_SETTINGS.exemptionExpiry
 const logger = new Logger({ serviceName: 'driftguard-exemption-expiry' });
 const loadRuntime = runtimeLoader(process.env, {
   onConfigRejected: (reason) => logger.error(CONFIG_REJECTED_MESSAGE, { reason }),
+  logger,
 });
 
 /**

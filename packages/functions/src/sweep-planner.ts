@@ -20,6 +20,7 @@ const metrics = new FunctionMetrics(SERVICES.sweepPlanner);
 /** The config comes from Parameter Store, cached; a refused publish keeps the last good one. */
 const loadRuntime = runtimeLoader(process.env, {
   onConfigRejected: (reason) => logger.error(CONFIG_REJECTED_MESSAGE, { reason }),
+  logger,
 });
 /** Logged when a run ended with units nobody swept (counted as the SweepUnitsUnreached metric). */
 export const UNREACHED_MESSAGE = 'sweep units unreached';
@@ -42,11 +43,19 @@ export async function handler() {
   });
   const planned = await planSweep({ ...scope, describers: describersFor(), ...sweep });
   const { run, previous, notEnqueued } = planned;
+  // This invocation's run on each line below; the previous invocation's is dropped first.
+  logger.resetKeys();
+  logger.appendKeys({ runId: run.runId });
   metrics.count(METRICS.sweepUnitsPlanned, run.planned);
   if (previous) {
     const { run: before, unreached } = previous;
     metrics.count(METRICS.sweepUnitsUnreached, unreached);
-    const fields = { runId: before.runId, planned: before.planned, done: before.done, failed: before.failed };
+    const fields = {
+      previousRunId: before.runId,
+      planned: before.planned,
+      done: before.done,
+      failed: before.failed,
+    };
     if (unreached > 0) logger.error(UNREACHED_MESSAGE, { ...fields, unreached, supersededBy: run.runId });
     else logger.info('previous sweep run', { ...fields, unreached, completedAt: before.completedAt });
   }

@@ -11,11 +11,13 @@ import {
 } from '@driftguard/aws';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { FunctionMetrics, METRICS, SERVICES } from './metrics';
+import { recordLogging, unitKeys } from './record-logger';
 import { REQUIRED_SETTINGS, requireSettings } from './required-settings';
 
 // Before anything is wired: a function missing its table, topic or queue does not start.
 requireSettings(SERVICES.sweepWorker, REQUIRED_SETTINGS.sweepWorker);
 const logger = new Logger({ serviceName: SERVICES.sweepWorker });
+const logging = recordLogging(logger);
 const metrics = new FunctionMetrics(SERVICES.sweepWorker);
 const processor = new BatchProcessor(EventType.SQS);
 /** Logged for a unit that failed on its last delivery (counted as the SweepUnitFailures metric). */
@@ -23,6 +25,7 @@ export const UNIT_FAILED_MESSAGE = 'sweep unit failed';
 /** The config comes from Parameter Store, cached; a refused publish keeps the last good one. */
 const loadRuntime = runtimeLoader(process.env, {
   onConfigRejected: (reason) => logger.error(CONFIG_REJECTED_MESSAGE, { reason }),
+  logger: logging.library,
 });
 let work: ReturnType<typeof sweepWorker> | undefined;
 
@@ -33,7 +36,7 @@ function wire() {
     store,
     maxReceiveCount,
     onItem: (item) => {
-      if (item.status === 'violation' || itemFailed(item)) logger.info('sweep item', { ...item });
+      if (item.status === 'violation' || itemFailed(item)) logging.log().info('sweep item', { ...item });
     },
   });
 }
@@ -48,8 +51,9 @@ async function processRecord(record: SQSRecord) {
     config: runtime.config,
     handle: (event) => runtime.pipeline.process(event, { origin: 'sweep' }),
   });
+  const log = logging.log();
   if (result.kind === 'superseded')
-    return logger.info('sweep unit superseded', { ...result.unit, latest: result.latest });
+    return log.info('sweep unit superseded', { ...result.unit, latest: result.latest });
   const { unit, report, counted } = result;
   // Counted once per unit, as its run counts it (a redelivery of a counted unit adds nothing).
   if (counted && result.kind === 'failed') metrics.count(METRICS.sweepUnitFailures);
@@ -57,11 +61,19 @@ async function processRecord(record: SQSRecord) {
     metrics.count(METRICS.sweepUnitsSwept);
     metrics.count(METRICS.sweepViolations, report.violations);
   }
-  if (result.kind === 'failed') logger.error(UNIT_FAILED_MESSAGE, { runId: unit.runId, ...report, counted });
-  else logger.info('sweep unit done', { runId: unit.runId, ...report, counted });
-  if (result.completed) logger.info('sweep run complete', { ...result.completed });
+  if (result.kind === 'failed') log.error(UNIT_FAILED_MESSAGE, { runId: unit.runId, ...report, counted });
+  else log.info('sweep unit done', { runId: unit.runId, ...report, counted });
+  if (result.completed) log.info('sweep run complete', { ...result.completed });
 }
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  return processPartialResponse(event, processRecord, processor, { context });
+  return processPartialResponse(
+    event,
+    (record: SQSRecord) =>
+      logging.withRecord({ messageId: record.messageId, ...unitKeys(record.body) }, () =>
+        processRecord(record),
+      ),
+    processor,
+    { context },
+  );
 }
