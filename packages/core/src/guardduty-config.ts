@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { globRegExp } from './glob';
 import { SEVERITIES } from './verdict';
 
 /**
@@ -56,13 +57,5 @@ export type GuardDutyFindingConfig = z.output<typeof guarddutyFindingSchema>;
 
 /** Does a finding type match a configured pattern? Case-sensitive, like GuardDuty's types. */
 export function findingTypeMatches(pattern: string, type: string): boolean {
-  const source = pattern
-    .split('')
-    .map((char) => {
-      if (char === '*') return '.*';
-      if (char === '?') return '.';
-      return char.replace(/[.+^${}()|[\]\\/-]/g, '\\$&');
-    })
-    .join('');
-  return new RegExp(`^${source}$`, 's').test(type);
+  return globRegExp(pattern).test(type);
 }

@@ -1,3 +1,4 @@
+import { globRegExp } from './glob';
 import { type OwnIdentityConfig, parseRoleArn } from './own-identity';
 
 /**
@@ -54,15 +55,7 @@ const compiled = new Map<string, RegExp>();
 function patternRegExp(pattern: string): RegExp {
   const known = compiled.get(pattern);
   if (known) return known;
-  const source = pattern
-    .split('')
-    .map((char) => {
-      if (char === '*') return '.*';
-      if (char === '?') return '.';
-      return char.replace(/[.+^${}()|[\]\\/-]/g, '\\$&');
-    })
-    .join('');
-  const regExp = new RegExp(`^${source}$`, 's');
+  const regExp = globRegExp(pattern);
   compiled.set(pattern, regExp);
   return regExp;
 }
