@@ -48,6 +48,8 @@ describe('driftguard replay with GuardDuty findings (spawned)', () => {
       count: 3,
       archived: false,
       update: false,
+      resource: 'instance i-0a1b2c3d4e5f60718',
+      actor: 'unknown',
     });
     expect(lines[1].actor).toBe('AssumedRole/web-server');
   });

@@ -4,6 +4,8 @@ import type { AccountPlacement } from './enforcement';
 import { type Finding, GUARDDUTY_EVENT_SOURCE } from './events/guardduty';
 import { CATALOG } from './rules/catalog';
 import {
+  describeFindingActor,
+  describeFindingResource,
   GUARDDUTY_RULE_ID,
   guarddutyFinding,
   type PlaybookPlan,
@@ -59,6 +61,10 @@ export interface FindingContext {
   update: boolean;
   /** The version acted on before this one (updates, duplicates, stale deliveries). */
   previous?: FindingMark;
+  /** What the finding is about, as alerts and ticket titles show it (describeFindingResource). */
+  resource?: string;
+  /** The remote actor GuardDuty saw, or "unknown" (describeFindingActor). */
+  actor?: string;
 }
 
 /**
@@ -210,6 +216,8 @@ export function decideFinding(
     archived: finding.archived,
     update: freshness.kind === 'update',
     ...(freshness.kind === 'new' ? {} : { previous: freshness.previous }),
+    resource: describeFindingResource(finding),
+    actor: describeFindingActor(finding),
   };
   const base = { event, action: 'none' as const, operations: [], results: [], finding: findingContext };
   if (evaluation.archived) {

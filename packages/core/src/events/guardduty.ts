@@ -104,6 +104,8 @@ export interface FindingNetwork {
   remoteIp?: string;
   remoteCountry?: string;
   remoteOrganization?: string;
+  /** The AWS account that called (`awsApiCallAction.remoteAccountDetails.accountId`). */
+  remoteAccount?: string;
   remotePort?: number;
   localPort?: number;
   protocol?: string;
@@ -500,6 +502,7 @@ function networkOf(action: Record<string, unknown>): FindingNetwork {
   return defined({
     actionType,
     ...remote,
+    remoteAccount: toStr(record_(api.remoteAccountDetails).accountId),
     remotePort: toInt(record_(connection.remotePortDetails).port),
     localPort:
       toInt(record_(connection.localPortDetails).port) ?? toInt(record_(probe.localPortDetails).port),

@@ -3,6 +3,7 @@ import { accountLabel } from '../trust-zone';
 import type { Severity } from '../verdict';
 import { oneLine, slackCode, slackEscape, slackLabel, slackLines, slackUrl, truncate } from './escape';
 import { sourceLink } from './links';
+import { shownActor, shownResource } from './subject';
 
 // Slack's documented limits: 50 blocks per message, 3000 characters per section text,
 // 2000 per field, 10 fields per section, 150 per header.
@@ -67,9 +68,9 @@ export function renderSlack(report: Report): SlackMessage {
       fields: [
         field('Account', accountLabel(event)),
         field('Region', event.region),
-        field('Resource', resource?.id),
+        field('Resource', shownResource(assessment, resource)),
         field('Change', `${event.eventSource} ${event.eventName}`),
-        field('Actor', event.actor),
+        field('Actor', shownActor(assessment)),
         field('Source IP', event.sourceIp),
         field('User agent', event.userAgent),
         field('Rule', assessment.rule),

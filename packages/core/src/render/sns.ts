@@ -31,6 +31,8 @@ export function renderSns(report: Report): SnsNotification {
     decision: assessment.decisionReason,
     reason: assessment.reason,
     event: assessment.event,
+    // Findings: type, affected resource and remote actor as the Slack alert shows them.
+    ...(assessment.finding ? { finding: assessment.finding } : {}),
     resource: violation?.kind === 'violation' ? violation.resource : undefined,
     offenses: violation?.kind === 'violation' ? violation.offenses : [],
     operations: outcome.results.length > 0 ? outcome.results : assessment.operations,

@@ -4,6 +4,7 @@ import { accountLabel } from '../trust-zone';
 import type { Offense, ResourceRef } from '../verdict';
 import { oneLine, truncate, withoutBidi } from './escape';
 import { sourceLink } from './links';
+import { shownActor, shownResource } from './subject';
 
 /**
  * Ticket bodies for Jira (Atlassian Document Format), GitHub (markdown) and the generic webhook
@@ -65,12 +66,22 @@ export function ticketKey(report: Report): TicketKey | undefined {
 /** A stable title: a repeat violation of the same resource reads the same. Plain text, one line. */
 export function ticketTitle(report: Report): string {
   const { assessment } = report;
-  // An archived finding reads like the ticket its earlier versions opened (resource = finding id).
-  const resource = primaryViolation(report)?.resource.id ?? assessment.finding?.id ?? 'unknown resource';
+  const { account, region } = assessment.event;
   const severity = (assessment.severity ?? 'low').toUpperCase();
+  const { finding } = assessment;
+  // A finding's title names its type and the affected resource (an archived one reads the same:
+  // both come from the finding). Older contexts without a resource fall back to the finding id.
+  if (finding)
+    return truncate(
+      oneLine(
+        `[driftguard] ${severity} ${finding.type} on ${finding.resource ?? finding.id} in ${account}/${region}`,
+      ),
+      250,
+    );
+  const resource = primaryViolation(report)?.resource.id ?? 'unknown resource';
   return truncate(
     oneLine(
-      `[driftguard] ${severity} ${assessment.title ?? assessment.rule ?? 'violation'}: ${resource} in ${assessment.event.account}/${assessment.event.region}`,
+      `[driftguard] ${severity} ${assessment.title ?? assessment.rule ?? 'violation'}: ${resource} in ${account}/${region}`,
     ),
     250,
   );
@@ -86,9 +97,14 @@ function facts(report: Report): [string, string | undefined][] {
     ['Severity', assessment.severity],
     ['Account', accountLabel(event)],
     ['Region', event.region],
-    ['Resource', resource ? `${resource.type} ${resource.id}` : undefined],
+    [
+      'Resource',
+      assessment.finding
+        ? shownResource(assessment, resource)
+        : resource && `${resource.type} ${resource.id}`,
+    ],
     ['Change', `${event.eventSource} ${event.eventName}`],
-    ['Actor', event.actor],
+    ['Actor', shownActor(assessment)],
     ['Source IP', event.sourceIp],
     ['User agent', event.userAgent],
     ['Event', `${event.eventId} at ${event.eventTime}`],
@@ -210,7 +226,7 @@ export function renderJiraComment(report: Report): AdfDocument {
         text('Repeat violation: ', [{ type: 'strong' }]),
         code(`${event.eventSource} ${event.eventName}`),
         text(' by '),
-        code(event.actor),
+        code(shownActor(report.assessment)),
         text(' from '),
         code(event.sourceIp),
         text(' at '),
@@ -285,7 +301,7 @@ export function renderGitHubComment(report: Report): string {
       '',
     ].join('\n');
   return [
-    `**Repeat violation:** ${markdownCode(`${event.eventSource} ${event.eventName}`)} by ${markdownCode(event.actor)} from ${markdownCode(event.sourceIp)} at ${markdownCode(event.eventTime)}`,
+    `**Repeat violation:** ${markdownCode(`${event.eventSource} ${event.eventName}`)} by ${markdownCode(shownActor(report.assessment))} from ${markdownCode(event.sourceIp)} at ${markdownCode(event.eventTime)}`,
     '',
     ...markdownOffenses(primaryViolation(report)?.offenses ?? []),
     markdownOutcome(report),

@@ -52,6 +52,20 @@ export function describeFindingResource(finding: Finding): string {
   return extra.length > 0 ? `${head} (${extra.join('; ')})` : head;
 }
 
+/**
+ * Who acted, as GuardDuty saw it from outside: "198.51.100.9 (ExampleNet, Russia)", "AWS account
+ * 444455556666", or "unknown" — never the finding id, never empty. Untrusted text: callers escape.
+ */
+export function describeFindingActor(finding: Finding): string {
+  const { network } = finding;
+  if (network.remoteIp) {
+    const where = [network.remoteOrganization, network.remoteCountry].filter(Boolean).join(', ');
+    return `${network.remoteIp}${where ? ` (${where})` : ''}`;
+  }
+  if (network.remoteAccount) return `AWS account ${network.remoteAccount}`;
+  return 'unknown';
+}
+
 /** "remote 198.51.100.9 (Russia, ExampleNet) port 53 · api s3 GetObject · seen 3× …" */
 export function describeFindingActivity(finding: Finding): string {
   const { network } = finding;
