@@ -2,6 +2,7 @@ import { NODEJS_BUNDLING } from './bundling';
 import type { DeploymentContext } from './context';
 import { functionEnvironment } from './environment';
 import { memberInstanceRegions } from './member-template';
+import { queueWithDeadLetter } from './queue';
 import { type ScheduledResources, scheduledFunction } from './scheduled';
 import { DEFAULT_SWEEP_SCHEDULE } from './schedules';
 import type { SecretName } from './secrets';
@@ -26,20 +27,15 @@ export const sweepConcurrency = (context: DeploymentContext) =>
  */
 export function createSweepQueues(context: DeploymentContext) {
   const { names } = context;
-  const sweepDeadLetterQueue = new aws.sqs.Queue('SweepDeadLetterQueue', {
-    name: names.sweepDeadLetterQueue,
-    messageRetentionSeconds: 14 * 24 * 3600,
-    sqsManagedSseEnabled: true,
-  });
-  const sweepQueue = new aws.sqs.Queue('SweepQueue', {
+  const { queue: sweepQueue, deadLetterQueue: sweepDeadLetterQueue } = queueWithDeadLetter({
+    queue: 'SweepQueue',
+    deadLetterQueue: 'SweepDeadLetterQueue',
     name: names.sweepQueue,
+    deadLetterName: names.sweepDeadLetterQueue,
     visibilityTimeoutSeconds: SWEEP_VISIBILITY_TIMEOUT_SECONDS,
     // A unit older than a day belongs to a run long superseded: the workers would skip it anyway.
     messageRetentionSeconds: 24 * 3600,
-    sqsManagedSseEnabled: true,
-    redrivePolicy: sweepDeadLetterQueue.arn.apply((arn) =>
-      JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: SWEEP_MAX_RECEIVE_COUNT }),
-    ),
+    maxReceiveCount: SWEEP_MAX_RECEIVE_COUNT,
   });
   return { sweepQueue, sweepDeadLetterQueue };
 }
