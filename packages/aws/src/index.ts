@@ -1,41 +1,96 @@
-export * from './announce';
-export * from './channels';
-export * from './clients';
-export * from './config-parameter';
-export * from './credentials';
-export * from './dead-letter';
-export * from './enforcement';
-export * from './enforcement-runtime';
-export * from './errors';
-export * from './exactly-once';
-export * from './executor';
-export * from './executor/playbooks';
-export * from './exemption-api';
-export * from './exemption-expiry';
-export * from './findings';
-export * from './live-facts';
-export * from './log';
-export * from './organization';
-export * from './pipeline';
-export * from './placement';
-export * from './regions';
-export * from './runtime';
-export * from './runtime-loader';
-export * from './security-hub';
-export * from './sns';
-export * from './store/audit';
-export * from './store/breaker';
-export * from './store/conditional';
-export * from './store/dedupe';
-export * from './store/document-client';
-export * from './store/exemptions';
-export * from './store/findings';
-export * from './store/high-water';
-export * from './store/isolations';
-export * from './store/snapshots';
-export * from './store/sweep-runs';
-export * from './store/table';
-export * from './store/tickets';
-export * from './sweep/index';
-export * from './sweep-fanout/index';
-export * from './sweep-scope';
+export { announcer } from './announce';
+export { channelSecrets, httpChannels } from './channels';
+export { clientConfig } from './clients';
+export {
+  ADVANCED_TIER_BYTES,
+  CONFIG_REJECTED_MESSAGE,
+  decodeConfigDocument,
+  encodeConfigDocument,
+  STANDARD_TIER_BYTES,
+} from './config-parameter';
+export { accountCredentials } from './credentials';
+export { sendToDeadLetter } from './dead-letter';
+export { createEnforcement, type Enforcement } from './enforcement';
+export {
+  AuditWriteError,
+  awsErrorCode,
+  ConfigUnavailableError,
+  DriftguardError,
+  EventInProgressError,
+  ExemptionUseError,
+  errorMessage,
+  InvalidEventError,
+  SweepScopeError,
+} from './errors';
+export { deliveryKey, exactlyOnce, supersedingEvent } from './exactly-once';
+export { type AccountClients, accountClients, createExecutor, type Executor } from './executor';
+export { decodePolicyDocument, restoreIsolation } from './executor/playbooks';
+export { type ApiCall, exemptionApiLoader } from './exemption-api';
+export { checkExpiredExemptions } from './exemption-expiry';
+export { liveFactReader } from './live-facts';
+export type { DriftguardLogger, LogFields } from './log';
+export { organizationReader } from './organization';
+export {
+  createPipeline,
+  type Notifier,
+  type Pipeline,
+  type PipelineOptions,
+  type ProcessedEvent,
+} from './pipeline';
+export { accountPlacementReader } from './placement';
+export { enabledRegions, parseList } from './regions';
+export { configFromEnv, type Runtime, type RuntimeEnv, runtimeFromEnv } from './runtime';
+export { runtimeLoader } from './runtime-loader';
+export { securityHubFindingId, securityHubNotifier } from './security-hub';
+export { publishToSns } from './sns';
+export {
+  type AuditRecord,
+  type AuditStore,
+  auditReader,
+  auditRecordOf,
+  dynamoAuditStore,
+  dynamoNotificationLedger,
+} from './store/audit';
+export { type BreakerStore, dynamoBreakerStore, memoryBreakerStore } from './store/breaker';
+export { isConditionFailure } from './store/conditional';
+export { dynamoDedupeStore, memoryDedupeStore } from './store/dedupe';
+export { stateDocumentClient } from './store/document-client';
+export { dynamoExemptionStore, type ExemptionRecord, type ExemptionStore } from './store/exemptions';
+export { dynamoFindingMarkStore, type FindingMarkStore, memoryFindingMarkStore } from './store/findings';
+export { dynamoHighWaterStore, memoryHighWaterStore } from './store/high-water';
+export {
+  dynamoIsolationStore,
+  type IsolationStore,
+  isolationStoreForTable,
+  memoryIsolationStore,
+} from './store/isolations';
+export { dynamoSnapshotStore, memorySnapshotStore, type SnapshotStore } from './store/snapshots';
+export { dynamoSweepRunStore, type SweepRun, type UnitResult } from './store/sweep-runs';
+export { ensureStateTable, keys, TABLE_KEYS } from './store/table';
+export { dynamoTicketStore } from './store/tickets';
+export {
+  DESCRIBERS,
+  type Describer,
+  describersFor,
+  ec2SharesDescriber,
+  ecrRepositoryPoliciesDescriber,
+  forEachBounded,
+  itemFailed,
+  kmsKeyPoliciesDescriber,
+  lambdaFunctionsDescriber,
+  prefixListsDescriber,
+  rdsSnapshotSharesDescriber,
+  runSweep,
+  type SweepHandled,
+  type SweepItemReport,
+  type SweepReport,
+  s3AccessPointsDescriber,
+  secretPoliciesDescriber,
+  securityGroupsDescriber,
+  snsTopicPoliciesDescriber,
+  sqsQueuePoliciesDescriber,
+  sweepEvent,
+  vpcPeeringDescriber,
+} from './sweep/index';
+export { planSweep, type SweepEnv, sweepRuntimeFromEnv, sweepWorker } from './sweep-fanout/index';
+export { homeEc2, resolveSweepScope } from './sweep-scope';

@@ -1,4 +1,3 @@
-export * from './plan';
-export * from './runtime';
-export * from './work-queue';
-export * from './worker';
+export { planSweep } from './plan';
+export { type SweepEnv, sweepRuntimeFromEnv } from './runtime';
+export { sweepWorker } from './worker';

@@ -1,18 +1,17 @@
-export * from './describer';
-export * from './endpoint-services';
-export * from './footprint';
-export * from './lambda-functions';
-export * from './pool';
-export * from './prefix-lists';
-export * from './resource-policies/index';
-export * from './role-trust';
-export * from './run';
-export * from './s3-access-points';
-export * from './s3-bucket-policies';
-export * from './s3-public-access-blocks';
-export * from './security-groups';
-export * from './shares';
-export * from './unit';
-export * from './units';
-export * from './vpc-endpoints';
-export * from './vpc-peering';
+export { type Describer, sweepEvent } from './describer';
+export { lambdaFunctionsDescriber } from './lambda-functions';
+export { forEachBounded } from './pool';
+export { prefixListsDescriber } from './prefix-lists';
+export {
+  ecrRepositoryPoliciesDescriber,
+  kmsKeyPoliciesDescriber,
+  secretPoliciesDescriber,
+  snsTopicPoliciesDescriber,
+  sqsQueuePoliciesDescriber,
+} from './resource-policies/index';
+export { DESCRIBERS, describersFor, runSweep, type SweepReport } from './run';
+export { s3AccessPointsDescriber } from './s3-access-points';
+export { securityGroupsDescriber } from './security-groups';
+export { ec2SharesDescriber, rdsSnapshotSharesDescriber } from './shares';
+export { itemFailed, type SweepHandled, type SweepItemReport } from './unit';
+export { vpcPeeringDescriber } from './vpc-peering';

@@ -1,6 +1,23 @@
-export * from './analyze';
-export * from './choices';
-export * from './conditions';
-export * from './document';
-export * from './principals';
-export * from './trust-policy';
+export {
+  type AllowedPrincipalFinding,
+  AWS_DEFAULT_ENDPOINT_POLICY,
+  analyzeAllowedPrincipals,
+  analyzeBucketPolicy,
+  analyzeEndpointPolicy,
+  isOpenResource,
+  type PolicyAnalysis,
+  type StatementAnalysis,
+} from './analyze';
+export { POLICY_CHOICES } from './choices';
+export { broadSourceIp, classifyCondition } from './conditions';
+export {
+  type PolicyDocument,
+  parseOperator,
+  parsePolicy,
+  policyFingerprint,
+  policyWithStatements,
+  type Statement,
+  statementFingerprint,
+} from './document';
+export { classifyPrincipal, type ZoneContext } from './principals';
+export { analyzeTrustPolicy } from './trust-policy';

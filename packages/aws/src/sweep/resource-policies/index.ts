@@ -1,5 +1,5 @@
-export * from './ecr';
-export * from './kms';
-export * from './secrets-manager';
-export * from './sns';
-export * from './sqs';
+export { ecrRepositoryPoliciesDescriber } from './ecr';
+export { kmsKeyPoliciesDescriber } from './kms';
+export { secretPoliciesDescriber } from './secrets-manager';
+export { snsTopicPoliciesDescriber } from './sns';
+export { sqsQueuePoliciesDescriber } from './sqs';
