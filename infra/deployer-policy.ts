@@ -12,6 +12,8 @@ export interface DeployerScope {
   documented: string;
   /** The physical name the resource must have; undefined: scoped through its parent (below). */
   name?: (stage: string) => RegExp;
+  /** The resource input holding its physical name, when it is not `name`. */
+  nameInput?: string;
   /** Why a nameless resource is still inside the policy. */
   via?: string;
 }
@@ -56,6 +58,11 @@ export const DEPLOYER_SCOPES: Record<string, DeployerScope> = {
     name: prefixed,
   },
   'aws:cloudwatch/metricAlarm:MetricAlarm': { documented: 'alarm:driftguard-<stage>-*', name: prefixed },
+  'aws:cloudwatch/dashboard:Dashboard': {
+    documented: 'dashboard/driftguard-<stage>',
+    name: prefixed,
+    nameInput: 'dashboardName',
+  },
   'aws:scheduler/schedule:Schedule': { documented: 'schedule/default/driftguard-<stage>-*', name: prefixed },
   'aws:ssm/parameter:Parameter': {
     documented: 'parameter/driftguard/<stage>/*',

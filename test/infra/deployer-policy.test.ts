@@ -35,9 +35,10 @@ describe('the deployer policy', () => {
 
   it('allows every created resource by its physical name (none is left to a generated name)', () => {
     const outside = created().flatMap((resource) => {
-      const pattern = DEPLOYER_SCOPES[resource.type]?.name?.('prod');
+      const scope = DEPLOYER_SCOPES[resource.type];
+      const pattern = scope?.name?.('prod');
       if (!pattern) return [];
-      const name = resource.inputs.name;
+      const name = resource.inputs[scope?.nameInput ?? 'name'];
       return typeof name === 'string' && pattern.test(name)
         ? []
         : [`${resource.type} ${resource.name}: ${String(name ?? '(generated name)')}`];
