@@ -458,6 +458,7 @@ describe('scheduled functions', () => {
       ['driftguard-prod-sweep', REQUIRED_SETTINGS.sweepPlanner],
       ['driftguard-prod-sweep-worker', REQUIRED_SETTINGS.sweepWorker],
       ['driftguard-prod-exemption-expiry', REQUIRED_SETTINGS.exemptionExpiry],
+      ['driftguard-prod-exemption-api', REQUIRED_SETTINGS.exemptionApi],
     ] as const) {
       const variables = (lambdaNamed(name).inputs.environment as { variables: Record<string, string> })
         .variables;

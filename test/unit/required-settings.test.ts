@@ -12,6 +12,7 @@ const DEPLOYED = {
   DRIFTGUARD_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/111111111111/driftguard-prod-events-dlq',
   DRIFTGUARD_CONFIG_PARAMETER: '/driftguard/prod/config',
   DRIFTGUARD_SWEEP_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/111111111111/driftguard-prod-sweep-units',
+  DRIFTGUARD_EXEMPTIONS_TABLE: 'driftguard-prod-exemptions',
 };
 
 describe('a Lambda started without its settings refuses to start', () => {
@@ -25,6 +26,15 @@ describe('a Lambda started without its settings refuses to start', () => {
     vi.stubEnv('DRIFTGUARD_TABLE', '');
     await expect(import('../../packages/functions/src/evaluate')).rejects.toThrow(
       'driftguard-evaluate refuses to start: DRIFTGUARD_TABLE (the state table (dedupe, audit trail, snapshots)) is not set.',
+    );
+  });
+
+  it('the exemption API fails at init without its exemptions table (an approval could not be recorded)', async () => {
+    for (const [name, value] of Object.entries(DEPLOYED)) vi.stubEnv(name, value);
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', 'driftguard-prod-exemption-api');
+    vi.stubEnv('DRIFTGUARD_EXEMPTIONS_TABLE', '');
+    await expect(import('../../packages/functions/src/exemption-api')).rejects.toThrow(
+      'driftguard-exemption-api refuses to start: DRIFTGUARD_EXEMPTIONS_TABLE (the exemptions table (break-glass requests and approvals)) is not set.',
     );
   });
 

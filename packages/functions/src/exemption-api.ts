@@ -1,6 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { type ApiCall, CONFIG_REJECTED_MESSAGE, errorMessage, exemptionApiLoader } from '@driftguard/aws';
 import type { LambdaFunctionURLEventWithIAMAuthorizer, LambdaFunctionURLResult } from 'aws-lambda';
+import { REQUIRED_SETTINGS, requireSettings } from './required-settings';
+
+// Without its table an approval could not be recorded; without the topic nobody hears of it.
+requireSettings('driftguard-exemption-api', REQUIRED_SETTINGS.exemptionApi);
 
 const logger = new Logger({ serviceName: 'driftguard-exemption-api' });
 const loadApi = exemptionApiLoader(process.env, {

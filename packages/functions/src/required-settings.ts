@@ -11,6 +11,7 @@ const PURPOSE = {
   DRIFTGUARD_DLQ_URL: 'the dead-letter queue for input that cannot succeed',
   DRIFTGUARD_CONFIG_PARAMETER: 'the SSM parameter holding the config',
   DRIFTGUARD_SWEEP_QUEUE_URL: 'the sweep work queue',
+  DRIFTGUARD_EXEMPTIONS_TABLE: 'the exemptions table (break-glass requests and approvals)',
 } as const;
 export type RequiredSetting = keyof typeof PURPOSE;
 
@@ -24,6 +25,7 @@ export const REQUIRED_SETTINGS = {
   ],
   sweepWorker: ['DRIFTGUARD_TABLE', 'DRIFTGUARD_TOPIC_ARN', 'DRIFTGUARD_CONFIG_PARAMETER'],
   exemptionExpiry: ['DRIFTGUARD_TABLE', 'DRIFTGUARD_TOPIC_ARN', 'DRIFTGUARD_CONFIG_PARAMETER'],
+  exemptionApi: ['DRIFTGUARD_EXEMPTIONS_TABLE', 'DRIFTGUARD_TOPIC_ARN', 'DRIFTGUARD_CONFIG_PARAMETER'],
 } as const satisfies Record<string, readonly RequiredSetting[]>;
 
 export class MissingSettingError extends Error {
