@@ -109,14 +109,31 @@ function callOf(req: IncomingMessage, body: string): Call {
 
 const xml = 'text/xml';
 
+/** An injected answer, in the protocol of the service it stands in for. */
+interface Reply {
+  status: number;
+  type: string;
+  body: string;
+  headers?: Record<string, string>;
+}
+
 /** The throttling answer each protocol family gives (codes the SDK classifies as throttling). */
-function throttling(req: IncomingMessage, call: Call): { status: number; type: string; body: string } {
+function throttling(req: IncomingMessage, call: Call): Reply {
   const requestId = randomUUID();
   if (typeof req.headers['x-amz-target'] === 'string') {
     return {
       status: 400,
       type: 'application/x-amz-json-1.0',
       body: JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded (injected)' }),
+    };
+  }
+  if (call.service === 'lambda') {
+    // REST-JSON: the error's type travels in a header, the body is JSON (an XML body breaks the SDK's parser).
+    return {
+      status: 429,
+      type: 'application/json',
+      headers: { 'x-amzn-errortype': 'TooManyRequestsException' },
+      body: JSON.stringify({ message: 'Rate exceeded (injected)', Reason: 'CallerRateLimitExceeded' }),
     };
   }
   if (call.service === 'ec2') {
@@ -186,8 +203,9 @@ export async function startFaultProxy(
   /** The tail of the serialised calls: the next one is forwarded when it settles. */
   let serialTail: Promise<void> = Promise.resolve();
 
-  const answer = (res: ServerResponse, reply: { status: number; type: string; body: string }) => {
+  const answer = (res: ServerResponse, reply: Reply) => {
     res.writeHead(reply.status, {
+      ...reply.headers,
       'content-type': reply.type,
       'content-length': Buffer.byteLength(reply.body),
     });
