@@ -167,23 +167,32 @@ export {
   AWS_DEFAULT_ENDPOINT_POLICY,
   analyzeAllowedPrincipals,
   analyzeBucketPolicy,
+  analyzeBucketPolicyWith,
   analyzeEndpointPolicy,
+  analyzeResourcePolicyWith,
   analyzeTrustPolicy,
   broadSourceIp,
+  bucketZone,
   classifyCondition,
   classifyPrincipal,
   isOpenResource,
+  matchStatements,
   POLICY_CHOICES,
   type PolicyAnalysis,
   type PolicyDocument,
   parseOperator,
   parsePolicy,
   policyFingerprint,
+  policyWithout,
   policyWithStatements,
+  resourcePolicyZone,
   type Statement,
   type StatementAnalysis,
   statementFingerprint,
+  statementLabel,
+  statementRef,
   type ZoneContext,
+  zoneOfOperation,
 } from './policy/index';
 export { PROTECTED_ROLES } from './protected-roles';
 export {
@@ -232,17 +241,8 @@ export { decodeTrustPolicy, ROLE_TRUST_SNAPSHOT, roleTrustZone } from './rules/i
 export { analyzeLambdaPolicy, LAMBDA_PUBLIC_RULE, parseLambdaPolicy } from './rules/lambda-public';
 export { cidrOutsideTrusted } from './rules/managed-prefix-list';
 export { type EventPattern, eventBridgeSource, eventPatterns, memberOwnIdentity } from './rules/patterns';
-export { analyzeResourcePolicyWith, policyWithout, resourcePolicyZone } from './rules/resource-policy';
 export { analyzeAccessPointPolicy, S3_ACCESS_POINT_POLICY_RULE } from './rules/s3-access-point-policy';
-export {
-  analyzeBucketPolicyWith,
-  BUCKET_POLICY_SNAPSHOT,
-  bucketZone,
-  matchStatements,
-  statementLabel,
-  statementRef,
-  zoneOfOperation,
-} from './rules/s3-bucket-policy';
+export { BUCKET_POLICY_SNAPSHOT } from './rules/s3-bucket-policy';
 export { ALL_BLOCKED, PUBLIC_ACCESS_BLOCK_SETTINGS } from './rules/s3-public-access-block';
 export {
   classifyIngressRule,

@@ -20,4 +20,12 @@ export {
   statementFingerprint,
 } from './document';
 export { classifyPrincipal, type ZoneContext } from './principals';
+export {
+  analyzeBucketPolicyWith,
+  analyzeResourcePolicyWith,
+  bucketZone,
+  resourcePolicyZone,
+} from './readings';
+export { matchStatements, policyWithout, statementLabel, statementRef } from './statements';
 export { analyzeTrustPolicy } from './trust-policy';
+export { zoneOfOperation } from './zone';

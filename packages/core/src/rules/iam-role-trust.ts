@@ -4,15 +4,16 @@ import { isRecord, toStr } from '../events/ec2-sets';
 import type { ZoneSnapshot } from '../operations';
 import { type PolicyDocument, parsePolicy, policyWithStatements } from '../policy/document';
 import { type ZoneContext, zoneAccounts } from '../policy/principals';
+import { statementLabel, statementRef } from '../policy/statements';
 import { analyzeTrustPolicy } from '../policy/trust-policy';
+import { unreadablePolicyVerdict } from '../policy/unreadable';
+import { zoneSnapshot } from '../policy/zone';
 import { protectedRoleReason } from '../protected-roles';
 import type { UpdateAssumeRolePolicy } from '../trust-operations';
 import type { TrustZone } from '../trust-zone';
 import type { Offense, ResourceRef, Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
 import type { Guardrail } from './guardrail';
-import { statementLabel, statementRef } from './s3-bucket-policy';
-import { unreadablePolicyVerdict } from './unreadable-policy';
 
 export const ROLE_TRUST_SNAPSHOT = 'role-trust';
 
@@ -129,10 +130,7 @@ export const iamRoleTrust: Guardrail = {
       reason: `${statementLabel(verdict)} ${verdict.reason}`,
       remediable,
     }));
-    const snapshotOfZone: ZoneSnapshot = {
-      ...(trustZone.organizationId ? { organizationId: trustZone.organizationId } : {}),
-      accounts: zoneAccounts(zone),
-    };
+    const snapshotOfZone = zoneSnapshot(trustZone, zoneAccounts(zone));
     const note = everyStatement
       ? remediable
         ? ' (every statement offends: only a last-known-good policy can replace it, else it is alerted)'

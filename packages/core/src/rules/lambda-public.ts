@@ -1,15 +1,15 @@
 import type { Config } from '../config';
 import type { Change } from '../events/change';
 import { isRecord, toStr } from '../events/ec2-sets';
-import type { ZoneSnapshot } from '../operations';
 import { analyzeBucketPolicy, type PolicyAnalysis } from '../policy/analyze';
 import { type PolicyDocument, parsePolicy, type Statement } from '../policy/document';
 import { ACCOUNT_ID, type ZoneContext } from '../policy/principals';
+import { statementLabel, statementRef } from '../policy/statements';
+import { unreadablePolicyVerdict } from '../policy/unreadable';
+import { zoneSnapshot } from '../policy/zone';
 import type { TrustZone } from '../trust-zone';
 import type { ResourceRef, Verdict } from '../verdict';
 import type { Guardrail } from './guardrail';
-import { statementLabel, statementRef } from './s3-bucket-policy';
-import { unreadablePolicyVerdict } from './unreadable-policy';
 
 export const LAMBDA_PUBLIC_RULE = 'lambda-public';
 
@@ -191,10 +191,7 @@ function judgePermission(change: Change, ref: FunctionRef, config: Config, trust
     ? `. Not removed (removing it would cut what ${services.join(', ')} delivers): add the permission again with SourceAccount ${change.account} or a SourceArn naming the exact source, so that ${services.join(', ')} invokes it only for the trust zone`
     : '';
   const remediable = !confusedDeputy && sid !== undefined;
-  const zone: ZoneSnapshot = {
-    ...(trustZone.organizationId ? { organizationId: trustZone.organizationId } : {}),
-    accounts: judged.zoneAccounts,
-  };
+  const zone = zoneSnapshot(trustZone, judged.zoneAccounts);
   const severity = analysis.status === 'public' ? 'critical' : 'high';
   return {
     kind: 'violation',

@@ -1,9 +1,10 @@
 import type { Config } from '../config';
 import type { Change } from '../events/change';
-import type { ZoneSnapshot } from '../operations';
-import { analyzeBucketPolicy, type PolicyAnalysis } from '../policy/analyze';
-import { type PolicyDocument, parsePolicy, policyWithStatements, type Statement } from '../policy/document';
-import type { ZoneContext } from '../policy/principals';
+import { type PolicyDocument, parsePolicy } from '../policy/document';
+import { offendingStatements } from '../policy/offending';
+import { analyzeResourcePolicyWith, resourcePolicyZone } from '../policy/readings';
+import { policyWithout, statementRef } from '../policy/statements';
+import { unreadablePolicyVerdict } from '../policy/unreadable';
 import {
   adapterFor,
   type PolicyChange,
@@ -11,44 +12,9 @@ import {
   type ResourcePolicyAdapter,
 } from '../resource-policy/index';
 import type { TrustZone } from '../trust-zone';
-import type { Offense, Verdict } from '../verdict';
+import type { Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
 import type { Guardrail } from './guardrail';
-import { keptInPlace, statementLabel, statementRef } from './s3-bucket-policy';
-import { unreadablePolicyVerdict } from './unreadable-policy';
-
-/** Who is inside for a resource of `owner`: the trust zone, the owner, and the rule's trusted principals. */
-export function resourcePolicyZone(config: Config, trustZone: TrustZone, owner: string): ZoneContext {
-  return { trustZone, owner, trustedPrincipals: config.rules['resource-policy'].trustedPrincipals };
-}
-
-/** The bucket-policy reading (S3's "public", then the trust zone), with this rule's settings. */
-export function analyzeResourcePolicyWith(
-  policy: PolicyDocument,
-  zone: ZoneContext,
-  config: Config,
-): PolicyAnalysis {
-  return analyzeBucketPolicy(policy, zone, {
-    networkConditionsPin: config.rules['resource-policy'].networkConditionsPin,
-  });
-}
-
-/** The document left once `remove` is taken out, or undefined when no statement remains. */
-export function policyWithout(
-  policy: PolicyDocument,
-  remove: readonly Statement[],
-): PolicyDocument | undefined {
-  const keep = policy.statements.filter((statement) => !remove.includes(statement));
-  if (keep.length === 0) return undefined;
-  return { ...policy, statements: keep, source: policyWithStatements(policy, keep) };
-}
-
-function zoneSnapshot(trustZone: TrustZone, analysis: PolicyAnalysis): ZoneSnapshot {
-  return {
-    ...(trustZone.organizationId ? { organizationId: trustZone.organizationId } : {}),
-    accounts: analysis.zoneAccounts,
-  };
-}
 
 function judge(
   adapter: ResourcePolicyAdapter,
@@ -67,28 +33,14 @@ function judge(
       summary: `${policy.statements.length} statement(s) on ${subject}: none public, none granting outside the trust zone`,
     };
   }
-  const kept = new Map<number, string>();
-  const offenses: Offense[] = offendingAnalyses.map((statement) => {
-    const label = statementLabel(statement);
-    const source = policy.statements[statement.index];
-    const inPlace = keptInPlace(statement, source, owner, trustZone);
-    const serviceWhy = source ? adapter.mustKeep?.(source, owner) : undefined;
-    const why = inPlace?.why ?? serviceWhy;
-    if (why) kept.set(statement.index, `${label}: ${why}`);
-    const advice = inPlace ? ` ${inPlace.advice}` : serviceWhy ? ` Not removed: ${serviceWhy}` : '';
-    return {
-      id: statement.sid ?? `Statement[${statement.index}]`,
-      severity: statement.status === 'public' ? 'critical' : 'high',
-      reason: `${label} ${statement.reason}.${advice}`,
-      remediable: why === undefined,
-    };
-  });
-  const offending = policy.statements.filter(
-    (statement) =>
-      !kept.has(statement.index) &&
-      offendingAnalyses.some((analysisOf) => analysisOf.index === statement.index),
+  const { offenses, offending, kept, zone, parts, notReverted } = offendingStatements(
+    analysis,
+    policy,
+    owner,
+    trustZone,
+    (statement) => adapter.mustKeep?.(statement, owner),
   );
-  const notReverted = [...kept.values()];
+  const unreverted = notReverted ? [notReverted] : [];
   let remediation: Extract<Verdict, { kind: 'violation' }>['remediation'] = [];
   if (offending.length > 0) {
     const left = policyWithout(policy, offending);
@@ -98,20 +50,14 @@ function judge(
       : found.revert(left?.source, {
           target: { account: owner, region: found.region },
           remove: offending.map(statementRef),
-          zone: zoneSnapshot(trustZone, analysis),
+          zone,
         });
     if (planned.ok) remediation = [planned.operation];
     else {
-      notReverted.push(planned.reason);
+      unreverted.push(planned.reason);
       for (const offense of offenses) offense.remediable = false;
     }
   }
-  const publicCount = offendingAnalyses.filter((statement) => statement.status === 'public').length;
-  const outsideCount = offendingAnalyses.length - publicCount;
-  const parts = [
-    ...(publicCount > 0 ? [`${publicCount} public`] : []),
-    ...(outsideCount > 0 ? [`${outsideCount} granting outside the trust zone`] : []),
-  ];
   return {
     kind: 'violation',
     severity: maxSeverity(offenses.map((offense) => offense.severity)),
@@ -119,7 +65,7 @@ function judge(
     summary: `policy of ${subject}: ${parts.join(', ')} (of ${policy.statements.length} statement(s))${remediation.length === 0 ? '; not reverted, alerted' : kept.size > 0 ? `; ${kept.size} left in place to alert on` : ''}`,
     offenses,
     remediation,
-    ...(notReverted.length > 0 ? { notReverted: notReverted.join('; ') } : {}),
+    ...(unreverted.length > 0 ? { notReverted: unreverted.join('; ') } : {}),
   };
 }
 

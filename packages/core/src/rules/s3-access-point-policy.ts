@@ -4,13 +4,15 @@ import { toStr } from '../events/ec2-sets';
 import type { Operation, Target, ZoneSnapshot } from '../operations';
 import type { PolicyAnalysis } from '../policy/analyze';
 import { type PolicyDocument, parsePolicy, policyWithStatements, type Statement } from '../policy/document';
+import { offendingStatements } from '../policy/offending';
 import { parseArn } from '../policy/principals';
+import { analyzeBucketPolicyWith, bucketZone } from '../policy/readings';
+import { statementRef } from '../policy/statements';
+import { unreadablePolicyVerdict } from '../policy/unreadable';
 import type { TrustZone } from '../trust-zone';
 import type { ResourceRef, Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
 import type { Guardrail } from './guardrail';
-import { analyzeBucketPolicyWith, bucketZone, offendingStatements, statementRef } from './s3-bucket-policy';
-import { unreadablePolicyVerdict } from './unreadable-policy';
 
 export const S3_ACCESS_POINT_POLICY_RULE = 's3-access-point-policy';
 

@@ -1,74 +1,21 @@
 import type { Config } from '../config';
 import type { Change } from '../events/change';
 import { toStr } from '../events/ec2-sets';
-import type { Operation, PolicyStatementRef, Target, ZoneSnapshot } from '../operations';
-import { analyzeBucketPolicy, type PolicyAnalysis, type StatementAnalysis } from '../policy/analyze';
-import {
-  type PolicyDocument,
-  parsePolicy,
-  policyWithStatements,
-  type Statement,
-  statementFingerprint,
-} from '../policy/document';
-import { serviceIntegration } from '../policy/integrations';
-import type { ZoneContext } from '../policy/principals';
-import type { OrganizationInfo, TrustZone } from '../trust-zone';
-import type { Offense, ResourceRef, Verdict } from '../verdict';
+import type { Operation, Target, ZoneSnapshot } from '../operations';
+import type { PolicyAnalysis } from '../policy/analyze';
+import { type PolicyDocument, parsePolicy, policyWithStatements, type Statement } from '../policy/document';
+import { offendingStatements } from '../policy/offending';
+import { analyzeBucketPolicyWith, bucketZone } from '../policy/readings';
+import { statementLabel, statementRef } from '../policy/statements';
+import { unreadablePolicyVerdict } from '../policy/unreadable';
+import type { ResourceRef, Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
 import type { Guardrail } from './guardrail';
-import { unreadablePolicyVerdict } from './unreadable-policy';
 
 export const BUCKET_POLICY_SNAPSHOT = 'bucket-policy';
 
 export function bucketRef(bucket: string): ResourceRef {
   return { type: 'AWS::S3::Bucket', id: bucket, arn: `arn:aws:s3:::${bucket}` };
-}
-
-/** Who is inside for a bucket of `owner`: the trust zone, the owner, and the rule's trusted principals. */
-export function bucketZone(config: Config, trustZone: TrustZone, owner: string): ZoneContext {
-  return {
-    trustZone,
-    owner,
-    trustedPrincipals: config.rules['s3-bucket-policy'].trustedPrincipals,
-  };
-}
-
-/**
- * The trust zone a revert re-checks with: the operation's snapshot of it, config, and the
- * organization's accounts when the executor can read them.
- */
-export function zoneOfOperation(
-  zone: ZoneSnapshot,
-  config: Config,
-  organization?: OrganizationInfo,
-): TrustZone {
-  const organizationId = zone.organizationId ?? config.organizationId ?? organization?.organizationId;
-  return {
-    ...(organizationId ? { organizationId } : {}),
-    accounts: new Set([...zone.accounts, ...config.trustedAccounts, ...(organization?.accounts ?? [])]),
-  };
-}
-
-export function analyzeBucketPolicyWith(
-  policy: PolicyDocument,
-  zone: ZoneContext,
-  config: Config,
-): PolicyAnalysis {
-  return analyzeBucketPolicy(policy, zone, {
-    networkConditionsPin: config.rules['s3-bucket-policy'].networkConditionsPin,
-  });
-}
-
-export function statementLabel(statement: Pick<StatementAnalysis, 'index' | 'sid'>): string {
-  return statement.sid ? `Statement[${statement.index}] "${statement.sid}"` : `Statement[${statement.index}]`;
-}
-
-export function statementRef(statement: Statement): PolicyStatementRef {
-  return {
-    index: statement.index,
-    ...(statement.sid ? { sid: statement.sid } : {}),
-    fingerprint: statementFingerprint(statement.source),
-  };
 }
 
 /** CloudTrail carries the new policy as an object in most records and as a JSON string in some. */
@@ -113,46 +60,6 @@ function s3LabelNote(analysis: PolicyAnalysis): string {
   const labelled = analysis.statements.filter((statement) => statement.s3Label === 'public');
   if (labelled.length === 0) return '';
   return ` (S3 itself labels ${labelled.map(statementLabel).join(', ')} public: Block Public Access refuses it)`;
-}
-
-/**
- * Offending statements that are alerted on but never removed, and what to do instead:
- * - a grant to an AWS service principal without a source pin (confused deputy): the exact
- *   condition to add;
- * - a statement that serves a known AWS service integration (log delivery, replication,
- *   inventory): removing it would cut the integration.
- */
-export function keptInPlace(
-  analysis: StatementAnalysis,
-  statement: Statement | undefined,
-  owner: string,
-  trustZone: TrustZone,
-): { why: string; advice: string } | undefined {
-  if (!statement || analysis.status === 'public') return undefined;
-  const integration = serviceIntegration(statement);
-  const services = analysis.unpinnedServices ?? [];
-  if (
-    services.length > 0 &&
-    analysis.principals.every((p) => p.scope === 'service' || p.scope === 'trust-zone')
-  ) {
-    const condition = trustZone.organizationId
-      ? `"Condition": {"StringEquals": {"aws:SourceOrgID": "${trustZone.organizationId}"}}`
-      : `"Condition": {"StringEquals": {"aws:SourceAccount": "${owner}"}}`;
-    const cut = integration
-      ? `removing it would cut ${integration}`
-      : `removing it would cut what ${services.join(', ')} delivers`;
-    return {
-      why: `a grant to ${services.join(', ')} without a source pin is a confused-deputy risk, not removed (${cut})`,
-      advice: `Not removed (${cut}): add ${condition} to the statement (or aws:SourceArn naming the exact source), so that ${services.join(', ')} acts only for the trust zone`,
-    };
-  }
-  if (integration) {
-    return {
-      why: `removing it would cut ${integration}`,
-      advice: `Not removed: removing it would cut ${integration}; narrow it to the trust zone instead`,
-    };
-  }
-  return undefined;
 }
 
 export const s3BucketPolicy: Guardrail = {
@@ -228,75 +135,3 @@ export const s3BucketPolicy: Guardrail = {
     };
   },
 };
-
-/** The offending statements of an S3 policy (bucket or access point) as its verdict reports them. */
-export interface OffendingStatements {
-  offenses: Offense[];
-  /** The statements the revert removes: offending and not kept in place. */
-  offending: Statement[];
-  /** Statement index → why it is left in place to alert on. */
-  kept: Map<number, string>;
-  zone: ZoneSnapshot;
-  /** "n public", "m granting outside the trust zone", for the summary. */
-  parts: string[];
-  notReverted: string;
-}
-
-/**
- * One reading of an analysis that found offending statements: an offense per statement (critical
- * when public), the statements kept in place (see `keptInPlace`) and the ones a revert removes.
- */
-export function offendingStatements(
-  analysis: PolicyAnalysis,
-  policy: PolicyDocument,
-  owner: string,
-  trustZone: TrustZone,
-): OffendingStatements {
-  const offendingAnalyses = analysis.statements.filter((statement) => statement.offending);
-  const kept = new Map<number, string>();
-  const offenses: Offense[] = offendingAnalyses.map((statement) => {
-    const label = statementLabel(statement);
-    const keep = keptInPlace(statement, policy.statements[statement.index], owner, trustZone);
-    if (keep) kept.set(statement.index, `${label}: ${keep.why}`);
-    return {
-      id: statement.sid ?? `Statement[${statement.index}]`,
-      severity: statement.status === 'public' ? 'critical' : 'high',
-      reason: keep ? `${label} ${statement.reason}. ${keep.advice}` : `${label} ${statement.reason}`,
-      remediable: keep === undefined,
-    };
-  });
-  const offending = policy.statements.filter(
-    (statement) =>
-      !kept.has(statement.index) && offendingAnalyses.some((found) => found.index === statement.index),
-  );
-  const zone: ZoneSnapshot = {
-    ...(trustZone.organizationId ? { organizationId: trustZone.organizationId } : {}),
-    accounts: analysis.zoneAccounts,
-  };
-  const publicCount = offendingAnalyses.filter((statement) => statement.status === 'public').length;
-  const outsideCount = offendingAnalyses.length - publicCount;
-  const parts = [
-    ...(publicCount > 0 ? [`${publicCount} public`] : []),
-    ...(outsideCount > 0 ? [`${outsideCount} granting outside the trust zone`] : []),
-  ];
-  return { offenses, offending, kept, zone, parts, notReverted: [...kept.values()].join('; ') };
-}
-
-/**
- * The statements of a (live) policy that the refs point at: same canonical content, else the same
- * Sid. Each statement matches at most one ref.
- */
-export function matchStatements(
-  statements: readonly Statement[],
-  refs: readonly PolicyStatementRef[],
-): Statement[] {
-  const matched = new Set<Statement>();
-  for (const ref of refs) {
-    const free = statements.filter((statement) => !matched.has(statement));
-    const found =
-      free.find((statement) => statementFingerprint(statement.source) === ref.fingerprint) ??
-      (ref.sid ? free.find((statement) => statement.sid === ref.sid) : undefined);
-    if (found) matched.add(found);
-  }
-  return statements.filter((statement) => matched.has(statement));
-}

@@ -1,16 +1,17 @@
 import type { Config } from '../config';
 import type { Change } from '../events/change';
 import { isRecord, toStr } from '../events/ec2-sets';
-import type { Operation, ZoneSnapshot } from '../operations';
+import type { Operation } from '../operations';
 import { AWS_DEFAULT_ENDPOINT_POLICY, analyzeEndpointPolicy, type PolicyAnalysis } from '../policy/analyze';
 import { type PolicyDocument, parsePolicy } from '../policy/document';
 import type { ZoneContext } from '../policy/principals';
+import { statementLabel } from '../policy/statements';
+import { unreadablePolicyVerdict } from '../policy/unreadable';
+import { zoneSnapshot } from '../policy/zone';
 import type { TrustZone } from '../trust-zone';
 import type { Offense, ResourceRef, Severity, Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
 import type { Guardrail } from './guardrail';
-import { statementLabel } from './s3-bucket-policy';
-import { unreadablePolicyVerdict } from './unreadable-policy';
 
 export const ENDPOINT_POLICY_SNAPSHOT = 'endpoint-policy';
 
@@ -194,10 +195,7 @@ export const vpcEndpointPolicy: Guardrail = {
       };
     }
     const settings = config.rules['vpc-endpoint-policy'];
-    const zoneSnapshot: ZoneSnapshot = {
-      ...(trustZone.organizationId ? { organizationId: trustZone.organizationId } : {}),
-      accounts: analysis?.zoneAccounts ?? [],
-    };
+    const snapshotOfZone = zoneSnapshot(trustZone, analysis?.zoneAccounts ?? []);
     const operations: Operation[] = endpoint.endpointId
       ? [
           {
@@ -209,7 +207,7 @@ export const vpcEndpointPolicy: Guardrail = {
               PolicyDocument: baselineEndpointPolicy(config, trustZone, change.account),
             },
             restore: settings.restore,
-            zone: zoneSnapshot,
+            zone: snapshotOfZone,
           },
         ]
       : [];
