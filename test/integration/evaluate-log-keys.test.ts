@@ -2,17 +2,8 @@ import { CreateSecurityGroupCommand, CreateVpcCommand } from '@aws-sdk/client-ec
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ec2Client, motoEndpoint, openIngress, unique } from '../support/aws';
+import { logLines } from '../support/function-output';
 import { lambdaContext as context, sqsRecord } from '../support/lambda';
-
-type LogLine = Record<string, unknown> & { message: string; level: string };
-
-/** The structured (Powertools) lines among what the function wrote to stdout and stderr. */
-function logLines(written: string[]): LogLine[] {
-  return written
-    .flatMap((chunk) => chunk.split('\n'))
-    .filter((line) => line.startsWith('{') && line.includes('"level"'))
-    .map((line) => JSON.parse(line) as LogLine);
-}
 
 describe.skipIf(!motoEndpoint)('evaluate handler log correlation keys', () => {
   let handler: (

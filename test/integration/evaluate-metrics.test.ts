@@ -4,39 +4,8 @@ import { ensureStateTable } from '@driftguard/aws';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dynamoClient, ec2Client, motoEndpoint, openIngress, sqsClient, unique } from '../support/aws';
+import { emfLines, metricsOf } from '../support/function-output';
 import { lambdaContext as context, sqsRecord } from '../support/lambda';
-
-interface EmfLine {
-  _aws: {
-    CloudWatchMetrics: {
-      Namespace: string;
-      Dimensions: string[][];
-      Metrics: { Name: string; Unit: string }[];
-    }[];
-  };
-  [field: string]: unknown;
-}
-
-/** The embedded-metric-format lines among what the function wrote to stdout. */
-function emfLines(written: string[]): EmfLine[] {
-  return written
-    .flatMap((chunk) => chunk.split('\n'))
-    .filter((line) => line.startsWith('{"_aws"'))
-    .map((line) => JSON.parse(line) as EmfLine);
-}
-
-/** Each metric as `name{dimension=value,…} value unit`, the way CloudWatch will file it. */
-function metricsOf(lines: EmfLine[]): string[] {
-  return lines.flatMap((line) =>
-    line._aws.CloudWatchMetrics.flatMap((directive) =>
-      directive.Metrics.map((metric) => {
-        const [dimensions = []] = directive.Dimensions;
-        const labels = dimensions.map((name) => `${name}=${String(line[name])}`).join(',');
-        return `${directive.Namespace}/${metric.Name}{${labels}} ${JSON.stringify(line[metric.Name])} ${metric.Unit}`;
-      }),
-    ),
-  );
-}
 
 describe.skipIf(!motoEndpoint)('evaluate handler metrics (EMF on stdout)', () => {
   let handler: (

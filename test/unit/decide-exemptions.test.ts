@@ -97,12 +97,16 @@ describe('the principal AWS authenticated', () => {
     });
     const refused = (userArn: string, accountId = SECURITY) => {
       const result = authenticatedPrincipal({ userArn, accountId }, enabled);
-      return result.ok ? 'accepted' : result.reason;
+      return result.ok ? 'accepted' : `${result.refusal}: ${result.reason}`;
     };
-    expect(refused(`arn:aws:iam::${SECURITY}:root`)).toContain('the root user cannot');
-    expect(refused(`arn:aws:sts::${SECURITY}:federated-user/bob`)).toContain('federated users');
-    expect(refused('')).toContain('is not an IAM role session or IAM user');
-    expect(refused(ALICE, '111111111111')).toContain('does not belong to account 111111111111');
+    expect(refused(`arn:aws:iam::${SECURITY}:root`)).toContain('root: the root user cannot');
+    expect(refused(`arn:aws:sts::${SECURITY}:federated-user/bob`)).toContain(
+      'federated-user: federated users',
+    );
+    expect(refused('')).toContain('unrecognised-identity: an anonymous caller is not an IAM role session');
+    expect(refused(ALICE, '111111111111')).toContain(
+      'identity-mismatch: the caller arn:aws:sts::999988887777:assumed-role',
+    );
   });
 });
 
@@ -146,26 +150,30 @@ describe('request, then approval by another principal', () => {
   });
 
   it.each([
-    ['the same session', ALICE, enabled, 'the same principal'],
+    ['the same session', ALICE, enabled, 'self-approval: ', 'the same principal'],
     // One person holding one role calls twice with two session names: still one principal.
     [
       'another session of the same role',
       `arn:aws:sts::${SECURITY}:assumed-role/BreakGlass/bob@example.com`,
       enabled,
+      'self-approval: ',
       'sessions of one role are one principal',
     ],
     [
       'an approver not in exemptions.approvers',
       BOB,
       configWith({ exemptions: { enabled: true, approvers: [`arn:aws:iam::${SECURITY}:role/Ciso`] } }),
+      'not-approver: ',
       'is not an approver',
     ],
-  ])('refuses approval by %s', (_name, approver, config, message) => {
+  ])('refuses approval by %s', (_name, approver, config, refusal, message) => {
     const result = approveRequest(pending(config), principal(approver, config), config, {
       id: 'ex-1',
       now: NOW,
     });
-    expect(result.ok ? '' : result.reason).toContain(message);
+    expect(result.ok ? '' : `${result.refusal}: ${result.reason}`).toMatch(
+      new RegExp(`^${refusal}.*${message}`),
+    );
   });
 
   it('accepts a listed approver (by role ARN, with or without a path), refuses a lapsed request', () => {
@@ -179,7 +187,9 @@ describe('request, then approval by another principal', () => {
       id: 'ex-1',
       now: NOW + 25 * 3_600_000,
     });
-    expect(lapsed.ok ? '' : lapsed.reason).toContain('lapsed at 2024-03-02T10:00:00.000Z');
+    expect(lapsed.ok ? '' : `${lapsed.refusal}: ${lapsed.reason}`).toMatch(
+      /^lapsed: .*lapsed at 2024-03-02T10:00:00.000Z/,
+    );
   });
 
   it.each([

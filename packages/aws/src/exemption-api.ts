@@ -6,6 +6,8 @@ import {
   authenticatedPrincipal,
   CATALOG,
   type Config,
+  type GrantRefusal,
+  type IdentityRefusal,
   type Principal,
   type RequestInput,
   validateRequest,
@@ -33,6 +35,48 @@ export interface ApiCall {
 export interface ApiAnswer {
   status: number;
   body: unknown;
+  /** What the call was and what became of it, for the function's metrics and log keys. */
+  trace: ApiTrace;
+}
+
+/** The API's calls, as a closed set (a metric dimension). */
+export type ApiOperation = 'request' | 'list-requests' | 'approve' | 'list-exemptions' | 'revoke' | 'unknown';
+
+/**
+ * Why a call was refused, as a closed class (a metric dimension); the answer's `error` says it in
+ * full. `unauthenticated`: no AWS identity (the URL is not IAM-authorized); `already-decided`: the
+ * request was approved already, or the exemption is not pending any more.
+ */
+export type ApiRefusal =
+  | 'disabled'
+  | 'unauthenticated'
+  | IdentityRefusal
+  | GrantRefusal
+  | 'invalid-input'
+  | 'not-found'
+  | 'already-decided'
+  | 'no-such-call';
+
+/**
+ * One call as the operator sees it: never a secret (no header, no signature, no access key), only
+ * the authenticated caller's ARN and the ids and scope the call touched.
+ */
+export interface ApiTrace {
+  operation: ApiOperation;
+  /** Absent when the call was accepted. */
+  refusal?: ApiRefusal;
+  /** The authenticated caller's ARN (absent without an AWS identity). */
+  caller?: string;
+  /**
+   * Identity fields the body named (`requester`, `approver`, …) that are not the caller. They are
+   * ignored, since who acts is what AWS authenticated; someone sending them is trying to act as
+   * someone else.
+   */
+  claimedIdentities?: string[];
+  requestId?: string;
+  exemptionId?: string;
+  account?: string;
+  rule?: string;
 }
 
 export interface ExemptionApiOptions {
@@ -48,8 +92,48 @@ export function randomId(kind: 'req' | 'ex', now: number): string {
   return `${kind}-${new Date(now).toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(4).toString('hex')}`;
 }
 
-const answer = (status: number, body: unknown): ApiAnswer => ({ status, body });
-const refused = (status: number, error: string) => answer(status, { error });
+/** The body fields that name a person; the API takes none of them from the body. */
+const IDENTITY_FIELDS = [
+  'requester',
+  'approver',
+  'requesterPrincipal',
+  'approverPrincipal',
+  'revokedBy',
+  'by',
+  'caller',
+] as const;
+
+const ROUTES: Record<string, ApiOperation> = {
+  'POST /requests': 'request',
+  'GET /requests': 'list-requests',
+  'POST /requests/{id}/approve': 'approve',
+  'GET /exemptions': 'list-exemptions',
+  'POST /exemptions/{id}/revoke': 'revoke',
+};
+
+/** The operation a method and path ask for, and the id in the path (`/requests/{id}/approve`). */
+export function apiOperation(method: string, path: string): { operation: ApiOperation; id: string } {
+  const parts = path.split('/').filter(Boolean);
+  const route = `${method.toUpperCase()} /${parts.map((part, i) => (i === 1 ? '{id}' : part)).join('/')}`;
+  return { operation: ROUTES[route] ?? 'unknown', id: parts[1] ?? '' };
+}
+
+/** The identity fields of a body that name someone other than `caller`. */
+function claimedIdentities(body: unknown, caller: string | undefined): string[] {
+  if (typeof body !== 'object' || body === null) return [];
+  const fields = body as Record<string, unknown>;
+  return IDENTITY_FIELDS.filter((name) => fields[name] !== undefined && fields[name] !== caller);
+}
+
+/** The ids and scope a request or an exemption carries, as trace fields. */
+const scopeOf = (
+  scope: { id: string; account: string; rule?: string },
+  idField: 'requestId' | 'exemptionId',
+) => ({
+  [idField]: scope.id,
+  account: scope.account,
+  ...(scope.rule ? { rule: scope.rule } : {}),
+});
 
 const optionalText = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
 
@@ -90,98 +174,126 @@ export function exemptionApi(options: ExemptionApiOptions): (call: ApiCall) => P
   const knownRules = CATALOG.map((guardrail) => guardrail.id);
 
   return async (call) => {
+    const { operation, id } = apiOperation(call.method, call.path);
+    const claimed = claimedIdentities(call.body, call.caller?.userArn);
+    const base: ApiTrace = {
+      operation,
+      ...(call.caller?.userArn ? { caller: call.caller.userArn } : {}),
+      ...(claimed.length > 0 ? { claimedIdentities: claimed } : {}),
+    };
+    const answer = (status: number, body: unknown, trace: Partial<ApiTrace> = {}): ApiAnswer => ({
+      status,
+      body,
+      trace: { ...base, ...trace },
+    });
+    const refused = (status: number, refusal: ApiRefusal, error: string, trace: Partial<ApiTrace> = {}) =>
+      answer(status, { error }, { ...trace, refusal });
+
     if (!config.exemptions.enabled)
       return refused(
         403,
+        'disabled',
         'exemptions are disabled: set "exemptions": { "enabled": true } in the driftguard config to allow break-glass exemptions',
       );
     if (!call.caller?.userArn)
       return refused(
         401,
+        'unauthenticated',
         'no AWS identity: the exemption API must sit behind an AWS_IAM function URL (sign the request with SigV4)',
       );
     const who = authenticatedPrincipal(call.caller, config);
-    if (!who.ok) return refused(403, who.reason);
+    if (!who.ok) return refused(403, who.refusal, who.reason);
     const principal = who.principal;
     const at = now();
-    const parts = call.path.split('/').filter(Boolean);
-    const route = `${call.method.toUpperCase()} /${parts.map((part, i) => (i === 1 ? '{id}' : part)).join('/')}`;
-    const id = parts[1] ?? '';
-    switch (route) {
-      case 'POST /requests':
+    switch (operation) {
+      case 'request':
         return request(call.body, principal, at);
-      case 'GET /requests':
+      case 'list-requests':
         return answer(200, { requests: await store.pendingRequests(at) });
-      case 'POST /requests/{id}/approve':
+      case 'approve':
         return approve(id, principal, at);
-      case 'GET /exemptions': {
+      case 'list-exemptions': {
         const account = call.query.account;
         if (account !== undefined && !/^\d{12}$/.test(account))
-          return refused(400, `account must be a 12-digit AWS account id, not "${account}"`);
+          return refused(400, 'invalid-input', `account must be a 12-digit AWS account id, not "${account}"`);
         const records = await store.list({
           now: at,
           ...(account ? { account } : {}),
           ...(call.query.ended === 'true' ? { ended: true } : {}),
         });
-        return answer(200, { exemptions: records });
+        return answer(200, { exemptions: records }, account ? { account } : {});
       }
-      case 'POST /exemptions/{id}/revoke':
+      case 'revoke':
         return revoke(id, principal, at);
       default:
-        return refused(404, `no such call: ${call.method} ${call.path}`);
+        return refused(404, 'no-such-call', `no such call: ${call.method} ${call.path}`);
     }
-  };
 
-  async function request(body: unknown, requester: Principal, at: number): Promise<ApiAnswer> {
-    const input = requestInput(body);
-    if (typeof input === 'string') return refused(400, input);
-    const made = validateRequest(input, requester, config, { id: newId('req', at), now: at, knownRules });
-    if (!made.ok) return refused(400, made.reason);
-    await store.request(made.request);
-    return answer(201, { request: made.request });
-  }
-
-  async function approve(requestId: string, approver: Principal, at: number): Promise<ApiAnswer> {
-    const record = await store.getRequest(requestId);
-    if (!record) return refused(404, `no request has the id ${requestId}`);
-    if (record.approvedAt)
-      return refused(
-        409,
-        `request ${requestId} was approved at ${record.approvedAt} by ${record.approvedBy}`,
-      );
-    const granted = approveRequest(record.request, approver, config, { id: newId('ex', at), now: at });
-    if (!granted.ok) return refused(403, granted.reason);
-    try {
-      await store.approve(requestId, granted.exemption);
-    } catch (error) {
-      if (error instanceof RequestNotPendingError) return refused(409, error.message);
-      throw error;
+    async function request(body: unknown, requester: Principal, at: number): Promise<ApiAnswer> {
+      const input = requestInput(body);
+      if (typeof input === 'string') return refused(400, 'invalid-input', input);
+      const made = validateRequest(input, requester, config, { id: newId('req', at), now: at, knownRules });
+      if (!made.ok) return refused(400, 'invalid-input', made.reason);
+      await store.request(made.request);
+      return answer(201, { request: made.request }, scopeOf(made.request, 'requestId'));
     }
-    const announced =
-      (await options.announce?.({
-        kind: 'exemption-granted',
-        at: new Date(at).toISOString(),
-        exemption: granted.exemption,
-      })) ?? [];
-    return answer(200, { exemption: granted.exemption, announced });
-  }
 
-  async function revoke(exemptionId: string, by: Principal, at: number): Promise<ApiAnswer> {
-    try {
-      const record = await store.revoke(exemptionId, by.arn, new Date(at).toISOString());
+    async function approve(requestId: string, approver: Principal, at: number): Promise<ApiAnswer> {
+      const record = await store.getRequest(requestId);
+      if (!record) return refused(404, 'not-found', `no request has the id ${requestId}`, { requestId });
+      const scope = scopeOf(record.request, 'requestId');
+      if (record.approvedAt)
+        return refused(
+          409,
+          'already-decided',
+          `request ${requestId} was approved at ${record.approvedAt} by ${record.approvedBy}`,
+          { ...scope, ...(record.exemptionId ? { exemptionId: record.exemptionId } : {}) },
+        );
+      const granted = approveRequest(record.request, approver, config, { id: newId('ex', at), now: at });
+      if (!granted.ok) return refused(403, granted.refusal, granted.reason, scope);
+      const exemptionId = granted.exemption.id;
+      try {
+        await store.approve(requestId, granted.exemption);
+      } catch (error) {
+        if (error instanceof RequestNotPendingError)
+          return refused(409, 'already-decided', error.message, scope);
+        throw error;
+      }
       const announced =
         (await options.announce?.({
-          kind: 'exemption-revoked',
+          kind: 'exemption-granted',
           at: new Date(at).toISOString(),
-          exemption: record.exemption,
-          by: by.arn,
+          exemption: granted.exemption,
         })) ?? [];
-      return answer(200, { exemption: record, announced });
-    } catch (error) {
-      if (error instanceof ExemptionNotFoundError) return refused(404, error.message);
-      throw error;
+      return answer(200, { exemption: granted.exemption, announced }, { ...scope, exemptionId });
     }
-  }
+
+    async function revoke(exemptionId: string, by: Principal, at: number): Promise<ApiAnswer> {
+      try {
+        const record = await store.revoke(exemptionId, by.arn, new Date(at).toISOString());
+        const announced =
+          (await options.announce?.({
+            kind: 'exemption-revoked',
+            at: new Date(at).toISOString(),
+            exemption: record.exemption,
+            by: by.arn,
+          })) ?? [];
+        const { exemption } = record;
+        return answer(
+          200,
+          { exemption: record, announced },
+          {
+            ...scopeOf(exemption, 'exemptionId'),
+            ...(exemption.requestId ? { requestId: exemption.requestId } : {}),
+          },
+        );
+      } catch (error) {
+        if (error instanceof ExemptionNotFoundError)
+          return refused(404, 'not-found', error.message, { exemptionId });
+        throw error;
+      }
+    }
+  };
 }
 
 /** The API wired from the environment with a given config (a local run's, or the parameter's). */

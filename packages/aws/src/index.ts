@@ -25,7 +25,15 @@ export {
 export { deliveryKey, exactlyOnce, supersedingEvent } from './exactly-once';
 export { type AccountClients, accountClients, createExecutor, type Executor } from './executor';
 export { decodePolicyDocument, restoreIsolation } from './executor/playbooks';
-export { type ApiCall, exemptionApiLoader } from './exemption-api';
+export {
+  type ApiAnswer,
+  type ApiCall,
+  type ApiOperation,
+  type ApiRefusal,
+  type ApiTrace,
+  apiOperation,
+  exemptionApiLoader,
+} from './exemption-api';
 export { checkExpiredExemptions } from './exemption-expiry';
 export { liveFactReader } from './live-facts';
 export type { DriftguardLogger, LogFields } from './log';

@@ -208,7 +208,16 @@ export interface Principal {
   iamArn: string;
 }
 
-export type PrincipalResult = { ok: true; principal: Principal } | { ok: false; reason: string };
+/**
+ * Why a caller is not one accountable principal, as a closed class (metrics, alarms). An ARN whose
+ * account is not the authenticated account is never what Lambda's IAM authorizer produces: a
+ * forged caller context.
+ */
+export type IdentityRefusal = 'root' | 'federated-user' | 'identity-mismatch' | 'unrecognised-identity';
+
+export type PrincipalResult =
+  | { ok: true; principal: Principal }
+  | { ok: false; reason: string; refusal: IdentityRefusal };
 
 const STS_ASSUMED_ROLE = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
 const IAM_USER_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):user\/(?:.*\/)?([^/]+)$/;
@@ -229,13 +238,17 @@ export function authenticatedPrincipal(
   caller: AuthenticatedCaller,
   config: Pick<Config, 'exemptions'>,
 ): PrincipalResult {
-  const fail = (reason: string): PrincipalResult => ({ ok: false, reason });
+  const fail = (reason: string, refusal: IdentityRefusal): PrincipalResult => ({
+    ok: false,
+    reason,
+    refusal,
+  });
   const arn = caller.userArn;
   const role = STS_ASSUMED_ROLE.exec(arn);
   if (role) {
     const [, partition, account, name, session] = role as unknown as [string, string, string, string, string];
     if (account !== caller.accountId)
-      return fail(`the caller ${arn} does not belong to account ${caller.accountId}`);
+      return fail(`the caller ${arn} does not belong to account ${caller.accountId}`, 'identity-mismatch');
     const iamArn = `arn:${partition}:iam::${account}:role/${name}`;
     const roleKey = `${partition}:${account}:role/${name}`.toLowerCase();
     const bySession = config.exemptions.sessionPrincipalRoles.some((listed) => roleName(listed) === roleKey);
@@ -250,7 +263,7 @@ export function authenticatedPrincipal(
   if (user) {
     const [, partition, account, name] = user as unknown as [string, string, string, string];
     if (account !== caller.accountId)
-      return fail(`the caller ${arn} does not belong to account ${caller.accountId}`);
+      return fail(`the caller ${arn} does not belong to account ${caller.accountId}`, 'identity-mismatch');
     return {
       ok: true,
       principal: {
@@ -263,12 +276,16 @@ export function authenticatedPrincipal(
     };
   }
   if (/^arn:aws[a-z-]*:iam::\d{12}:root$/.test(arn))
-    return fail('the root user cannot request or approve exemptions: use an IAM role or user');
+    return fail('the root user cannot request or approve exemptions: use an IAM role or user', 'root');
   if (/^arn:aws[a-z-]*:sts::\d{12}:federated-user\//.test(arn))
     return fail(
       'federated users (GetFederationToken) cannot request or approve exemptions: their name is chosen by whoever called GetFederationToken; use an IAM role',
+      'federated-user',
     );
-  return fail(`${arn || 'an anonymous caller'} is not an IAM role session or IAM user`);
+  return fail(
+    `${arn || 'an anonymous caller'} is not an IAM role session or IAM user`,
+    'unrecognised-identity',
+  );
 }
 
 /**
@@ -305,7 +322,16 @@ export interface RequestInput extends ExemptionTerms {
 export const REQUEST_VALIDITY_MS = 24 * 3_600_000;
 
 export type RequestResult = { ok: true; request: ExemptionRequest } | { ok: false; reason: string };
-export type GrantResult = { ok: true; exemption: Exemption } | { ok: false; reason: string };
+/**
+ * Why an approval was refused, as a closed class (metrics, alarms): `self-approval` (the two-person
+ * rule), `not-approver` (not in `exemptions.approvers`), `lapsed` (the request's 24 h are over),
+ * `disabled`, `invalid-duration`.
+ */
+export type GrantRefusal = 'disabled' | 'lapsed' | 'self-approval' | 'not-approver' | 'invalid-duration';
+
+export type GrantResult =
+  | { ok: true; exemption: Exemption }
+  | { ok: false; reason: string; refusal: GrantRefusal };
 
 const disabled = () =>
   'exemptions are disabled: set "exemptions": { "enabled": true } in the driftguard config to allow break-glass exemptions';
@@ -366,10 +392,13 @@ export function approveRequest(
   config: Pick<Config, 'exemptions'>,
   options: { id: string; now: number },
 ): GrantResult {
-  const fail = (reason: string): GrantResult => ({ ok: false, reason });
-  if (!config.exemptions.enabled) return fail(disabled());
+  const fail = (reason: string, refusal: GrantRefusal): GrantResult => ({ ok: false, reason, refusal });
+  if (!config.exemptions.enabled) return fail(disabled(), 'disabled');
   if (options.now >= Date.parse(request.validUntil))
-    return fail(`request ${request.id} lapsed at ${request.validUntil} without approval: request again`);
+    return fail(
+      `request ${request.id} lapsed at ${request.validUntil} without approval: request again`,
+      'lapsed',
+    );
   if (
     approver.key === request.requesterPrincipal ||
     approver.key === principalKey(request.requester, config) ||
@@ -377,20 +406,25 @@ export function approveRequest(
   )
     return fail(
       `${approver.arn} cannot approve request ${request.id}: it was requested by ${request.requester}, the same principal (two-person rule: another principal must approve; sessions of one role are one principal)`,
+      'self-approval',
     );
   const allowed = config.exemptions.approvers;
   if (allowed.length > 0) {
     const mine = approver.kind === 'iam-user' ? approver.key : roleName(approver.iamArn);
     const listed = allowed.some((arn) => (roleName(arn) ?? principalKey(arn, config)) === mine);
     if (!listed)
-      return fail(`${approver.arn} is not an approver: exemptions.approvers lists ${allowed.join(', ')}`);
+      return fail(
+        `${approver.arn} is not an approver: exemptions.approvers lists ${allowed.join(', ')}`,
+        'not-approver',
+      );
   }
   const duration = parseDuration(request.duration);
   const max = parseDuration(config.exemptions.maxDuration);
-  if (!duration.ok) return fail(`request ${request.id}: ${duration.reason}`);
+  if (!duration.ok) return fail(`request ${request.id}: ${duration.reason}`, 'invalid-duration');
   if (max.ok && duration.ms > max.ms)
     return fail(
       `request ${request.id} asks for ${request.duration}, longer than exemptions.maxDuration = ${config.exemptions.maxDuration}`,
+      'invalid-duration',
     );
   return {
     ok: true,

@@ -76,6 +76,8 @@ export {
   type ExemptionRequest,
   type ExemptionUse,
   exemptionUse,
+  type GrantRefusal,
+  type IdentityRefusal,
   madeBy,
   type Principal,
   type RequestInput,

@@ -1,3 +1,5 @@
+import type { ApiRefusal } from '@driftguard/aws';
+
 /**
  * The CloudWatch metrics the functions emit (embedded metric format: log lines CloudWatch turns
  * into metrics, no API call). Shared with infra/dashboard.ts and infra/alarms.ts, so a renamed
@@ -40,7 +42,29 @@ export const METRICS = {
   sweepViolations: 'SweepViolations',
   sweepUnitFailures: 'SweepUnitFailures',
   sweepUnitsUnreached: 'SweepUnitsUnreached',
+  /** Exemption API: one per call; dimensions operation, outcome (accepted, refused, failed). */
+  exemptionApiCall: 'ExemptionApiCalls',
+  /** Exemption API: refused calls; dimensions operation, reason (a class, the API's `ApiRefusal`). */
+  exemptionApiRefusal: 'ExemptionApiRefusals',
+  /** Exemption API: calls that look like an attack (EXEMPTION_API_SUSPICIOUS); by reason, and in total. */
+  exemptionApiSuspicious: 'ExemptionApiSuspiciousCalls',
 } as const;
+
+/**
+ * Exemption API outcomes that look like someone trying to get round the two-person rule, not a
+ * mistake: approving one's own request (another session of one role included), approving without
+ * being a listed approver, a caller ARN outside its authenticated account (a forged context),
+ * approving a request that lapsed, and a body naming a requester or approver other than the caller
+ * (ignored, but someone tried).
+ */
+export const EXEMPTION_API_SUSPICIOUS = [
+  'self-approval',
+  'not-approver',
+  'identity-mismatch',
+  'lapsed',
+  'claimed-identity',
+] as const satisfies readonly (ApiRefusal | 'claimed-identity')[];
+export type ExemptionApiSuspicion = (typeof EXEMPTION_API_SUSPICIOUS)[number];
 
 /** Why an input went to the DLQ, as a closed set (the full reason is in the message and the log). */
 export const DEAD_LETTER_REASONS = [

@@ -1,8 +1,17 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { ProcessedEvent } from '@driftguard/aws';
-import { type DeadLetterReason, METRICS, METRICS_NAMESPACE } from './metric-names';
+import type { ApiOperation, ApiRefusal, ApiTrace, ProcessedEvent } from '@driftguard/aws';
+import {
+  type DeadLetterReason,
+  EXEMPTION_API_SUSPICIOUS,
+  type ExemptionApiSuspicion,
+  METRICS,
+  METRICS_NAMESPACE,
+} from './metric-names';
 
 export { METRICS, SERVICES } from './metric-names';
+
+const isSuspicion = (value: ApiRefusal | undefined): value is ApiRefusal & ExemptionApiSuspicion =>
+  (EXEMPTION_API_SUSPICIOUS as readonly string[]).includes(value ?? '');
 
 /** The rule whose violations mean someone touched driftguard's own footprint. */
 const TAMPER_RULE = 'driftguard-integrity';
@@ -80,5 +89,18 @@ export class FunctionMetrics {
 
   deadLetter(reason: DeadLetterReason): void {
     this.count(METRICS.deadLetter, 1, { reason });
+  }
+
+  /** One exemption API call: its outcome, its refusal class, and what looks like an attack. */
+  exemptionCall(trace: ApiTrace | undefined, operation: ApiOperation): void {
+    const outcome = !trace ? 'failed' : trace.refusal ? 'refused' : 'accepted';
+    this.count(METRICS.exemptionApiCall, 1, { operation, outcome });
+    if (trace?.refusal) this.count(METRICS.exemptionApiRefusal, 1, { operation, reason: trace.refusal });
+    const suspected = [
+      ...(isSuspicion(trace?.refusal) ? [trace.refusal] : []),
+      ...(trace?.claimedIdentities?.length ? (['claimed-identity'] as const) : []),
+    ];
+    for (const reason of suspected) this.count(METRICS.exemptionApiSuspicious, 1, { reason });
+    if (suspected.length > 0) this.count(METRICS.exemptionApiSuspicious, suspected.length);
   }
 }
