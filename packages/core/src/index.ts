@@ -119,6 +119,17 @@ export {
   type SecurityGroupFact,
   type SecurityGroupRuleFact,
 } from './live-facts';
+export {
+  cidrOutsideTrusted,
+  classifyIngressRule,
+  describeRule,
+  fromRuleRequest,
+  type IngressRule,
+  modifiedRules,
+  parseSgRuleSnapshot,
+  type SecurityGroupRuleRequest,
+  SG_RULE_SNAPSHOT_KIND,
+} from './net/index';
 export { CHANNELS, type Channel } from './notifications-config';
 export type {
   DeleteAccessPointPolicy,
@@ -241,22 +252,11 @@ export { guarddutyFinding, planPlaybooks } from './rules/guardduty-finding';
 export { type Guardrail, watchesCall } from './rules/guardrail';
 export { decodeTrustPolicy, ROLE_TRUST_SNAPSHOT, roleTrustZone } from './rules/iam-role-trust';
 export { analyzeLambdaPolicy, LAMBDA_PUBLIC_RULE, parseLambdaPolicy } from './rules/lambda-public';
-export { cidrOutsideTrusted } from './rules/managed-prefix-list';
 export { type EventPattern, eventBridgeSource, eventPatterns, memberOwnIdentity } from './rules/patterns';
 export { analyzeAccessPointPolicy, S3_ACCESS_POINT_POLICY_RULE } from './rules/s3-access-point-policy';
 export { BUCKET_POLICY_SNAPSHOT } from './rules/s3-bucket-policy';
 export { ALL_BLOCKED, PUBLIC_ACCESS_BLOCK_SETTINGS } from './rules/s3-public-access-block';
-export {
-  classifyIngressRule,
-  describeRule,
-  fromRuleRequest,
-  type IngressRule,
-  modifiedRules,
-  parseSgRuleSnapshot,
-  type SecurityGroupRuleRequest,
-  SG_RULE_SNAPSHOT_KIND,
-  sgOpenIngress,
-} from './rules/sg-open-ingress';
+export { sgOpenIngress } from './rules/sg-open-ingress';
 export {
   analyzeEndpointPolicyWith,
   dataPerimeterEndpointPolicy,

@@ -108,3 +108,18 @@ export function cidrWithin(inner: ParsedCidr, outer: ParsedCidr): boolean {
 export function isAnyAddress(cidr: ParsedCidr): boolean {
   return cidr.prefix === 0;
 }
+
+/** The first of `trustedCidrs` that holds `cidr` (unparseable entries hold nothing). */
+export function trustedCidrHolding(cidr: ParsedCidr, trustedCidrs: readonly string[]): string | undefined {
+  return trustedCidrs.find((text) => {
+    const outer = parseCidr(text);
+    return outer !== undefined && cidrWithin(cidr, outer);
+  });
+}
+
+/** Outside `trustedCidrs`, or unreadable (never a guess: see classifyIngressRule). */
+export function cidrOutsideTrusted(cidr: string, trustedCidrs: readonly string[]): boolean {
+  const reading = readCidr(cidr);
+  if (!reading.ok) return true;
+  return trustedCidrHolding(reading.cidr, trustedCidrs) === undefined;
+}

@@ -1,16 +1,10 @@
 import type { Change } from '../events/change';
 import type { LiveFacts } from '../live-facts';
+import { type IngressRule, normalizeProtocol, portRange, toIpPermission } from '../net/sg-rule';
+import { type AddedRules, addedRules } from '../net/sg-rule-changes';
 import type { Operation, Target } from '../operations';
 import type { Offense, Verdict } from '../verdict';
 import type { Guardrail } from './guardrail';
-import {
-  type AddedRules,
-  addedRules,
-  type IngressRule,
-  normalizeProtocol,
-  portRange,
-  toIpPermission,
-} from './sg-open-ingress';
 
 type Direction = 'ingress' | 'egress';
 

@@ -2,11 +2,12 @@ import type { Config } from '../config';
 import type { Change } from '../events/change';
 import { asArray, isRecord, setItems, toStr } from '../events/ec2-sets';
 import type { LiveFacts, PrefixListReference } from '../live-facts';
-import { cidrWithin, parseCidr, readCidr } from '../net/cidr';
+import { cidrOutsideTrusted } from '../net/cidr';
+import type { IngressRule } from '../net/sg-rule';
+import { classifyIngressRule } from '../net/sg-rule-classification';
 import type { Offense, ResourceRef, Severity, Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
 import type { Guardrail } from './guardrail';
-import { classifyIngressRule, type IngressRule } from './sg-open-ingress';
 
 /**
  * What a CreateManagedPrefixList / ModifyManagedPrefixList record says. The calls are of EC2's
@@ -53,16 +54,6 @@ export function prefixListChange(change: Change): PrefixListChange {
     return cidr ? [cidr] : [];
   });
   return { ...(prefixListId ? { prefixListId } : {}), added };
-}
-
-/** Outside `trustedCidrs`, or unreadable (never a guess: see sg-open-ingress). */
-export function cidrOutsideTrusted(cidr: string, trustedCidrs: readonly string[]): boolean {
-  const reading = readCidr(cidr);
-  if (!reading.ok) return true;
-  return !trustedCidrs.some((text) => {
-    const outer = parseCidr(text);
-    return outer !== undefined && cidrWithin(reading.cidr, outer);
-  });
 }
 
 function prefixListRef(change: Change, prefixListId: string): ResourceRef {

@@ -8,15 +8,12 @@ import { offendingStatements } from '../policy/offending';
 import { analyzeBucketPolicyWith, bucketZone } from '../policy/readings';
 import { statementLabel, statementRef } from '../policy/statements';
 import { unreadablePolicyVerdict } from '../policy/unreadable';
-import type { ResourceRef, Verdict } from '../verdict';
+import { bucketRef } from '../resource-refs';
+import type { Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
 import type { Guardrail } from './guardrail';
 
 export const BUCKET_POLICY_SNAPSHOT = 'bucket-policy';
-
-export function bucketRef(bucket: string): ResourceRef {
-  return { type: 'AWS::S3::Bucket', id: bucket, arn: `arn:aws:s3:::${bucket}` };
-}
 
 /** CloudTrail carries the new policy as an object in most records and as a JSON string in some. */
 export function policyOfRequest(request: Record<string, unknown>): unknown {

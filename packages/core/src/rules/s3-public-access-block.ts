@@ -1,9 +1,9 @@
 import type { Change } from '../events/change';
 import { isRecord, toStr } from '../events/ec2-sets';
 import type { Operation, PublicAccessBlockConfiguration } from '../operations';
+import { bucketRef } from '../resource-refs';
 import type { Offense, ResourceRef, Verdict } from '../verdict';
 import type { Guardrail } from './guardrail';
-import { bucketRef } from './s3-bucket-policy';
 
 export const PUBLIC_ACCESS_BLOCK_SETTINGS = [
   'BlockPublicAcls',

@@ -1,0 +1,168 @@
+import type { Change } from '../events/change';
+import { asArray, isRecord, setItems, toInt, toStr } from '../events/ec2-sets';
+import type { IngressRule } from './sg-rule';
+import { fromRuleRequest, type SecurityGroupRuleRequest } from './sg-rule-snapshot';
+
+export interface AddedRules {
+  groupId?: string;
+  groupName?: string;
+  rules: IngressRule[];
+  /** True when the rule ids came from CloudTrail's securityGroupRuleSet. */
+  withIds: boolean;
+}
+
+/**
+ * Rules an AuthorizeSecurityGroupIngress/Egress call added: from `securityGroupRuleSet` when present
+ * (exact ids), else the request. For egress rules `source` is the destination.
+ */
+export function addedRules(change: Change, direction: 'ingress' | 'egress'): AddedRules {
+  const request = change.request;
+  const egress = direction === 'egress';
+  const reported = setItems(change.response.securityGroupRuleSet).filter(
+    (item) => (item.isEgress === true || item.isEgress === 'true') === egress,
+  );
+  const requestGroupId = toStr(request.groupId);
+  if (reported.length > 0) {
+    const rules = reported.flatMap((item): IngressRule[] => {
+      const source = sourceOfReported(item);
+      if (!source) return [];
+      const description = toStr(item.description);
+      return [
+        {
+          ruleId: toStr(item.securityGroupRuleId),
+          protocol: String(item.ipProtocol ?? '-1'),
+          fromPort: toInt(item.fromPort),
+          toPort: toInt(item.toPort),
+          source,
+          ...(description ? { description } : {}),
+        },
+      ];
+    });
+    return {
+      groupId: toStr(reported[0]?.groupId) ?? requestGroupId,
+      ...(toStr(request.groupName) ? { groupName: toStr(request.groupName) } : {}),
+      rules,
+      withIds: true,
+    };
+  }
+  return {
+    groupId: requestGroupId,
+    groupName: toStr(request.groupName),
+    rules: rulesFromRequest(request),
+    withIds: false,
+  };
+}
+
+/** Rules the call added: from `securityGroupRuleSet` when present (exact ids), else the request. */
+export function addedIngressRules(change: Change): AddedRules {
+  return addedRules(change, 'ingress');
+}
+
+function sourceOfReported(item: Record<string, unknown>): IngressRule['source'] | undefined {
+  const cidrIpv4 = toStr(item.cidrIpv4);
+  if (cidrIpv4) return { kind: 'ipv4', cidr: cidrIpv4 };
+  const cidrIpv6 = toStr(item.cidrIpv6);
+  if (cidrIpv6) return { kind: 'ipv6', cidr: cidrIpv6 };
+  const prefixList = toStr(item.prefixListId);
+  if (prefixList) return { kind: 'prefix-list', id: prefixList };
+  const referenced = isRecord(item.referencedGroupInfo) ? toStr(item.referencedGroupInfo.groupId) : undefined;
+  if (referenced) return { kind: 'security-group', id: referenced };
+  return undefined;
+}
+
+function rulesFromRequest(request: Record<string, unknown>): IngressRule[] {
+  const permissions = setItems(request.ipPermissions);
+  // The legacy form of the API puts one permission at the top level (CidrIp, IpProtocol, ports).
+  if (permissions.length === 0 && (request.cidrIp !== undefined || request.ipProtocol !== undefined)) {
+    permissions.push({
+      ...request,
+      ipRanges: request.cidrIp ? { items: [{ cidrIp: request.cidrIp }] } : undefined,
+    });
+  }
+  return permissions.flatMap((permission) => {
+    const base = {
+      protocol: String(permission.ipProtocol ?? '-1'),
+      fromPort: toInt(permission.fromPort),
+      toPort: toInt(permission.toPort),
+    };
+    const withDescription = (item: Record<string, unknown>) => {
+      const description = toStr(item.description);
+      return description ? { description } : {};
+    };
+    return [
+      ...setItems(permission.ipRanges).map((r) => ({
+        ...base,
+        source: { kind: 'ipv4' as const, cidr: String(r.cidrIp ?? '') },
+        ...withDescription(r),
+      })),
+      ...setItems(permission.ipv6Ranges).map((r) => ({
+        ...base,
+        source: { kind: 'ipv6' as const, cidr: String(r.cidrIpv6 ?? '') },
+        ...withDescription(r),
+      })),
+      ...setItems(permission.prefixListIds).map((r) => ({
+        ...base,
+        source: { kind: 'prefix-list' as const, id: String(r.prefixListId ?? '') },
+        ...withDescription(r),
+      })),
+      ...setItems(permission.groups).map((r) => ({
+        ...base,
+        source: { kind: 'security-group' as const, id: String(r.groupId ?? r.groupName ?? '') },
+        ...withDescription(r),
+      })),
+    ];
+  });
+}
+
+/** One rule as a ModifySecurityGroupRules call set it. */
+export interface ModifiedRule {
+  ruleId: string;
+  rule?: IngressRule;
+}
+
+const pick = (record: Record<string, unknown>, ...keys: string[]): unknown =>
+  keys.map((key) => record[key]).find((value) => value !== undefined && value !== null);
+
+/** An EC2 set in any of its CloudTrail forms: array, single object, or `{items|item}`. */
+function entries(value: unknown): Record<string, unknown>[] {
+  if (isRecord(value) && (value.items !== undefined || value.item !== undefined)) return setItems(value);
+  return asArray(value).filter(isRecord);
+}
+
+/**
+ * The rules a ModifySecurityGroupRules call set. The record wraps its parameters
+ * (`ModifySecurityGroupRulesRequest`, PascalCase) and names each entry `SecurityGroupRule`
+ * (an object for one entry, an array for several) holding `SecurityGroupRuleId` and the new
+ * `SecurityGroupRule`; unwrapped and camelCase forms are read too.
+ */
+export function modifiedRules(change: Change): { groupId?: string; rules: ModifiedRule[] } {
+  const wrapped = change.request.ModifySecurityGroupRulesRequest;
+  const request = isRecord(wrapped) ? wrapped : change.request;
+  const groupId = toStr(pick(request, 'GroupId', 'groupId'));
+  const items = entries(pick(request, 'SecurityGroupRule', 'SecurityGroupRules', 'securityGroupRuleSet'));
+  const rules = items.flatMap((item): ModifiedRule[] => {
+    const ruleId = toStr(pick(item, 'SecurityGroupRuleId', 'securityGroupRuleId'));
+    if (!ruleId) return [];
+    const body = pick(item, 'SecurityGroupRule', 'securityGroupRule');
+    if (!isRecord(body)) return [{ ruleId }];
+    const text = (...keys: string[]) => toStr(pick(body, ...keys));
+    const fromPort = toInt(pick(body, 'FromPort', 'fromPort'));
+    const toPort = toInt(pick(body, 'ToPort', 'toPort'));
+    const description = text('Description', 'description');
+    const request: SecurityGroupRuleRequest = {
+      IpProtocol: String(pick(body, 'IpProtocol', 'ipProtocol') ?? '-1'),
+      ...(fromPort !== undefined ? { FromPort: fromPort } : {}),
+      ...(toPort !== undefined ? { ToPort: toPort } : {}),
+      ...(text('CidrIpv4', 'cidrIpv4') ? { CidrIpv4: text('CidrIpv4', 'cidrIpv4') } : {}),
+      ...(text('CidrIpv6', 'cidrIpv6') ? { CidrIpv6: text('CidrIpv6', 'cidrIpv6') } : {}),
+      ...(text('PrefixListId', 'prefixListId') ? { PrefixListId: text('PrefixListId', 'prefixListId') } : {}),
+      ...(text('ReferencedGroupId', 'referencedGroupId')
+        ? { ReferencedGroupId: text('ReferencedGroupId', 'referencedGroupId') }
+        : {}),
+      ...(description !== undefined ? { Description: description } : {}),
+    };
+    const rule = fromRuleRequest(request, ruleId);
+    return [rule ? { ruleId, rule } : { ruleId }];
+  });
+  return { ...(groupId ? { groupId } : {}), rules };
+}

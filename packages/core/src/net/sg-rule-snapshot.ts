@@ -1,0 +1,95 @@
+import * as z from 'zod';
+import type { SnapshotCandidate } from '../verdict';
+import type { IngressRule } from './sg-rule';
+
+/** The kind under which security-group rules are kept in the snapshot store. */
+export const SG_RULE_SNAPSHOT_KIND = 'sg-rule';
+
+/** A rule as ModifySecurityGroupRules takes it (the SDK's SecurityGroupRuleRequest). */
+export interface SecurityGroupRuleRequest {
+  IpProtocol: string;
+  FromPort?: number;
+  ToPort?: number;
+  CidrIpv4?: string;
+  CidrIpv6?: string;
+  PrefixListId?: string;
+  ReferencedGroupId?: string;
+  Description?: string;
+}
+
+/** The last-known-good document of one ingress rule, restored by ModifySecurityGroupRules. */
+export interface SgRuleSnapshot {
+  groupId: string;
+  ruleId: string;
+  rule: SecurityGroupRuleRequest;
+}
+
+const port = z.number().int().min(-1).max(65535);
+const sgRuleSnapshotSchema = z.object({
+  groupId: z.string().min(1),
+  ruleId: z.string().min(1),
+  rule: z.object({
+    IpProtocol: z.string().min(1),
+    FromPort: port.optional(),
+    ToPort: port.optional(),
+    CidrIpv4: z.string().optional(),
+    CidrIpv6: z.string().optional(),
+    PrefixListId: z.string().optional(),
+    ReferencedGroupId: z.string().optional(),
+    Description: z.string().optional(),
+  }),
+});
+
+export function toRuleRequest(rule: IngressRule): SecurityGroupRuleRequest {
+  const request: SecurityGroupRuleRequest = { IpProtocol: rule.protocol };
+  if (rule.fromPort !== undefined) request.FromPort = rule.fromPort;
+  if (rule.toPort !== undefined) request.ToPort = rule.toPort;
+  if (rule.source.kind === 'ipv4') request.CidrIpv4 = rule.source.cidr;
+  if (rule.source.kind === 'ipv6') request.CidrIpv6 = rule.source.cidr;
+  if (rule.source.kind === 'prefix-list') request.PrefixListId = rule.source.id;
+  if (rule.source.kind === 'security-group') request.ReferencedGroupId = rule.source.id;
+  if (rule.description !== undefined) request.Description = rule.description;
+  return request;
+}
+
+/** The ingress rule a SecurityGroupRuleRequest describes (undefined without a source). */
+export function fromRuleRequest(request: SecurityGroupRuleRequest, ruleId?: string): IngressRule | undefined {
+  const source: IngressRule['source'] | undefined = request.CidrIpv4
+    ? { kind: 'ipv4', cidr: request.CidrIpv4 }
+    : request.CidrIpv6
+      ? { kind: 'ipv6', cidr: request.CidrIpv6 }
+      : request.PrefixListId
+        ? { kind: 'prefix-list', id: request.PrefixListId }
+        : request.ReferencedGroupId
+          ? { kind: 'security-group', id: request.ReferencedGroupId }
+          : undefined;
+  if (!source) return undefined;
+  return {
+    ...(ruleId ? { ruleId } : {}),
+    protocol: request.IpProtocol,
+    ...(request.FromPort !== undefined ? { fromPort: request.FromPort } : {}),
+    ...(request.ToPort !== undefined ? { toPort: request.ToPort } : {}),
+    source,
+    ...(request.Description !== undefined ? { description: request.Description } : {}),
+  };
+}
+
+/** A snapshot candidate for one compliant ingress rule whose id is known. */
+export function sgRuleSnapshot(
+  groupId: string | undefined,
+  rule: IngressRule,
+): SnapshotCandidate | undefined {
+  if (!groupId || !rule.ruleId) return undefined;
+  const document: SgRuleSnapshot = { groupId, ruleId: rule.ruleId, rule: toRuleRequest(rule) };
+  return { kind: SG_RULE_SNAPSHOT_KIND, resourceId: rule.ruleId, document: JSON.stringify(document) };
+}
+
+/** Reads a stored sg-rule document; undefined when it is not one (never trust the store blindly). */
+export function parseSgRuleSnapshot(document: string): SgRuleSnapshot | undefined {
+  try {
+    const parsed = sgRuleSnapshotSchema.safeParse(JSON.parse(document));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
