@@ -1,7 +1,7 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoExemptionStore, ensureStateTable } from '@driftguard/aws';
 import { authenticatedPrincipal, type Config, validateRequest } from '@driftguard/core';
-import type { Context, LambdaFunctionURLEventWithIAMAuthorizer, LambdaFunctionURLResult } from 'aws-lambda';
+import type { Context, LambdaFunctionURLEventWithIAMAuthorizer } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient, motoEndpoint, unique } from '../support/aws';
 import { ALICE, ALICE_ARN, ALICE_AS_BOB, BOB, BOB_ARN, SECURITY_ACCOUNT } from '../support/exemptions';
@@ -72,7 +72,7 @@ describe.skipIf(!motoEndpoint)('exemption API handler: metrics and log keys (mot
       },
     });
     const context = { awsRequestId: `lambda-${unique('call')}`, functionName: 'driftguard-exemption-api' };
-    const result = (await handler(event, context as Context)) as LambdaFunctionURLResult;
+    const result = (await handler(event, context as Context)) as { statusCode: number; body: string };
     return { status: result.statusCode, body: JSON.parse(String(result.body)) };
   }
 
