@@ -99,6 +99,35 @@ describe.skipIf(!motoEndpoint)('AWS calls per evaluated event (warm evaluate han
     expect(cost.byService).toEqual(VIOLATION_REVERTED);
   });
 
+  it('the exactly-once claim and the live read go out together: one round trip, not two', async () => {
+    const { event } = await openIngress(ec2, await newGroup(), [cidr('10.3.0.0/16')]);
+    let readArrived = () => {};
+    const read = new Promise<void>((resolve) => {
+      readArrived = resolve;
+    });
+    let readWhileClaimHeld = false;
+    proxy.setPlan({
+      hold: (call) => {
+        if (call.action === 'DescribeSecurityGroups') readArrived();
+        if (call.action !== 'PutItem' || !call.body?.includes('"DEDUPE#')) return undefined;
+        // The claim is answered only once the live read has reached AWS; a path that waits for
+        // the claim before reading gets it back after 5 s (under the SDK's 10 s request timeout).
+        return Promise.race([
+          read.then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5_000)),
+        ]).then((readFirst) => {
+          readWhileClaimHeld = readFirst;
+        });
+      },
+    });
+    try {
+      expect((await costOf(event)).byService).toEqual(COMPLIANT);
+    } finally {
+      proxy.setPlan({});
+    }
+    expect(readWhileClaimHeld).toBe(true);
+  });
+
   it('a compliant change of a watched call: the dedupe claim and the audit record, no member call', async () => {
     const { event } = await openIngress(ec2, await newGroup(), [cidr('10.1.0.0/16')]);
     const cost = await costOf(event);

@@ -1,4 +1,5 @@
 import {
+  createPipeline,
   deliveryKey,
   EventInProgressError,
   exactlyOnce,
@@ -11,8 +12,10 @@ import {
 import {
   assess,
   defaultConfig,
+  emptyLiveFacts,
   evaluateChange,
   normalizeCloudTrail,
+  type Operation,
   type OutcomeStatus,
   stateAspect,
 } from '@driftguard/core';
@@ -176,6 +179,50 @@ describe('exactlyOnce', () => {
     await expect(exactlyOnce(pipeline, memoryDedupeStore()).process({ nope: true })).rejects.toThrow(
       /not a CloudTrail record/,
     );
+  });
+});
+
+describe('the pipeline reads live state with its claim, and acts only under it', () => {
+  /** The pipeline with a memory claim store and a live-fact reader that fails while `failing`. */
+  function pipelineWithReads() {
+    const executed: Operation[] = [];
+    const reads = { count: 0, failing: false };
+    const pipeline = createPipeline({
+      config: defaultConfig(),
+      execute: async (operation) => {
+        executed.push(operation);
+        return { operation, status: 'applied', verified: true, detail: 'revoked' };
+      },
+      dedupe: memoryDedupeStore(),
+      liveFacts: async () => {
+        reads.count += 1;
+        if (reads.failing) throw new Error('DescribeSecurityGroups: throttled');
+        return emptyLiveFacts();
+      },
+    });
+    return { pipeline, executed, reads };
+  }
+
+  it('a read that fails gives the claim back: the retry reads again and acts once', async () => {
+    const { pipeline, executed, reads } = pipelineWithReads();
+    reads.failing = true;
+    await expect(pipeline.process(openSsh)).rejects.toThrow('DescribeSecurityGroups: throttled');
+    expect(executed).toHaveLength(0);
+    reads.failing = false;
+    expect((await pipeline.process(openSsh)).outcome.status).toBe('reverted');
+    expect(executed).toHaveLength(1);
+    expect(reads.count).toBe(2);
+  });
+
+  it('a duplicate may read (with its claim) but never acts, and a read it did not need cannot fail it', async () => {
+    const { pipeline, executed, reads } = pipelineWithReads();
+    await pipeline.process(openSsh);
+    reads.failing = true;
+    const again = await pipeline.process(openSsh);
+    expect(again.duplicate).toBeDefined();
+    expect(again.outcome.status).toBe('reverted');
+    expect(executed).toHaveLength(1);
+    expect(reads.count).toBe(2);
   });
 });
 

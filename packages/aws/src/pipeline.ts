@@ -8,6 +8,7 @@ import {
   evaluateChange,
   evaluateFindingEvent,
   type Finding,
+  type LiveFacts,
   liveFactQueries,
   type NormalizedEvent,
   normalizeEvent,
@@ -100,6 +101,11 @@ interface Decided {
 }
 
 type EventInput = Extract<NormalizedEvent, { ok: true }>;
+/** The reads a change's evaluation needs, which depend on nothing stored (see readBeforeClaim). */
+interface PreClaimReads {
+  organization: OrganizationInfo | undefined;
+  facts: LiveFacts | undefined;
+}
 type Intended = Awaited<ReturnType<typeof recordIntent>>;
 
 /**
@@ -113,14 +119,26 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const notifiers = options.notifiers ?? [];
   const { config } = options;
 
-  /** CloudTrail: evaluate with the live facts, then decide with the stored state. */
-  async function decideChangeEvent(change: Change, context: ProcessContext): Promise<Decided> {
+  /**
+   * What evaluating a change needs: the organization (trust zone, account names) and the live
+   * facts. Reads only, so they start with the exactly-once claim instead of after it: a delivery
+   * that turns out to be a duplicate has made one read it did not need, and nothing else.
+   */
+  function readBeforeClaim(change: Change): Promise<PreClaimReads> {
     const queries = options.liveFacts ? liveFactQueries(change, config) : [];
-    // What evaluating needs: the organization (trust zone, account names) and the live facts.
-    const [organization, facts] = await Promise.all([
+    return Promise.all([
       options.organization?.(),
       options.liveFacts && queries.length > 0 ? options.liveFacts(queries) : undefined,
-    ]);
+    ]).then(([organization, facts]) => ({ organization, facts }));
+  }
+
+  /** CloudTrail: evaluate with the live facts, then decide with the stored state. */
+  async function decideChangeEvent(
+    change: Change,
+    context: ProcessContext,
+    reads: Promise<PreClaimReads>,
+  ): Promise<Decided> {
+    const { organization, facts } = await reads;
     const accountName = organization?.accountNames?.[change.account];
     const evaluation = evaluateChange(change, config, {
       trustZone: trustZoneOf(config, organization),
@@ -211,12 +229,17 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           reason: 'every channel for every violation',
         };
 
-  async function handle(event: EventInput, input: unknown, context: ProcessContext): Promise<ProcessedEvent> {
+  async function handle(
+    event: EventInput,
+    reads: Promise<PreClaimReads> | undefined,
+    input: unknown,
+    context: ProcessContext,
+  ): Promise<ProcessedEvent> {
     const started = now();
     const decided =
       event.kind === 'finding'
         ? await decideFindingEvent(event.finding)
-        : await decideChangeEvent(event.change, context);
+        : await decideChangeEvent(event.change, context, reads ?? readBeforeClaim(event.change));
     const { assessment } = decided;
     await rememberCompliant(assessment, options.snapshots);
     // Record: the intent before acting (a revert's trace survives a failure after the act).
@@ -257,8 +280,21 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       // Normalized once: the dedupe key and every stage read this one result.
       const event = normalizeEvent(input);
       if (!event.ok) throw new InvalidEventError(event.reason);
-      const run = () => handle(event, input, context);
-      return options.dedupe ? claimOnce(options.dedupe, deliveryKeyOf(event), run, now, options.warn) : run();
+      if (!options.dedupe) return handle(event, undefined, input, context);
+      // The claim and the reads that need no claim go out together (one round trip, not two).
+      const reads = event.kind === 'cloudtrail' ? readBeforeClaim(event.change) : undefined;
+      // A duplicate never looks at them: their failure is this delivery's only if it goes on.
+      const settled = reads?.then(
+        () => undefined,
+        () => undefined,
+      );
+      const run = () => handle(event, reads, input, context);
+      try {
+        return await claimOnce(options.dedupe, deliveryKeyOf(event), run, now, options.warn);
+      } finally {
+        // Nothing of this delivery is left running when it returns (the Lambda may freeze).
+        await settled;
+      }
     },
   };
 }
