@@ -1,3 +1,4 @@
+import type { ProcessedEvent } from '@driftguard/aws';
 import {
   type Assessment,
   assess,
@@ -20,7 +21,7 @@ import {
   TABLE_HEADER,
   tableRow,
 } from './format';
-import { readInputs } from './input';
+import { type InputEvent, readInputFiles } from './input';
 
 export interface ReplayOptions {
   json: boolean;
@@ -123,63 +124,77 @@ export async function replay(path: string, options: ReplayOptions): Promise<numb
   const ownRoleNames = [options.config.remediationRoleName, ...(central ? [central] : [])];
   const counts = { events: 0, violation: 0, compliant: 0, 'not-applicable': 0, ignored: 0, bad: 0 };
   if (!options.json) out.write(`${TABLE_HEADER}\n`);
+  /** Counts and prints one event's assessment (with its verified outcome when the plan ran). */
+  const print = (assessment: Assessment, processed?: ProcessedEvent) => {
+    counts[assessment.status] += 1;
+    if (options.json) {
+      out.write(`${JSON.stringify(replayRecord(assessment, processed?.outcome.results))}\n`);
+      return;
+    }
+    out.write(`${tableRow(assessment)}\n`);
+    for (const line of ruleVerdictLines(assessment)) out.write(`${line}\n`);
+    if (assessment.status === 'violation') {
+      out.write(dim(`    decision: ${assessment.action} (${assessment.decisionReason})\n`));
+      for (const operation of assessment.operations)
+        out.write(dim(`    plan: ${describeOperation(operation)}\n`));
+    }
+    if (processed) {
+      const ok = processed.outcome.status !== 'revert-failed';
+      out.write(`    ${ok ? green('✔') : red('✘')} ${processed.outcome.summary}\n`);
+    }
+  };
+  /** Judges one event; only with --apply is there a promise (the pipeline runs its plan) to await. */
+  const replayOne = (input: InputEvent): Promise<void> | undefined => {
+    counts.events += 1;
+    progress(err, counts.events);
+    const insight = insightRecord(input.value);
+    if (insight) {
+      counts['not-applicable'] += 1;
+      out.write(`${options.json ? JSON.stringify(replayRecord(insight)) : tableRow(insight)}\n`);
+      return;
+    }
+    const unwatched = unwatchedCall(input.value, ownRoleNames);
+    if (unwatched) {
+      counts['not-applicable'] += 1;
+      const assessment = notApplicable(unwatched);
+      out.write(`${options.json ? JSON.stringify(replayRecord(assessment)) : tableRow(assessment)}\n`);
+      return;
+    }
+    const normalized = normalizeEvent(input.value);
+    if (!normalized.ok) {
+      counts.bad += 1;
+      err.write(`error: ${input.location}: ${normalized.reason}\n`);
+      return;
+    }
+    // GuardDuty findings and CloudTrail changes alike; replay has no dedupe state: every finding is new.
+    const offline =
+      normalized.kind === 'finding'
+        ? assessFinding(normalized.finding, options.config)
+        : assess(normalized.change, options.config);
+    // With --apply, a change whose verdict needs live reads (is this the default group? is this
+    // modified rule ingress?) goes through the pipeline too, which reads them before deciding.
+    const needsLiveFacts =
+      normalized.kind === 'cloudtrail' && liveFactQueries(normalized.change, options.config).length > 0;
+    if (!runtime || (offline.action !== 'revert' && !needsLiveFacts)) {
+      print(offline);
+      return;
+    }
+    return runtime.pipeline
+      .process(input.value)
+      .then((processed) => print(processed.assessment ?? offline, processed));
+  };
   try {
-    for await (const input of readInputs(path)) {
-      if ('error' in input) {
+    // One file at a time, then its events in a plain loop: an await per record (an async
+    // generator step) cost more than judging an unwatched call.
+    for await (const file of readInputFiles(path)) {
+      if ('error' in file) {
         counts.bad += 1;
-        err.write(`error: ${input.error}\n`);
+        err.write(`error: ${file.error}\n`);
         continue;
       }
-      counts.events += 1;
-      progress(err, counts.events);
-      const insight = insightRecord(input.value);
-      if (insight) {
-        counts['not-applicable'] += 1;
-        out.write(`${options.json ? JSON.stringify(replayRecord(insight)) : tableRow(insight)}\n`);
-        continue;
-      }
-      const unwatched = unwatchedCall(input.value, ownRoleNames);
-      if (unwatched) {
-        counts['not-applicable'] += 1;
-        const assessment = notApplicable(unwatched);
-        out.write(`${options.json ? JSON.stringify(replayRecord(assessment)) : tableRow(assessment)}\n`);
-        continue;
-      }
-      const normalized = normalizeEvent(input.value);
-      if (!normalized.ok) {
-        counts.bad += 1;
-        err.write(`error: ${input.location}: ${normalized.reason}\n`);
-        continue;
-      }
-      // GuardDuty findings and CloudTrail changes alike; replay has no dedupe state: every finding is new.
-      const offline =
-        normalized.kind === 'finding'
-          ? assessFinding(normalized.finding, options.config)
-          : assess(normalized.change, options.config);
-      // With --apply, a change whose verdict needs live reads (is this the default group? is this
-      // modified rule ingress?) goes through the pipeline too, which reads them before deciding.
-      const needsLiveFacts =
-        normalized.kind === 'cloudtrail' && liveFactQueries(normalized.change, options.config).length > 0;
-      const processed =
-        runtime && (offline.action === 'revert' || needsLiveFacts)
-          ? await runtime.pipeline.process(input.value)
-          : undefined;
-      const assessment = processed?.assessment ?? offline;
-      counts[assessment.status] += 1;
-      if (options.json) {
-        out.write(`${JSON.stringify(replayRecord(assessment, processed?.outcome.results))}\n`);
-        continue;
-      }
-      out.write(`${tableRow(assessment)}\n`);
-      for (const line of ruleVerdictLines(assessment)) out.write(`${line}\n`);
-      if (assessment.status === 'violation') {
-        out.write(dim(`    decision: ${assessment.action} (${assessment.decisionReason})\n`));
-        for (const operation of assessment.operations)
-          out.write(dim(`    plan: ${describeOperation(operation)}\n`));
-      }
-      if (processed) {
-        const ok = processed.outcome.status !== 'revert-failed';
-        out.write(`    ${ok ? green('✔') : red('✘')} ${processed.outcome.summary}\n`);
+      for (const input of file.events) {
+        const applying = replayOne(input);
+        if (applying) await applying;
       }
     }
   } catch (error) {
