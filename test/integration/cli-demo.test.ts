@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { motoEndpoint } from '../support/aws';
-import { runCli } from '../support/cli';
+import { runBuiltCli } from '../support/cli';
 
-describe('driftguard demo (spawned)', () => {
+describe('driftguard demo (the prebuilt command, spawned)', () => {
   it.skipIf(!motoEndpoint)(
     'runs every scene against its own moto and ends with each drift reverted and verified',
     async () => {
-      const { code, stdout, stderr } = await runCli(['demo']);
+      const { code, stdout, stderr } = await runBuiltCli(['demo']);
       expect(stderr).not.toMatch(/Error/);
       expect(code).toBe(0);
       expect(stdout).toContain('verdict: violation (critical) — sg-open-ingress');
@@ -47,7 +47,9 @@ describe('driftguard demo (spawned)', () => {
   );
 
   it('without moto, says how to install it and replays the bundled samples instead', async () => {
-    const { code, stdout } = await runCli(['demo'], { env: { DRIFTGUARD_PYTHON: '/nonexistent/python3' } });
+    const { code, stdout } = await runBuiltCli(['demo'], {
+      env: { DRIFTGUARD_PYTHON: '/nonexistent/python3' },
+    });
     expect(code).toBe(0);
     expect(stdout).toContain('pip install "moto[server]"');
     expect(stdout).toContain('event(s):');

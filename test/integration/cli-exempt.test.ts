@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureStateTable } from '@driftguard/aws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient, motoEndpoint, snsClient, sqsClient, unique } from '../support/aws';
-import { runCli } from '../support/cli';
+import { type CliResult, runBuiltCli, runCli } from '../support/cli';
 import { ALICE, ALICE_ARN, ALICE_AS_BOB, BOB, BOB_ARN } from '../support/exemptions';
 import { startFunctionUrl, type TestIdentity } from '../support/function-url';
 
@@ -38,11 +38,13 @@ async function exemptionItems(table: string): Promise<unknown[]> {
 }
 
 /**
- * `driftguard exempt …` spawned as a user runs it, signing with the credentials in its environment,
+ * `driftguard exempt …` as a user runs it, signing with the credentials in its environment,
  * against a loopback function URL that verifies the SigV4 signature and hands the real handler the
- * signer's identity (test/support/function-url.ts); the handler writes to moto's DynamoDB.
+ * signer's identity (test/support/function-url.ts); the handler writes to moto's DynamoDB. The
+ * request is the prebuilt command in its own process; the other steps run the same entry function
+ * in this process (test/support/cli.ts).
  */
-describe.skipIf(!motoEndpoint)('driftguard exempt (spawned, SigV4 to the exemption API, moto)', () => {
+describe.skipIf(!motoEndpoint)('driftguard exempt (SigV4 to the exemption API, moto)', () => {
   let table: string;
   let queueUrl: string;
   let server: Awaited<ReturnType<typeof startFunctionUrl>> | undefined;
@@ -93,8 +95,12 @@ describe.skipIf(!motoEndpoint)('driftguard exempt (spawned, SigV4 to the exempti
   }
 
   /** The CLI as `who`: their own access key in the environment, nothing else about them. */
-  async function as(who: Pick<TestIdentity, 'accessKeyId' | 'secretAccessKey'>, args: string[]) {
-    return runCli(args, {
+  async function as(
+    who: Pick<TestIdentity, 'accessKeyId' | 'secretAccessKey'>,
+    args: string[],
+    run: (args: string[], options: { env: NodeJS.ProcessEnv }) => Promise<CliResult> = runCli,
+  ) {
+    return run(args, {
       env: {
         DRIFTGUARD_EXEMPTIONS_URL: await apiUrl(),
         AWS_REGION: 'us-east-1',
@@ -127,7 +133,7 @@ describe.skipIf(!motoEndpoint)('driftguard exempt (spawned, SigV4 to the exempti
   }, 60_000);
 
   it('request as alice → alice cannot approve (not from a second session either) → bob approves → announced → list → revoke', async () => {
-    const requested = await as(ALICE, ['exempt', 'request', ...SCOPE, '--json']);
+    const requested = await as(ALICE, ['exempt', 'request', ...SCOPE, '--json'], runBuiltCli);
     expect(requested.stderr).toBe('');
     expect(requested.code).toBe(0);
     const { request } = JSON.parse(requested.stdout);

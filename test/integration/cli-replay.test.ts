@@ -12,7 +12,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { ec2Client, motoEndpoint, openIngress, unique } from '../support/aws';
 import { CASES_DIR } from '../support/cases';
-import { runCli } from '../support/cli';
+import { runBuiltCli, runCli } from '../support/cli';
 
 const SAMPLES = new URL('../../packages/cli/samples/cloudtrail-security-groups.json', import.meta.url)
   .pathname;
@@ -21,9 +21,10 @@ const caseEvent = (file: string) =>
   (JSON.parse(readFileSync(join(CASES_DIR, 'sg-open-ingress', file), 'utf8')) as { event: unknown }).event;
 const tmp = () => mkdtempSync(join(tmpdir(), 'driftguard-'));
 
-describe('driftguard replay (spawned)', () => {
+describe('driftguard replay', () => {
   it('prints one JSON object per event with the documented fields, and exits 1 on violations', async () => {
-    const { code, stdout, stderr } = await runCli(['replay', SAMPLES, '--json']);
+    // The prebuilt command, end to end: a separate process, its real exit code.
+    const { code, stdout, stderr } = await runBuiltCli(['replay', SAMPLES, '--json']);
     expect(stderr).toBe('');
     expect(code).toBe(1);
     const lines = stdout
@@ -166,7 +167,7 @@ async function authorizeToFile(
   return { file, addedRules };
 }
 
-describe.skipIf(!motoEndpoint)('driftguard replay --apply (spawned, against moto)', () => {
+describe.skipIf(!motoEndpoint)('driftguard replay --apply (against moto)', () => {
   it('executes the plan through AWS_ENDPOINT_URL and prints the verified outcome', async () => {
     const ec2 = ec2Client();
     const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));

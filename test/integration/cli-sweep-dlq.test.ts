@@ -14,7 +14,7 @@ import { sendToDeadLetter } from '@driftguard/aws';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authorizeIngressEvent } from '../../packages/cli/src/simulate/cloudtrail';
 import { credentialsInAccount, ec2Client, motoEndpoint, sqsClient, unique } from '../support/aws';
-import { runCli } from '../support/cli';
+import { runBuiltCli, runCli } from '../support/cli';
 
 const ACCOUNT = '240000000001';
 
@@ -44,7 +44,10 @@ describe.skipIf(!motoEndpoint)('driftguard sweep and driftguard dlq, as a user r
     });
 
     it('without --apply reports the drift, changes nothing, shows progress on stderr, exits 1', async () => {
-      const run = await runCli(['sweep', '--accounts', ACCOUNT, '--regions', 'eu-west-1'], { env: env() });
+      // The prebuilt command, end to end (the other cases run the same entry function in-process).
+      const run = await runBuiltCli(['sweep', '--accounts', ACCOUNT, '--regions', 'eu-west-1'], {
+        env: env(),
+      });
       expect(run.stderr).toContain('report only: nothing is changed without --apply');
       expect(run.stderr).toMatch(
         new RegExp(`\\[\\d+/\\d+\\] ${ACCOUNT} eu-west-1 security-groups: \\d+ resource\\(s\\)`),

@@ -230,7 +230,7 @@ describe.skipIf(!motoEndpoint)('GuardDuty playbooks against moto (verify → act
       expect((await isolations.get(HOME_ACCOUNT, REGION, instanceId))?.status).toBe('restored');
     });
 
-    it('creates the quarantine group once per VPC and reuses it; `driftguard restore-isolation` (spawned) restores', async () => {
+    it('creates the quarantine group once per VPC and reuses it; `driftguard restore-isolation` restores', async () => {
       const first = await runInstance(ec2, network, [web]);
       const second = await runInstance(ec2, network, [admin]);
       for (const instance of [first, second]) {

@@ -17,7 +17,7 @@ const FIXTURE = (file: string) =>
     }
   ).input;
 
-describe('driftguard replay with GuardDuty findings (spawned)', () => {
+describe('driftguard replay with GuardDuty findings', () => {
   it('replays the bundled sample: one line per finding, the finding version in the JSON, exit 1', async () => {
     const { code, stdout, stderr } = await runCli(['replay', SAMPLE, '--json']);
     expect(stderr).toBe('');

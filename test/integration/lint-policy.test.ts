@@ -59,7 +59,7 @@ const dataPerimeter = {
   ],
 };
 
-describe('driftguard lint-policy, spawned as a user runs it', () => {
+describe('driftguard lint-policy, as a user runs it', () => {
   it('exit 1 and the reasons per statement for a policy with a public statement', async () => {
     const result = await runCli([
       'lint-policy',

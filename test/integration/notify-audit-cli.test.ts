@@ -8,7 +8,7 @@ import { sampleEvent, sampleReport } from '../support/notify';
 const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const HOUR = 3_600_000;
 
-describe.skipIf(!motoEndpoint)('driftguard audit (spawned, against moto’s DynamoDB)', () => {
+describe.skipIf(!motoEndpoint)('driftguard audit (against moto’s DynamoDB)', () => {
   let env: NodeJS.ProcessEnv;
   const ids = { recent: unique('recent'), other: unique('other'), old: unique('old') };
 

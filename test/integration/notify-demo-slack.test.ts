@@ -3,7 +3,7 @@ import { motoEndpoint } from '../support/aws';
 import { runCli } from '../support/cli';
 import { type Loopback, loopback } from '../support/notify';
 
-describe.skipIf(!motoEndpoint)('driftguard demo with SLACK_WEBHOOK_URL (spawned)', () => {
+describe.skipIf(!motoEndpoint)('driftguard demo with SLACK_WEBHOOK_URL', () => {
   let slack: Loopback;
   beforeAll(async () => {
     slack = await loopback(() => ({ status: 200, body: 'ok' }));
