@@ -172,6 +172,21 @@ export function createAlarms(
     ...anyIn15Minutes,
   });
 
+  // Someone tried to get round the two-person rule: approving their own request (from another
+  // session too), approving without being a listed approver, a forged caller context, approving a
+  // lapsed request, or a body naming another requester/approver. Each is refused or ignored; the
+  // alarm is so that a person hears of the attempt.
+  const exemptionApiSuspicious = alarm('ExemptionApiSuspiciousAlarm', {
+    name: `${names.exemptionApiFunction}-suspicious-calls`,
+    alarmDescription:
+      'driftguard: a break-glass exemption call looked like an attempt to get round the two-person rule (self-approval, not an approver, forged identity, lapsed request); exemption API logs, "exemption api refused or suspicious"',
+    ...driftguardMetric(METRICS.exemptionApiSuspicious, SERVICES.exemptionApi),
+    statistic: 'Sum',
+    period: 300,
+    evaluationPeriods: 1,
+    threshold: 0,
+  });
+
   // Units that crashed or timed out the worker on every delivery (never counted in their run).
   const sweepDeadLetters = notEmpty(
     'SweepDeadLetterAlarm',
@@ -192,5 +207,6 @@ export function createAlarms(
     sweepUnitFailures,
     sweepUnitsUnreached,
     sweepDeadLetters,
+    exemptionApiSuspicious,
   };
 }

@@ -1,6 +1,7 @@
 import { CATALOG } from '@driftguard/core';
 import {
   DEAD_LETTER_REASONS,
+  EXEMPTION_API_SUSPICIOUS,
   METRICS,
   METRICS_NAMESPACE,
   SERVICES,
@@ -25,6 +26,15 @@ const sweepMetric = (name: string, service: string, label: string): MetricLine =
   'service',
   service,
   { label, stat: 'Sum' },
+];
+
+const exemptionApiMetric = (name: string, dimensions: Record<string, string>, label: string): MetricLine => [
+  METRICS_NAMESPACE,
+  name,
+  'service',
+  SERVICES.exemptionApi,
+  ...Object.entries(dimensions).flat(),
+  { label },
 ];
 
 interface Widget {
@@ -148,6 +158,29 @@ export function dashboardBody(input: {
       period: 300,
       x: 12,
       y: 12,
+    },
+    {
+      title: 'Break-glass exemptions',
+      metrics: [
+        exemptionApiMetric(
+          METRICS.exemptionApiCall,
+          { operation: 'request', outcome: 'accepted' },
+          'requested',
+        ),
+        exemptionApiMetric(
+          METRICS.exemptionApiCall,
+          { operation: 'approve', outcome: 'accepted' },
+          'granted',
+        ),
+        exemptionApiMetric(METRICS.exemptionApiCall, { operation: 'revoke', outcome: 'accepted' }, 'revoked'),
+        ...EXEMPTION_API_SUSPICIOUS.map((reason) =>
+          exemptionApiMetric(METRICS.exemptionApiSuspicious, { reason }, `suspicious: ${reason}`),
+        ),
+      ],
+      stat: 'Sum',
+      period: 300,
+      x: 0,
+      y: 18,
     },
   ];
   return { widgets: widgets.map((widget) => metricWidget(widget, region)) };

@@ -18,7 +18,12 @@ import {
   stackReservedConcurrency,
 } from '../../infra/sizing';
 import { loadStageFile, resolveStage } from '../../infra/stages';
-import { DEAD_LETTER_REASONS, METRICS, SERVICES } from '../../packages/functions/src/metric-names';
+import {
+  DEAD_LETTER_REASONS,
+  EXEMPTION_API_SUSPICIOUS,
+  METRICS,
+  SERVICES,
+} from '../../packages/functions/src/metric-names';
 import { REQUIRED_SETTINGS } from '../../packages/functions/src/required-settings';
 import {
   FIXTURE_STAGES,
@@ -652,6 +657,25 @@ describe('alarms', () => {
     });
   });
 
+  it('alarm on any exemption call that looks like getting round the two-person rule, from the exemption API’s metrics', () => {
+    const suspicious = only(
+      alarms().filter((alarm) => alarm.inputs.metricName === METRICS.exemptionApiSuspicious),
+    );
+    // The total (no reason dimension): the handler counts every reason there too.
+    expect(suspicious.inputs).toMatchObject({
+      name: 'driftguard-prod-exemption-api-suspicious-calls',
+      namespace: 'driftguard',
+      dimensions: { service: 'driftguard-exemption-api' },
+      statistic: 'Sum',
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+      alarmActions: [topicArn],
+      okActions: [topicArn],
+      treatMissingData: 'notBreaching',
+    });
+    expect(suspicious.inputs.alarmDescription).toContain('self-approval');
+  });
+
   it('alarm on failed invocations of every rule', () => {
     const failed = alarms().filter((alarm) => alarm.inputs.metricName === 'FailedInvocations');
     const rules = busRules().map((rule) => rule.inputs.name);
@@ -731,6 +755,21 @@ describe('dashboard', () => {
       'AWS/SQS ApproximateNumberOfMessagesVisible QueueName driftguard-prod-events-dlq',
       'AWS/SQS ApproximateNumberOfMessagesVisible QueueName driftguard-prod-sweep-units-dlq',
     ]);
+  });
+
+  it('shows break-glass exemptions requested, granted and revoked, and each attack-looking call by reason', () => {
+    const service = 'service driftguard-exemption-api';
+    expect(lines('Break-glass exemptions')).toEqual([
+      `driftguard ExemptionApiCalls ${service} operation request outcome accepted`,
+      `driftguard ExemptionApiCalls ${service} operation approve outcome accepted`,
+      `driftguard ExemptionApiCalls ${service} operation revoke outcome accepted`,
+      ...EXEMPTION_API_SUSPICIOUS.map(
+        (reason) => `driftguard ExemptionApiSuspiciousCalls ${service} reason ${reason}`,
+      ),
+    ]);
+    expect(EXEMPTION_API_SUSPICIOUS).toEqual(
+      expect.arrayContaining(['self-approval', 'not-approver', 'identity-mismatch', 'lapsed']),
+    );
   });
 
   it('shows sweep coverage: units planned, swept, failed and unreached per run', () => {

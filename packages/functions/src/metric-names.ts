@@ -1,5 +1,3 @@
-import type { ApiRefusal } from '@driftguard/aws';
-
 /**
  * The CloudWatch metrics the functions emit (embedded metric format: log lines CloudWatch turns
  * into metrics, no API call). Shared with infra/dashboard.ts and infra/alarms.ts, so a renamed
@@ -63,7 +61,7 @@ export const EXEMPTION_API_SUSPICIOUS = [
   'identity-mismatch',
   'lapsed',
   'claimed-identity',
-] as const satisfies readonly (ApiRefusal | 'claimed-identity')[];
+] as const;
 export type ExemptionApiSuspicion = (typeof EXEMPTION_API_SUSPICIOUS)[number];
 
 /** Why an input went to the DLQ, as a closed set (the full reason is in the message and the log). */

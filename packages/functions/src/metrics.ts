@@ -10,8 +10,11 @@ import {
 
 export { METRICS, SERVICES } from './metric-names';
 
+// metric-names.ts stays free of imports (infra reads it); here the list is checked against the
+// API's refusal classes, so a renamed class fails to compile instead of leaving the alarm blind.
+const SUSPICIONS: readonly (ApiRefusal | 'claimed-identity')[] = EXEMPTION_API_SUSPICIOUS;
 const isSuspicion = (value: ApiRefusal | undefined): value is ApiRefusal & ExemptionApiSuspicion =>
-  (EXEMPTION_API_SUSPICIOUS as readonly string[]).includes(value ?? '');
+  value !== undefined && SUSPICIONS.includes(value);
 
 /** The rule whose violations mean someone touched driftguard's own footprint. */
 const TAMPER_RULE = 'driftguard-integrity';
