@@ -22,7 +22,7 @@ import {
   sqsClient,
   unique,
 } from '../support/aws';
-import { type FaultProxy, startFaultProxy } from '../support/faults';
+import { type Call, type FaultProxy, startFaultProxy } from '../support/faults';
 import { lambdaContext, sqsRecord } from '../support/lambda';
 
 /** Calls per service for one event, and per action (to say in DEPLOY.md what they are). */
@@ -99,33 +99,55 @@ describe.skipIf(!motoEndpoint)('AWS calls per evaluated event (warm evaluate han
     expect(cost.byService).toEqual(VIOLATION_REVERTED);
   });
 
-  it('the exactly-once claim and the live read go out together: one round trip, not two', async () => {
-    const { event } = await openIngress(ec2, await newGroup(), [cidr('10.3.0.0/16')]);
-    let readArrived = () => {};
-    const read = new Promise<void>((resolve) => {
-      readArrived = resolve;
+  /**
+   * Holds the first call `held` matches until a call `other` matches reaches AWS, or for 5 s (under
+   * the SDK's 10 s request timeout): `true` when `other` went out while `held` was unanswered,
+   * i.e. the two were one round trip, not two.
+   */
+  function overlapOf(held: (call: Call) => boolean, other: (call: Call) => boolean) {
+    let arrived = () => {};
+    const otherArrived = new Promise<void>((resolve) => {
+      arrived = resolve;
     });
-    let readWhileClaimHeld = false;
+    const seen = { overlapped: false, held: false };
     proxy.setPlan({
       hold: (call) => {
-        if (call.action === 'DescribeSecurityGroups') readArrived();
-        if (call.action !== 'PutItem' || !call.body?.includes('"DEDUPE#')) return undefined;
-        // The claim is answered only once the live read has reached AWS; a path that waits for
-        // the claim before reading gets it back after 5 s (under the SDK's 10 s request timeout).
+        if (other(call)) arrived();
+        if (seen.held || !held(call)) return undefined;
+        seen.held = true;
         return Promise.race([
-          read.then(() => true),
+          otherArrived.then(() => true),
           new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5_000)),
-        ]).then((readFirst) => {
-          readWhileClaimHeld = readFirst;
+        ]).then((first) => {
+          seen.overlapped = first;
         });
       },
     });
+    return seen;
+  }
+  const writeTo = (action: string, pk: string) => (call: Call) =>
+    call.service === 'dynamodb' && call.action === action && (call.body ?? '').includes(`"${pk}`);
+
+  it('the exactly-once claim and the live read go out together: one round trip, not two', async () => {
+    const { event } = await openIngress(ec2, await newGroup(), [cidr('10.3.0.0/16')]);
+    const seen = overlapOf(writeTo('PutItem', 'DEDUPE#'), (call) => call.action === 'DescribeSecurityGroups');
     try {
       expect((await costOf(event)).byService).toEqual(COMPLIANT);
     } finally {
       proxy.setPlan({});
     }
-    expect(readWhileClaimHeld).toBe(true);
+    expect(seen).toEqual({ held: true, overlapped: true });
+  });
+
+  it('after an alert, its ledger mark and its line in the audit record are written together', async () => {
+    const { event } = await openIngress(ec2, await newGroup(), [cidr('0.0.0.0/0')]);
+    const seen = overlapOf(writeTo('UpdateItem', 'NOTIFIED#'), writeTo('UpdateItem', 'AUDIT#'));
+    try {
+      expect((await costOf(event)).byService).toEqual(VIOLATION_REVERTED);
+    } finally {
+      proxy.setPlan({});
+    }
+    expect(seen).toEqual({ held: true, overlapped: true });
   });
 
   it('a compliant change of a watched call: the dedupe claim and the audit record, no member call', async () => {

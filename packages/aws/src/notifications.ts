@@ -93,27 +93,32 @@ async function notifyOnce(
   } catch (error) {
     result = { channel, ok: false, detail: errorMessage(error) };
   }
-  if (options.ledger && notes.length === 0) {
-    try {
-      if (result.ok) await options.ledger.confirm(eventId, rule, channel);
-      else await options.ledger.release(eventId, rule, channel);
-    } catch (error) {
-      notes.push(`dedupe marker not updated (${errorMessage(error)})`);
-    }
-  }
-  if (options.audit && options.auditRef) {
-    try {
-      await options.audit.recordChannel(options.auditRef, channel, {
-        ok: result.ok,
-        at: new Date((options.now ?? Date.now)()).toISOString(),
-        ...(result.detail ? { detail: result.detail } : {}),
-        ...(result.attempts !== undefined ? { attempts: result.attempts } : {}),
-        ...(result.ticket ? { ticket: result.ticket } : {}),
-      });
-    } catch (error) {
-      notes.push(`result not added to the audit record (${errorMessage(error)})`);
-    }
-  }
+  // The bookkeeping after the send: two items that do not depend on each other, written at once.
+  const { ledger, audit, auditRef } = options;
+  const sent = result;
+  const bookkeeping = await Promise.all([
+    ledger && notes.length === 0
+      ? (sent.ok ? ledger.confirm(eventId, rule, channel) : ledger.release(eventId, rule, channel)).then(
+          () => undefined,
+          (error: unknown) => `dedupe marker not updated (${errorMessage(error)})`,
+        )
+      : undefined,
+    audit && auditRef
+      ? audit
+          .recordChannel(auditRef, channel, {
+            ok: sent.ok,
+            at: new Date((options.now ?? Date.now)()).toISOString(),
+            ...(sent.detail ? { detail: sent.detail } : {}),
+            ...(sent.attempts !== undefined ? { attempts: sent.attempts } : {}),
+            ...(sent.ticket ? { ticket: sent.ticket } : {}),
+          })
+          .then(
+            () => undefined,
+            (error: unknown) => `result not added to the audit record (${errorMessage(error)})`,
+          )
+      : undefined,
+  ]);
+  notes.push(...bookkeeping.filter((note): note is string => note !== undefined));
   if (notes.length > 0) result = { ...result, detail: [result.detail, ...notes].filter(Boolean).join('; ') };
   if (!result.ok)
     warn(
