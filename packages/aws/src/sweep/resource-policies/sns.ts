@@ -1,5 +1,5 @@
-import { GetTopicAttributesCommand, paginateListTopics, SNSClient } from '@aws-sdk/client-sns';
-import { awsErrorCode } from '../../errors';
+import { paginateListTopics, SNSClient } from '@aws-sdk/client-sns';
+import { readTopicPolicy } from '../../executor/resource-policies/sns';
 import { type Describer, type DescribeScope, type SweptResource, sweepEvent } from '../describer';
 
 /** Every SNS topic's policy, read as the SetTopicAttributes (Policy) that set it. */
@@ -12,20 +12,14 @@ export const snsTopicPoliciesDescriber: Describer = {
     for await (const page of paginateListTopics({ client: sns }, {})) {
       for (const { TopicArn } of page.Topics ?? []) {
         if (!TopicArn) continue;
-        let text: string | undefined;
-        try {
-          text = (await sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes?.Policy;
-        } catch (error) {
-          // A topic deleted since the listing is gone, not a failure of the unit.
-          if (awsErrorCode(error) === 'NotFound' || awsErrorCode(error) === 'NotFoundException') continue;
-          throw error;
-        }
-        if (!text) continue;
+        // A topic deleted since the listing is gone, not a failure of the unit.
+        const live = await readTopicPolicy(sns, TopicArn);
+        if (live.state !== 'present') continue;
         yield sweepEvent(scope, {
           eventSource: 'sns.amazonaws.com',
           eventName: 'SetTopicAttributes',
           resourceId: TopicArn,
-          requestParameters: { topicArn: TopicArn, attributeName: 'Policy', attributeValue: text },
+          requestParameters: { topicArn: TopicArn, attributeName: 'Policy', attributeValue: live.text },
         });
       }
     }
