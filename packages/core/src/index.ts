@@ -142,6 +142,7 @@ export type {
   ModifyVpcEndpointServicePermissions,
   Operation,
   OperationResult,
+  PolicyStatementRef,
   PutAccessPointPolicy,
   PutAccountPublicAccessBlock,
   PutBucketPolicy,
@@ -154,6 +155,7 @@ export type {
   RevokeDefaultSecurityGroupRules,
   RevokeSecurityGroupIngress,
   Target,
+  ZoneSnapshot,
 } from './operations';
 export { canonicalTime, stateAspect } from './ordering';
 export {

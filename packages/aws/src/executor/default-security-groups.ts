@@ -9,6 +9,7 @@ import {
 import type { OperationResult, RevokeDefaultSecurityGroupRules } from '@driftguard/core';
 import { awsErrorCode } from '../errors';
 import type { ExecutorContext } from './index';
+import { alreadyCompliant, applied, failed } from './results';
 import { ALREADY_GONE, groupRules, matchesPermission } from './security-groups';
 
 /** The group the operation names, read live; undefined when it no longer exists. */
@@ -59,21 +60,14 @@ export async function revokeDefaultSecurityGroupRules(
   const direction = input.IsEgress ? 'egress' : 'ingress';
   const group = await liveGroup(ec2, input);
   if (!group?.GroupId) {
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: 'security group no longer exists',
-    };
+    return alreadyCompliant(operation, 'security group no longer exists');
   }
   const groupId = group.GroupId;
   if (group.GroupName !== 'default') {
-    return {
+    return alreadyCompliant(
       operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `${groupId} is "${group.GroupName}", not a default group: nothing to revoke`,
-    };
+      `${groupId} is "${group.GroupName}", not a default group: nothing to revoke`,
+    );
   }
   const live = await groupRules(ec2, groupId, direction);
   const targeted =
@@ -84,12 +78,7 @@ export async function revokeDefaultSecurityGroupRules(
       : live.filter((rule) => input.IpPermissions.some((permission) => matchesPermission(rule, permission)));
   const ids = targeted.map((rule) => rule.SecurityGroupRuleId).filter((id): id is string => id !== undefined);
   if (ids.length === 0) {
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `the added ${direction} rule(s) are no longer on ${groupId}`,
-    };
+    return alreadyCompliant(operation, `the added ${direction} rule(s) are no longer on ${groupId}`);
   }
   try {
     const request = { GroupId: groupId, SecurityGroupRuleIds: ids };
@@ -102,18 +91,14 @@ export async function revokeDefaultSecurityGroupRules(
     (rule) => rule.SecurityGroupRuleId && ids.includes(rule.SecurityGroupRuleId),
   );
   if (remaining.length > 0) {
-    return {
+    return failed(
       operation,
-      status: 'failed',
-      verified: false,
-      detail: `re-read of default group ${groupId} still shows ${remaining.map((rule) => rule.SecurityGroupRuleId).join(', ')}`,
-    };
+      `re-read of default group ${groupId} still shows ${remaining.map((rule) => rule.SecurityGroupRuleId).join(', ')}`,
+    );
   }
-  return {
+  return applied(
     operation,
-    status: 'applied',
-    verified: true,
-    detail: `revoked ${direction} ${ids.join(', ')} on default group ${groupId} (${group.VpcId ?? 'its VPC'})`,
-    changed: ids,
-  };
+    `revoked ${direction} ${ids.join(', ')} on default group ${groupId} (${group.VpcId ?? 'its VPC'})`,
+    ids,
+  );
 }

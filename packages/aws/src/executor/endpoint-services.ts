@@ -12,6 +12,7 @@ import type {
 } from '@driftguard/core';
 import { awsErrorCode } from '../errors';
 import type { ExecutorContext } from './index';
+import { alreadyCompliant, applied, failed } from './results';
 
 const SERVICE_GONE = 'InvalidVpcEndpointServiceId.NotFound';
 
@@ -47,21 +48,13 @@ export async function modifyVpcEndpointServicePermissions(
   const ec2 = await clients.get(EC2Client, operation.target);
   const { ServiceId, RemoveAllowedPrincipals } = operation.input;
   const before = await allowedPrincipals(ec2, ServiceId);
-  if (!before)
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `${ServiceId} no longer exists`,
-    };
+  if (!before) return alreadyCompliant(operation, `${ServiceId} no longer exists`);
   const present = RemoveAllowedPrincipals.filter((principal) => before.has(principal));
   if (present.length === 0) {
-    return {
+    return alreadyCompliant(
       operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `none of ${RemoveAllowedPrincipals.join(', ')} is allowed on ${ServiceId} any more`,
-    };
+      `none of ${RemoveAllowedPrincipals.join(', ')} is allowed on ${ServiceId} any more`,
+    );
   }
   await ec2.send(
     new ModifyVpcEndpointServicePermissionsCommand({ ServiceId, RemoveAllowedPrincipals: present }),
@@ -69,20 +62,9 @@ export async function modifyVpcEndpointServicePermissions(
   const after = await allowedPrincipals(ec2, ServiceId);
   const remaining = present.filter((principal) => after?.has(principal));
   if (remaining.length > 0) {
-    return {
-      operation,
-      status: 'failed',
-      verified: false,
-      detail: `re-read of ${ServiceId} still allows ${remaining.join(', ')}`,
-    };
+    return failed(operation, `re-read of ${ServiceId} still allows ${remaining.join(', ')}`);
   }
-  return {
-    operation,
-    status: 'applied',
-    verified: true,
-    detail: `removed ${present.join(', ')} from ${ServiceId}`,
-    changed: present,
-  };
+  return applied(operation, `removed ${present.join(', ')} from ${ServiceId}`, present);
 }
 
 async function acceptanceRequired(ec2: EC2Client, serviceId: string): Promise<boolean | undefined | 'gone'> {
@@ -107,36 +89,17 @@ export async function modifyVpcEndpointServiceConfiguration(
   const { ServiceId } = operation.input;
   const before = await acceptanceRequired(ec2, ServiceId);
   if (before === 'gone') {
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `${ServiceId} no longer exists`,
-    };
+    return alreadyCompliant(operation, `${ServiceId} no longer exists`);
   }
   if (before === true) {
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `${ServiceId} already requires acceptance`,
-    };
+    return alreadyCompliant(operation, `${ServiceId} already requires acceptance`);
   }
   await ec2.send(new ModifyVpcEndpointServiceConfigurationCommand({ ServiceId, AcceptanceRequired: true }));
   const after = await acceptanceRequired(ec2, ServiceId);
   if (after !== true) {
-    return {
-      operation,
-      status: 'failed',
-      verified: false,
-      detail: `re-read of ${ServiceId} shows AcceptanceRequired=${String(after)}`,
-    };
+    return failed(operation, `re-read of ${ServiceId} shows AcceptanceRequired=${String(after)}`);
   }
-  return {
-    operation,
-    status: 'applied',
-    verified: true,
-    detail: `${ServiceId} requires acceptance again`,
-    changed: [`${ServiceId} AcceptanceRequired=true`],
-  };
+  return applied(operation, `${ServiceId} requires acceptance again`, [
+    `${ServiceId} AcceptanceRequired=true`,
+  ]);
 }

@@ -18,6 +18,7 @@ import {
 } from '@driftguard/core';
 import { awsErrorCode } from '../errors';
 import type { ExecutorContext } from './index';
+import { alreadyCompliant, applied, failed } from './results';
 
 const RERUN = 'it is gone: update the StackSet instance of this account and region to recreate it';
 
@@ -39,20 +40,13 @@ export async function enableForwardingRule(
   const events = await clients.get(EventBridgeClient, operation.target);
   const { Name, EventBusName } = operation.input;
   const before = await ruleState(events, Name, EventBusName);
-  if (before === undefined)
-    return { operation, status: 'failed', verified: false, detail: `${Name}: ${RERUN}` };
-  if (before === 'ENABLED')
-    return { operation, status: 'already-compliant', verified: true, detail: `${Name} is enabled` };
+  if (before === undefined) return failed(operation, `${Name}: ${RERUN}`);
+  if (before === 'ENABLED') return alreadyCompliant(operation, `${Name} is enabled`);
   await events.send(new EnableRuleCommand({ Name, EventBusName }));
   const after = await ruleState(events, Name, EventBusName);
   return after === 'ENABLED'
-    ? { operation, status: 'applied', verified: true, detail: `${Name} enabled again`, changed: [Name] }
-    : {
-        operation,
-        status: 'failed',
-        verified: false,
-        detail: `${Name} is still ${after ?? 'gone'} after EnableRule`,
-      };
+    ? applied(operation, `${Name} enabled again`, [Name])
+    : failed(operation, `${Name} is still ${after ?? 'gone'} after EnableRule`);
 }
 
 async function targetsOf(
@@ -97,15 +91,10 @@ export async function restoreForwardingTarget(
     ours: targets.find((t) => t.Id === wanted.Id),
   });
   const before = await targetsOf(events, Rule, EventBusName);
-  if (!before) return { operation, status: 'failed', verified: false, detail: `${Rule}: ${RERUN}` };
+  if (!before) return failed(operation, `${Rule}: ${RERUN}`);
   const { extra, ours } = judge(before);
   if (extra.length === 0 && matches(ours)) {
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `${Rule} targets the central bus only`,
-    };
+    return alreadyCompliant(operation, `${Rule} targets the central bus only`);
   }
   if (extra.length > 0) await events.send(new RemoveTargetsCommand({ Rule, EventBusName, Ids: extra }));
   if (!matches(ours)) await events.send(new PutTargetsCommand({ Rule, EventBusName, Targets: [wanted] }));
@@ -113,19 +102,8 @@ export async function restoreForwardingTarget(
   const check = after ? judge(after) : undefined;
   const changed = [...extra.map((id) => `removed ${id}`), ...(matches(ours) ? [] : [`put ${wanted.Id}`])];
   return check && check.extra.length === 0 && matches(check.ours)
-    ? {
-        operation,
-        status: 'applied',
-        verified: true,
-        detail: `${Rule} targets the central bus again (${changed.join(', ')})`,
-        changed,
-      }
-    : {
-        operation,
-        status: 'failed',
-        verified: false,
-        detail: `${Rule}'s targets still differ from the template after the revert`,
-      };
+    ? applied(operation, `${Rule} targets the central bus again (${changed.join(', ')})`, changed)
+    : failed(operation, `${Rule}'s targets still differ from the template after the revert`);
 }
 
 const fingerprint = (document: string | undefined): string | undefined => {
@@ -154,29 +132,11 @@ export async function restoreRemediationTrust(
   const { RoleName, PolicyDocument } = operation.input;
   const wanted = fingerprint(PolicyDocument);
   const before = await trustOf(iam, RoleName);
-  if (before === null)
-    return { operation, status: 'failed', verified: false, detail: `${RoleName}: ${RERUN}` };
-  if (before === wanted)
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `${RoleName}'s trust matches the template`,
-    };
+  if (before === null) return failed(operation, `${RoleName}: ${RERUN}`);
+  if (before === wanted) return alreadyCompliant(operation, `${RoleName}'s trust matches the template`);
   await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument }));
   const after = await trustOf(iam, RoleName);
   return after === wanted
-    ? {
-        operation,
-        status: 'applied',
-        verified: true,
-        detail: `${RoleName}'s trust policy restored from the template`,
-        changed: [RoleName],
-      }
-    : {
-        operation,
-        status: 'failed',
-        verified: false,
-        detail: `${RoleName}'s trust policy still differs from the template`,
-      };
+    ? applied(operation, `${RoleName}'s trust policy restored from the template`, [RoleName])
+    : failed(operation, `${RoleName}'s trust policy still differs from the template`);
 }

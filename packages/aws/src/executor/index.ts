@@ -19,6 +19,7 @@ import {
 } from './playbooks';
 import { removeManagedPrefixListEntries } from './prefix-lists';
 import { revertResourcePolicy } from './resource-policies/index';
+import { failed } from './results';
 import { updateAssumeRolePolicy } from './role-trust';
 import { putAccountPublicAccessBlock, putPublicAccessBlock, revertBucketPolicy } from './s3';
 import { revertAccessPointPolicy } from './s3-access-points';
@@ -168,12 +169,10 @@ export function createExecutor(options: ExecutorOptions): Executor {
       return await handler(operation, context);
     } catch (error) {
       const code = awsErrorCode(error);
-      return {
+      return failed(
         operation,
-        status: 'failed',
-        verified: false,
-        detail: `${operation.operation} in ${operation.target.account}/${operation.target.region} failed: ${code ? `${code}: ` : ''}${errorMessage(error)}`,
-      };
+        `${operation.operation} in ${operation.target.account}/${operation.target.region} failed: ${code ? `${code}: ` : ''}${errorMessage(error)}`,
+      );
     }
   };
 }

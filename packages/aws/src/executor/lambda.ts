@@ -13,11 +13,11 @@ import {
   type RemoveLambdaPermission,
   type RequireFunctionUrlAuth,
   statementFingerprint,
-  zoneOfOperation,
 } from '@driftguard/core';
 import { awsErrorCode } from '../errors';
 import type { ExecutorContext } from './index';
-import { organizationOf } from './s3';
+import { alreadyCompliant, applied, failed } from './results';
+import { revertTrustZone } from './revert-zone';
 
 const NOT_FOUND = 'ResourceNotFoundException';
 
@@ -52,65 +52,37 @@ export async function removeLambdaPermission(
   const where = `${FunctionName}${Qualifier ? `:${Qualifier}` : ''}`;
   const before = await readFunctionPolicy(lambda, FunctionName, Qualifier);
   if (before && 'unreadable' in before) {
-    return {
-      operation,
-      status: 'failed',
-      verified: false,
-      detail: `policy of ${where} unreadable: ${before.unreadable}`,
-    };
+    return failed(operation, `policy of ${where} unreadable: ${before.unreadable}`);
   }
   const found = before?.statements.find((statement) => statement.sid === StatementId);
   if (!before || !found) {
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `${where} has no statement ${StatementId}`,
-    };
+    return alreadyCompliant(operation, `${where} has no statement ${StatementId}`);
   }
   if (statementFingerprint(found.source) !== operation.statement.fingerprint) {
-    return {
+    return alreadyCompliant(
       operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `statement ${StatementId} of ${where} was replaced since the event; the sweep judges the new one`,
-    };
+      `statement ${StatementId} of ${where} was replaced since the event; the sweep judges the new one`,
+    );
   }
-  const trustZone = zoneOfOperation(operation.zone, context.config, await organizationOf(context));
+  const trustZone = await revertTrustZone(operation, context);
   const analysis = analyzeLambdaPolicy(before, trustZone, operation.target.account);
   if (analysis.statements[found.index]?.offending !== true) {
-    return {
+    return alreadyCompliant(
       operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `statement ${StatementId} of ${where} no longer grants outside the trust zone`,
-    };
+      `statement ${StatementId} of ${where} no longer grants outside the trust zone`,
+    );
   }
   await lambda.send(new RemovePermissionCommand({ FunctionName, StatementId, Qualifier }));
   const after = await readFunctionPolicy(lambda, FunctionName, Qualifier);
   if (after && 'unreadable' in after) {
-    return {
-      operation,
-      status: 'failed',
-      verified: false,
-      detail: `re-read policy of ${where} is unreadable`,
-    };
+    return failed(operation, `re-read policy of ${where} is unreadable`);
   }
   if (after?.statements.some((statement) => statement.sid === StatementId)) {
-    return {
-      operation,
-      status: 'failed',
-      verified: false,
-      detail: `re-read of ${where} still shows statement ${StatementId}`,
-    };
+    return failed(operation, `re-read of ${where} still shows statement ${StatementId}`);
   }
-  return {
-    operation,
-    status: 'applied',
-    verified: true,
-    detail: `removed permission ${StatementId} from ${where}`,
-    changed: [`${where} permission ${StatementId}`],
-  };
+  return applied(operation, `removed permission ${StatementId} from ${where}`, [
+    `${where} permission ${StatementId}`,
+  ]);
 }
 
 async function urlAuthType(
@@ -136,31 +108,17 @@ export async function requireFunctionUrlAuth(
   const where = `the URL of ${FunctionName}${Qualifier ? `:${Qualifier}` : ''}`;
   const before = await urlAuthType(lambda, FunctionName, Qualifier);
   if (before === undefined) {
-    return { operation, status: 'already-compliant', verified: true, detail: `${where} no longer exists` };
+    return alreadyCompliant(operation, `${where} no longer exists`);
   }
   if (before !== 'NONE') {
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `${where} already requires ${before}`,
-    };
+    return alreadyCompliant(operation, `${where} already requires ${before}`);
   }
   await lambda.send(new UpdateFunctionUrlConfigCommand({ FunctionName, Qualifier, AuthType: 'AWS_IAM' }));
   const after = await urlAuthType(lambda, FunctionName, Qualifier);
   if (after !== 'AWS_IAM') {
-    return {
-      operation,
-      status: 'failed',
-      verified: false,
-      detail: `re-read of ${where} shows AuthType ${after ?? 'absent'}, expected AWS_IAM`,
-    };
+    return failed(operation, `re-read of ${where} shows AuthType ${after ?? 'absent'}, expected AWS_IAM`);
   }
-  return {
-    operation,
-    status: 'applied',
-    verified: true,
-    detail: `${where} requires AWS_IAM auth again (was NONE)`,
-    changed: [`${where}: AuthType NONE → AWS_IAM`],
-  };
+  return applied(operation, `${where} requires AWS_IAM auth again (was NONE)`, [
+    `${where}: AuthType NONE → AWS_IAM`,
+  ]);
 }

@@ -8,6 +8,7 @@ import {
 } from '@driftguard/core';
 import { readPrefixList } from '../live-facts';
 import type { ExecutorContext } from './index';
+import { alreadyCompliant, applied, failed } from './results';
 
 /** ModifyManagedPrefixList applies asynchronously: how long the verification waits for it. */
 const SETTLE_READS = 10;
@@ -39,12 +40,7 @@ export async function removeManagedPrefixListEntries(
   const ec2 = await clients.get(EC2Client, operation.target);
   const before = await settledRead(ec2, PrefixListId);
   if (before.status === 'missing') {
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `${PrefixListId} no longer exists`,
-    };
+    return alreadyCompliant(operation, `${PrefixListId} no longer exists`);
   }
   const trusted = config.rules['sg-open-ingress'].trustedPrefixLists.includes(PrefixListId);
   const remove = trusted
@@ -53,12 +49,10 @@ export async function removeManagedPrefixListEntries(
         (cidr) => Cidrs.includes(cidr) && cidrOutsideTrusted(cidr, config.trustedCidrs),
       );
   if (remove.length === 0) {
-    return {
+    return alreadyCompliant(
       operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `no targeted entry outside the trusted networks left in ${PrefixListId}`,
-    };
+      `no targeted entry outside the trusted networks left in ${PrefixListId}`,
+    );
   }
   await ec2.send(
     new ModifyManagedPrefixListCommand({
@@ -70,18 +64,11 @@ export async function removeManagedPrefixListEntries(
   const after = await settledRead(ec2, PrefixListId);
   const remaining = after.status === 'found' ? after.value.cidrs.filter((cidr) => remove.includes(cidr)) : [];
   if (remaining.length > 0) {
-    return {
-      operation,
-      status: 'failed',
-      verified: false,
-      detail: `re-read of ${PrefixListId} still shows ${remaining.join(', ')}`,
-    };
+    return failed(operation, `re-read of ${PrefixListId} still shows ${remaining.join(', ')}`);
   }
-  return {
+  return applied(
     operation,
-    status: 'applied',
-    verified: true,
-    detail: `removed ${remove.join(', ')} from ${PrefixListId} (was version ${before.value.version ?? '?'})`,
-    changed: remove,
-  };
+    `removed ${remove.join(', ')} from ${PrefixListId} (was version ${before.value.version ?? '?'})`,
+    remove,
+  );
 }

@@ -2,21 +2,21 @@ import { GetRoleCommand, IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-s
 import {
   analyzeTrustPolicy,
   decodeTrustPolicy,
-  matchStatements,
   type OperationResult,
   type PolicyDocument,
   parsePolicy,
-  policyFingerprint,
   policyWithStatements,
   ROLE_TRUST_SNAPSHOT,
   roleTrustZone,
   statementLabel,
   type UpdateAssumeRolePolicy,
-  zoneOfOperation,
 } from '@driftguard/core';
 import { awsErrorCode } from '../errors';
 import type { ExecutorContext } from './index';
-import { organizationOf } from './s3';
+import { lastKnownGood, showsPolicy } from './last-known-good';
+import { alreadyCompliant, applied, failed } from './results';
+import { revertTrustZone } from './revert-zone';
+import { stillOffending } from './statement-removal';
 
 type LiveTrust =
   | { state: 'gone' }
@@ -47,67 +47,44 @@ export async function updateAssumeRolePolicy(
   operation: UpdateAssumeRolePolicy,
   context: ExecutorContext,
 ): Promise<OperationResult> {
-  const { clients, config, snapshots } = context;
-  const iam = await clients.get(IAMClient, operation.target);
+  const iam = await context.clients.get(IAMClient, operation.target);
   const { RoleName } = operation.input;
   const live = await readTrust(iam, RoleName);
-  if (live.state === 'gone')
-    return { operation, status: 'already-compliant', verified: true, detail: `${RoleName} no longer exists` };
+  if (live.state === 'gone') return alreadyCompliant(operation, `${RoleName} no longer exists`);
   if (live.state === 'unreadable')
-    return {
-      operation,
-      status: 'failed',
-      verified: false,
-      detail: `live trust policy of ${RoleName} unreadable: ${live.why}`,
-    };
+    return failed(operation, `live trust policy of ${RoleName} unreadable: ${live.why}`);
   const zone = roleTrustZone(
-    config,
-    zoneOfOperation(operation.zone, config, await organizationOf(context)),
+    context.config,
+    await revertTrustZone(operation, context),
     operation.target.account,
   );
-  const offends = (policy: PolicyDocument) => {
-    const verdicts = analyzeTrustPolicy(policy, zone);
-    return matchStatements(policy.statements, operation.remove).filter(
-      (statement) => verdicts[statement.index]?.offending === true,
-    );
-  };
+  const offends = (policy: PolicyDocument) =>
+    stillOffending(policy, operation.remove, analyzeTrustPolicy(policy, zone));
   const still = offends(live.policy);
   if (still.length === 0) {
-    return {
+    return alreadyCompliant(
       operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `none of the offending statements is still in the trust policy of ${RoleName}`,
-    };
-  }
-  let written: Record<string, unknown> | undefined;
-  let how = '';
-  if (operation.restore === 'last-known-good' && snapshots) {
-    const snapshot = await snapshots.get(
-      operation.target.account,
-      operation.target.region,
-      RoleName,
-      ROLE_TRUST_SNAPSHOT,
+      `none of the offending statements is still in the trust policy of ${RoleName}`,
     );
-    const good = snapshot ? parsePolicy(snapshot.document) : undefined;
-    if (
-      snapshot &&
-      good?.ok &&
-      analyzeTrustPolicy(good.policy, zone).every((verdict) => !verdict.offending)
-    ) {
-      written = good.policy.source;
-      how = `restored the last-known-good trust policy of ${RoleName} (seen compliant ${snapshot.seenAt})`;
-    }
   }
-  if (!written) {
+  const good = await lastKnownGood(
+    operation,
+    context,
+    { resourceId: RoleName, kind: ROLE_TRUST_SNAPSHOT },
+    (policy) => analyzeTrustPolicy(policy, zone).every((verdict) => !verdict.offending),
+  );
+  let written: Record<string, unknown>;
+  let how: string;
+  if (good) {
+    written = good.policy.source;
+    how = `restored the last-known-good trust policy of ${RoleName} (seen compliant ${good.seenAt})`;
+  } else {
     const keep = live.policy.statements.filter((statement) => !still.includes(statement));
     if (keep.length === 0) {
-      return {
+      return failed(
         operation,
-        status: 'failed',
-        verified: false,
-        detail: `not changed: every statement of ${RoleName}'s trust policy offends and no last-known-good policy is known; removing them would leave a role nobody can assume (fix by hand)`,
-      };
+        `not changed: every statement of ${RoleName}'s trust policy offends and no last-known-good policy is known; removing them would leave a role nobody can assume (fix by hand)`,
+      );
     }
     written = policyWithStatements(live.policy, keep);
     how = `removed ${still.map((statement) => statementLabel(statement)).join(', ')} from the trust policy of ${RoleName}`;
@@ -116,18 +93,9 @@ export async function updateAssumeRolePolicy(
   await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: document }));
   const after = await readTrust(iam, RoleName);
   const expected = parsePolicy(document);
-  if (
-    after.state !== 'present' ||
-    !expected.ok ||
-    policyFingerprint(after.policy.source) !== policyFingerprint(expected.policy.source) ||
-    offends(after.policy).length > 0
-  ) {
-    return {
-      operation,
-      status: 'failed',
-      verified: false,
-      detail: `re-read of ${RoleName} does not show the trust policy that was put`,
-    };
+  const shown = after.state === 'present' ? after.policy : undefined;
+  if (!expected.ok || !showsPolicy(shown, expected.policy) || (shown && offends(shown).length > 0)) {
+    return failed(operation, `re-read of ${RoleName} does not show the trust policy that was put`);
   }
-  return { operation, status: 'applied', verified: true, detail: how, changed: [how] };
+  return applied(operation, how, [how]);
 }

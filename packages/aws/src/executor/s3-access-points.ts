@@ -7,15 +7,19 @@ import {
 import {
   analyzeAccessPointPolicy,
   type DeleteAccessPointPolicy,
-  matchStatements,
   type OperationResult,
   type PutAccessPointPolicy,
-  zoneOfOperation,
 } from '@driftguard/core';
 import { awsErrorCode } from '../errors';
 import type { ExecutorContext } from './index';
-import { organizationOf, S3ControlClientAtEndpoint } from './s3';
-import { findLiveOffenders, type PolicyRead, removeStatementsAndVerify } from './statement-removal';
+import { revertTrustZone } from './revert-zone';
+import { S3ControlClientAtEndpoint } from './s3';
+import {
+  findLiveOffenders,
+  type PolicyRead,
+  removeStatementsAndVerify,
+  stillOffending,
+} from './statement-removal';
 
 async function readAccessPointPolicy(
   control: S3ControlClient,
@@ -52,13 +56,13 @@ export async function revertAccessPointPolicy(
   const where = `access point ${Name}`;
   const read = () => readAccessPointPolicy(control, AccountId, Name);
   const live = await findLiveOffenders(operation, where, await read(), async () => {
-    const trustZone = zoneOfOperation(operation.zone, config, await organizationOf(context));
-    return (policy) => {
-      const analysis = analyzeAccessPointPolicy(policy, config, trustZone, operation.target.account);
-      return matchStatements(policy.statements, operation.remove).filter(
-        (statement) => analysis.statements[statement.index]?.offending === true,
+    const trustZone = await revertTrustZone(operation, context);
+    return (policy) =>
+      stillOffending(
+        policy,
+        operation.remove,
+        analyzeAccessPointPolicy(policy, config, trustZone, operation.target.account).statements,
       );
-    };
   });
   if (!live.found) return live.result;
   return removeStatementsAndVerify(live, {

@@ -17,21 +17,20 @@ import {
   BUCKET_POLICY_SNAPSHOT,
   bucketZone,
   type DeleteBucketPolicy,
-  matchStatements,
   type OperationResult,
-  type OrganizationInfo,
   PUBLIC_ACCESS_BLOCK_SETTINGS,
   type PutAccountPublicAccessBlock,
   type PutBucketPolicy,
   type PutPublicAccessBlock,
   parsePolicy,
-  policyFingerprint,
   type ZoneContext,
-  zoneOfOperation,
 } from '@driftguard/core';
 import { awsErrorCode } from '../errors';
 import type { ExecutorContext } from './index';
-import { findLiveOffenders, removeStatementsAndVerify } from './statement-removal';
+import { lastKnownGood, showsPolicy } from './last-known-good';
+import { alreadyCompliant, applied, failed } from './results';
+import { revertTrustZone } from './revert-zone';
+import { findLiveOffenders, removeStatementsAndVerify, stillOffending } from './statement-removal';
 
 /**
  * S3 Control addresses `{AccountId}.s3-control.{region}.amazonaws.com`. Behind a custom endpoint
@@ -48,11 +47,6 @@ export class S3ControlClientAtEndpoint extends S3ControlClient {
         : config,
     );
   }
-}
-
-/** The organization's accounts when the executor can read them; a failed read leaves the operation's zone. */
-export async function organizationOf(context: ExecutorContext): Promise<OrganizationInfo | undefined> {
-  return context.organization ? await context.organization().catch(() => undefined) : undefined;
 }
 
 type BucketPolicyRead = { state: 'present'; text: string } | { state: 'absent'; why: string };
@@ -82,63 +76,39 @@ export async function revertBucketPolicy(
   operation: PutBucketPolicy | DeleteBucketPolicy,
   context: ExecutorContext,
 ): Promise<OperationResult> {
-  const { clients, config, snapshots } = context;
+  const { clients, config } = context;
   const s3 = await clients.get(S3Client, operation.target);
   const bucket = operation.input.Bucket;
   const read = () => readBucketPolicy(s3, bucket);
   // Built once there is a live policy to judge (it may read the organization); the restore reuses it.
   let zone: ZoneContext | undefined;
   const zoneOnce = async () =>
-    (zone ??= bucketZone(
-      config,
-      zoneOfOperation(operation.zone, config, await organizationOf(context)),
-      operation.target.account,
-    ));
+    (zone ??= bucketZone(config, await revertTrustZone(operation, context), operation.target.account));
   const live = await findLiveOffenders(operation, bucket, await read(), async () => {
     const trust = await zoneOnce();
-    return (policy) => {
-      const analysis = analyzeBucketPolicyWith(policy, trust, config);
-      return matchStatements(policy.statements, operation.remove).filter(
-        (statement) => analysis.statements[statement.index]?.offending === true,
-      );
-    };
+    return (policy) =>
+      stillOffending(policy, operation.remove, analyzeBucketPolicyWith(policy, trust, config).statements);
   });
   if (!live.found) return live.result;
 
-  if (operation.restore === 'last-known-good' && snapshots) {
-    const snapshot = await snapshots.get(
-      operation.target.account,
-      operation.target.region,
-      bucket,
-      BUCKET_POLICY_SNAPSHOT,
-    );
-    const good = snapshot ? parsePolicy(snapshot.document) : undefined;
-    if (
-      snapshot &&
-      good?.ok &&
-      analyzeBucketPolicyWith(good.policy, await zoneOnce(), config).verdict === 'compliant'
-    ) {
-      await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: snapshot.document }));
-      const after = await readBucketPolicy(s3, bucket);
-      const afterParsed = after.state === 'present' ? parsePolicy(after.text) : undefined;
-      const restored =
-        afterParsed?.ok === true &&
-        policyFingerprint(afterParsed.policy.source) === policyFingerprint(good.policy.source);
-      return restored
-        ? {
-            operation,
-            status: 'applied',
-            verified: true,
-            detail: `restored the last-known-good policy of ${bucket} (seen compliant ${snapshot.seenAt})`,
-            changed: [`${bucket}: last-known-good policy of ${snapshot.seenAt}`],
-          }
-        : {
-            operation,
-            status: 'failed',
-            verified: false,
-            detail: `re-read of ${bucket} does not show the last-known-good policy that was put`,
-          };
-    }
+  const trust = await zoneOnce();
+  const good = await lastKnownGood(
+    operation,
+    context,
+    { resourceId: bucket, kind: BUCKET_POLICY_SNAPSHOT },
+    (policy) => analyzeBucketPolicyWith(policy, trust, config).verdict === 'compliant',
+  );
+  if (good) {
+    await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: good.document }));
+    const after = await readBucketPolicy(s3, bucket);
+    const afterParsed = after.state === 'present' ? parsePolicy(after.text) : undefined;
+    return showsPolicy(afterParsed?.ok ? afterParsed.policy : undefined, good.policy)
+      ? applied(
+          operation,
+          `restored the last-known-good policy of ${bucket} (seen compliant ${good.seenAt})`,
+          [`${bucket}: last-known-good policy of ${good.seenAt}`],
+        )
+      : failed(operation, `re-read of ${bucket} does not show the last-known-good policy that was put`);
   }
 
   return removeStatementsAndVerify(live, {
@@ -169,35 +139,22 @@ async function restorePublicAccessBlock(
   put: () => Promise<unknown>,
 ): Promise<OperationResult> {
   const before = await read();
-  if (before === 'gone')
-    return { operation, status: 'already-compliant', verified: true, detail: `${where} no longer exists` };
+  if (before === 'gone') return alreadyCompliant(operation, `${where} no longer exists`);
   const off = offSettings(before);
   if (off.length === 0) {
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `all four settings already on for ${where}`,
-    };
+    return alreadyCompliant(operation, `all four settings already on for ${where}`);
   }
   await put();
   const after = await read();
   const stillOff = after === 'gone' ? [...PUBLIC_ACCESS_BLOCK_SETTINGS] : offSettings(after);
   if (stillOff.length > 0) {
-    return {
-      operation,
-      status: 'failed',
-      verified: false,
-      detail: `re-read of ${where} still shows ${stillOff.join(', ')} off`,
-    };
+    return failed(operation, `re-read of ${where} still shows ${stillOff.join(', ')} off`);
   }
-  return {
+  return applied(
     operation,
-    status: 'applied',
-    verified: true,
-    detail: `turned ${off.join(', ')} back on for ${where}`,
-    changed: off.map((setting) => `${where}: ${setting}`),
-  };
+    `turned ${off.join(', ')} back on for ${where}`,
+    off.map((setting) => `${where}: ${setting}`),
+  );
 }
 
 /** verify → act → verify for the bucket-level public access block. */

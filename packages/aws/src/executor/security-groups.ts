@@ -24,6 +24,7 @@ import {
 import { awsErrorCode } from '../errors';
 import { readPrefixList } from '../live-facts';
 import type { ExecutorContext } from './index';
+import { alreadyCompliant, applied, failed } from './results';
 
 /** Errors meaning "the rule is already gone": the desired end state, not a failure. */
 export const ALREADY_GONE = new Set(['InvalidPermission.NotFound', 'InvalidSecurityGroupRuleId.NotFound']);
@@ -135,12 +136,7 @@ export async function revokeSecurityGroupIngress(
   const ec2 = await clients.get(EC2Client, operation.target);
   const groupId = await resolveGroupId(ec2, operation.input);
   if (!groupId) {
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: 'security group no longer exists',
-    };
+    return alreadyCompliant(operation, 'security group no longer exists');
   }
   const live = await ingressRules(ec2, groupId).catch((error: unknown) => {
     if (awsErrorCode(error) === 'InvalidGroup.NotFound') return [];
@@ -177,12 +173,7 @@ export async function revokeSecurityGroupIngress(
     .map((rule) => rule.SecurityGroupRuleId)
     .filter((id): id is string => id !== undefined);
   if (ids.length === 0) {
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `no offending rule left on ${groupId}`,
-    };
+    return alreadyCompliant(operation, `no offending rule left on ${groupId}`);
   }
   try {
     await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: ids }));
@@ -194,20 +185,12 @@ export async function revokeSecurityGroupIngress(
     (rule) => rule.SecurityGroupRuleId && ids.includes(rule.SecurityGroupRuleId),
   );
   if (remaining.length > 0) {
-    return {
+    return failed(
       operation,
-      status: 'failed',
-      verified: false,
-      detail: `re-read of ${groupId} still shows ${remaining.map((rule) => rule.SecurityGroupRuleId).join(', ')}`,
-    };
+      `re-read of ${groupId} still shows ${remaining.map((rule) => rule.SecurityGroupRuleId).join(', ')}`,
+    );
   }
-  return {
-    operation,
-    status: 'applied',
-    verified: true,
-    detail: `revoked ${ids.join(', ')} on ${groupId}`,
-    changed: ids,
-  };
+  return applied(operation, `revoked ${ids.join(', ')} on ${groupId}`, ids);
 }
 
 /** Rules by id; a missing id is simply absent from the result (never an error). */
@@ -274,12 +257,10 @@ export async function restoreSecurityGroupRules(
   const prefixLists = await livePrefixLists(ec2, live.map(toIngressRule), config);
   const offending = live.filter((rule) => offendsNow(toIngressRule(rule), GroupId, config, prefixLists));
   if (offending.length === 0) {
-    return {
+    return alreadyCompliant(
       operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `no targeted ingress rule on ${GroupId} is still open beyond trusted networks`,
-    };
+      `no targeted ingress rule on ${GroupId} is still open beyond trusted networks`,
+    );
   }
   const restores: { id: string; rule: SecurityGroupRuleRequest }[] = [];
   const revokes: string[] = [];
@@ -331,12 +312,7 @@ export async function restoreSecurityGroupRules(
     ),
   ];
   if (problems.length > 0) {
-    return {
-      operation,
-      status: 'failed',
-      verified: false,
-      detail: `re-read of ${GroupId}: ${problems.join('; ')}`,
-    };
+    return failed(operation, `re-read of ${GroupId}: ${problems.join('; ')}`);
   }
   const parts = [
     ...(restores.length > 0
@@ -344,11 +320,8 @@ export async function restoreSecurityGroupRules(
       : []),
     ...(revokes.length > 0 ? [`revoked ${revokes.join(', ')} (no last-known-good version)`] : []),
   ];
-  return {
-    operation,
-    status: 'applied',
-    verified: true,
-    detail: `${parts.join('; ')} on ${GroupId}`,
-    changed: [...restores.map((r) => `${r.id} restored`), ...revokes.map((id) => `${id} revoked`)],
-  };
+  return applied(operation, `${parts.join('; ')} on ${GroupId}`, [
+    ...restores.map((r) => `${r.id} restored`),
+    ...revokes.map((id) => `${id} revoked`),
+  ]);
 }

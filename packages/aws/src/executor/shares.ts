@@ -15,6 +15,7 @@ import {
 import type { ImageShare, OperationResult, ShareOperation } from '@driftguard/core';
 import { awsErrorCode } from '../errors';
 import type { ExecutorContext } from './index';
+import { alreadyCompliant, applied, failed } from './results';
 
 /** The resource no longer exists: nothing is shared any more. */
 const GONE = new Set([
@@ -176,38 +177,17 @@ export async function removeShares(
   const planned = plannedKeys(operation);
   const before = await access.read();
   if (!before) {
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `${access.label} no longer exists`,
-    };
+    return alreadyCompliant(operation, `${access.label} no longer exists`);
   }
   const present = planned.filter((key) => before.has(key));
   if (present.length === 0) {
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `${access.label} is no longer shared with ${planned.join(', ')}`,
-    };
+    return alreadyCompliant(operation, `${access.label} is no longer shared with ${planned.join(', ')}`);
   }
   await access.remove(present);
   const after = await access.read();
   const remaining = present.filter((key) => after?.has(key));
   if (remaining.length > 0) {
-    return {
-      operation,
-      status: 'failed',
-      verified: false,
-      detail: `re-read of ${access.label} still shares it with ${remaining.join(', ')}`,
-    };
+    return failed(operation, `re-read of ${access.label} still shares it with ${remaining.join(', ')}`);
   }
-  return {
-    operation,
-    status: 'applied',
-    verified: true,
-    detail: `${access.label} no longer shared with ${present.join(', ')}`,
-    changed: present,
-  };
+  return applied(operation, `${access.label} no longer shared with ${present.join(', ')}`, present);
 }

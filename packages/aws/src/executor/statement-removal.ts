@@ -1,12 +1,15 @@
 import {
+  matchStatements,
   type Operation,
   type OperationResult,
   type PolicyDocument,
+  type PolicyStatementRef,
   parsePolicy,
   policyWithStatements,
   type Statement,
   statementLabel,
 } from '@driftguard/core';
+import { alreadyCompliant, applied, failed } from './results';
 
 /** One read of a live policy: its text, or why there is none (no policy, resource gone). */
 export type PolicyRead = { state: 'present'; text: string } | { state: 'absent'; why: string };
@@ -19,12 +22,19 @@ export type LiveOffenders =
   | { found: true; policy: PolicyDocument; still: Statement[]; offends: Offends }
   | { found: false; result: OperationResult };
 
-const failed = (operation: Operation, detail: string): OperationResult => ({
-  operation,
-  status: 'failed',
-  verified: false,
-  detail,
-});
+/**
+ * The plan's statements (`refs`) found again in `policy` that its fresh analysis (one verdict per
+ * statement, by index) still marks offending.
+ */
+export function stillOffending(
+  policy: PolicyDocument,
+  refs: readonly PolicyStatementRef[],
+  verdicts: readonly ({ offending: boolean } | undefined)[],
+): Statement[] {
+  return matchStatements(policy.statements, refs).filter(
+    (statement) => verdicts[statement.index]?.offending === true,
+  );
+}
 
 /**
  * The first "verify" of a statement revert: from the live policy, the statements `judge` still
@@ -37,12 +47,7 @@ export async function findLiveOffenders(
   live: PolicyRead,
   judge: () => Promise<Offends>,
 ): Promise<LiveOffenders> {
-  if (live.state === 'absent') {
-    return {
-      found: false,
-      result: { operation, status: 'already-compliant', verified: true, detail: live.why },
-    };
-  }
+  if (live.state === 'absent') return { found: false, result: alreadyCompliant(operation, live.why) };
   const parsed = parsePolicy(live.text);
   if (!parsed.ok) {
     return {
@@ -55,12 +60,10 @@ export async function findLiveOffenders(
   if (still.length === 0) {
     return {
       found: false,
-      result: {
+      result: alreadyCompliant(
         operation,
-        status: 'already-compliant',
-        verified: true,
-        detail: `none of the offending statements is still in the policy of ${where}`,
-      },
+        `none of the offending statements is still in the policy of ${where}`,
+      ),
     };
   }
   return { found: true, policy: parsed.policy, still, offends };
@@ -101,14 +104,11 @@ export async function removeStatementsAndVerify(
       `re-read of ${where} shows ${kept} statement(s), expected the ${keep.length} compliant one(s)`,
     );
   }
-  return {
+  return applied(
     operation,
-    status: 'applied',
-    verified: true,
-    detail:
-      keep.length === 0
-        ? `deleted the policy of ${where} (every statement offended: ${labels.join(', ')})`
-        : `removed ${labels.join(', ')} from the policy of ${where}; ${keep.length} statement(s) kept`,
-    changed: labels.map((label) => `${where} ${label}`),
-  };
+    keep.length === 0
+      ? `deleted the policy of ${where} (every statement offended: ${labels.join(', ')})`
+      : `removed ${labels.join(', ')} from the policy of ${where}; ${keep.length} statement(s) kept`,
+    labels.map((label) => `${where} ${label}`),
+  );
 }

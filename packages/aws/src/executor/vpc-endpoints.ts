@@ -14,11 +14,12 @@ import {
   parsePolicy,
   policyFingerprint,
   type ZoneContext,
-  zoneOfOperation,
 } from '@driftguard/core';
 import { awsErrorCode } from '../errors';
 import type { ExecutorContext } from './index';
-import { organizationOf } from './s3';
+import { lastKnownGood } from './last-known-good';
+import { alreadyCompliant, applied, failed } from './results';
+import { revertTrustZone } from './revert-zone';
 
 const GONE_STATES = new Set(['deleted', 'deleting', 'rejected', 'failed', 'expired']);
 
@@ -68,57 +69,35 @@ export async function modifyVpcEndpointPolicy(
   const id = operation.input.VpcEndpointId;
   const live = await describeEndpoint(ec2, id);
   if (!live || GONE_STATES.has((live.State ?? '').toLowerCase())) {
-    return { operation, status: 'already-compliant', verified: true, detail: `${id} no longer exists` };
+    return alreadyCompliant(operation, `${id} no longer exists`);
   }
   const zone: ZoneContext = {
-    trustZone: zoneOfOperation(operation.zone, context.config, await organizationOf(context)),
+    trustZone: await revertTrustZone(operation, context),
     owner: operation.target.account,
   };
-  const before = judge(policyText(live), zone, context);
-  if (compliant(before)) {
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `the policy of ${id} no longer violates`,
-    };
+  if (compliant(judge(policyText(live), zone, context))) {
+    return alreadyCompliant(operation, `the policy of ${id} no longer violates`);
   }
-  let desired = judge(operation.input.PolicyDocument, zone, context);
-  let source = 'the baseline policy';
-  if (operation.restore === 'last-known-good' && context.snapshots) {
-    const { account, region } = operation.target;
-    const snapshot = await context.snapshots.get(account, region, id, ENDPOINT_POLICY_SNAPSHOT);
-    const good = snapshot ? judge(snapshot.document, zone, context) : undefined;
-    if (snapshot && compliant(good) && good) {
-      desired = good;
-      source = `the last-known-good policy (seen compliant ${snapshot.seenAt})`;
-    }
-  }
+  const good = await lastKnownGood(
+    operation,
+    context,
+    { resourceId: id, kind: ENDPOINT_POLICY_SNAPSHOT },
+    (policy) => analyzeEndpointPolicyWith(policy, zone, context.config).verdict === 'compliant',
+  );
+  const desired = judge(good ? good.document : operation.input.PolicyDocument, zone, context);
+  const source = good ? `the last-known-good policy (seen compliant ${good.seenAt})` : 'the baseline policy';
   if (!compliant(desired) || !('fingerprint' in desired)) {
     const why = 'unreadable' in desired ? desired.unreadable : 'it violates the rule itself';
-    return {
+    return failed(
       operation,
-      status: 'failed',
-      verified: false,
-      detail: `not applied: ${source} for ${id} is not compliant (${why}); fix baselinePolicy`,
-    };
+      `not applied: ${source} for ${id} is not compliant (${why}); fix baselinePolicy`,
+    );
   }
   await ec2.send(new ModifyVpcEndpointCommand({ VpcEndpointId: id, PolicyDocument: desired.text }));
   const after = await describeEndpoint(ec2, id);
   const now = after ? judge(policyText(after), zone, context) : undefined;
   if (!now || !('fingerprint' in now) || now.fingerprint !== desired.fingerprint || !compliant(now)) {
-    return {
-      operation,
-      status: 'failed',
-      verified: false,
-      detail: `re-read of ${id} does not show ${source}`,
-    };
+    return failed(operation, `re-read of ${id} does not show ${source}`);
   }
-  return {
-    operation,
-    status: 'applied',
-    verified: true,
-    detail: `put ${source} on ${id}`,
-    changed: [`${id}: ${source.replace(/^the /, '')}`],
-  };
+  return applied(operation, `put ${source} on ${id}`, [`${id}: ${source.replace(/^the /, '')}`]);
 }

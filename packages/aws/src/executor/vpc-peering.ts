@@ -14,6 +14,7 @@ import {
 } from '@driftguard/core';
 import { awsErrorCode } from '../errors';
 import type { ExecutorContext } from './index';
+import { alreadyCompliant, applied, failed } from './results';
 
 /**
  * The connection by id (moto ignores Filters here; ids work everywhere). AWS answers an unknown
@@ -51,16 +52,11 @@ export async function revertVpcPeeringConnection(
   const before = await readPeering(ec2, id);
   const state = before?.Status?.Code;
   if (!before || (state && PEERING_GONE_STATES.includes(state))) {
-    return { operation, status: 'already-compliant', verified: true, detail: `${id} is ${state ?? 'gone'}` };
+    return alreadyCompliant(operation, `${id} is ${state ?? 'gone'}`);
   }
   const peering = { requester: sideOf(before.RequesterVpcInfo), accepter: sideOf(before.AccepterVpcInfo) };
   if (allowedPeering(peering, config.rules['vpc-peering'])) {
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `${id} is now in allowedPeerings: left in place`,
-    };
+    return alreadyCompliant(operation, `${id} is now in allowedPeerings: left in place`);
   }
   const reject =
     state === 'pending-acceptance' && before.AccepterVpcInfo?.OwnerId === operation.target.account;
@@ -76,19 +72,13 @@ export async function revertVpcPeeringConnection(
   const after = await readPeering(ec2, id);
   const final = after?.Status?.Code;
   if (after && !(final && PEERING_GONE_STATES.includes(final))) {
-    return {
+    return failed(
       operation,
-      status: 'failed',
-      verified: false,
-      detail: `re-read of ${id} shows it ${final ?? 'in an unknown state'} after ${reject ? 'reject' : 'delete'}`,
-    };
+      `re-read of ${id} shows it ${final ?? 'in an unknown state'} after ${reject ? 'reject' : 'delete'}`,
+    );
   }
   const action = reject ? 'rejected' : 'deleted';
-  return {
-    operation,
-    status: 'applied',
-    verified: true,
-    detail: `${action} ${id} (was ${state ?? 'unknown'}; now ${final ?? 'gone'})`,
-    changed: [`${id} ${action}`],
-  };
+  return applied(operation, `${action} ${id} (was ${state ?? 'unknown'}; now ${final ?? 'gone'})`, [
+    `${id} ${action}`,
+  ]);
 }

@@ -26,6 +26,7 @@ import {
 import { awsErrorCode } from '../../errors';
 import type { IsolationRecord, IsolationStore } from '../../store/isolations';
 import type { AccountClients, ExecutorContext } from '../index';
+import { alreadyCompliant, applied, failed } from '../results';
 
 const GONE = new Set(['InvalidInstanceID.NotFound', 'InvalidInstanceID.Malformed']);
 
@@ -215,12 +216,10 @@ export async function isolateEc2Instance(
   const instance = await describeInstance(ec2, instanceId);
   const state = instance?.State?.Name;
   if (!instance || state === 'terminated' || state === 'shutting-down') {
-    return {
+    return alreadyCompliant(
       operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `instance ${instanceId} ${instance ? `is ${state}` : 'no longer exists'}: nothing to isolate`,
-    };
+      `instance ${instanceId} ${instance ? `is ${state}` : 'no longer exists'}: nothing to isolate`,
+    );
   }
   if (!instance.VpcId)
     throw new Error(`instance ${instanceId} is not in a VPC: cannot isolate with security groups`);
@@ -276,11 +275,9 @@ export async function isolateEc2Instance(
     (tag) => tag.Key === ISOLATION_TAGS.finding && tag.Value === operation.finding.id,
   );
   if (open.length > 0 || rules.length > 0 || !tagAfter) {
-    return {
+    return failed(
       operation,
-      status: 'failed',
-      verified: false,
-      detail: [
+      [
         open.length > 0
           ? `re-read shows ${open.map((eni) => `${eni.NetworkInterfaceId} in ${groupIds(eni).join(',')}`).join('; ')}`
           : '',
@@ -289,25 +286,18 @@ export async function isolateEc2Instance(
       ]
         .filter(Boolean)
         .join('; '),
-    };
+    );
   }
   if (pending.length === 0) {
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `instance ${instanceId} already isolated in ${quarantine.id}`,
-    };
+    return alreadyCompliant(operation, `instance ${instanceId} already isolated in ${quarantine.id}`);
   }
-  return {
+  return applied(
     operation,
-    status: 'applied',
-    verified: true,
-    detail: `instance ${instanceId} isolated: ${pending.length} interface(s) moved to quarantine group ${quarantine.id}${quarantine.created ? ' (created)' : ''}; previous groups recorded`,
-    changed: pending.map(
+    `instance ${instanceId} isolated: ${pending.length} interface(s) moved to quarantine group ${quarantine.id}${quarantine.created ? ' (created)' : ''}; previous groups recorded`,
+    pending.map(
       (eni) => `${eni.NetworkInterfaceId}: ${groupIds(eni).join(',') || '(none)'} → ${quarantine.id}`,
     ),
-  };
+  );
 }
 
 export type RestoreIsolationResult =

@@ -2,6 +2,7 @@ import { IAMClient, ListAccessKeysCommand, UpdateAccessKeyCommand } from '@aws-s
 import type { DeactivateAccessKey, OperationResult } from '@driftguard/core';
 import { awsErrorCode } from '../../errors';
 import type { ExecutorContext } from '../index';
+import { alreadyCompliant, applied, failed } from '../results';
 
 async function keyStatus(iam: IAMClient, userName: string, accessKeyId: string): Promise<string | undefined> {
   try {
@@ -38,23 +39,17 @@ export async function deactivateAccessKey(
         : before === 'missing'
           ? `access key ${AccessKeyId} no longer exists on ${UserName}`
           : `access key ${AccessKeyId} of ${UserName} is already Inactive`;
-    return { operation, status: 'already-compliant', verified: true, detail: why };
+    return alreadyCompliant(operation, why);
   }
   await iam.send(new UpdateAccessKeyCommand({ UserName, AccessKeyId, Status: 'Inactive' }));
   const after = await keyStatus(iam, UserName, AccessKeyId);
   if (after !== 'Inactive') {
-    return {
+    return failed(
       operation,
-      status: 'failed',
-      verified: false,
-      detail: `re-read shows access key ${AccessKeyId} of ${UserName} as ${after ?? 'user missing'}`,
-    };
+      `re-read shows access key ${AccessKeyId} of ${UserName} as ${after ?? 'user missing'}`,
+    );
   }
-  return {
-    operation,
-    status: 'applied',
-    verified: true,
-    detail: `access key ${AccessKeyId} of ${UserName} deactivated (Inactive, not deleted)`,
-    changed: [`${UserName}/${AccessKeyId}: ${before} → Inactive`],
-  };
+  return applied(operation, `access key ${AccessKeyId} of ${UserName} deactivated (Inactive, not deleted)`, [
+    `${UserName}/${AccessKeyId}: ${before} → Inactive`,
+  ]);
 }

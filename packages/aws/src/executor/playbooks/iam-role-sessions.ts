@@ -2,6 +2,7 @@ import { GetRoleCommand, GetRolePolicyCommand, IAMClient, PutRolePolicyCommand }
 import { type OperationResult, type RevokeRoleSessions, revokeSessionsPolicy } from '@driftguard/core';
 import { awsErrorCode } from '../../errors';
 import type { ExecutorContext } from '../index';
+import { alreadyCompliant, applied, failed } from '../results';
 
 /** IAM returns policy documents URL-encoded; emulators sometimes do not. */
 export function decodePolicyDocument(document: string | undefined): unknown {
@@ -48,12 +49,7 @@ export async function revokeRoleSessions(
     await iam.send(new GetRoleCommand({ RoleName }));
   } catch (error) {
     if (awsErrorCode(error) !== 'NoSuchEntity') throw error;
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `role ${RoleName} no longer exists: its sessions are no longer valid`,
-    };
+    return alreadyCompliant(operation, `role ${RoleName} no longer exists: its sessions are no longer valid`);
   }
   // Second precision, as IAM compares aws:TokenIssueTime.
   const cutoff = new Date((now ?? Date.now)()).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -63,18 +59,14 @@ export async function revokeRoleSessions(
   const { PolicyDocument } = await iam.send(new GetRolePolicyCommand({ RoleName, PolicyName }));
   const readBack = revocationCutoff(decodePolicyDocument(PolicyDocument));
   if (readBack !== cutoff) {
-    return {
+    return failed(
       operation,
-      status: 'failed',
-      verified: false,
-      detail: `re-read of ${RoleName}/${PolicyName} shows cut-off ${readBack ?? 'none'} instead of ${cutoff}`,
-    };
+      `re-read of ${RoleName}/${PolicyName} shows cut-off ${readBack ?? 'none'} instead of ${cutoff}`,
+    );
   }
-  return {
+  return applied(
     operation,
-    status: 'applied',
-    verified: true,
-    detail: `sessions of role ${RoleName} issued before ${cutoff} denied (inline policy ${PolicyName})`,
-    changed: [`${RoleName}: ${PolicyName} denies sessions issued before ${cutoff}`],
-  };
+    `sessions of role ${RoleName} issued before ${cutoff} denied (inline policy ${PolicyName})`,
+    [`${RoleName}: ${PolicyName} denies sessions issued before ${cutoff}`],
+  );
 }

@@ -7,6 +7,7 @@ import {
 import type { BlockBucketPublicAccess, OperationResult } from '@driftguard/core';
 import { awsErrorCode } from '../../errors';
 import type { ExecutorContext } from '../index';
+import { alreadyCompliant, applied, failed } from '../results';
 
 const SETTINGS = [
   'BlockPublicAcls',
@@ -44,21 +45,14 @@ export async function blockBucketPublicAccess(
   const s3 = await clients.get(S3Client, operation.target);
   const before = await readBlock(s3, Bucket);
   if (!before) {
-    return {
-      operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `bucket ${Bucket} no longer exists`,
-    };
+    return alreadyCompliant(operation, `bucket ${Bucket} no longer exists`);
   }
   const wasOff = off(before);
   if (wasOff.length === 0) {
-    return {
+    return alreadyCompliant(
       operation,
-      status: 'already-compliant',
-      verified: true,
-      detail: `bucket ${Bucket} already blocks public access (all four settings on)`,
-    };
+      `bucket ${Bucket} already blocks public access (all four settings on)`,
+    );
   }
   await s3.send(
     new PutPublicAccessBlockCommand({
@@ -69,18 +63,11 @@ export async function blockBucketPublicAccess(
   const after = await readBlock(s3, Bucket);
   const stillOff = after ? off(after) : [...SETTINGS];
   if (stillOff.length > 0) {
-    return {
-      operation,
-      status: 'failed',
-      verified: false,
-      detail: `re-read of ${Bucket} shows ${stillOff.join(', ')} still off`,
-    };
+    return failed(operation, `re-read of ${Bucket} shows ${stillOff.join(', ')} still off`);
   }
-  return {
+  return applied(
     operation,
-    status: 'applied',
-    verified: true,
-    detail: `bucket ${Bucket}: public access block on (was off: ${wasOff.join(', ')})`,
-    changed: wasOff.map((setting) => `${Bucket}: ${setting} → true`),
-  };
+    `bucket ${Bucket}: public access block on (was off: ${wasOff.join(', ')})`,
+    wasOff.map((setting) => `${Bucket}: ${setting} → true`),
+  );
 }

@@ -1,20 +1,19 @@
 import {
   analyzeResourcePolicyWith,
-  matchStatements,
   type OperationResult,
   type PolicyDocument,
   parsePolicy,
-  policyFingerprint,
   policyWithout,
   RESOURCE_POLICY_ADAPTERS,
   type ResourcePolicyOperation,
   resourcePolicyZone,
   statementLabel,
-  zoneOfOperation,
 } from '@driftguard/core';
 import type { ExecutorContext } from '../index';
-import { organizationOf } from '../s3';
-import { findLiveOffenders } from '../statement-removal';
+import { showsPolicy } from '../last-known-good';
+import { applied, failed } from '../results';
+import { revertTrustZone } from '../revert-zone';
+import { findLiveOffenders, stillOffending } from '../statement-removal';
 import { ecrPolicyIo } from './ecr';
 import type { PolicyIo, PolicyIoTable } from './io';
 import { kmsPolicyIo } from './kms';
@@ -29,13 +28,6 @@ const IO: PolicyIoTable = {
   ecr: ecrPolicyIo,
   secretsmanager: secretsManagerPolicyIo,
 };
-
-const failed = (operation: ResourcePolicyOperation, detail: string): OperationResult => ({
-  operation,
-  status: 'failed',
-  verified: false,
-  detail,
-});
 
 /**
  * verify → act → verify for resource-policy, every service alike: re-read the live policy, find the
@@ -57,19 +49,13 @@ export async function revertResourcePolicy(
     name,
     await io.read(operation, context.clients),
     async () => {
-      const zone = resourcePolicyZone(
-        context.config,
-        zoneOfOperation(operation.zone, context.config, await organizationOf(context)),
-        owner,
-      );
-      return (policy: PolicyDocument) => {
-        const analysis = analyzeResourcePolicyWith(policy, zone, context.config);
-        return matchStatements(policy.statements, operation.remove).filter(
-          (statement) =>
-            analysis.statements[statement.index]?.offending === true &&
-            !adapter?.mustKeep?.(statement, owner),
-        );
-      };
+      const zone = resourcePolicyZone(context.config, await revertTrustZone(operation, context), owner);
+      return (policy: PolicyDocument) =>
+        stillOffending(
+          policy,
+          operation.remove,
+          analyzeResourcePolicyWith(policy, zone, context.config).statements,
+        ).filter((statement) => !adapter?.mustKeep?.(statement, owner));
     },
   );
   if (!live.found) return live.result;
@@ -85,9 +71,9 @@ export async function revertResourcePolicy(
     left === undefined
       ? after.state === 'absent' || (afterPolicy?.ok === true && offends(afterPolicy.policy).length === 0)
       : afterPolicy?.ok === true &&
-        policyFingerprint(afterPolicy.policy.source) === policyFingerprint(left.source) &&
+        showsPolicy(afterPolicy.policy, left) &&
         offends(afterPolicy.policy).length === 0;
   if (!shows) return failed(operation, `re-read of ${name} does not show the policy that was put`);
   const how = `removed ${still.map((statement) => statementLabel(statement)).join(', ')} from the policy of ${name} (${call})`;
-  return { operation, status: 'applied', verified: true, detail: how, changed: [how] };
+  return applied(operation, how, [how]);
 }
