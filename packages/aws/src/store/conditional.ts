@@ -17,3 +17,33 @@ export function isConditionFailure(error: unknown): boolean {
   // Without parsed reasons the SDK still lists them in the message: "[ConditionalCheckFailed, None]".
   return String((error as { message?: unknown }).message).includes('ConditionalCheckFailed');
 }
+
+/**
+ * One conditional write: true when it was written, false when its condition did not hold (see
+ * `isConditionFailure`); any other error is thrown.
+ */
+export async function conditionHeld(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * One conditional write whose failed condition is the caller's refusal (a `…Error` naming what was
+ * not in the expected state), thrown with the DynamoDB failure as its cause.
+ */
+export async function writeOrRefuse(
+  write: () => Promise<unknown>,
+  refusal: (cause: unknown) => Error,
+): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (isConditionFailure(error)) throw refusal(error);
+    throw error;
+  }
+}

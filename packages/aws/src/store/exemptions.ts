@@ -16,7 +16,7 @@ import type {
   RecheckResult,
 } from '@driftguard/core';
 import { DriftguardError, ExemptionNotFoundError, RequestNotPendingError } from '../errors';
-import { isConditionFailure } from './conditional';
+import { conditionHeld, writeOrRefuse } from './conditional';
 import { expiresAt, keys } from './table';
 
 /** An exemption as the state table holds it, with what happened to it. */
@@ -196,6 +196,11 @@ export function dynamoExemptionStore(ddb: DynamoDBDocumentClient, tableName: str
     return records.sort((a, b) => a.exemption.expiresAt.localeCompare(b.exemption.expiresAt));
   }
 
+  /** An exemption's place in the expiry queue (by the time it ends). */
+  const dueEntry = (account: string, id: string, endsAt: string) => ({
+    Put: { TableName: tableName, Item: { ...keys.exemptionDue(endsAt, account, id), account, id, endsAt } },
+  });
+
   /** The exemption and its place in the expiry queue, written together. */
   const grantItems = (exemption: Exemption) => [
     {
@@ -211,48 +216,33 @@ export function dynamoExemptionStore(ddb: DynamoDBDocumentClient, tableName: str
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
-    {
-      Put: {
-        TableName: tableName,
-        Item: {
-          ...keys.exemptionDue(exemption.expiresAt, exemption.account, exemption.id),
-          account: exemption.account,
-          id: exemption.id,
-          endsAt: exemption.expiresAt,
-        },
-      },
-    },
+    dueEntry(exemption.account, exemption.id, exemption.expiresAt),
   ];
 
   const store: ExemptionStore = {
     async grant(exemption) {
-      try {
-        await ddb.send(new TransactWriteCommand({ TransactItems: grantItems(exemption) }));
-      } catch (error) {
-        if (isConditionFailure(error))
-          throw new DriftguardError(`an exemption with id ${exemption.id} already exists`, { cause: error });
-        throw error;
-      }
+      await writeOrRefuse(
+        () => ddb.send(new TransactWriteCommand({ TransactItems: grantItems(exemption) })),
+        (cause) => new DriftguardError(`an exemption with id ${exemption.id} already exists`, { cause }),
+      );
     },
 
     async request(request) {
-      try {
-        await ddb.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: plain({
-              ...keys.exemptionRequest(request.id),
-              request,
-              expiresAt: ttl(request.validUntil),
+      await writeOrRefuse(
+        () =>
+          ddb.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: plain({
+                ...keys.exemptionRequest(request.id),
+                request,
+                expiresAt: ttl(request.validUntil),
+              }),
+              ConditionExpression: 'attribute_not_exists(pk)',
             }),
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-      } catch (error) {
-        if (isConditionFailure(error))
-          throw new DriftguardError(`a request with id ${request.id} already exists`, { cause: error });
-        throw error;
-      }
+          ),
+        (cause) => new DriftguardError(`a request with id ${request.id} already exists`, { cause }),
+      );
     },
 
     async getRequest(id) {
@@ -276,34 +266,24 @@ export function dynamoExemptionStore(ddb: DynamoDBDocumentClient, tableName: str
     },
 
     async approve(requestId, exemption) {
-      try {
-        await ddb.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: keys.exemptionRequest(requestId),
-                  UpdateExpression: 'SET approvedAt = :at, approvedBy = :by, exemptionId = :id',
-                  ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(approvedAt)',
-                  ExpressionAttributeValues: {
-                    ':at': exemption.grantedAt,
-                    ':by': exemption.approver,
-                    ':id': exemption.id,
-                  },
-                },
-              },
-              ...grantItems(exemption),
-            ],
-          }),
-        );
-      } catch (error) {
-        if (isConditionFailure(error))
-          throw new RequestNotPendingError(`request ${requestId} is not pending (approved already?)`, {
-            cause: error,
-          });
-        throw error;
-      }
+      const approval = {
+        Update: {
+          TableName: tableName,
+          Key: keys.exemptionRequest(requestId),
+          UpdateExpression: 'SET approvedAt = :at, approvedBy = :by, exemptionId = :id',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(approvedAt)',
+          ExpressionAttributeValues: {
+            ':at': exemption.grantedAt,
+            ':by': exemption.approver,
+            ':id': exemption.id,
+          },
+        },
+      };
+      await writeOrRefuse(
+        () => ddb.send(new TransactWriteCommand({ TransactItems: [approval, ...grantItems(exemption)] })),
+        (cause) =>
+          new RequestNotPendingError(`request ${requestId} is not pending (approved already?)`, { cause }),
+      );
     },
 
     async get(account, id) {
@@ -354,51 +334,31 @@ export function dynamoExemptionStore(ddb: DynamoDBDocumentClient, tableName: str
         throw new ExemptionNotFoundError(`exemption ${id} was already revoked at ${exemption.revokedAt}`);
       // ISO times: string order is time order.
       const endsAt = at.localeCompare(record.endsAt) < 0 ? at : record.endsAt;
-      try {
-        await ddb.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: keys.exemption(exemption.account, id),
-                  UpdateExpression:
-                    'SET exemption.revokedAt = :at, exemption.revokedBy = :by, endsAt = :ends, expiresAt = :ttl',
-                  ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(exemption.revokedAt)',
-                  ExpressionAttributeValues: { ':at': at, ':by': by, ':ends': endsAt, ':ttl': ttl(endsAt) },
-                },
-              },
-              {
-                Delete: {
-                  TableName: tableName,
-                  Key: keys.exemptionDue(record.endsAt, exemption.account, id),
-                },
-              },
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: {
-                    ...keys.exemptionDue(endsAt, exemption.account, id),
-                    account: exemption.account,
-                    id,
-                    endsAt,
-                  },
-                },
-              },
-            ],
-          }),
-        );
-      } catch (error) {
-        if (isConditionFailure(error))
-          throw new ExemptionNotFoundError(`exemption ${id} was revoked concurrently`, { cause: error });
-        throw error;
-      }
+      const revocation = {
+        Update: {
+          TableName: tableName,
+          Key: keys.exemption(exemption.account, id),
+          UpdateExpression:
+            'SET exemption.revokedAt = :at, exemption.revokedBy = :by, endsAt = :ends, expiresAt = :ttl',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(exemption.revokedAt)',
+          ExpressionAttributeValues: { ':at': at, ':by': by, ':ends': endsAt, ':ttl': ttl(endsAt) },
+        },
+      };
+      // The exemption moves in the expiry queue: out of its old place, into the new one.
+      const requeue = [
+        { Delete: { TableName: tableName, Key: keys.exemptionDue(record.endsAt, exemption.account, id) } },
+        dueEntry(exemption.account, id, endsAt),
+      ];
+      await writeOrRefuse(
+        () => ddb.send(new TransactWriteCommand({ TransactItems: [revocation, ...requeue] })),
+        (cause) => new ExemptionNotFoundError(`exemption ${id} was revoked concurrently`, { cause }),
+      );
       return { ...record, endsAt, exemption: { ...exemption, revokedAt: at, revokedBy: by } };
     },
 
     async recordUse(use, reference) {
-      try {
-        await ddb.send(
+      const recorded = await conditionHeld(() =>
+        ddb.send(
           new PutCommand({
             TableName: tableName,
             Item: plain({
@@ -408,13 +368,13 @@ export function dynamoExemptionStore(ddb: DynamoDBDocumentClient, tableName: str
             }),
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
-        );
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
-      try {
-        await ddb.send(
+        ),
+      );
+      if (!recorded) return false;
+      // A failed condition here means the record is gone (deleted by hand), or this use was already
+      // counted: the trigger is kept all the same.
+      await conditionHeld(() =>
+        ddb.send(
           new UpdateCommand({
             TableName: tableName,
             Key: keys.exemption(use.account, use.id),
@@ -424,12 +384,8 @@ export function dynamoExemptionStore(ddb: DynamoDBDocumentClient, tableName: str
               'attribute_exists(pk) AND (attribute_not_exists(lastUsedBy) OR lastUsedBy <> :event)',
             ExpressionAttributeValues: { ':one': 1, ':at': reference.usedAt, ':event': reference.eventId },
           }),
-        );
-      } catch (error) {
-        // The record is gone (deleted by hand), or this use was already counted: the trigger is
-        // kept all the same.
-        if (!isConditionFailure(error)) throw error;
-      }
+        ),
+      );
       return true;
     },
 

@@ -1,6 +1,6 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { canonicalTime, type FindingClaim, type FindingMark } from '@driftguard/core';
-import { isConditionFailure } from './conditional';
+import { conditionHeld, isConditionFailure } from './conditional';
 import { expiresAt, keys } from './table';
 
 /**
@@ -80,19 +80,12 @@ export function dynamoFindingMarkStore(
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: { ':nms': instant(next), ':nc': next.count },
       };
-      try {
-        if (previous) {
-          await ddb.send(
-            new PutCommand({ TableName: tableName, Item: item(findingId, previous), ...condition }),
-          );
-        } else {
-          await ddb.send(
-            new DeleteCommand({ TableName: tableName, Key: keys.finding(findingId), ...condition }),
-          );
-        }
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+      // A failed condition: the mark is no longer `next` (a newer version advanced it), so it stays.
+      await conditionHeld(() =>
+        previous
+          ? ddb.send(new PutCommand({ TableName: tableName, Item: item(findingId, previous), ...condition }))
+          : ddb.send(new DeleteCommand({ TableName: tableName, Key: keys.finding(findingId), ...condition })),
+      );
     },
   };
 }

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from './conditional';
+import { conditionHeld } from './conditional';
 import { keys } from './table';
 
 /** A last-known-good document of a resource (bucket policy, endpoint policy, SG rule). */
@@ -30,8 +30,9 @@ export function dynamoSnapshotStore(ddb: DynamoDBDocumentClient, tableName: stri
       return Item ? (Item.snapshot as Snapshot) : undefined;
     },
     async put(snapshot) {
-      try {
-        await ddb.send(
+      // A failed condition: a newer document is kept already.
+      await conditionHeld(() =>
+        ddb.send(
           new PutCommand({
             TableName: tableName,
             Item: {
@@ -43,10 +44,8 @@ export function dynamoSnapshotStore(ddb: DynamoDBDocumentClient, tableName: stri
             ConditionExpression: 'attribute_not_exists(pk) OR seenAt <= :seenAt',
             ExpressionAttributeValues: { ':seenAt': snapshot.seenAt },
           }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+        ),
+      );
     },
   };
 }

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { TicketKey } from '@driftguard/core';
 import type { TicketMapping, TicketStore } from '@driftguard/notify';
-import { isConditionFailure } from './conditional';
+import { conditionHeld } from './conditional';
 import { keys } from './table';
 
 /**
@@ -45,8 +45,8 @@ export function dynamoTicketStore(ddb: DynamoDBDocumentClient, tableName: string
         values[':open'] = 'open';
         values[':replacing'] = options.replacing;
       }
-      try {
-        await ddb.send(
+      const claimed = await conditionHeld(() =>
+        ddb.send(
           new PutCommand({
             TableName: tableName,
             Item: {
@@ -62,12 +62,9 @@ export function dynamoTicketStore(ddb: DynamoDBDocumentClient, tableName: string
             ExpressionAttributeNames: { '#state': 'state' },
             ExpressionAttributeValues: values,
           }),
-        );
-        return token;
-      } catch (error) {
-        if (isConditionFailure(error)) return undefined;
-        throw error;
-      }
+        ),
+      );
+      return claimed ? token : undefined;
     },
 
     async opened(ticket, channel, opened, event) {
@@ -92,8 +89,8 @@ export function dynamoTicketStore(ddb: DynamoDBDocumentClient, tableName: string
     },
 
     async commented(ticket, channel, event) {
-      try {
-        await ddb.send(
+      await conditionHeld(() =>
+        ddb.send(
           new UpdateCommand({
             TableName: tableName,
             Key: key(ticket, channel),
@@ -102,26 +99,22 @@ export function dynamoTicketStore(ddb: DynamoDBDocumentClient, tableName: string
             ConditionExpression: 'attribute_not_exists(lastEventId) OR lastEventId <> :event',
             ExpressionAttributeValues: { ':event': event.eventId, ':at': event.at, ':one': 1 },
           }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+        ),
+      );
     },
 
     async release(ticket, channel, token) {
-      try {
-        await ddb.send(
+      // A failed condition: someone took the claim over in the meantime, and it is theirs now.
+      await conditionHeld(() =>
+        ddb.send(
           new DeleteCommand({
             TableName: tableName,
             Key: key(ticket, channel),
             ConditionExpression: 'claimToken = :token',
             ExpressionAttributeValues: { ':token': token },
           }),
-        );
-      } catch (error) {
-        // Someone took the claim over in the meantime: it is theirs now.
-        if (!isConditionFailure(error)) throw error;
-      }
+        ),
+      );
     },
   };
 }
