@@ -153,3 +153,36 @@ describe('the affected resource is untrusted text', () => {
     expect(renderGitHubIssue(report).title).not.toContain('\n');
   });
 });
+
+describe('the SNS subject names the finding type', () => {
+  const withType = (type: string) =>
+    reportOf(
+      edited('01-ec2-backdoor-cc-dns-eventbridge', (detail) => {
+        (detail as unknown as { type: string }).type = type;
+      }),
+    );
+
+  it('says which finding it is, like a change names its guardrail', () => {
+    const report = reportOf(fixture('01-ec2-backdoor-cc-dns-eventbridge'));
+    const { account } = report.assessment.event;
+    expect(report.assessment.severity).toBe('critical');
+    expect(renderSns(report).subject).toBe(
+      `[driftguard] CRITICAL GuardDuty Backdoor:EC2/C&CActivity.B!DNS in ${account}: ${report.outcome.status}`,
+    );
+  });
+
+  it('an untrusted type: one printable-ASCII line, bidi controls gone, cut with "..." so the account and outcome stay, under 100 characters', () => {
+    const hostile = `Backdoor:EC2/\u202eSND!B.ytivitcA\u202c\r\nBcc: victim@example.com\u0007 ${'X'.repeat(200)}`;
+    const report = withType(hostile);
+    const { subject } = renderSns(report);
+    const { account } = report.assessment.event;
+    expect(subject.length).toBeLessThan(100);
+    expect(subject).toMatch(/^[\x20-\x7e]+$/);
+    expect(subject).toBe(
+      `[driftguard] CRITICAL GuardDuty Backdoor:EC2/SND!B.ytivitcA Bcc: victi... in ${account}: ${report.outcome.status}`,
+    );
+    expect(subject).toHaveLength(99);
+    // Non-ASCII that is not a control: a visible '?', never dropped silently.
+    expect(renderSns(withType('Trojan:EC2/Ünïcode')).subject).toContain('GuardDuty Trojan:EC2/?n?code in');
+  });
+});

@@ -1,5 +1,5 @@
 import type { Report } from '../outcome';
-import { withoutBidi } from './escape';
+import { oneLine, withoutBidi } from './escape';
 
 export interface SnsNotification {
   subject: string;
@@ -9,9 +9,30 @@ export interface SnsNotification {
   attributes: Record<string, string>;
 }
 
-/** SNS subjects must be ASCII, without line breaks, under 100 characters. */
+/** SNS refuses a subject of 100 characters or more (InvalidParameter): the whole publish fails. */
+export const SNS_SUBJECT_MAX = 99;
+const CUT = '...';
+
+/**
+ * SNS subjects must be printable ASCII on one line: bidi and control characters go first (a
+ * newline becomes a space, a bidi control disappears rather than turning into a visible mark), then
+ * anything else outside ASCII becomes '?'.
+ */
 function subjectSafe(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 99);
+  return oneLine(text).replace(/[^\x20-\x7e]/g, '?');
+}
+
+/**
+ * The subject with an untrusted `middle` (a finding type) cut, never the fixed parts: whatever
+ * the type, the severity, the account and the outcome stay readable and the subject stays under
+ * SNS's limit.
+ */
+function fittedSubject(head: string, middle: string, tail: string): string {
+  const [safeHead, safeMiddle, safeTail] = [head, middle, tail].map(subjectSafe) as [string, string, string];
+  const room = SNS_SUBJECT_MAX - safeHead.length - safeTail.length;
+  const fitted =
+    safeMiddle.length <= room ? safeMiddle : `${safeMiddle.slice(0, Math.max(0, room - CUT.length))}${CUT}`;
+  return `${safeHead}${fitted}${safeTail}`.slice(0, SNS_SUBJECT_MAX);
 }
 
 export function renderSns(report: Report): SnsNotification {
@@ -39,10 +60,13 @@ export function renderSns(report: Report): SnsNotification {
     ...(report.latencyMs !== undefined ? { latencyMs: report.latencyMs } : {}),
     ...(report.tickets && report.tickets.length > 0 ? { tickets: report.tickets } : {}),
   };
+  const head = `[driftguard] ${severity.toUpperCase()} `;
+  const tail = ` in ${assessment.event.account}: ${outcome.status}`;
   return {
-    subject: subjectSafe(
-      `[driftguard] ${severity.toUpperCase()} ${rule} in ${assessment.event.account}: ${outcome.status}`,
-    ),
+    // A finding is named by its type (what happened), a change by its guardrail.
+    subject: assessment.finding
+      ? fittedSubject(`${head}GuardDuty `, assessment.finding.type, tail)
+      : fittedSubject(head, rule, tail),
     // Subscribers render it anywhere (email, chat): bidi controls in untrusted values are stripped.
     message: JSON.stringify(withoutBidi(body), null, 2),
     attributes: {
