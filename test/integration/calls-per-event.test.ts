@@ -139,6 +139,19 @@ describe.skipIf(!motoEndpoint)('AWS calls per evaluated event (warm evaluate han
     expect(seen).toEqual({ held: true, overlapped: true });
   });
 
+  it('the intent of a revert is written while the executor re-reads the group; the revoke waits for it', async () => {
+    const { event } = await openIngress(ec2, await newGroup(), [cidr('0.0.0.0/0')]);
+    const intent = (call: Call) =>
+      writeTo('PutItem', 'AUDIT#')(call) && (call.body ?? '').includes('"intended"');
+    const seen = overlapOf(intent, (call) => call.action === 'DescribeSecurityGroupRules');
+    try {
+      expect((await costOf(event)).byService).toEqual(VIOLATION_REVERTED);
+    } finally {
+      proxy.setPlan({});
+    }
+    expect(seen).toEqual({ held: true, overlapped: true });
+  });
+
   it('after an alert, its ledger mark and its line in the audit record are written together', async () => {
     const { event } = await openIngress(ec2, await newGroup(), [cidr('0.0.0.0/0')]);
     const seen = overlapOf(writeTo('UpdateItem', 'NOTIFIED#'), writeTo('UpdateItem', 'AUDIT#'));

@@ -10,6 +10,13 @@ const SSH_OPEN: IpPermission[] = [
   { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
 ];
 
+/** The audit trail's write of an intent (before the revert). */
+const auditIntentWrite = (call: { service: string; action: string; body?: string }) =>
+  call.service === 'dynamodb' &&
+  call.action === 'PutItem' &&
+  (call.body ?? '').includes('"AUDIT#') &&
+  (call.body ?? '').includes('"status":{"S":"intended"}');
+
 /** The audit trail's write of a result (not of an intent): what the table refuses in this test. */
 const auditResultWrite = (call: { service: string; action: string; body?: string }) =>
   call.service === 'dynamodb' &&
@@ -75,6 +82,47 @@ describe.skipIf(!motoEndpoint)(
       expect(record?.deliveries).toBe(2);
       // Reverted once: the redelivery re-read the group and found nothing left to do.
       expect(proxy.stats.revoked.get(addedRules[0]?.SecurityGroupRuleId as string)).toBe(1);
+    });
+
+    it('the intent is written while the group is re-read; when it fails, nothing is revoked and the retry reverts once', async () => {
+      const table = unique('intent-fails');
+      await ensureStateTable(dynamoClient(), table);
+      const runtime = runtimeFromEnv({
+        AWS_ENDPOINT_URL: proxy.endpoint,
+        AWS_REGION: 'us-east-1',
+        DRIFTGUARD_TABLE: table,
+        DRIFTGUARD_READ_ORGANIZATION: 'false',
+      });
+      const audit = auditReader({ region: 'us-east-1', endpoint: motoEndpoint, tableName: table });
+      const ec2 = ec2Client();
+      const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+      const { GroupId } = await ec2.send(
+        new CreateSecurityGroupCommand({ GroupName: unique('int'), Description: 'd', VpcId: Vpc?.VpcId }),
+      );
+      const { event, addedRules } = await openIngress(ec2, GroupId as string, SSH_OPEN);
+      const detail = event.detail as { eventID: string; eventTime: string };
+      const ruleId = addedRules[0]?.SecurityGroupRuleId as string;
+      const body = JSON.stringify(event);
+
+      // Delivery 1: every write of the intent is throttled (the SDK's retries included).
+      proxy.reset();
+      proxy.setPlan({ throttle: 1, eligible: auditIntentWrite });
+      await expect(processRecord(sqsRecord('m-1', body, 1), runtime)).rejects.toThrow(
+        `the intent of event ${detail.eventID} could not be recorded, so nothing was done`,
+      );
+      expect(proxy.stats.throttled).toBeGreaterThan(0);
+      // The executor re-read the group meanwhile, and revoked nothing.
+      expect(proxy.stats.applied.get('DescribeSecurityGroupRules')).toBeGreaterThan(0);
+      expect(proxy.stats.revoked.get(ruleId)).toBeUndefined();
+      expect(await audit.get({ eventTime: detail.eventTime, eventId: detail.eventID })).toBeUndefined();
+
+      // Delivery 2 (the queue's retry), with the table healthy again: reverted once, recorded.
+      proxy.setPlan({});
+      await processRecord(sqsRecord('m-1', body, 2), runtime);
+      expect(proxy.stats.revoked.get(ruleId)).toBe(1);
+      const record = await audit.get({ eventTime: detail.eventTime, eventId: detail.eventID });
+      expect(record?.outcome).toMatchObject({ status: 'reverted', verified: true });
+      expect(record?.deliveries).toBe(1);
     });
   },
 );

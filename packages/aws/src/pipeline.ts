@@ -179,12 +179,16 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return { assessment, finding: claimed };
   }
 
-  async function act({ assessment, superseded, finding }: Decided): Promise<Outcome> {
+  /** `beforeAct`: nothing may be changed before it resolves (the intent is recorded meanwhile). */
+  async function act(
+    { assessment, superseded, finding }: Decided,
+    beforeAct: (() => Promise<void>) | undefined,
+  ): Promise<Outcome> {
     if (assessment.action !== 'revert') return outcomeWithoutExecution(assessment);
     if (superseded) return supersededOutcome(superseded);
     const results: OperationResult[] = [];
     // Sequential on purpose: operations of one event touch the same resource.
-    for (const operation of assessment.operations) results.push(await options.execute(operation));
+    for (const operation of assessment.operations) results.push(await options.execute(operation, beforeAct));
     const outcome = outcomeFromResults(results);
     // A failed playbook gives the finding version back, so the queue's retry acts again.
     if (outcome.status === 'revert-failed') await finding?.release();
@@ -242,18 +246,22 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         : await decideChangeEvent(event.change, context, reads ?? readBeforeClaim(event.change));
     const { assessment } = decided;
     await rememberCompliant(assessment, options.snapshots);
-    // Record: the intent before acting (a revert's trace survives a failure after the act).
-    const intended =
+    // Record: the intent before acting (a revert's trace survives a failure after the act). It is
+    // written while the executor re-reads live state; nothing is changed before it is recorded.
+    const intent =
       options.audit && assessment.action === 'revert' && !decided.superseded
-        ? await recordIntent(options.audit, assessment, new Date(now()).toISOString()).catch(
-            async (error: unknown) => {
-              // Nothing was done: the finding version goes back, so the queue's retry acts.
-              await decided.finding?.release().catch(() => undefined);
-              throw error;
-            },
-          )
+        ? recordIntent(options.audit, assessment, new Date(now()).toISOString())
         : undefined;
-    const outcome = outcomeAfterIntent(intended?.earlier, await act(decided));
+    const intentRecorded = intent?.then(() => undefined);
+    // Its failure is thrown below, once the executor is done (it changed nothing without it).
+    intentRecorded?.catch(() => undefined);
+    const acted = await act(decided, intentRecorded && (() => intentRecorded));
+    const intended = await intent?.catch(async (error: unknown) => {
+      // Nothing was done: the finding version goes back, so the queue's retry acts.
+      await decided.finding?.release().catch(() => undefined);
+      throw error;
+    });
+    const outcome = outcomeAfterIntent(intended?.earlier, acted);
     // Count reverts, open circuit breakers, keep exemption uses for the expiry re-check.
     await options.enforcement?.record({ assessment, outcome }, input);
     const finished = now();

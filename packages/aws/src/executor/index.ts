@@ -82,6 +82,12 @@ export interface ExecutorContext {
   now?: () => number;
   /** The organization's accounts (cached): policy reverts re-judge live documents with the full trust zone. */
   organization?: () => Promise<OrganizationInfo>;
+  /**
+   * Resolves once the handler may change anything (the pipeline's intent is recorded); rejects
+   * when it must not. Only handlers in `GATED_IN_HANDLER` see it: they await it right before their
+   * first write, so their re-read overlaps the wait; every other handler starts after it.
+   */
+  beforeAct?: () => Promise<void>;
 }
 
 type Handler<O extends Operation> = (operation: O, context: ExecutorContext) => Promise<OperationResult>;
@@ -136,6 +142,13 @@ const HANDLERS: { [K in Operation['operation']]: Handler<Extract<Operation, { op
   BlockBucketPublicAccess: blockBucketPublicAccess,
 };
 
+/**
+ * Handlers that await `beforeAct` themselves, just before their first write (their re-read goes
+ * out while the intent is being recorded). The hot path only: a handler listed here that wrote
+ * before awaiting it would act without a recorded intent.
+ */
+const GATED_IN_HANDLER: ReadonlySet<Operation['operation']> = new Set(['RevokeSecurityGroupIngress']);
+
 export interface ExecutorOptions {
   config: Config;
   credentialsFor: CredentialsForAccount;
@@ -148,7 +161,11 @@ export interface ExecutorOptions {
   clients?: AccountClients;
 }
 
-export type Executor = (operation: Operation) => Promise<OperationResult>;
+export type Executor = (
+  operation: Operation,
+  /** Nothing may be changed before this resolves (see ExecutorContext.beforeAct). */
+  beforeAct?: () => Promise<void>,
+) => Promise<OperationResult>;
 
 /**
  * Turns typed operations into SDK calls in the operation's account and region. Every failure
@@ -163,9 +180,13 @@ export function createExecutor(options: ExecutorOptions): Executor {
     ...(options.now ? { now: options.now } : {}),
     ...(options.organization ? { organization: options.organization } : {}),
   };
-  return async (operation) => {
+  return async (operation, beforeAct) => {
     const handler = HANDLERS[operation.operation] as Handler<Operation>;
     try {
+      if (!beforeAct) return await handler(operation, context);
+      if (GATED_IN_HANDLER.has(operation.operation))
+        return await handler(operation, { ...context, beforeAct });
+      await beforeAct();
       return await handler(operation, context);
     } catch (error) {
       const code = awsErrorCode(error);

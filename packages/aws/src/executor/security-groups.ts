@@ -131,7 +131,7 @@ export async function groupRules(
  */
 export async function revokeSecurityGroupIngress(
   operation: RevokeSecurityGroupIngress,
-  { clients, config }: ExecutorContext,
+  { clients, config, beforeAct }: ExecutorContext,
 ): Promise<OperationResult> {
   const ec2 = await clients.get(EC2Client, operation.target);
   const groupId = await resolveGroupId(ec2, operation.input);
@@ -175,6 +175,8 @@ export async function revokeSecurityGroupIngress(
   if (ids.length === 0) {
     return alreadyCompliant(operation, `no offending rule left on ${groupId}`);
   }
+  // The first write: not before the pipeline's intent is recorded (the re-read above overlapped it).
+  await beforeAct?.();
   try {
     await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: ids }));
   } catch (error) {
