@@ -48,7 +48,7 @@ export {
 } from './enforcement';
 export { OU_ID_PATTERN } from './enforcement-config';
 export type { Change } from './events/change';
-export { setItems, toInt } from './events/ec2-sets';
+export { setItems, stringList, toInt } from './events/ec2-sets';
 export { type NormalizedEvent, normalizeEvent } from './events/event';
 export {
   type Finding,
@@ -264,7 +264,6 @@ export {
   dataPerimeterEndpointPolicy,
   ENDPOINT_POLICY_SNAPSHOT,
 } from './rules/vpc-endpoint-policy';
-export { stringList } from './rules/vpc-endpoint-service';
 export { allowedPeering, PEERING_GONE_STATES, peeringOf } from './rules/vpc-peering';
 export type { ImageShare, ShareOperation } from './share-operations';
 export type { UpdateAssumeRolePolicy } from './trust-operations';

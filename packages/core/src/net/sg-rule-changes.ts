@@ -1,5 +1,5 @@
 import type { Change } from '../events/change';
-import { asArray, isRecord, setItems, toInt, toStr } from '../events/ec2-sets';
+import { isRecord, pick, setEntries, setItems, toInt, toStr, unwrap } from '../events/ec2-sets';
 import type { IngressRule } from './sg-rule';
 import { fromRuleRequest, type SecurityGroupRuleRequest } from './sg-rule-snapshot';
 
@@ -70,6 +70,14 @@ function sourceOfReported(item: Record<string, unknown>): IngressRule['source'] 
   return undefined;
 }
 
+/** Where a permission of the request lists its sources, and how each item names one. */
+const REQUEST_SOURCES: readonly [string, (item: Record<string, unknown>) => IngressRule['source']][] = [
+  ['ipRanges', (item) => ({ kind: 'ipv4', cidr: String(item.cidrIp ?? '') })],
+  ['ipv6Ranges', (item) => ({ kind: 'ipv6', cidr: String(item.cidrIpv6 ?? '') })],
+  ['prefixListIds', (item) => ({ kind: 'prefix-list', id: String(item.prefixListId ?? '') })],
+  ['groups', (item) => ({ kind: 'security-group', id: String(item.groupId ?? item.groupName ?? '') })],
+];
+
 function rulesFromRequest(request: Record<string, unknown>): IngressRule[] {
   const permissions = setItems(request.ipPermissions);
   // The legacy form of the API puts one permission at the top level (CidrIp, IpProtocol, ports).
@@ -85,32 +93,12 @@ function rulesFromRequest(request: Record<string, unknown>): IngressRule[] {
       fromPort: toInt(permission.fromPort),
       toPort: toInt(permission.toPort),
     };
-    const withDescription = (item: Record<string, unknown>) => {
-      const description = toStr(item.description);
-      return description ? { description } : {};
-    };
-    return [
-      ...setItems(permission.ipRanges).map((r) => ({
-        ...base,
-        source: { kind: 'ipv4' as const, cidr: String(r.cidrIp ?? '') },
-        ...withDescription(r),
-      })),
-      ...setItems(permission.ipv6Ranges).map((r) => ({
-        ...base,
-        source: { kind: 'ipv6' as const, cidr: String(r.cidrIpv6 ?? '') },
-        ...withDescription(r),
-      })),
-      ...setItems(permission.prefixListIds).map((r) => ({
-        ...base,
-        source: { kind: 'prefix-list' as const, id: String(r.prefixListId ?? '') },
-        ...withDescription(r),
-      })),
-      ...setItems(permission.groups).map((r) => ({
-        ...base,
-        source: { kind: 'security-group' as const, id: String(r.groupId ?? r.groupName ?? '') },
-        ...withDescription(r),
-      })),
-    ];
+    return REQUEST_SOURCES.flatMap(([set, sourceOf]) =>
+      setItems(permission[set]).map((item) => {
+        const description = toStr(item.description);
+        return { ...base, source: sourceOf(item), ...(description ? { description } : {}) };
+      }),
+    );
   });
 }
 
@@ -120,15 +108,6 @@ export interface ModifiedRule {
   rule?: IngressRule;
 }
 
-const pick = (record: Record<string, unknown>, ...keys: string[]): unknown =>
-  keys.map((key) => record[key]).find((value) => value !== undefined && value !== null);
-
-/** An EC2 set in any of its CloudTrail forms: array, single object, or `{items|item}`. */
-function entries(value: unknown): Record<string, unknown>[] {
-  if (isRecord(value) && (value.items !== undefined || value.item !== undefined)) return setItems(value);
-  return asArray(value).filter(isRecord);
-}
-
 /**
  * The rules a ModifySecurityGroupRules call set. The record wraps its parameters
  * (`ModifySecurityGroupRulesRequest`, PascalCase) and names each entry `SecurityGroupRule`
@@ -136,10 +115,9 @@ function entries(value: unknown): Record<string, unknown>[] {
  * `SecurityGroupRule`; unwrapped and camelCase forms are read too.
  */
 export function modifiedRules(change: Change): { groupId?: string; rules: ModifiedRule[] } {
-  const wrapped = change.request.ModifySecurityGroupRulesRequest;
-  const request = isRecord(wrapped) ? wrapped : change.request;
+  const request = unwrap(change.request, 'ModifySecurityGroupRulesRequest');
   const groupId = toStr(pick(request, 'GroupId', 'groupId'));
-  const items = entries(pick(request, 'SecurityGroupRule', 'SecurityGroupRules', 'securityGroupRuleSet'));
+  const items = setEntries(pick(request, 'SecurityGroupRule', 'SecurityGroupRules', 'securityGroupRuleSet'));
   const rules = items.flatMap((item): ModifiedRule[] => {
     const ruleId = toStr(pick(item, 'SecurityGroupRuleId', 'securityGroupRuleId'));
     if (!ruleId) return [];

@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import type { Change } from '../events/change';
-import { asArray, isRecord, setItems, toStr } from '../events/ec2-sets';
+import { isRecord, pick, setEntries, toStr, unwrap } from '../events/ec2-sets';
 import type { LiveFacts, PrefixListReference } from '../live-facts';
 import { cidrOutsideTrusted } from '../net/cidr';
 import type { IngressRule } from '../net/sg-rule';
@@ -24,20 +24,6 @@ export interface PrefixListChange {
   added: string[];
 }
 
-const pick = (record: Record<string, unknown>, ...keys: string[]): unknown =>
-  keys.map((key) => record[key]).find((value) => value !== undefined && value !== null);
-
-/** An EC2 set in any of its CloudTrail forms: array, single object, or `{items|item}`. */
-function entries(value: unknown): Record<string, unknown>[] {
-  if (isRecord(value) && (value.items !== undefined || value.item !== undefined)) return setItems(value);
-  return asArray(value as Record<string, unknown> | Record<string, unknown>[] | undefined).filter(isRecord);
-}
-
-function unwrap(container: Record<string, unknown>, key: string): Record<string, unknown> {
-  const inner = container[key];
-  return isRecord(inner) ? inner : container;
-}
-
 export function prefixListChange(change: Change): PrefixListChange {
   const request = unwrap(change.request, `${change.eventName}Request`);
   const response = unwrap(change.response, `${change.eventName}Response`);
@@ -49,7 +35,7 @@ export function prefixListChange(change: Change): PrefixListChange {
     change.eventName === 'CreateManagedPrefixList'
       ? ['Entry', 'Entries', 'entry', 'entries']
       : ['AddEntry', 'AddEntries', 'addEntry', 'addEntries'];
-  const added = entries(pick(request, ...keys)).flatMap((entry) => {
+  const added = setEntries(pick(request, ...keys)).flatMap((entry) => {
     const cidr = toStr(pick(entry, 'cidr', 'Cidr'));
     return cidr ? [cidr] : [];
   });

@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import type { Change } from '../events/change';
-import { isRecord, toStr } from '../events/ec2-sets';
+import { isRecord, toStr, unwrap } from '../events/ec2-sets';
 import type { Operation } from '../operations';
 import { AWS_DEFAULT_ENDPOINT_POLICY, analyzeEndpointPolicy, type PolicyAnalysis } from '../policy/analyze';
 import { type PolicyDocument, parsePolicy } from '../policy/document';
@@ -100,10 +100,8 @@ interface EndpointChange {
 
 /** The newer EC2 APIs wrap parameters: `requestParameters.CreateVpcEndpointRequest` (PascalCase). */
 export function endpointChange(change: Change): EndpointChange {
-  const wrapped = change.request[`${change.eventName}Request`];
-  const request = isRecord(wrapped) ? wrapped : change.request;
-  const responseWrapper = change.response[`${change.eventName}Response`];
-  const response = isRecord(responseWrapper) ? responseWrapper : change.response;
+  const request = unwrap(change.request, `${change.eventName}Request`);
+  const response = unwrap(change.response, `${change.eventName}Response`);
   const created = isRecord(response.vpcEndpoint) ? response.vpcEndpoint : {};
   const text = toStr(read(request, 'PolicyDocument'));
   if (change.eventName === 'CreateVpcEndpoint') {

@@ -1,47 +1,11 @@
 import type { VpcEndpointServiceConfig } from '../config';
 import type { Change } from '../events/change';
-import { isRecord, toStr } from '../events/ec2-sets';
+import { isRecord, pick, stringList, toBool, toStr, unwrap } from '../events/ec2-sets';
 import type { Operation, Target } from '../operations';
 import type { TrustZone } from '../trust-zone';
 import type { Offense, ResourceRef, Severity, Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
 import type { Guardrail } from './guardrail';
-
-const pick = (record: Record<string, unknown>, ...keys: string[]): unknown =>
-  keys.map((key) => record[key]).find((value) => value !== undefined && value !== null);
-
-/**
- * The newer EC2 APIs wrap their parameters (`requestParameters.<Action>Request`, PascalCase) and
- * their results (`responseElements.<Action>Response`, camelCase). Older or hand-made records are
- * flat. Returns the inner object when wrapped, else the record itself.
- */
-export function unwrap(record: Record<string, unknown>, key: string): Record<string, unknown> {
-  const inner = record[key];
-  return isRecord(inner) ? inner : record;
-}
-
-/**
- * A list of strings in any form a CloudTrail record gives it: a string, an array, the wrapped
- * APIs' `{ tag, content }` items (an object for one element, an array for several), or an EC2
- * `{ items | item }` set.
- */
-export function stringList(value: unknown): string[] {
-  if (typeof value === 'string') return value.length > 0 ? [value] : [];
-  if (Array.isArray(value)) return value.flatMap(stringList);
-  if (!isRecord(value)) return [];
-  if (value.content !== undefined) return stringList(value.content);
-  if (value.items !== undefined || value.item !== undefined) return stringList(value.items ?? value.item);
-  const principal = toStr(value.principal) ?? toStr(value.Principal);
-  return principal ? [principal] : [];
-}
-
-/** `true`/`false` as booleans or strings ("false" in XML-derived records); undefined otherwise. */
-export function toBool(value: unknown): boolean | undefined {
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'string' && /^(true|false)$/i.test(value.trim()))
-    return value.trim().toLowerCase() === 'true';
-  return undefined;
-}
 
 export type PrincipalClass =
   | { status: 'trusted'; reason: string }
