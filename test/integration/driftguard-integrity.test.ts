@@ -19,19 +19,11 @@ import {
   IAMClient,
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
 import { FORWARDING_TARGET_ID, remediationTrustPolicy } from '@driftguard/core';
-import type { Context, SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cloudTrailEvent, type SimulatedActor } from '../../packages/cli/src/simulate/cloudtrail';
-import { clientOptions, eventsClient, HOME_ACCOUNT, motoEndpoint, sqsClient, unique } from '../support/aws';
-import { lambdaContext as context, sqsRecord } from '../support/lambda';
+import { clientOptions, eventsClient, HOME_ACCOUNT, motoEndpoint, unique } from '../support/aws';
+import { type EvaluateHandlerOnMoto, evaluateHandlerOnMoto } from '../support/evaluate-handler';
 
 const REGION = 'us-east-1';
 const CENTRAL_ROLE = 'arn:aws:iam::999999999999:role/driftguard-prod-central';
@@ -58,15 +50,6 @@ const LOOKALIKE: SimulatedActor = {
   sessionName: 'mallory',
 };
 
-type Handler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: unknown[] }>;
-
-async function alerts(sqs: SQSClient, queueUrl: string): Promise<string[]> {
-  const { Messages } = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }),
-  );
-  return (Messages ?? []).map((message) => String(JSON.parse(message.Body ?? '{}').Message ?? message.Body));
-}
-
 /** A forwarding rule as the member template creates it (name prefix, central target with a role). */
 async function forwardingRule(events: EventBridgeClient): Promise<string> {
   const name = unique('driftguard-forward-cloudtrail-ec2');
@@ -87,42 +70,23 @@ async function forwardingRule(events: EventBridgeClient): Promise<string> {
 }
 
 describe.skipIf(!motoEndpoint)('driftguard-integrity through the evaluate handler against moto', () => {
-  let handler: Handler;
+  let handler: EvaluateHandlerOnMoto;
   let events: EventBridgeClient;
   let iam: IAMClient;
-  let sqs: SQSClient;
-  let alertQueue: string;
-  const run = async (event: Record<string, unknown>) => {
-    const response = await handler({ Records: [sqsRecord(unique('m'), JSON.stringify(event))] }, context);
-    expect(response.batchItemFailures).toEqual([]);
-  };
+  const run = (event: Record<string, unknown>) => handler.run(event);
+  const alerts = () => handler.alerts();
 
   beforeAll(async () => {
     events = eventsClient(REGION);
     iam = new IAMClient(clientOptions(REGION));
-    sqs = sqsClient(REGION);
-    const sns = new SNSClient(clientOptions(REGION));
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: unique('driftguard-alerts') }));
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: unique('alerts') }));
-    alertQueue = QueueUrl as string;
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: alertQueue, AttributeNames: ['QueueArn'] }),
-    );
-    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
-    const { QueueUrl: dlq } = await sqs.send(new CreateQueueCommand({ QueueName: unique('dlq') }));
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: motoEndpoint,
-      DRIFTGUARD_DLQ_URL: dlq,
-      DRIFTGUARD_TOPIC_ARN: TopicArn,
-      DRIFTGUARD_READ_ORGANIZATION: 'false',
-      DRIFTGUARD_CONFIG: JSON.stringify({
+    handler = await evaluateHandlerOnMoto({
+      config: {
         organizationId: ORGANIZATION,
         externalId: EXTERNAL_ID,
         centralRoleArn: CENTRAL_ROLE,
         footprint: { centralBusArn: CENTRAL_BUS },
-      }),
+      },
     });
-    ({ handler } = await import('../../packages/functions/src/evaluate'));
   });
 
   it('a member admin disables a forwarding rule: critical alert, and the rule is enabled again and read back ENABLED', async () => {
@@ -141,7 +105,7 @@ describe.skipIf(!motoEndpoint)('driftguard-integrity through the evaluate handle
       }),
     );
     expect((await events.send(new DescribeRuleCommand({ Name: name }))).State).toBe('ENABLED');
-    const sent = await alerts(sqs, alertQueue);
+    const sent = await alerts();
     expect(sent.some((text) => text.includes(name) && /critical/i.test(text))).toBe(true);
   });
 
@@ -163,7 +127,7 @@ describe.skipIf(!motoEndpoint)('driftguard-integrity through the evaluate handle
     expect(Targets?.map(({ Id, Arn, RoleArn }) => ({ Id, Arn, RoleArn }))).toEqual([
       { Id: FORWARDING_TARGET_ID, Arn: CENTRAL_BUS, RoleArn: FORWARDING_ROLE },
     ]);
-    expect((await alerts(sqs, alertQueue)).some((text) => text.includes(name))).toBe(true);
+    expect((await alerts()).some((text) => text.includes(name))).toBe(true);
   });
 
   describe('DriftGuardRemediation’s trust policy', () => {
@@ -226,7 +190,7 @@ describe.skipIf(!motoEndpoint)('driftguard-integrity through the evaluate handle
     it('a member admin makes it trust their own account: critical alert, and the template trust is restored', async () => {
       await retrust(ADMIN);
       expect(await trustNow()).toEqual(TEMPLATE_TRUST);
-      const sent = await alerts(sqs, alertQueue);
+      const sent = await alerts();
       expect(sent.some((text) => text.includes('DriftGuardRemediation') && /critical/i.test(text))).toBe(
         true,
       );
@@ -235,17 +199,13 @@ describe.skipIf(!motoEndpoint)('driftguard-integrity through the evaluate handle
     it('a role merely named like the StackSet execution role, under a path, is still a violation', async () => {
       await retrust(LOOKALIKE);
       expect(await trustNow()).toEqual(TEMPLATE_TRUST);
-      expect((await alerts(sqs, alertQueue)).some((text) => text.includes('DriftGuardRemediation'))).toBe(
-        true,
-      );
+      expect((await alerts()).some((text) => text.includes('DriftGuardRemediation'))).toBe(true);
     });
 
     it('the StackSet’s own execution role doing the same is not a violation: nothing is changed back', async () => {
       await retrust(STACKSET);
       expect(JSON.stringify(await trustNow())).toBe(attackerTrust);
-      expect(
-        (await alerts(sqs, alertQueue)).filter((text) => text.includes('DriftGuardRemediation')),
-      ).toEqual([]);
+      expect((await alerts()).filter((text) => text.includes('DriftGuardRemediation'))).toEqual([]);
       await iam.send(
         new UpdateAssumeRolePolicyCommand({
           RoleName: 'DriftGuardRemediation',

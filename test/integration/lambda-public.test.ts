@@ -12,17 +12,15 @@ import {
   GetPolicyCommand,
   LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { CreateQueueCommand } from '@aws-sdk/client-sqs';
-import { accountClients, lambdaFunctionsDescriber } from '@driftguard/aws';
-import type { Context, SQSEvent } from 'aws-lambda';
+import { lambdaFunctionsDescriber } from '@driftguard/aws';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cloudTrailEvent } from '../../packages/cli/src/simulate/cloudtrail';
-import { clientOptions, HOME_ACCOUNT, motoEndpoint, sqsClient, unique } from '../support/aws';
-import { lambdaContext as context, sqsRecord } from '../support/lambda';
+import { clientOptions, HOME_ACCOUNT, motoEndpoint, unique } from '../support/aws';
+import { type EvaluateHandlerOnMoto, evaluateHandlerOnMoto } from '../support/evaluate-handler';
 import { MEMBER_ACCOUNT, OUTSIDE_ACCOUNT } from '../support/network';
+import { sweptInHomeAccount } from '../support/sweep';
 
 const REGION = 'us-east-1';
-type Handler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: unknown[] }>;
 
 /** A zip with one file, stored (no compression): enough for CreateFunction; moto never runs it here. */
 function zipOf(name: string, body: string): Uint8Array {
@@ -63,13 +61,10 @@ async function sids(lambda: LambdaClient, FunctionName: string): Promise<string[
 }
 
 describe.skipIf(!motoEndpoint)('lambda-public through the evaluate handler against moto', () => {
-  let handler: Handler;
+  let handler: EvaluateHandlerOnMoto;
   let lambda: LambdaClient;
   let role: string;
-  const run = async (event: Record<string, unknown>) => {
-    const response = await handler({ Records: [sqsRecord(unique('m'), JSON.stringify(event))] }, context);
-    expect(response.batchItemFailures).toEqual([]);
-  };
+  const run = (event: Record<string, unknown>) => handler.run(event);
 
   async function newFunction(prefix: string): Promise<string> {
     const FunctionName = unique(prefix);
@@ -124,19 +119,9 @@ describe.skipIf(!motoEndpoint)('lambda-public through the evaluate handler again
       }),
     );
     role = Role?.Arn as string;
-    const { QueueUrl: dlq } = await sqsClient(REGION).send(
-      new CreateQueueCommand({ QueueName: unique('dlq') }),
-    );
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: motoEndpoint,
-      DRIFTGUARD_DLQ_URL: dlq,
-      DRIFTGUARD_READ_ORGANIZATION: 'false',
-      DRIFTGUARD_CONFIG: JSON.stringify({
-        organizationId: 'o-a1b2c3d4e5',
-        trustedAccounts: [MEMBER_ACCOUNT],
-      }),
+    handler = await evaluateHandlerOnMoto({
+      config: { organizationId: 'o-a1b2c3d4e5', trustedAccounts: [MEMBER_ACCOUNT] },
     });
-    ({ handler } = await import('../../packages/functions/src/evaluate'));
   });
 
   it('a backdoor grant to "*" (Stratus Red Team lambda-backdoor-function): exactly that statement is removed, the member grant stays', async () => {
@@ -198,18 +183,9 @@ describe.skipIf(!motoEndpoint)('lambda-public through the evaluate handler again
     await addPermission(FunctionName, { StatementId: 'member', Principal: MEMBER_ACCOUNT });
     await addPermission(FunctionName, { StatementId: 'backdoor', Principal: '*' });
     await lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName, AuthType: 'NONE' }));
-    const clients = accountClients({ credentialsFor: async () => undefined, endpoint: motoEndpoint });
-    const scope = {
-      runId: unique('run'),
-      account: HOME_ACCOUNT,
-      region: REGION,
-      regions: [REGION],
-      clients,
-      observedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    };
-    const found = [];
-    for await (const resource of lambdaFunctionsDescriber.describe(scope))
-      if (resource.resourceId.startsWith(`${FunctionName}/`)) found.push(resource);
+    const found = await sweptInHomeAccount([lambdaFunctionsDescriber], (resource) =>
+      resource.resourceId.startsWith(`${FunctionName}/`),
+    );
     expect(found.map((resource) => resource.resourceId).sort()).toEqual(
       [`${FunctionName}/backdoor`, `${FunctionName}/member`, `${FunctionName}/url`].sort(),
     );

@@ -14,20 +14,18 @@ import {
   GetManagedPrefixListEntriesCommand,
   ModifyManagedPrefixListCommand,
 } from '@aws-sdk/client-ec2';
-import { CreateQueueCommand } from '@aws-sdk/client-sqs';
-import { accountClients, prefixListsDescriber } from '@driftguard/aws';
-import type { Context, SQSEvent } from 'aws-lambda';
+import { prefixListsDescriber } from '@driftguard/aws';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   authorizeIngressEvent,
   authorizeIngressForReal,
   cloudTrailEvent,
 } from '../../packages/cli/src/simulate/cloudtrail';
-import { ec2Client, HOME_ACCOUNT, motoEndpoint, sqsClient, unique } from '../support/aws';
-import { lambdaContext as context, sqsRecord } from '../support/lambda';
+import { ec2Client, HOME_ACCOUNT, motoEndpoint, unique } from '../support/aws';
+import { type EvaluateHandlerOnMoto, evaluateHandlerOnMoto } from '../support/evaluate-handler';
+import { sweptInHomeAccount } from '../support/sweep';
 
 const REGION = 'us-east-1';
-type Handler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: unknown[] }>;
 
 async function entries(ec2: EC2Client, PrefixListId: string): Promise<string[]> {
   const { Entries } = await ec2.send(new GetManagedPrefixListEntriesCommand({ PrefixListId }));
@@ -51,13 +49,10 @@ async function ingressRuleIds(ec2: EC2Client, groupId: string): Promise<string[]
 }
 
 describe.skipIf(!motoEndpoint)('managed prefix lists through the evaluate handler against moto', () => {
-  let handler: Handler;
+  let handler: EvaluateHandlerOnMoto;
   let ec2: EC2Client;
   let vpcId: string;
-  const run = async (event: Record<string, unknown>) => {
-    const response = await handler({ Records: [sqsRecord(unique('m'), JSON.stringify(event))] }, context);
-    expect(response.batchItemFailures).toEqual([]);
-  };
+  const run = (event: Record<string, unknown>) => handler.run(event);
 
   async function newList(name: string, cidrs: string[]): Promise<string> {
     const { PrefixList } = await ec2.send(
@@ -130,16 +125,7 @@ describe.skipIf(!motoEndpoint)('managed prefix lists through the evaluate handle
     ec2 = ec2Client(REGION);
     const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.62.0.0/16' }));
     vpcId = Vpc?.VpcId as string;
-    const { QueueUrl: dlq } = await sqsClient(REGION).send(
-      new CreateQueueCommand({ QueueName: unique('dlq') }),
-    );
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: motoEndpoint,
-      DRIFTGUARD_DLQ_URL: dlq,
-      DRIFTGUARD_READ_ORGANIZATION: 'false',
-      DRIFTGUARD_CONFIG: JSON.stringify({}),
-    });
-    ({ handler } = await import('../../packages/functions/src/evaluate'));
+    handler = await evaluateHandlerOnMoto({ config: {} });
   });
 
   it('an ssh rule whose source is a list holding 0.0.0.0/0 is revoked like a CIDR rule; a rule from an all-private list stays', async () => {
@@ -183,18 +169,7 @@ describe.skipIf(!motoEndpoint)('managed prefix lists through the evaluate handle
     const list = await newList('legacy', ['10.0.0.0/8', '203.0.113.0/24']);
     const groupId = await newGroup('legacy');
     await referenceList(groupId, list, 5432);
-    const clients = accountClients({ credentialsFor: async () => undefined, endpoint: motoEndpoint });
-    const swept = [];
-    for await (const resource of prefixListsDescriber.describe({
-      runId: 'run1',
-      account: HOME_ACCOUNT,
-      region: REGION,
-      regions: [REGION],
-      clients,
-      observedAt: '2026-12-04T22:00:00Z',
-    })) {
-      swept.push(resource);
-    }
+    const swept = await sweptInHomeAccount([prefixListsDescriber], () => true);
     const found = swept.find((resource) => resource.resourceId === list);
     expect(found).toBeDefined();
     // AWS-managed lists (com.amazonaws.…, which moto creates too) are not the account's: never swept.

@@ -21,7 +21,7 @@ import {
   ModifyDBSnapshotAttributeCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
-import { accountClients, ec2SharesDescriber, rdsSnapshotSharesDescriber } from '@driftguard/aws';
+import { ec2SharesDescriber, rdsSnapshotSharesDescriber } from '@driftguard/aws';
 import { parseConfig } from '@driftguard/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -31,6 +31,7 @@ import {
 } from '../../packages/cli/src/simulate/shares';
 import { clientOptions, ec2Client, HOME_ACCOUNT, motoEndpoint, unique } from '../support/aws';
 import { MEMBER_ACCOUNT, networkPipeline, OUTSIDE_ACCOUNT } from '../support/network';
+import { sweptInHomeAccount } from '../support/sweep';
 
 const REGION = 'us-east-1';
 const where = { account: HOME_ACCOUNT, region: REGION };
@@ -268,19 +269,9 @@ describe.skipIf(!motoEndpoint)('public-snapshot against moto', () => {
         ValuesToAdd: [OUTSIDE_ACCOUNT],
       }),
     );
-    const clients = accountClients({ credentialsFor: async () => undefined, endpoint: motoEndpoint });
-    const scope = {
-      runId: unique('run'),
-      account: HOME_ACCOUNT,
-      region: REGION,
-      regions: [REGION],
-      clients,
-      observedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    };
-    const found = [];
-    for (const describer of [ec2SharesDescriber, rdsSnapshotSharesDescriber])
-      for await (const resource of describer.describe(scope))
-        if ([snapshotId, dbSnapshot].includes(resource.resourceId)) found.push(resource);
+    const found = await sweptInHomeAccount([ec2SharesDescriber, rdsSnapshotSharesDescriber], (resource) =>
+      [snapshotId, dbSnapshot].includes(resource.resourceId),
+    );
     expect(found.map((resource) => resource.resourceId)).toEqual([snapshotId, dbSnapshot]);
 
     const pipeline = networkPipeline();

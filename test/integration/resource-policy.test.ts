@@ -22,17 +22,14 @@ import {
   GetTopicAttributesCommand,
   SetTopicAttributesCommand,
   SNSClient,
-  SubscribeCommand,
 } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
-  ReceiveMessageCommand,
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import {
-  accountClients,
   type Describer,
   ecrRepositoryPoliciesDescriber,
   kmsKeyPoliciesDescriber,
@@ -40,17 +37,16 @@ import {
   snsTopicPoliciesDescriber,
   sqsQueuePoliciesDescriber,
 } from '@driftguard/aws';
-import type { Context, SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cloudTrailEvent } from '../../packages/cli/src/simulate/cloudtrail';
 import { clientOptions, HOME_ACCOUNT, motoEndpoint, sqsClient, unique } from '../support/aws';
-import { lambdaContext as context, sqsRecord } from '../support/lambda';
+import { type EvaluateHandlerOnMoto, evaluateHandlerOnMoto } from '../support/evaluate-handler';
 import { MEMBER_ACCOUNT, OUTSIDE_ACCOUNT } from '../support/network';
+import { sweptInHomeAccount } from '../support/sweep';
 
 const REGION = 'us-east-1';
 const where = { account: HOME_ACCOUNT, region: REGION };
 type Statement = Record<string, unknown>;
-type Handler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: unknown[] }>;
 
 const policy = (statements: Statement[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 const ORG_READER: Statement = {
@@ -115,26 +111,15 @@ const CASES: Case[] = [
 ];
 
 describe.skipIf(!motoEndpoint)('resource-policy through the evaluate handler against moto', () => {
-  let handler: Handler;
+  let handler: EvaluateHandlerOnMoto;
   let sqs: SQSClient;
   let sns: SNSClient;
   let ecr: ECRClient;
   let kms: KMSClient;
   let secrets: SecretsManagerClient;
-  let alertQueue: string;
 
-  const run = async (event: Record<string, unknown>) => {
-    const response = await handler({ Records: [sqsRecord(unique('m'), JSON.stringify(event))] }, context);
-    expect(response.batchItemFailures).toEqual([]);
-  };
-  const alerts = async (): Promise<string[]> => {
-    const { Messages } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: alertQueue, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }),
-    );
-    return (Messages ?? []).map((message) =>
-      String(JSON.parse(message.Body ?? '{}').Message ?? message.Body),
-    );
-  };
+  const run = (event: Record<string, unknown>) => handler.run(event);
+  const alerts = () => handler.alerts();
 
   beforeAll(async () => {
     sqs = sqsClient(REGION);
@@ -142,24 +127,9 @@ describe.skipIf(!motoEndpoint)('resource-policy through the evaluate handler aga
     ecr = new ECRClient(clientOptions(REGION));
     kms = new KMSClient(clientOptions(REGION));
     secrets = new SecretsManagerClient(clientOptions(REGION));
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: unique('driftguard-alerts') }));
-    alertQueue = (await sqs.send(new CreateQueueCommand({ QueueName: unique('alerts') }))).QueueUrl as string;
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: alertQueue, AttributeNames: ['QueueArn'] }),
-    );
-    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
-    const { QueueUrl: dlq } = await sqs.send(new CreateQueueCommand({ QueueName: unique('dlq') }));
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: motoEndpoint,
-      DRIFTGUARD_DLQ_URL: dlq,
-      DRIFTGUARD_TOPIC_ARN: TopicArn,
-      DRIFTGUARD_READ_ORGANIZATION: 'false',
-      DRIFTGUARD_CONFIG: JSON.stringify({
-        organizationId: 'o-a1b2c3d4e5',
-        trustedAccounts: [MEMBER_ACCOUNT],
-      }),
+    handler = await evaluateHandlerOnMoto({
+      config: { organizationId: 'o-a1b2c3d4e5', trustedAccounts: [MEMBER_ACCOUNT] },
     });
-    ({ handler } = await import('../../packages/functions/src/evaluate'));
   });
 
   /** One service: a fresh resource, the call that sets its policy (made for real), its record, the live Sids. */
@@ -344,17 +314,7 @@ describe.skipIf(!motoEndpoint)('resource-policy through the evaluate handler aga
     it('the sweep finds a public policy set without any event and the same handler removes it', async () => {
       const { id } = await service.create();
       await service.setPolicy(id, policy([...baseline, ORG_READER, ANYONE]));
-      const clients = accountClients({ credentialsFor: async () => undefined, endpoint: motoEndpoint });
-      const scope = {
-        runId: unique('run'),
-        ...where,
-        regions: [REGION],
-        clients,
-        observedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      };
-      const found = [];
-      for await (const resource of service.describer.describe(scope))
-        if (resource.resourceId === id) found.push(resource);
+      const found = await sweptInHomeAccount([service.describer], (resource) => resource.resourceId === id);
       expect(found).toHaveLength(1);
 
       await run(found[0]?.event as Record<string, unknown>);

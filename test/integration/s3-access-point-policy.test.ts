@@ -10,18 +10,16 @@ import {
   PutAccessPointPolicyCommand,
   type S3ControlClient,
 } from '@aws-sdk/client-s3-control';
-import { CreateQueueCommand } from '@aws-sdk/client-sqs';
-import { accountClients, s3AccessPointsDescriber } from '@driftguard/aws';
-import type { Context, SQSEvent } from 'aws-lambda';
+import { s3AccessPointsDescriber } from '@driftguard/aws';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { S3ControlClientAtEndpoint } from '../../packages/aws/src/executor/s3';
 import { cloudTrailEvent } from '../../packages/cli/src/simulate/cloudtrail';
-import { clientOptions, HOME_ACCOUNT, motoEndpoint, s3Client, sqsClient, unique } from '../support/aws';
-import { lambdaContext as context, sqsRecord } from '../support/lambda';
+import { clientOptions, HOME_ACCOUNT, motoEndpoint, s3Client, unique } from '../support/aws';
+import { type EvaluateHandlerOnMoto, evaluateHandlerOnMoto } from '../support/evaluate-handler';
 import { MEMBER_ACCOUNT, OUTSIDE_ACCOUNT } from '../support/network';
+import { sweptInHomeAccount } from '../support/sweep';
 
 const REGION = 'us-east-1';
-type Handler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: unknown[] }>;
 
 function statements(name: string) {
   const objects = `arn:aws:s3:${REGION}:${HOME_ACCOUNT}:accesspoint/${name}/object/*`;
@@ -64,13 +62,10 @@ async function livePolicy(control: S3ControlClient, Name: string): Promise<{ Sid
 }
 
 describe.skipIf(!motoEndpoint)('s3-access-point-policy through the evaluate handler against moto', () => {
-  let handler: Handler;
+  let handler: EvaluateHandlerOnMoto;
   let control: S3ControlClient;
   let bucket: string;
-  const run = async (event: Record<string, unknown>) => {
-    const response = await handler({ Records: [sqsRecord(unique('m'), JSON.stringify(event))] }, context);
-    expect(response.batchItemFailures).toEqual([]);
-  };
+  const run = (event: Record<string, unknown>) => handler.run(event);
 
   /** A new access point of the delegating bucket, and the statements that name it. */
   async function newAccessPoint(prefix: string) {
@@ -101,19 +96,9 @@ describe.skipIf(!motoEndpoint)('s3-access-point-policy through the evaluate hand
     control = new S3ControlClientAtEndpoint(clientOptions(REGION));
     bucket = unique('delegating');
     await s3Client(REGION).send(new CreateBucketCommand({ Bucket: bucket }));
-    const { QueueUrl: dlq } = await sqsClient(REGION).send(
-      new CreateQueueCommand({ QueueName: unique('dlq') }),
-    );
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: motoEndpoint,
-      DRIFTGUARD_DLQ_URL: dlq,
-      DRIFTGUARD_READ_ORGANIZATION: 'false',
-      DRIFTGUARD_CONFIG: JSON.stringify({
-        organizationId: 'o-a1b2c3d4e5',
-        trustedAccounts: [MEMBER_ACCOUNT],
-      }),
+    handler = await evaluateHandlerOnMoto({
+      config: { organizationId: 'o-a1b2c3d4e5', trustedAccounts: [MEMBER_ACCOUNT] },
     });
-    ({ handler } = await import('../../packages/functions/src/evaluate'));
   });
 
   it('an access point opened to anyone beside its team grants: exactly the public statement is removed, read back', async () => {
@@ -147,18 +132,10 @@ describe.skipIf(!motoEndpoint)('s3-access-point-policy through the evaluate hand
   it('the sweep lists the access points of the account and region, and the same path reverts a public policy found with no event', async () => {
     const { name, s } = await newAccessPoint('swept-ap');
     await putPolicy(name, 's3.amazonaws.com', s.anyone, s.admin);
-    const clients = accountClients({ credentialsFor: async () => undefined, endpoint: motoEndpoint });
-    const scope = {
-      runId: unique('run'),
-      account: HOME_ACCOUNT,
-      region: REGION,
-      regions: [REGION],
-      clients,
-      observedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    };
-    const found = [];
-    for await (const resource of s3AccessPointsDescriber.describe(scope))
-      if (resource.resourceId === name) found.push(resource);
+    const found = await sweptInHomeAccount(
+      [s3AccessPointsDescriber],
+      (resource) => resource.resourceId === name,
+    );
     expect(found).toHaveLength(1);
 
     await run(found[0]?.event as Record<string, unknown>);
