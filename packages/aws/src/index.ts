@@ -72,7 +72,16 @@ export {
   isolationStoreForTable,
   memoryIsolationStore,
 } from './store/isolations';
-export { dynamoSnapshotStore, memorySnapshotStore, type SnapshotStore } from './store/snapshots';
+export {
+  type DeferredSnapshots,
+  deferredSnapshots,
+  dynamoSnapshotStore,
+  memorySnapshotStore,
+  type Snapshot,
+  type SnapshotKey,
+  type SnapshotStore,
+  snapshotKeyOf,
+} from './store/snapshots';
 export { dynamoSweepRunStore, type SweepRun, type UnitResult } from './store/sweep-runs';
 export { ensureStateTable, keys, TABLE_KEYS } from './store/table';
 export { dynamoTicketStore } from './store/tickets';

@@ -52,6 +52,8 @@ export interface ProcessedEvent extends Report {
 export interface ProcessContext {
   /** `sweep`: a change the reconciliation sweep built from live state (default: a delivered event). */
   origin?: 'event' | 'sweep';
+  /** Where this input's compliant documents go instead of `PipelineOptions.snapshots` (the sweep worker defers a unit's: `deferredSnapshots`). */
+  snapshots?: SnapshotStore;
 }
 
 export interface PipelineOptions {
@@ -233,6 +235,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           reason: 'every channel for every violation',
         };
 
+  const decide = (
+    event: EventInput,
+    reads: Promise<PreClaimReads> | undefined,
+    context: ProcessContext,
+  ): Promise<Decided> =>
+    event.kind === 'finding'
+      ? decideFindingEvent(event.finding)
+      : decideChangeEvent(event.change, context, reads ?? readBeforeClaim(event.change));
+
   async function handle(
     event: EventInput,
     reads: Promise<PreClaimReads> | undefined,
@@ -240,12 +251,18 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     context: ProcessContext,
   ): Promise<ProcessedEvent> {
     const started = now();
-    const decided =
-      event.kind === 'finding'
-        ? await decideFindingEvent(event.finding)
-        : await decideChangeEvent(event.change, context, reads ?? readBeforeClaim(event.change));
+    return carryOut(await decide(event, reads, context), input, context, started);
+  }
+
+  /** Everything after the decision: remember, record the intent, act, count, record, tell. */
+  async function carryOut(
+    decided: Decided,
+    input: unknown,
+    context: ProcessContext,
+    started: number,
+  ): Promise<ProcessedEvent> {
     const { assessment } = decided;
-    await rememberCompliant(assessment, options.snapshots);
+    await rememberCompliant(assessment, context.snapshots ?? options.snapshots);
     // Record: the intent before acting (a revert's trace survives a failure after the act). It is
     // written while the executor re-reads live state; nothing is changed before it is recorded.
     const intent =
@@ -283,12 +300,33 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     };
   }
 
+  /**
+   * A sweep observation is decided before it is claimed: most are compliant, and a compliant one has
+   * no effect to do twice (no revert, notification, audit record or count; its last-known-good write
+   * is idempotent), so it costs no claim — two DynamoDB writes per resource per run. A violation is
+   * claimed before anything is done, as a delivered event is.
+   */
+  async function processObservation(
+    dedupe: DedupeStore,
+    event: EventInput,
+    input: unknown,
+    context: ProcessContext,
+  ): Promise<ProcessedEvent> {
+    const started = now();
+    const decided = await decide(event, undefined, context);
+    const run = () => carryOut(decided, input, context, started);
+    if (decided.assessment.status !== 'violation') return run();
+    return claimOnce(dedupe, deliveryKeyOf(event), run, now, options.warn);
+  }
+
   return {
     async process(input, context = {}) {
       // Normalized once: the dedupe key and every stage read this one result.
       const event = normalizeEvent(input);
       if (!event.ok) throw new InvalidEventError(event.reason);
-      if (!options.dedupe) return handle(event, undefined, input, context);
+      const { dedupe } = options;
+      if (!dedupe) return handle(event, undefined, input, context);
+      if (context.origin === 'sweep') return processObservation(dedupe, event, input, context);
       // The claim and the reads that need no claim go out together (one round trip, not two).
       const reads = event.kind === 'cloudtrail' ? readBeforeClaim(event.change) : undefined;
       // A duplicate never looks at them: their failure is this delivery's only if it goes on.
@@ -298,7 +336,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       );
       const run = () => handle(event, reads, input, context);
       try {
-        return await claimOnce(options.dedupe, deliveryKeyOf(event), run, now, options.warn);
+        return await claimOnce(dedupe, deliveryKeyOf(event), run, now, options.warn);
       } finally {
         // Nothing of this delivery is left running when it returns (the Lambda may freeze).
         await settled;

@@ -34,7 +34,7 @@ import type { ExemptionStore } from './store/exemptions';
 import { dynamoFindingMarkStore } from './store/findings';
 import { dynamoHighWaterStore } from './store/high-water';
 import { dynamoIsolationStore } from './store/isolations';
-import { dynamoSnapshotStore } from './store/snapshots';
+import { dynamoSnapshotStore, type SnapshotStore } from './store/snapshots';
 import { dynamoTicketStore } from './store/tickets';
 
 export interface Runtime {
@@ -54,6 +54,8 @@ export interface Runtime {
   exemptions?: ExemptionStore;
   /** Announcements: exemption granted/used/ended, circuit breaker opened. */
   announce?: Announce;
+  /** Last-known-good documents (the pipeline's): the sweep worker writes a unit's at once. */
+  snapshots?: SnapshotStore;
 }
 
 /** Environment the evaluate function (and `replay --apply`) reads. Secrets never come from here in AWS. */
@@ -296,6 +298,7 @@ export function runtimeFromEnv(
     ...(organization ? { organization } : {}),
     ...(enforcement.exemptions ? { exemptions: enforcement.exemptions } : {}),
     announce: enforcement.announce,
+    ...(snapshots ? { snapshots } : {}),
     maxReceiveCount: positiveInt(env.DRIFTGUARD_MAX_RECEIVE_COUNT, 'DRIFTGUARD_MAX_RECEIVE_COUNT') ?? 5,
     ...(dlqUrl && sqs ? { deadLetter: (body, reason) => sendToDeadLetter(sqs, dlqUrl, body, reason) } : {}),
   };

@@ -49,7 +49,9 @@ async function processRecord(record: SQSRecord) {
   const result = await work(record.body, Number(record.attributes.ApproximateReceiveCount), {
     clients: runtime.clients,
     config: runtime.config,
-    handle: (event) => runtime.pipeline.process(event, { origin: 'sweep' }),
+    ...(runtime.snapshots ? { snapshots: runtime.snapshots } : {}),
+    handle: (event, _resource, snapshots) =>
+      runtime.pipeline.process(event, { origin: 'sweep', ...(snapshots ? { snapshots } : {}) }),
   });
   const log = logging.log();
   if (result.kind === 'superseded')

@@ -1,9 +1,16 @@
 import type { Config } from '@driftguard/core';
 import { SweepUnitRetryError } from '../errors';
 import type { AccountClients } from '../executor';
+import { deferredSnapshots, type SnapshotStore } from '../store/snapshots';
 import type { SweepRun, SweepRunStore } from '../store/sweep-runs';
-import type { Describer } from '../sweep/describer';
-import { type SweepHandle, type SweepItemReport, type SweepUnitReport, sweepUnit } from '../sweep/unit';
+import type { Describer, SweptResource } from '../sweep/describer';
+import {
+  describeError,
+  type SweepHandled,
+  type SweepItemReport,
+  type SweepUnitReport,
+  sweepUnit,
+} from '../sweep/unit';
 import { type PlannedUnit, parsePlannedUnit, unitKey } from '../sweep/units';
 
 export type UnitMessageResult =
@@ -45,12 +52,23 @@ export function sweepWorker(options: SweepWorkerOptions) {
 
   /**
    * `live`: the per-account clients and the pipeline of the runtime as it is now (the config can
-   * change between messages; the run cache above outlives it).
+   * change between messages; the run cache above outlives it). `handle` hands the unit's compliant
+   * documents to `snapshots` when given one; with `live.snapshots` they are written once per unit,
+   * only those new or changed (`deferredSnapshots`).
    */
   return async function processUnitMessage(
     body: string,
     receiveCount: number,
-    live: { clients: AccountClients; handle: SweepHandle; config?: Config },
+    live: {
+      clients: AccountClients;
+      handle: (
+        event: Record<string, unknown>,
+        resource: SweptResource,
+        snapshots?: SnapshotStore,
+      ) => Promise<SweepHandled>;
+      config?: Config;
+      snapshots?: SnapshotStore;
+    },
   ): Promise<UnitMessageResult> {
     const unit = parsePlannedUnit(body, known);
     let current = await latestRunId();
@@ -60,14 +78,25 @@ export function sweepWorker(options: SweepWorkerOptions) {
       current = await latestRunId();
     }
     if (current !== unit.runId) return { kind: 'superseded', unit, latest: current };
-    const report = await sweepUnit(unit, byId.get(unit.describer) as Describer, {
+    const deferred = live.snapshots ? deferredSnapshots(live.snapshots) : undefined;
+    let report = await sweepUnit(unit, byId.get(unit.describer) as Describer, {
       clients: live.clients,
-      handle: live.handle,
+      handle: (event, resource) => live.handle(event, resource, deferred?.store),
       ...(live.config ? { config: live.config } : {}),
       now,
       ...(options.perTargetConcurrency ? { perTargetConcurrency: options.perTargetConcurrency } : {}),
       ...(options.onItem ? { onItem: options.onItem } : {}),
     });
+    if (deferred && report.status === 'ok') {
+      // Before the unit is counted: a unit whose documents were not saved is swept again.
+      await deferred.flush().catch((error: unknown) => {
+        report = {
+          ...report,
+          status: 'failed',
+          error: `last-known-good documents not saved: ${describeError(error)}`,
+        };
+      });
+    }
     const last = receiveCount >= options.maxReceiveCount;
     if (report.status === 'failed' && !last) {
       throw new SweepUnitRetryError(
