@@ -11,7 +11,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -34,37 +33,32 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import {
   deliveryKey,
   EventInProgressError,
-  ensureStateTable,
   type ProcessedEvent,
   type Runtime,
   runtimeFromEnv,
 } from '@driftguard/aws';
 import type { Context, SQSRecord } from 'aws-lambda';
-import { motoAvailable, startMoto } from '../packages/cli/src/moto';
 import { authorizeIngressEvent, cloudTrailEvent } from '../packages/cli/src/simulate/cloudtrail';
 import { createPeeringEvent } from '../packages/cli/src/simulate/ec2-network';
 import { bucketResource, guardDutyFindingEvent } from '../packages/cli/src/simulate/guardduty';
-import { startFaultProxy } from '../test/support/faults';
 import { deadLetters, drainQueue } from '../test/support/sqs-lambda';
-import { fastMotoPython } from './moto-fast';
+import {
+  createStateTable,
+  type LocalAws,
+  localClient,
+  log,
+  memberCredentials,
+  numberOption as option,
+  startStateProxy,
+  useLocalEnvironment,
+  withLocalAws,
+} from './local-aws';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-// Local only: moto accepts any credentials, and a real AWS endpoint is never configured here.
-process.env.AWS_ACCESS_KEY_ID = 'testing';
-process.env.AWS_SECRET_ACCESS_KEY = 'testing';
-delete process.env.AWS_SESSION_TOKEN;
-delete process.env.AWS_PROFILE;
+useLocalEnvironment();
 
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-}
 const EVENTS = option('events', 10_000);
 const POLLERS = option('pollers', 16);
 const THROTTLE = option('throttle', 0.2);
@@ -77,7 +71,6 @@ const DENIED = '250000000009';
 /** A vendor outside the organization that member VPCs ask to peer with. */
 const OUTSIDE = '390000000001';
 const REGIONS = ['us-east-1', 'eu-west-1'];
-const log = (text: string) => process.stderr.write(`${text}\n`);
 
 type Kind =
   | 'violation'
@@ -120,45 +113,15 @@ const percentile = (sorted: number[], p: number) =>
     : (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number);
 
 async function main(): Promise<number> {
-  if (!motoAvailable()) {
-    log('moto is not installed (pip install "moto[server]"): the load run needs it');
-    return 2;
-  }
   const started = Date.now();
-  // Two moto processes: the state table in one, the accounts, queues and buckets in the other. moto
-  // serves requests on one core (Python's GIL); this machine has two.
-  const python = fastMotoPython();
-  const [world, state] = await Promise.all([startMoto({ python }), startMoto({ python })]);
-  log(`moto on ${world.endpoint} (accounts, queues, buckets) and ${state.endpoint} (state table)`);
-  try {
-    return await run(world.endpoint, state.endpoint, started);
-  } finally {
-    await Promise.all([world.stop(), state.stop()]);
-  }
+  return withLocalAws('the load run', (aws) => run(aws, started));
 }
 
-async function run(endpoint: string, stateEndpoint: string, started: number): Promise<number> {
+async function run(aws: LocalAws, started: number): Promise<number> {
+  const endpoint = aws.world;
   // Imported once the environment above is set: the handler's logger reads it when it loads.
   const { processRecord } = await import('../packages/functions/src/evaluate');
-  const base = {
-    endpoint,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    maxAttempts: 3,
-  };
-  const sts = new STSClient({ ...base, region: 'us-east-1' });
-  const credentialsIn = async (account: string): Promise<AwsCredentialIdentity> => {
-    const { Credentials } = await sts.send(
-      new AssumeRoleCommand({
-        RoleArn: `arn:aws:iam::${account}:role/DriftGuardRemediation`,
-        RoleSessionName: 'load-setup',
-      }),
-    );
-    return {
-      accessKeyId: Credentials?.AccessKeyId ?? '',
-      secretAccessKey: Credentials?.SecretAccessKey ?? '',
-      sessionToken: Credentials?.SessionToken ?? '',
-    };
-  };
+  const credentialsIn = memberCredentials(endpoint, 'load-setup');
 
   // ── The world, made directly in moto (no faults) ──────────────────────────────────────────
   const share = (fraction: number) => Math.round(EVENTS * fraction);
@@ -170,7 +133,7 @@ async function run(endpoint: string, stateEndpoint: string, started: number): Pr
   for (const { account, region } of partitions)
     ec2s.set(
       `${account}/${region}`,
-      new EC2Client({ ...base, region, credentials: await credentialsIn(account) }),
+      new EC2Client({ ...localClient(endpoint, region), credentials: await credentialsIn(account) }),
     );
   const vpcs = new Map<string, string>();
   for (const [key, ec2] of ec2s)
@@ -227,8 +190,7 @@ async function run(endpoint: string, stateEndpoint: string, started: number): Pr
   const buckets = Math.ceil(share(0.04) / 2);
   log(`setup: ${buckets} buckets whose policy was made public, then fixed (events delivered in any order)…`);
   const s3 = new S3Client({
-    ...base,
-    region: 'us-east-1',
+    ...localClient(endpoint),
     forcePathStyle: true,
     credentials: await credentialsIn(ACCOUNTS[0] as string),
   });
@@ -280,7 +242,10 @@ async function run(endpoint: string, stateEndpoint: string, started: number): Pr
   log(`setup: ${peerings} peering requests from member VPCs to a vendor outside the organization…`);
   const vendorVpcs = new Map<string, string>();
   for (const region of REGIONS) {
-    const vendor = new EC2Client({ ...base, region, credentials: await credentialsIn(OUTSIDE) });
+    const vendor = new EC2Client({
+      ...localClient(endpoint, region),
+      credentials: await credentialsIn(OUTSIDE),
+    });
     const { Vpc } = await vendor.send(new CreateVpcCommand({ CidrBlock: '172.30.0.0/16' }));
     vendorVpcs.set(region, Vpc?.VpcId as string);
   }
@@ -363,7 +328,7 @@ async function run(endpoint: string, stateEndpoint: string, started: number): Pr
   const duplicatesSent = bodies.length - unique.length;
 
   // ── Queue, DLQ, state table ────────────────────────────────────────────────────────────────
-  const sqs = new SQSClient({ ...base, region: 'us-east-1' });
+  const sqs = new SQSClient(localClient(endpoint));
   const dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'load-dlq' }))).QueueUrl as string;
   const { Attributes } = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
@@ -381,15 +346,19 @@ async function run(endpoint: string, stateEndpoint: string, started: number): Pr
       }),
     )
   ).QueueUrl as string;
-  await ensureStateTable(
-    new DynamoDBClient({ ...base, endpoint: stateEndpoint, region: 'us-east-1' }),
-    'load-state',
-  );
+  await createStateTable(aws, 'load-state');
 
-  const proxy = await startFaultProxy(
-    endpoint,
-    { throttle: THROTTLE, timeout: TIMEOUTS, drop: DROPS, deniedAccounts: [DENIED], seed: 2024 },
-    { route: (call) => (call.service === 'dynamodb' ? stateEndpoint : undefined) },
+  const { proxy } = await startStateProxy(
+    aws,
+    {
+      throttle: THROTTLE,
+      timeout: TIMEOUTS,
+      drop: DROPS,
+      deniedAccounts: [DENIED],
+      seed: 2024,
+    },
+    // As before the support module: concurrent, the load run's faults are what it measures.
+    { serializeState: false },
   );
   const results = new Map<string, { result: ProcessedEvent; at: number }[]>();
   const counters = { inFlightDuplicates: 0 };

@@ -3,28 +3,105 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * moto's server, with two of its per-request costs taken out for a long run (nothing about AWS's
- * behaviour changes): it lists its own package directory on every request to route it (under a
- * global lock), and logs every request line. A shim in front of `python -m moto.server` caches the
- * listing and quiets the request log.
+ * moto's server with three of its per-request costs taken out for a long run (bench only: the
+ * product and the tests run moto as it is):
+ *
+ * 1. It lists its own package directory on every request to route it (under a global lock): the
+ *    listing is cached.
+ * 2. It logs every request line: the request log is quieted.
+ * 3. DynamoDB TransactWriteItems deep-copies every table it touches before it starts, to put the
+ *    copy back if the transaction is cancelled (moto/dynamodb/models/__init__.py,
+ *    transact_write_items). With a state table of a few thousand items that copy takes seconds and
+ *    dominates a sweep (every unit is counted by a transaction). The patch copies only the items the
+ *    transaction names instead, and puts those back on a cancellation.
+ *
+ * Why (3) cannot change a result: a transaction writes only the items it names, so restoring those
+ * items restores everything it changed. The whole-table copy differs only when another request
+ * commits between the copy and the rollback — then moto's rollback also erases that request's
+ * acknowledged write, which DynamoDB never does (test/support/repro-moto-transaction-rollback.ts).
+ * The benches send DynamoDB requests one at a time (the fault proxy's `serialize`), so that case
+ * does not arise and both versions leave the same table; the patched one is what DynamoDB does.
  */
+const LAUNCHER = `
+import copy as _copy
+import logging
+import sys
+
+import moto.backends as backends
+
+modules = list(backends.list_of_moto_modules())
+backends.list_of_moto_modules = lambda: modules
+logging.getLogger('werkzeug').setLevel(logging.ERROR)
+
+import moto.dynamodb.models as ddb_models
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
+
+
+class _CopyButNotTables:
+    """moto.dynamodb.models' \`copy\` module, except that the transaction's table backup is the table itself."""
+
+    def deepcopy(self, value, memo=None):
+        return value if isinstance(value, Table) else _copy.deepcopy(value, memo)
+
+
+ddb_models.copy = _CopyButNotTables()
+_transact_write_items = DynamoDBBackend.transact_write_items
+
+
+def _named_items(backend, transact_items):
+    """(table, hash, range, copy of the item or None) for every item the transaction names."""
+    saved = []
+    for entry in transact_items:
+        operation = next(iter(entry.values()))
+        table = backend.tables.get(operation.get('TableName'))
+        key = operation.get('Item') if 'Item' in operation else operation.get('Key')
+        if table is None or not key or table.hash_key_attr not in key:
+            continue
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = None
+        if table.range_key_attr is not None:
+            if table.range_key_attr not in key:
+                continue
+            range_value = DynamoType(key[table.range_key_attr])
+        saved.append((table, hash_value, range_value, _copy.deepcopy(table.get_item(hash_value, range_value))))
+    return saved
+
+
+def transact_write_items(self, transact_items):
+    saved = _named_items(self, transact_items)
+    try:
+        return _transact_write_items(self, transact_items)
+    except Exception:
+        # Cancelled: the named items as they were before the transaction, nothing else touched.
+        for table, hash_value, range_value, item in reversed(saved):
+            if item is None:
+                table.delete_item(hash_value, range_value)
+            elif range_value is not None:
+                table.items[hash_value][range_value] = item
+            else:
+                table.items[hash_value] = item
+        raise
+
+
+DynamoDBBackend.transact_write_items = transact_write_items
+
+# Keep-alive: one server thread per connection instead of one per request.
+from werkzeug.serving import WSGIRequestHandler
+
+WSGIRequestHandler.protocol_version = 'HTTP/1.1'
+from moto.server import main
+
+main(sys.argv[1:])
+`;
+
+/** A `python` shim whose `-m moto.server` starts the patched server above (startMoto's `python` option). */
 export function fastMotoPython(): string {
-  const launcher = [
-    'import sys, logging',
-    'import moto.backends as backends',
-    'modules = list(backends.list_of_moto_modules())',
-    'backends.list_of_moto_modules = lambda: modules',
-    "logging.getLogger('werkzeug').setLevel(logging.ERROR)",
-    // Keep-alive: one server thread per connection instead of one per request.
-    'from werkzeug.serving import WSGIRequestHandler',
-    "WSGIRequestHandler.protocol_version = 'HTTP/1.1'",
-    'from moto.server import main',
-    'main(sys.argv[1:])',
-  ].join('\n');
   const python = process.env.DRIFTGUARD_PYTHON ?? 'python3';
-  const dir = mkdtempSync(join(tmpdir(), 'driftguard-load-'));
+  const dir = mkdtempSync(join(tmpdir(), 'driftguard-bench-moto-'));
   const script = join(dir, 'moto_fast.py');
-  writeFileSync(script, `${launcher}\n`);
+  writeFileSync(script, LAUNCHER.trimStart());
   const shim = join(dir, 'python');
   writeFileSync(
     shim,

@@ -13,6 +13,7 @@
  *   npm run bench:sweep -- [--accounts 4] [--regions 3] [--groups 12] [--workers 4] [--write-readme]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -27,33 +28,30 @@ import {
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AwsCredentialIdentity } from '@aws-sdk/types';
-import { DESCRIBERS, dynamoSweepRunStore, ensureStateTable } from '@driftguard/aws';
+import { DESCRIBERS, dynamoSweepRunStore } from '@driftguard/aws';
 import {
   DEFAULT_SWEEP_CONCURRENCY,
   SWEEP_MAX_RECEIVE_COUNT,
   SWEEP_VISIBILITY_TIMEOUT_SECONDS,
 } from '../infra/sizing';
-import { motoAvailable, startMoto } from '../packages/cli/src/moto';
-import { startFaultProxy } from '../test/support/faults';
 import { lambdaContext } from '../test/support/lambda';
 import { drainQueue } from '../test/support/sqs-lambda';
-import { fastMotoPython } from './moto-fast';
+import {
+  createStateTable,
+  type DynamoTally,
+  type LocalAws,
+  localClient,
+  log,
+  memberCredentials,
+  numberOption as option,
+  startStateProxy,
+  useLocalEnvironment,
+  withLocalAws,
+} from './local-aws';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-// Local only: moto accepts any credentials, and a real AWS endpoint is never configured here.
-process.env.AWS_ACCESS_KEY_ID = 'testing';
-process.env.AWS_SECRET_ACCESS_KEY = 'testing';
-delete process.env.AWS_SESSION_TOKEN;
-delete process.env.AWS_PROFILE;
+useLocalEnvironment();
 
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-}
 const ACCOUNT_COUNT = option('accounts', 4);
 const REGION_COUNT = option('regions', 3);
 /** Security groups per account and region (one of them open to the internet). */
@@ -72,7 +70,6 @@ const ACCOUNTS = Array.from(
 const REGIONAL = DESCRIBERS.filter((describer) => describer.scope === 'region').length;
 const PER_ACCOUNT = DESCRIBERS.filter((describer) => describer.scope === 'account').length;
 const unitsOf = (accounts: number, regions: number) => accounts * (regions * REGIONAL + PER_ACCOUNT);
-const log = (text: string) => process.stderr.write(`${text}\n`);
 
 const ORG_PINNED = (bucket: string, account: string) =>
   JSON.stringify({
@@ -103,31 +100,13 @@ const PUBLIC = (bucket: string) =>
 
 /** Per account and region: a VPC, GROUPS security groups (one open), a gateway endpoint, two snapshots; per account: five buckets (one public) and three roles. */
 async function buildOrganization(endpoint: string) {
-  const base = {
-    endpoint,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    maxAttempts: 3,
-  };
-  const sts = new STSClient({ ...base, region: 'us-east-1' });
-  const credentialsIn = async (account: string): Promise<AwsCredentialIdentity> => {
-    const { Credentials } = await sts.send(
-      new AssumeRoleCommand({
-        RoleArn: `arn:aws:iam::${account}:role/DriftGuardRemediation`,
-        RoleSessionName: 'sweep-sim-setup',
-      }),
-    );
-    return {
-      accessKeyId: Credentials?.AccessKeyId ?? '',
-      secretAccessKey: Credentials?.SecretAccessKey ?? '',
-      sessionToken: Credentials?.SessionToken ?? '',
-    };
-  };
+  const credentialsIn = memberCredentials(endpoint, 'sweep-sim-setup');
   let resources = 0;
   await Promise.all(
     ACCOUNTS.map(async (account) => {
       const credentials = await credentialsIn(account);
       for (const region of REGIONS) {
-        const ec2 = new EC2Client({ ...base, region, credentials });
+        const ec2 = new EC2Client({ ...localClient(endpoint, region), credentials });
         const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
         for (let group = 0; group < GROUPS; group++) {
           const { GroupId } = await ec2.send(
@@ -175,7 +154,7 @@ async function buildOrganization(endpoint: string) {
         // The default group of the VPC and of the default VPC are swept too.
         resources += GROUPS + 1 + 2;
       }
-      const s3 = new S3Client({ ...base, region: 'us-east-1', credentials, forcePathStyle: true });
+      const s3 = new S3Client({ ...localClient(endpoint), credentials, forcePathStyle: true });
       for (let index = 0; index < 5; index++) {
         const bucket = `sim-${account}-${index}`;
         await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -186,7 +165,7 @@ async function buildOrganization(endpoint: string) {
           }),
         );
       }
-      const iam = new IAMClient({ ...base, region: 'us-east-1', credentials });
+      const iam = new IAMClient({ ...localClient(endpoint), credentials });
       for (let index = 0; index < 3; index++) {
         await iam.send(
           new CreateRoleCommand({
@@ -212,39 +191,24 @@ interface RunFigures {
   unitsPerSecond: number;
   callsPerUnit: number;
   byService: [string, number][];
+  /** DynamoDB calls per unit, by operation and kind of item. */
+  dynamo: [string, number][];
   resources: number;
   violations: number;
   failed: number;
+  /** The machine's 1-minute load average during the run, sampled every 10 s: [min, mean, max]. */
+  load: [number, number, number];
 }
 
-async function simulate(world: string, state: string): Promise<{ first: RunFigures; steady: RunFigures }> {
-  log(`building ${ACCOUNT_COUNT} accounts × ${REGIONS.length} regions …`);
-  const built = await buildOrganization(world);
+async function simulate(aws: LocalAws): Promise<{ first: RunFigures; steady: RunFigures }> {
+  log(`building ${ACCOUNT_COUNT} accounts × ${REGIONS.length} regions (${GROUPS} security groups each) …`);
+  const built = await buildOrganization(aws.world);
   log(`  ${built} resources`);
   const table = 'sweep-sim-state';
-  await ensureStateTable(
-    new DynamoDBClient({
-      endpoint: state,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    }),
-    table,
-  );
-  const sqs = new SQSClient({
-    endpoint: world,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
+  await createStateTable(aws, table);
+  const sqs = new SQSClient(localClient(aws.world));
   const { QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: 'sweep-sim-work' }));
-  const proxy = await startFaultProxy(
-    world,
-    {},
-    {
-      route: (call) => (call.service === 'dynamodb' ? state : undefined),
-      // moto applies concurrent DynamoDB requests without isolation (test/support/repro-moto-transaction-rollback.ts).
-      serialize: (call) => call.service === 'dynamodb',
-    },
-  );
+  const { proxy, dynamo } = await startStateProxy(aws);
   try {
     Object.assign(process.env, {
       AWS_ENDPOINT_URL: proxy.endpoint,
@@ -260,13 +224,7 @@ async function simulate(world: string, state: string): Promise<{ first: RunFigur
     const { handler: planner } = await import('../packages/functions/src/sweep-planner');
     const { handler: worker } = await import('../packages/functions/src/sweep-worker');
     const runs = dynamoSweepRunStore(
-      DynamoDBDocumentClient.from(
-        new DynamoDBClient({
-          endpoint: state,
-          region: 'us-east-1',
-          credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-        }),
-      ),
+      DynamoDBDocumentClient.from(new DynamoDBClient(localClient(aws.state))),
       table,
     );
     /** One run, planned and worked to the end; what it cost. */
@@ -274,7 +232,10 @@ async function simulate(world: string, state: string): Promise<{ first: RunFigur
       const plan = await planner();
       log(`${label}: ${plan.planned} units, ${WORKERS} workers …`);
       proxy.reset();
+      dynamo.clear();
       const started = Date.now();
+      const loads = [loadavg()[0] ?? 0];
+      const sampler = setInterval(() => loads.push(loadavg()[0] ?? 0), 10_000);
       await drainQueue({
         sqs,
         queueUrl,
@@ -285,6 +246,7 @@ async function simulate(world: string, state: string): Promise<{ first: RunFigur
         visibilityTimeout: SWEEP_VISIBILITY_TIMEOUT_SECONDS,
         timeoutMs: 3_600_000,
       });
+      clearInterval(sampler);
       const seconds = (Date.now() - started) / 1000;
       const run = await runs.get(plan.runId);
       if (!run?.completedAt || run.done + run.failed !== plan.planned)
@@ -297,16 +259,30 @@ async function simulate(world: string, state: string): Promise<{ first: RunFigur
       log(
         `  ${seconds.toFixed(1)} s; moto time by action: ${slowest.map(([action, t]) => `${action} ${t.calls}× ${(t.ms / t.calls).toFixed(0)} ms`).join(', ')}`,
       );
-      return {
+      const perUnit = (tally: DynamoTally | [string, number][]) =>
+        [...tally]
+          .map(([label, count]): [string, number] => [label, count / plan.planned])
+          .sort((x, y) => y[1] - x[1]);
+      const figures: RunFigures = {
         units: plan.planned,
         seconds,
         unitsPerSecond: plan.planned / seconds,
         callsPerUnit: calls / plan.planned,
-        byService: byService.map(([service, count]) => [service, count / plan.planned]),
+        byService: perUnit(byService),
+        dynamo: perUnit(dynamo),
         resources: run.resources,
         violations: run.violations,
         failed: run.failed,
+        load: [
+          Math.min(...loads),
+          loads.reduce((sum, value) => sum + value, 0) / loads.length,
+          Math.max(...loads),
+        ],
       };
+      log(
+        `  DynamoDB calls per unit: ${figures.dynamo.map(([label, n]) => `${label} ${n.toFixed(2)}`).join(', ')}`,
+      );
+      return figures;
     };
     const first = await sweepOnce('first sweep (pre-existing drift reverted)');
     const steady = await sweepOnce('steady state (the next sweep)');
@@ -341,6 +317,9 @@ function markdown({ first, steady }: { first: RunFigures; steady: RunFigures }):
       (run) => `${run.resources} / ${run.violations} / ${run.failed}`,
     ),
     row('wall time', (run) => `${run.seconds.toFixed(1)} s`),
+    row(`machine load average during the run (min / mean / max, ${cpus().length} cores, shared)`, (run) =>
+      run.load.map((value) => value.toFixed(1)).join(' / '),
+    ),
     row(
       'units/s, all workers / per worker',
       (run) => `${run.unitsPerSecond.toFixed(1)} / ${(run.unitsPerSecond / WORKERS).toFixed(2)}`,
@@ -348,6 +327,12 @@ function markdown({ first, steady }: { first: RunFigures; steady: RunFigures }):
     row(
       'AWS calls per unit (SQS delivery left out)',
       (run) => `${run.callsPerUnit.toFixed(1)} (${services(run)})`,
+    ),
+    row('of which DynamoDB, by operation and item (key prefix)', (run) =>
+      run.dynamo
+        .filter(([, perUnit]) => perUnit >= 0.005)
+        .map(([label, perUnit]) => `${label} ${perUnit.toFixed(2)}`)
+        .join(', '),
     ),
     row(
       `**300 accounts × 17 regions** (${ORG_UNITS} units), ${DEFAULT_SWEEP_CONCURRENCY} workers, at moto's per-worker rate`,
@@ -361,15 +346,8 @@ function markdown({ first, steady }: { first: RunFigures; steady: RunFigures }):
 }
 
 async function main(): Promise<number> {
-  if (!motoAvailable()) {
-    log('moto is not installed (pip install "moto[server]"): the sweep simulation needs it');
-    return 2;
-  }
-  // Two moto processes (moto serves on one core): the state table in one, the organization in the other.
-  const python = fastMotoPython();
-  const [world, state] = await Promise.all([startMoto({ python }), startMoto({ python })]);
-  try {
-    const result = await simulate(world.endpoint, state.endpoint);
+  return withLocalAws('the sweep simulation', async (aws) => {
+    const result = await simulate(aws);
     const table = markdown(result);
     console.log(table);
     if (process.argv.includes('--write-readme')) {
@@ -384,9 +362,7 @@ async function main(): Promise<number> {
       log('README.md updated');
     }
     return 0;
-  } finally {
-    await Promise.all([world.stop(), state.stop()]);
-  }
+  });
 }
 
 process.exitCode = await main();
