@@ -12,7 +12,7 @@ import { dedupeLiveFactQueries, type LiveFactQuery, type LiveFacts } from './liv
 import type { Operation } from './operations';
 import { isOwnChange } from './own-identity';
 import { CATALOG } from './rules/catalog';
-import { type Guardrail, watchesCall } from './rules/guardrail';
+import { type Guardrail, watchersOf } from './rules/guardrail';
 import { type TrustZone, trustZoneOf } from './trust-zone';
 import type { Severity, Verdict } from './verdict';
 import { SEVERITIES } from './verdict';
@@ -114,8 +114,8 @@ export function decide(
   return decideEnforcement(guardrail, verdict, config, input);
 }
 
-function applicableGuardrails(change: Change, catalog: readonly Guardrail[]): Guardrail[] {
-  return catalog.filter((guardrail) => watchesCall(guardrail, change.eventSource, change.eventName));
+function applicableGuardrails(change: Change, catalog: readonly Guardrail[]): readonly Guardrail[] {
+  return watchersOf(catalog, change.eventSource, change.eventName);
 }
 
 /**

@@ -271,14 +271,10 @@ export function decideEnforcement(
   trace.push(`mode: ${setting.text}`, ...notes.map((note) => `  ${note}`));
   const clauses = [setting.text];
   if (notes[0]?.startsWith('OU membership')) clauses.push(notes[0]);
-  const done = (action: Action, details: DecisionDetails = {}): Decision => {
-    trace.push(`action: ${action}`);
-    return { action, reason: clauses.join('; '), setting, ...details, trace };
-  };
 
   if (setting.mode === 'off') {
     clauses.push('guardrail switched off');
-    return done('none');
+    return decision('none', clauses, setting, {}, trace);
   }
   let shadow: string | undefined;
   if (setting.mode === 'shadow') shadow = `${setting.text}`;
@@ -299,7 +295,7 @@ export function decideEnforcement(
     const clause = `infrastructure-as-code change by ${iac}: ${name} = ${iacMode} replaces revert`;
     clauses.push(clause);
     trace.push(clause);
-    if (iacMode === 'off') return done('none', { iac });
+    if (iacMode === 'off') return decision('none', clauses, setting, { iac }, trace);
     if (iacMode === 'shadow') shadow ??= `${name} = shadow`;
     else mode = iacMode;
   } else if (iac) {
@@ -370,9 +366,21 @@ export function decideEnforcement(
   }
   if (shadow && action !== 'none') {
     clauses.push(`${shadow}: shadow, changes nothing (would have ${PAST[action]})`);
-    return done('shadow', { ...details, wouldBe: action });
+    return decision('shadow', clauses, setting, { ...details, wouldBe: action }, trace);
   }
-  return done(action, details);
+  return decision(action, clauses, setting, details, trace);
+}
+
+/** The decision, its reason (the clauses, in order) and its trace (ending with the action). */
+function decision(
+  action: Action,
+  clauses: readonly string[],
+  setting: ModeSetting,
+  details: DecisionDetails,
+  trace: string[],
+): Decision {
+  trace.push(`action: ${action}`);
+  return { action, reason: clauses.join('; '), setting, ...details, trace };
 }
 
 /**

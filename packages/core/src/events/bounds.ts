@@ -11,36 +11,30 @@ export const MAX_EVENT_DEPTH = 64;
 const PATH_SHOWN = 8;
 
 /**
- * Undefined when `input` nests at most `maxDepth` levels; otherwise why it is refused. Iterative.
- * Every event goes through this walk, so the common case (within bounds) keeps no paths: two flat
- * stacks of values and depths. Only a refused input is walked again to name where it goes too deep.
+ * Undefined when `input` nests at most `maxDepth` levels; otherwise why it is refused. Every event
+ * goes through this walk, so the common case (within bounds) keeps no paths and allocates nothing:
+ * a recursion at most `maxDepth` frames deep. Only a refused input is walked again to name where
+ * it goes too deep.
  */
 export function tooDeep(input: unknown, maxDepth = MAX_EVENT_DEPTH): string | undefined {
   if (typeof input !== 'object' || input === null) return undefined;
-  const values: object[] = [input];
-  const depths: number[] = [0];
-  while (values.length > 0) {
-    const value = values.pop() as object;
-    const depth = depths.pop() as number;
-    if (depth >= maxDepth) return tooDeepReason(input, maxDepth);
-    if (Array.isArray(value)) {
-      for (const inner of value)
-        if (typeof inner === 'object' && inner !== null) {
-          values.push(inner);
-          depths.push(depth + 1);
-        }
-      continue;
-    }
-    for (const key in value) {
-      if (!Object.hasOwn(value, key)) continue;
-      const inner = (value as Record<string, unknown>)[key];
-      if (typeof inner === 'object' && inner !== null) {
-        values.push(inner);
-        depths.push(depth + 1);
-      }
-    }
+  return nestsDeeper(input, maxDepth) ? tooDeepReason(input, maxDepth) : undefined;
+}
+
+/** Whether an object or array lies `levels` levels below `value` (`value` itself is level 0). */
+function nestsDeeper(value: object, levels: number): boolean {
+  if (levels <= 0) return true;
+  if (Array.isArray(value)) {
+    for (const inner of value)
+      if (typeof inner === 'object' && inner !== null && nestsDeeper(inner, levels - 1)) return true;
+    return false;
   }
-  return undefined;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const inner = (value as Record<string, unknown>)[key];
+    if (typeof inner === 'object' && inner !== null && nestsDeeper(inner, levels - 1)) return true;
+  }
+  return false;
 }
 
 /** The reason for an input known to be too deep, with the path to the first too-deep value found. */

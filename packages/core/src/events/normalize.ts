@@ -136,19 +136,26 @@ function actorOf(record: CloudTrailRecord): Actor {
   const issuer = isRecord(session.sessionIssuer) ? session.sessionIssuer : {};
   const arn = toStr(identity.arn);
   const actor: Actor = { type: toStr(identity.type) ?? 'Unknown' };
-  const set = <K extends keyof Actor>(key: K, value: Actor[K] | undefined) => {
-    if (value !== undefined) actor[key] = value;
-  };
-  set('arn', arn);
-  set('accountId', toStr(identity.accountId));
-  set('principalId', toStr(identity.principalId));
-  set('issuerType', toStr(issuer.type));
-  set('roleArn', toStr(issuer.arn));
-  set('roleName', toStr(issuer.userName));
-  set('sessionName', arn?.includes(':assumed-role/') ? arn.split('/').at(-1) : undefined);
-  set('invokedBy', toStr(identity.invokedBy));
-  set('sourceIp', toStr(record.sourceIPAddress));
-  set('userAgent', toStr(record.userAgent));
+  // Plain assignments, no helper closure: every watched record comes through here.
+  if (arn !== undefined) actor.arn = arn;
+  const accountId = toStr(identity.accountId);
+  if (accountId !== undefined) actor.accountId = accountId;
+  const principalId = toStr(identity.principalId);
+  if (principalId !== undefined) actor.principalId = principalId;
+  const issuerType = toStr(issuer.type);
+  if (issuerType !== undefined) actor.issuerType = issuerType;
+  const roleArn = toStr(issuer.arn);
+  if (roleArn !== undefined) actor.roleArn = roleArn;
+  const roleName = toStr(issuer.userName);
+  if (roleName !== undefined) actor.roleName = roleName;
+  const sessionName = arn?.includes(':assumed-role/') ? arn.split('/').at(-1) : undefined;
+  if (sessionName !== undefined) actor.sessionName = sessionName;
+  const invokedBy = toStr(identity.invokedBy);
+  if (invokedBy !== undefined) actor.invokedBy = invokedBy;
+  const sourceIp = toStr(record.sourceIPAddress);
+  if (sourceIp !== undefined) actor.sourceIp = sourceIp;
+  const userAgent = toStr(record.userAgent);
+  if (userAgent !== undefined) actor.userAgent = userAgent;
   return actor;
 }
 

@@ -1,5 +1,5 @@
 import { CATALOG } from '../rules/catalog';
-import { type Guardrail, watchesCall } from '../rules/guardrail';
+import { type Guardrail, watchersOf } from '../rules/guardrail';
 import { isRecord } from './ec2-sets';
 import { CLOUDTRAIL_DETAIL_TYPE } from './normalize';
 
@@ -52,7 +52,7 @@ export function unwatchedCall(
     return undefined;
   if (record.errorCode !== undefined && record.errorCode !== null) return undefined;
   if (mayBeOwnSession(identity, ownRoleNames)) return undefined;
-  if (catalog.some((guardrail) => watchesCall(guardrail, eventSource, eventName))) return undefined;
+  if (watchersOf(catalog, eventSource, eventName).length > 0) return undefined;
   const account = text(record.recipientAccountId) ?? envelopeAccount ?? text(identity.accountId);
   if (!account) return undefined;
   const actorType = text(identity.type) ?? 'Unknown';
@@ -73,7 +73,28 @@ function mayBeOwnSession(identity: Record<string, unknown>, ownRoleNames: readon
   const issuer = isRecord(session) ? session.sessionIssuer : undefined;
   const roleArn = isRecord(issuer) ? text(issuer.arn) : undefined;
   const arn = text(identity.arn);
+  // Compared in place: every record of a trail comes through here (no `/${name}` strings built).
   return ownRoleNames.some(
-    (name) => roleArn?.endsWith(`/${name}`) === true || arn?.includes(`/${name}/`) === true,
+    (name) =>
+      (roleArn !== undefined && endsWithSegment(roleArn, name)) ||
+      (arn !== undefined && hasSegment(arn, name)),
   );
+}
+
+const SLASH = 0x2f;
+
+/** `value.endsWith(`/${name}`)`. */
+function endsWithSegment(value: string, name: string): boolean {
+  return (
+    value.length > name.length &&
+    value.endsWith(name) &&
+    value.charCodeAt(value.length - name.length - 1) === SLASH
+  );
+}
+
+/** `value.includes(`/${name}/`)`. */
+function hasSegment(value: string, name: string): boolean {
+  for (let at = value.indexOf(name, 1); at >= 0; at = value.indexOf(name, at + 1))
+    if (value.charCodeAt(at - 1) === SLASH && value.charCodeAt(at + name.length) === SLASH) return true;
+  return false;
 }

@@ -142,27 +142,32 @@ function zonePin(
 ): { pin?: ConditionPin; why: string } {
   const { values } = entry;
   const org = context.trustZone.organizationId;
-  const pin = (scope: ConditionPin['scope']): ConditionPin => ({ axis: spec.axis, scope });
   switch (spec.zone) {
     case 'account': {
       const bad = values.filter((value) => !ACCOUNT_ID.test(value));
       if (bad.length > 0) return { why: `${bad.join(', ')} is not a fixed 12-digit account id` };
       const outside = values.filter((value) => !inZone(value, context));
       return outside.length === 0
-        ? { pin: pin('trust-zone'), why: `accounts ${values.join(', ')} are in the trust zone` }
-        : { pin: pin('outside'), why: `account(s) ${outside.join(', ')} are outside the trust zone` };
+        ? {
+            pin: { axis: spec.axis, scope: 'trust-zone' },
+            why: `accounts ${values.join(', ')} are in the trust zone`,
+          }
+        : {
+            pin: { axis: spec.axis, scope: 'outside' },
+            why: `account(s) ${outside.join(', ')} are outside the trust zone`,
+          };
     }
     case 'org': {
       if (unfixedValues(values).length > 0) return { why: 'the organization id is not a fixed value' };
       if (!org)
         return {
-          pin: pin('unattributed'),
+          pin: { axis: spec.axis, scope: 'unattributed' },
           why: 'the organization id of the trust zone is not known (set organizationId)',
         };
       return values.every((value) => value === org)
-        ? { pin: pin('trust-zone'), why: `${org} is the organization` }
+        ? { pin: { axis: spec.axis, scope: 'trust-zone' }, why: `${org} is the organization` }
         : {
-            pin: pin('outside'),
+            pin: { axis: spec.axis, scope: 'outside' },
             why: `${values.filter((v) => v !== org).join(', ')} is not the organization ${org}`,
           };
     }
@@ -172,12 +177,12 @@ function zonePin(
         return { why: 'the organization part of the path is not fixed' };
       if (!org)
         return {
-          pin: pin('unattributed'),
+          pin: { axis: spec.axis, scope: 'unattributed' },
           why: 'the organization id of the trust zone is not known (set organizationId)',
         };
       return heads.every((head) => head === org)
-        ? { pin: pin('trust-zone'), why: `every path is inside ${org}` }
-        : { pin: pin('outside'), why: `a path is outside the organization ${org}` };
+        ? { pin: { axis: spec.axis, scope: 'trust-zone' }, why: `every path is inside ${org}` }
+        : { pin: { axis: spec.axis, scope: 'outside' }, why: `a path is outside the organization ${org}` };
     }
     case 'arn': {
       const arns = values.map((value) => ({ value, arn: parseArn(value) }));
@@ -186,7 +191,7 @@ function zonePin(
       const noAccount = arns.filter(({ arn }) => arn?.account === '');
       if (noAccount.length > 0) {
         return {
-          pin: pin('unattributed'),
+          pin: { axis: spec.axis, scope: 'unattributed' },
           why: `${noAccount.map((a) => a.value).join(', ')} names no account (pair it with aws:SourceAccount)`,
         };
       }
@@ -195,20 +200,29 @@ function zonePin(
         return { why: `the account part of ${wild.map((a) => a.value).join(', ')} is not fixed` };
       const outside = arns.filter(({ arn }) => !inZone(arn?.account ?? '', context));
       return outside.length === 0
-        ? { pin: pin('trust-zone'), why: 'every ARN belongs to an account of the trust zone' }
+        ? {
+            pin: { axis: spec.axis, scope: 'trust-zone' },
+            why: 'every ARN belongs to an account of the trust zone',
+          }
         : {
-            pin: pin('outside'),
+            pin: { axis: spec.axis, scope: 'outside' },
             why: `${outside.map((a) => a.value).join(', ')} belongs to an account outside the trust zone`,
           };
     }
     case 'aws-service':
       return values.every((value) => value.toLowerCase() === 'true')
-        ? { pin: pin('aws-service'), why: 'only AWS service principals, acting for their own resources' }
+        ? {
+            pin: { axis: spec.axis, scope: 'aws-service' },
+            why: 'only AWS service principals, acting for their own resources',
+          }
         : { why: 'it is not "true"' };
     case 'network':
-      return { pin: pin('unattributed'), why: 'a network location, not an identity' };
+      return { pin: { axis: spec.axis, scope: 'unattributed' }, why: 'a network location, not an identity' };
     case 'unattributed':
-      return { pin: pin('unattributed'), why: 'a fixed caller id that names no account' };
+      return {
+        pin: { axis: spec.axis, scope: 'unattributed' },
+        why: 'a fixed caller id that names no account',
+      };
   }
 }
 

@@ -148,14 +148,15 @@ export function parseOperator(operator: string): Omit<ConditionEntry, 'key' | 'k
   };
 }
 
+function conditionValue(item: unknown, where: string): string {
+  if (typeof item === 'string') return item;
+  if (typeof item === 'number' || typeof item === 'boolean') return String(item);
+  throw new PolicyError(`${where} values must be strings, numbers or booleans, got ${describe(item)}`);
+}
+
 function conditionValues(value: unknown, where: string): string[] {
-  const scalar = (item: unknown): string => {
-    if (typeof item === 'string') return item;
-    if (typeof item === 'number' || typeof item === 'boolean') return String(item);
-    throw new PolicyError(`${where} values must be strings, numbers or booleans, got ${describe(item)}`);
-  };
-  if (Array.isArray(value)) return value.map(scalar);
-  return [scalar(value)];
+  if (Array.isArray(value)) return value.map((item) => conditionValue(item, where));
+  return [conditionValue(value, where)];
 }
 
 function parseConditions(value: unknown, where: string): ConditionEntry[] {
@@ -182,6 +183,16 @@ function parseConditions(value: unknown, where: string): ConditionEntry[] {
   return entries;
 }
 
+/** An optional statement element, parsed when present (`where` names the statement in messages). */
+function optionalElement<T>(
+  statement: Record<string, unknown>,
+  key: string,
+  where: string,
+  parse: (value: unknown, where: string) => T,
+): T | undefined {
+  return statement[key] === undefined ? undefined : parse(statement[key], `${where}.${key}`);
+}
+
 function parseStatement(value: unknown, index: number): Statement {
   const where = `Statement[${index}]`;
   if (!isObject(value)) throw new PolicyError(`${where} must be an object, got ${describe(value)}`);
@@ -205,8 +216,6 @@ function parseStatement(value: unknown, index: number): Statement {
   if (sid !== undefined && typeof sid !== 'string') {
     throw new PolicyError(`${where}.Sid must be a string, got ${describe(sid)}`);
   }
-  const optional = <T>(key: string, parse: (v: unknown, w: string) => T): T | undefined =>
-    value[key] === undefined ? undefined : parse(value[key], `${where}.${key}`);
   const statement: Statement = {
     index,
     effect,
@@ -214,17 +223,17 @@ function parseStatement(value: unknown, index: number): Statement {
     source: value,
   };
   if (sid !== undefined && sid.length > 0) statement.sid = sid;
-  const principal = optional('Principal', parsePrincipal);
+  const principal = optionalElement(value, 'Principal', where, parsePrincipal);
   if (principal) statement.principal = principal;
-  const notPrincipal = optional('NotPrincipal', parsePrincipal);
+  const notPrincipal = optionalElement(value, 'NotPrincipal', where, parsePrincipal);
   if (notPrincipal) statement.notPrincipal = notPrincipal;
-  const actions = optional('Action', stringList);
+  const actions = optionalElement(value, 'Action', where, stringList);
   if (actions) statement.actions = actions;
-  const notActions = optional('NotAction', stringList);
+  const notActions = optionalElement(value, 'NotAction', where, stringList);
   if (notActions) statement.notActions = notActions;
-  const resources = optional('Resource', stringList);
+  const resources = optionalElement(value, 'Resource', where, stringList);
   if (resources) statement.resources = resources;
-  const notResources = optional('NotResource', stringList);
+  const notResources = optionalElement(value, 'NotResource', where, stringList);
   if (notResources) statement.notResources = notResources;
   return statement;
 }

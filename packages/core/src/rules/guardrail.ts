@@ -81,3 +81,37 @@ export function triggerNames(trigger: Trigger, eventName: string): boolean {
     (trigger.eventNamePrefixes ?? []).some((prefix) => eventName.startsWith(prefix))
   );
 }
+
+const NO_GUARDRAIL: readonly Guardrail[] = Object.freeze([]);
+
+/** Per catalog, its guardrails by the event sources their triggers name (catalogs are never mutated). */
+const bySource = new WeakMap<readonly Guardrail[], Map<string, Guardrail[]>>();
+
+function sourceIndex(catalog: readonly Guardrail[]): Map<string, Guardrail[]> {
+  let index = bySource.get(catalog);
+  if (index) return index;
+  index = new Map();
+  for (const guardrail of catalog)
+    for (const { eventSource } of guardrail.triggers) {
+      const watchers = index.get(eventSource) ?? [];
+      if (!watchers.includes(guardrail)) watchers.push(guardrail);
+      index.set(eventSource, watchers);
+    }
+  bySource.set(catalog, index);
+  return index;
+}
+
+/**
+ * The guardrails of `catalog` whose triggers include this call (`watchesCall`), in catalog order.
+ * Every record of a trail asks, most of them about a service no guardrail watches: those are
+ * answered from an index by event source, without testing each guardrail's triggers.
+ */
+export function watchersOf(
+  catalog: readonly Guardrail[],
+  eventSource: string,
+  eventName: string,
+): readonly Guardrail[] {
+  const candidates = sourceIndex(catalog).get(eventSource);
+  if (!candidates) return NO_GUARDRAIL;
+  return candidates.filter((guardrail) => watchesCall(guardrail, eventSource, eventName));
+}
