@@ -169,6 +169,14 @@ describe.skipIf(!motoEndpoint)('AWS calls per evaluated event (warm evaluate han
     expect(cost.byService).toEqual(COMPLIANT);
   });
 
+  it('a duplicate delivery: the claim and its read of the first result, and the live read sent with the claim', async () => {
+    const { event } = await openIngress(ec2, await newGroup(), [cidr('0.0.0.0/0')]);
+    expect((await costOf(event)).byService).toEqual(VIOLATION_REVERTED);
+    const again = await costOf(event);
+    expect(again.byService).toEqual(DUPLICATE);
+    expect(again.byAction).toEqual({ PutItem: 1, GetItem: 1, DescribeSecurityGroups: 1 });
+  });
+
   it('a watched call no guardrail applies to (egress on a non-default group)', async () => {
     const groupId = await newGroup();
     const permissions = [cidr('10.2.0.0/16')];
@@ -196,3 +204,6 @@ const VIOLATION_REVERTED = { dynamodb: 7, ec2: 4, sns: 1 };
 const COMPLIANT = { dynamodb: 4, ec2: 1 };
 // PutItem ×2, UpdateItem; DescribeSecurityGroups.
 const NOT_APPLICABLE = { dynamodb: 3, ec2: 1 };
+// PutItem (the claim, refused), GetItem (the first delivery's result); DescribeSecurityGroups (sent
+// with the claim, before it is known to be a duplicate; EC2 reads are free).
+const DUPLICATE = { dynamodb: 2, ec2: 1 };
