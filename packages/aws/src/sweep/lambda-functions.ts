@@ -3,6 +3,7 @@ import {
   GetPolicyCommand,
   LambdaClient,
   ListFunctionsCommand,
+  paginateListAliases,
 } from '@aws-sdk/client-lambda';
 import { LAMBDA_PUBLIC_RULE } from '@driftguard/core';
 import { awsErrorCode } from '../errors';
@@ -20,10 +21,69 @@ async function orNothing<T>(read: Promise<T>): Promise<T | undefined> {
   }
 }
 
+/** The function's aliases: each has its own policy and its own function URL. */
+async function aliasesOf(lambda: LambdaClient, FunctionName: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const page of paginateListAliases({ client: lambda }, { FunctionName }))
+      for (const alias of page.Aliases ?? []) if (alias.Name) names.push(alias.Name);
+  } catch (error) {
+    if (awsErrorCode(error) !== NOT_FOUND) throw error;
+  }
+  return names;
+}
+
 /**
- * Every function of the account in the region: each statement of its (unqualified) policy read as
- * the AddPermission that added it (Lambda's own statement text), and its URL as the
+ * The policy and URL of one function or alias (`Qualifier`), as the calls that set them: each
+ * statement as the AddPermission that added it (Lambda's own statement text), the URL as the
  * UpdateFunctionUrlConfig that set its auth type.
+ */
+async function* describeQualified(
+  scope: DescribeScope,
+  lambda: LambdaClient,
+  FunctionName: string,
+  Qualifier: string | undefined,
+): AsyncIterable<SweptResource> {
+  const where = Qualifier ? `${FunctionName}:${Qualifier}` : FunctionName;
+  const qualifier = Qualifier ? { qualifier: Qualifier } : {};
+  const read = await orNothing(lambda.send(new GetPolicyCommand({ FunctionName, Qualifier })));
+  let statements: unknown[] = [];
+  try {
+    const parsed = read?.Policy ? (JSON.parse(read.Policy) as { Statement?: unknown }) : {};
+    statements = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement].filter(Boolean);
+  } catch {
+    // An unreadable policy is judged as such: one statement carrying the raw text.
+    statements = [read?.Policy];
+  }
+  for (const [index, statement] of statements.entries()) {
+    const sid = (statement as { Sid?: unknown })?.Sid;
+    const statementId = typeof sid === 'string' ? sid : `Statement[${index}]`;
+    yield sweepEvent(scope, {
+      eventSource: 'lambda.amazonaws.com',
+      eventName: 'AddPermission20150331v2',
+      resourceId: `${where}/${statementId}`,
+      requestParameters: { functionName: FunctionName, ...qualifier, statementId },
+      responseElements: {
+        statement: typeof statement === 'string' ? statement : JSON.stringify(statement),
+      },
+    });
+  }
+  const url = await orNothing(lambda.send(new GetFunctionUrlConfigCommand({ FunctionName, Qualifier })));
+  if (url?.AuthType) {
+    yield sweepEvent(scope, {
+      eventSource: 'lambda.amazonaws.com',
+      eventName: 'UpdateFunctionUrlConfig20211031',
+      resourceId: `${where}/url`,
+      requestParameters: { functionName: FunctionName, ...qualifier, authType: url.AuthType },
+      responseElements: { functionUrl: url.FunctionUrl, authType: url.AuthType },
+    });
+  }
+}
+
+/**
+ * Every function of the account in the region, and every alias of it: an alias has its own
+ * policy (AddPermission with a Qualifier) and its own function URL (CreateFunctionUrlConfig with a
+ * Qualifier), so a public URL on `my-function:live` is invisible from the unqualified function.
  */
 export const lambdaFunctionsDescriber: Describer = {
   id: 'lambda-functions',
@@ -37,40 +97,9 @@ export const lambdaFunctionsDescriber: Describer = {
       for (const fn of page.Functions ?? []) {
         const FunctionName = fn.FunctionName;
         if (!FunctionName) continue;
-        const read = await orNothing(lambda.send(new GetPolicyCommand({ FunctionName })));
-        let statements: unknown[] = [];
-        try {
-          const parsed = read?.Policy ? (JSON.parse(read.Policy) as { Statement?: unknown }) : {};
-          statements = Array.isArray(parsed.Statement)
-            ? parsed.Statement
-            : [parsed.Statement].filter(Boolean);
-        } catch {
-          // An unreadable policy is judged as such: one statement carrying the raw text.
-          statements = [read?.Policy];
-        }
-        for (const [index, statement] of statements.entries()) {
-          const sid = (statement as { Sid?: unknown })?.Sid;
-          const statementId = typeof sid === 'string' ? sid : `Statement[${index}]`;
-          yield sweepEvent(scope, {
-            eventSource: 'lambda.amazonaws.com',
-            eventName: 'AddPermission20150331v2',
-            resourceId: `${FunctionName}/${statementId}`,
-            requestParameters: { functionName: FunctionName, statementId },
-            responseElements: {
-              statement: typeof statement === 'string' ? statement : JSON.stringify(statement),
-            },
-          });
-        }
-        const url = await orNothing(lambda.send(new GetFunctionUrlConfigCommand({ FunctionName })));
-        if (url?.AuthType) {
-          yield sweepEvent(scope, {
-            eventSource: 'lambda.amazonaws.com',
-            eventName: 'UpdateFunctionUrlConfig20211031',
-            resourceId: `${FunctionName}/url`,
-            requestParameters: { functionName: FunctionName, authType: url.AuthType },
-            responseElements: { functionUrl: url.FunctionUrl, authType: url.AuthType },
-          });
-        }
+        yield* describeQualified(scope, lambda, FunctionName, undefined);
+        for (const alias of await aliasesOf(lambda, FunctionName))
+          yield* describeQualified(scope, lambda, FunctionName, alias);
       }
       Marker = page.NextMarker;
     } while (Marker);

@@ -1,0 +1,153 @@
+/**
+ * lambda-public on aliases: an alias has its own function URL and its own policy, so a public URL on
+ * `my-function:live` is a door of its own. moto 5.2.1 keeps one URL per function and ignores
+ * `Qualifier` (and has no ListFunctionUrlConfigs), so the URL calls go to a loopback stand-in that
+ * keys them by qualifier (test/support/function-url-configs.ts); functions, versions, aliases,
+ * policies, STS and the queues are moto's, through the fault proxy's `route`.
+ */
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  CreateAliasCommand,
+  CreateFunctionCommand,
+  CreateFunctionUrlConfigCommand,
+  LambdaClient,
+  PublishVersionCommand,
+} from '@aws-sdk/client-lambda';
+import { CreateQueueCommand } from '@aws-sdk/client-sqs';
+import { accountClients, lambdaFunctionsDescriber } from '@driftguard/aws';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cloudTrailEvent } from '../../packages/cli/src/simulate/cloudtrail';
+import { clientOptions, HOME_ACCOUNT, motoEndpoint, sqsClient, unique } from '../support/aws';
+import { type FaultProxy, startFaultProxy } from '../support/faults';
+import {
+  type FunctionUrlConfigs,
+  routeFunctionUrls,
+  startFunctionUrlConfigs,
+} from '../support/function-url-configs';
+import { lambdaContext as context, sqsRecord } from '../support/lambda';
+import { zipOf } from '../support/lambda-zip';
+
+const REGION = 'us-east-1';
+type Handler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: unknown[] }>;
+
+describe.skipIf(!motoEndpoint)(
+  'lambda-public: function URLs on aliases (real handler, moto + URL stand-in)',
+  () => {
+    let handler: Handler;
+    let lambda: LambdaClient;
+    let role: string;
+    let urls: FunctionUrlConfigs;
+    let proxy: FaultProxy;
+    const run = async (event: Record<string, unknown>) => {
+      const response = await handler({ Records: [sqsRecord(unique('m'), JSON.stringify(event))] }, context);
+      expect(response.batchItemFailures).toEqual([]);
+    };
+
+    /** A function with version 1 and the alias `live` pointing at it. */
+    async function functionWithAlias(prefix: string): Promise<string> {
+      const FunctionName = unique(prefix);
+      await lambda.send(
+        new CreateFunctionCommand({
+          FunctionName,
+          Runtime: 'nodejs22.x',
+          Role: role,
+          Handler: 'index.handler',
+          Code: { ZipFile: zipOf('index.js', 'export const handler = async () => 1;') },
+        }),
+      );
+      const { Version } = await lambda.send(new PublishVersionCommand({ FunctionName }));
+      await lambda.send(new CreateAliasCommand({ FunctionName, Name: 'live', FunctionVersion: Version }));
+      return FunctionName;
+    }
+
+    beforeAll(async () => {
+      urls = await startFunctionUrlConfigs(HOME_ACCOUNT, REGION);
+      proxy = await startFaultProxy(motoEndpoint as string, {}, { route: routeFunctionUrls(urls) });
+      lambda = new LambdaClient({ ...clientOptions(REGION), endpoint: proxy.endpoint });
+      const iam = new IAMClient(clientOptions(REGION));
+      const { Role } = await iam.send(
+        new CreateRoleCommand({
+          RoleName: unique('fn-role'),
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+            ],
+          }),
+        }),
+      );
+      role = Role?.Arn as string;
+      const { QueueUrl: dlq } = await sqsClient(REGION).send(
+        new CreateQueueCommand({ QueueName: unique('dlq') }),
+      );
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL: proxy.endpoint,
+        DRIFTGUARD_DLQ_URL: dlq,
+        DRIFTGUARD_READ_ORGANIZATION: 'false',
+        DRIFTGUARD_CONFIG: JSON.stringify({ organizationId: 'o-a1b2c3d4e5' }),
+      });
+      ({ handler } = await import('../../packages/functions/src/evaluate'));
+    });
+    afterAll(async () => {
+      await proxy?.close();
+      await urls?.close();
+    });
+
+    it('CreateFunctionUrlConfig with Qualifier live and AuthType NONE: the alias URL requires AWS_IAM again; the function’s own URL is not touched', async () => {
+      const FunctionName = await functionWithAlias('aliased-url');
+      await lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName, AuthType: 'AWS_IAM' }));
+      const created = await lambda.send(
+        new CreateFunctionUrlConfigCommand({ FunctionName, Qualifier: 'live', AuthType: 'NONE' }),
+      );
+      const before = urls.calls.length;
+
+      await run(
+        cloudTrailEvent({
+          eventSource: 'lambda.amazonaws.com',
+          eventName: 'CreateFunctionUrlConfig20211031',
+          account: HOME_ACCOUNT,
+          region: REGION,
+          requestParameters: { functionName: FunctionName, qualifier: 'live', authType: 'NONE' },
+          responseElements: {
+            functionUrl: created.FunctionUrl,
+            functionArn: created.FunctionArn,
+            authType: created.AuthType,
+          },
+        }),
+      );
+
+      expect(urls.authType(FunctionName, 'live')).toBe('AWS_IAM');
+      expect(urls.authType(FunctionName)).toBe('AWS_IAM');
+      // Read, changed and read back on the alias only.
+      expect(urls.calls.slice(before)).toEqual([
+        `GET ${FunctionName}:live {}`,
+        `PUT ${FunctionName}:live {"AuthType":"AWS_IAM"}`,
+        `GET ${FunctionName}:live {}`,
+      ]);
+    });
+
+    it('the sweep reads every alias’s URL: a public URL on an alias with no event is found and closed', async () => {
+      const FunctionName = await functionWithAlias('swept-alias');
+      await lambda.send(
+        new CreateFunctionUrlConfigCommand({ FunctionName, Qualifier: 'live', AuthType: 'NONE' }),
+      );
+      const scope = {
+        runId: unique('run'),
+        account: HOME_ACCOUNT,
+        region: REGION,
+        regions: [REGION],
+        clients: accountClients({ credentialsFor: async () => undefined, endpoint: proxy.endpoint }),
+        observedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      };
+      const found = [];
+      for await (const resource of lambdaFunctionsDescriber.describe(scope))
+        if (resource.resourceId.startsWith(FunctionName)) found.push(resource);
+      expect(found.map((resource) => resource.resourceId)).toEqual([`${FunctionName}:live/url`]);
+
+      for (const resource of found) await run(resource.event);
+
+      expect(urls.authType(FunctionName, 'live')).toBe('AWS_IAM');
+    });
+  },
+);
