@@ -59,7 +59,11 @@ export default defineConfig({
           name: 'aws',
           include: ['test/**/*.test.ts'],
           exclude: sharedUnitTests,
-          globalSetup: ['test/support/build-cli-global-setup.ts', 'test/support/moto-global-setup.ts'],
+          globalSetup: [
+            'test/support/build-cli-global-setup.ts',
+            'test/support/moto-global-setup.ts',
+            'test/infra/support/recordings-global-setup.ts',
+          ],
           // Integration suites share one moto server; each file owns its accounts and names, so files
           // run side by side. Most of their time is spent waiting on moto and spawned CLIs, not the
           // CPU, so three workers on two cores.

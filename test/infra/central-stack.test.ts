@@ -5,7 +5,7 @@
  */
 import { CONFIG_REJECTED_MESSAGE, decodeConfigDocument, TABLE_KEYS } from '@driftguard/aws';
 import { CATALOG, eventPatterns } from '@driftguard/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { EXEMPTION_API_ACTIONS } from '../../infra/exemption-policies';
 import { CENTRAL_ACTIONS, PLATFORM_ACTIONS } from '../../infra/function-policy';
 import { memberTemplate } from '../../infra/member-template';
@@ -27,13 +27,12 @@ import {
 import { REQUIRED_SETTINGS } from '../../packages/functions/src/required-settings';
 import {
   FIXTURE_STAGES,
-  importInfra,
   MOCK_ACCOUNT,
   MOCK_ENABLED_REGIONS,
   MOCK_REGION,
   type RecordedResource,
-  type SstHarness,
-  setupSst,
+  type RecordedStack,
+  recordedProdStack,
 } from './support/sst-mocks';
 
 // The stage file a team would write (test/infra/fixtures/stages/prod.json), read as `sst deploy` does.
@@ -41,15 +40,11 @@ const prod = resolveStage(loadStageFile('prod', FIXTURE_STAGES), MOCK_ENABLED_RE
 /** What the mocked random provider generates for the external id (24 bytes of 0x07). */
 const generatedExternalId = '07'.repeat(24);
 
-let sst: SstHarness;
+let sst: RecordedStack;
 
 beforeAll(async () => {
-  process.env.DRIFTGUARD_STAGES_DIR = FIXTURE_STAGES;
-  sst = await setupSst('prod', { production: true });
-  const infra = await importInfra();
-  await sst.settle(await infra.deployDriftguard('prod'));
-}, 180_000);
-afterAll(() => sst?.close());
+  sst = await recordedProdStack();
+}, 240_000);
 
 const policyOf = (resource: RecordedResource, field = 'policy') =>
   JSON.parse(String(resource.inputs[field])) as PolicyDocument;

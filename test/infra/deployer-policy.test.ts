@@ -6,19 +6,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEPLOYER_SCOPES, NOT_AWS_RESOURCES } from '../../infra/deployer-policy';
-import { FIXTURE_STAGES, importInfra, ROOT, type SstHarness, setupSst } from './support/sst-mocks';
+import { type RecordedStack, ROOT, recordedProdStack } from './support/sst-mocks';
 
-let sst: SstHarness;
+let sst: RecordedStack;
 
 beforeAll(async () => {
-  process.env.DRIFTGUARD_STAGES_DIR = FIXTURE_STAGES;
-  sst = await setupSst('prod', { production: true });
-  const infra = await importInfra();
-  await sst.settle(await infra.deployDriftguard('prod'));
-}, 180_000);
-afterAll(() => sst?.close());
+  sst = await recordedProdStack();
+}, 240_000);
 
 const created = () =>
   sst.resources.filter(

@@ -8,24 +8,14 @@
  * that still has instances). On creation the same graph runs the other way: nothing is forwarded
  * before the pipeline that handles it exists.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  FIXTURE_STAGES,
-  importInfra,
-  type RecordedResource,
-  type SstHarness,
-  setupSst,
-} from './support/sst-mocks';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type RecordedResource, type RecordedStack, recordedProdStack } from './support/sst-mocks';
 
-let sst: SstHarness;
+let sst: RecordedStack;
 
 beforeAll(async () => {
-  process.env.DRIFTGUARD_STAGES_DIR = FIXTURE_STAGES;
-  sst = await setupSst('prod', { production: true });
-  const infra = await importInfra();
-  await sst.settle(await infra.deployDriftguard('prod'));
-}, 180_000);
-afterAll(() => sst?.close());
+  sst = await recordedProdStack();
+}, 240_000);
 
 /** Every resource `name` depends on, directly or not: all of them are deleted after it. */
 function deletedAfter(name: string): Set<string> {

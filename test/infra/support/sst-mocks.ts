@@ -4,10 +4,11 @@
  * so SST's components and infra/ share one Pulumi runtime. Every resource registration is
  * recorded with its resolved inputs for the tests to inspect.
  *
- * One stack per test file: Pulumi's mock monitor is process-wide and URNs must be unique.
+ * One stack per test file: Pulumi's mock monitor is process-wide and URNs must be unique. Files that
+ * only read the production stack share one run of it (`recordedProdStack`).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { inject } from 'vitest';
 import type { StageSettings } from '../../../infra/stages';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -407,4 +409,70 @@ export async function importInfra(): Promise<InfraModule> {
   const infra = (await import(pathToFileURL(join(ROOT, 'infra', 'index.ts')).href)) as InfraModule;
   await infra.loadRandomProvider();
   return infra;
+}
+
+/** What a stack run registered, as plain data: the harness's lookups without the live program. */
+export type RecordedStack = Pick<SstHarness, 'resources' | 'rpcCalls' | 'ofType' | 'named'>;
+
+function recordedStack(resources: RecordedResource[], rpcCalls: RpcCall[]): RecordedStack {
+  const ofType = (type: string) => resources.filter((resource) => resource.type === type && !resource.read);
+  const named = (name: string) => {
+    const found = resources.filter((resource) => resource.name === name && !resource.read);
+    if (found.length !== 1) throw new Error(`expected one resource named ${name}, found ${found.length}`);
+    return found[0] as RecordedResource;
+  };
+  return { resources, rpcCalls, ofType, named };
+}
+
+/**
+ * The production stack of stage `prod` (test/infra/fixtures/stages), as `sst deploy --stage prod`
+ * would register it, run once per test run under Pulumi mocks and shared by the test files that only
+ * read what it registered (central-stack, deployer-policy, removal-order): each run of the program
+ * costs seconds of CPU (SST's components, a real esbuild bundle per function). The first file to
+ * ask runs it and writes what was registered to the run's folder; the others wait for that file.
+ */
+export async function recordedProdStack(): Promise<RecordedStack> {
+  const folder = inject('infraRecordings');
+  const done = join(folder, 'prod.json');
+  const failed = join(folder, 'prod.failed');
+  let owner = true;
+  try {
+    mkdirSync(join(folder, 'prod.lock'));
+  } catch {
+    owner = false;
+  }
+  if (owner) {
+    process.env.DRIFTGUARD_STAGES_DIR = FIXTURE_STAGES;
+    const sst = await setupSst('prod', { production: true });
+    try {
+      const infra = await importInfra();
+      await sst.settle(await infra.deployDriftguard('prod'));
+      const recorded = { resources: sst.resources, rpcCalls: sst.rpcCalls };
+      writeFileSync(`${done}.tmp`, JSON.stringify(recorded));
+      renameSync(`${done}.tmp`, done);
+      // What the other files read, so every file asserts on the same (serialized) data.
+      const read = JSON.parse(readFileSync(done, 'utf8')) as typeof recorded;
+      return recordedStack(read.resources, read.rpcCalls);
+    } catch (error) {
+      writeFileSync(failed, String((error as Error).stack ?? error));
+      throw error;
+    } finally {
+      sst.close();
+    }
+  }
+  for (const deadline = Date.now() + 240_000; Date.now() < deadline; ) {
+    if (existsSync(done)) {
+      const read = JSON.parse(readFileSync(done, 'utf8')) as {
+        resources: RecordedResource[];
+        rpcCalls: RpcCall[];
+      };
+      return recordedStack(read.resources, read.rpcCalls);
+    }
+    if (existsSync(failed))
+      throw new Error(
+        `the prod stack failed under Pulumi mocks in another test file:\n${readFileSync(failed, 'utf8')}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the prod stack was not recorded within 240 s (${done})`);
 }
