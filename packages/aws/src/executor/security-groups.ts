@@ -3,6 +3,7 @@ import {
   DescribeSecurityGroupsCommand,
   EC2Client,
   ModifySecurityGroupRulesCommand,
+  paginateDescribeSecurityGroupRules,
   RevokeSecurityGroupIngressCommand,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
@@ -99,28 +100,22 @@ async function ingressRules(ec2: EC2Client, groupId: string): Promise<SecurityGr
   return groupRules(ec2, groupId, 'ingress');
 }
 
-/** Every rule of one direction on a group, all pages. */
+/** Every rule on a group (of one direction when given), all pages. */
 export async function groupRules(
   ec2: EC2Client,
   groupId: string,
-  direction: 'ingress' | 'egress',
+  direction?: 'ingress' | 'egress',
 ): Promise<SecurityGroupRule[]> {
   const rules: SecurityGroupRule[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(
-      new DescribeSecurityGroupRulesCommand({
-        Filters: [{ Name: 'group-id', Values: [groupId] }],
-        NextToken,
-      }),
-    );
-    rules.push(
-      ...(page.SecurityGroupRules ?? []).filter(
-        (rule) => (rule.IsEgress === true) === (direction === 'egress'),
-      ),
-    );
-    NextToken = page.NextToken;
-  } while (NextToken);
+  const pages = paginateDescribeSecurityGroupRules(
+    { client: ec2 },
+    { Filters: [{ Name: 'group-id', Values: [groupId] }] },
+  );
+  for await (const page of pages) {
+    for (const rule of page.SecurityGroupRules ?? []) {
+      if (direction === undefined || (rule.IsEgress === true) === (direction === 'egress')) rules.push(rule);
+    }
+  }
   return rules;
 }
 

@@ -4,7 +4,6 @@ import {
   DeleteTagsCommand,
   DescribeInstancesCommand,
   DescribeNetworkInterfacesCommand,
-  DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   EC2Client,
   type Instance,
@@ -14,7 +13,6 @@ import {
   RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
   type SecurityGroup,
-  type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import {
   ISOLATION_TAGS,
@@ -27,6 +25,7 @@ import { awsErrorCode } from '../../errors';
 import type { IsolationRecord, IsolationStore } from '../../store/isolations';
 import type { AccountClients, ExecutorContext } from '../index';
 import { alreadyCompliant, applied, failed } from '../results';
+import { groupRules } from '../security-groups';
 
 const GONE = new Set(['InvalidInstanceID.NotFound', 'InvalidInstanceID.Malformed']);
 
@@ -74,22 +73,6 @@ const isQuarantined = (eni: NetworkInterface, quarantineId: string) => {
   const ids = groupIds(eni);
   return ids.length === 1 && ids[0] === quarantineId;
 };
-
-async function groupRules(ec2: EC2Client, groupId: string): Promise<SecurityGroupRule[]> {
-  const rules: SecurityGroupRule[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(
-      new DescribeSecurityGroupRulesCommand({
-        Filters: [{ Name: 'group-id', Values: [groupId] }],
-        NextToken,
-      }),
-    );
-    rules.push(...(page.SecurityGroupRules ?? []));
-    NextToken = page.NextToken;
-  } while (NextToken);
-  return rules;
-}
 
 const isOurs = (group: SecurityGroup) =>
   (group.Tags ?? []).some((tag) => tag.Key === ISOLATION_TAGS.quarantine && tag.Value === 'true');
