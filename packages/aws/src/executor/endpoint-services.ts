@@ -1,9 +1,9 @@
 import {
   DescribeVpcEndpointServiceConfigurationsCommand,
-  DescribeVpcEndpointServicePermissionsCommand,
   EC2Client,
   ModifyVpcEndpointServiceConfigurationCommand,
   ModifyVpcEndpointServicePermissionsCommand,
+  paginateDescribeVpcEndpointServicePermissions,
 } from '@aws-sdk/client-ec2';
 import type {
   ModifyVpcEndpointServiceConfiguration,
@@ -19,16 +19,14 @@ const SERVICE_GONE = 'InvalidVpcEndpointServiceId.NotFound';
 /** Allowed principals of a service, all pages; undefined when the service no longer exists. */
 async function allowedPrincipals(ec2: EC2Client, serviceId: string): Promise<Set<string> | undefined> {
   const principals = new Set<string>();
-  let NextToken: string | undefined;
   try {
-    do {
-      const page = await ec2.send(
-        new DescribeVpcEndpointServicePermissionsCommand({ ServiceId: serviceId, NextToken }),
-      );
+    for await (const page of paginateDescribeVpcEndpointServicePermissions(
+      { client: ec2 },
+      { ServiceId: serviceId },
+    )) {
       for (const allowed of page.AllowedPrincipals ?? [])
         if (allowed.Principal) principals.add(allowed.Principal);
-      NextToken = page.NextToken;
-    } while (NextToken);
+    }
   } catch (error) {
     if (awsErrorCode(error) === SERVICE_GONE) return undefined;
     throw error;
