@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Offense, Report, ResourceRef, TicketLink } from '@driftguard/core';
 import { type ClientSettings, clientConfig } from '../clients';
-import { isConditionFailure } from './conditional';
+import { conditionHeld } from './conditional';
 import { stateDocumentClient } from './document-client';
 import { expiresAt, keys } from './table';
 
@@ -201,19 +201,16 @@ export function dynamoAuditStore(
   ) => {
     const ref = { eventTime: record.eventTime, eventId: record.eventId };
     const key = keys.audit(ref.eventTime, ref.eventId);
-    try {
-      await ddb.send(
+    const written = await conditionHeld(() =>
+      ddb.send(
         new PutCommand({
           TableName: tableName,
           Item: { ...record, ...key, expiresAt: expiresAt(now(), retentionMs) },
           ...condition,
         }),
-      );
-      return { ref, key, written: true };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      return { ref, key, written: false };
-    }
+      ),
+    );
+    return { ref, key, written };
   };
   return {
     async intend(record) {
@@ -237,8 +234,8 @@ export function dynamoAuditStore(
         ExpressionAttributeValues: { ':intended': INTENDED },
       });
       if (written) return { ref, first: true };
-      const counted = await ddb
-        .send(
+      const counted = await conditionHeld(() =>
+        ddb.send(
           new UpdateCommand({
             TableName: tableName,
             Key: key,
@@ -250,14 +247,8 @@ export function dynamoAuditStore(
               'recordedAt <> :at AND (attribute_not_exists(lastDeliveryAt) OR lastDeliveryAt <> :at)',
             ExpressionAttributeValues: { ':one': 1, ':at': record.recordedAt, ':outcome': record.outcome },
           }),
-        )
-        .then(
-          () => true,
-          (error: unknown) => {
-            if (!isConditionFailure(error)) throw error;
-            return false;
-          },
-        );
+        ),
+      );
       if (counted) return { ref, first: false };
       // A retry of our own put or update: the record is first if the stored decision is this one.
       const { Item } = await ddb.send(
@@ -367,8 +358,8 @@ export function dynamoNotificationLedger(
       // owner token lets that retry recognise its own claim instead of reporting a duplicate (which
       // would drop the alert).
       const owner = randomUUID();
-      try {
-        await ddb.send(
+      return conditionHeld(() =>
+        ddb.send(
           new PutCommand({
             TableName: tableName,
             Item: {
@@ -387,12 +378,8 @@ export function dynamoNotificationLedger(
               ':owner': owner,
             },
           }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+        ),
+      );
     },
     async confirm(eventId, rule, channel) {
       await ddb.send(

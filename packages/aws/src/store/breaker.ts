@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { BreakerRecord } from '@driftguard/core';
 import { BreakerConflictError } from '../errors';
-import { isConditionFailure } from './conditional';
+import { conditionHeld } from './conditional';
 import { expiresAt, keys } from './table';
 
 /**
@@ -49,8 +49,8 @@ export function dynamoBreakerStore(
       for (let attempt = 0; attempt < attempts; attempt++) {
         const current = (await store.get(rule, resource)) ?? empty(rule, resource);
         const result = change(current);
-        try {
-          await ddb.send(
+        const written = await conditionHeld(() =>
+          ddb.send(
             new PutCommand({
               TableName: tableName,
               Item: {
@@ -62,11 +62,10 @@ export function dynamoBreakerStore(
               ConditionExpression: 'attribute_not_exists(pk) OR version = :expected',
               ExpressionAttributeValues: { ':expected': current.version },
             }),
-          );
-          return result;
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
-        }
+          ),
+        );
+        // Another update got in between: read it and apply the change on top of it.
+        if (written) return result;
       }
       throw new BreakerConflictError(
         `circuit breaker ${rule} on ${resource}: ${attempts} concurrent updates in a row, gave up`,

@@ -5,7 +5,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from './conditional';
+import { conditionHeld, isConditionFailure } from './conditional';
 import { expiresAt, keys } from './table';
 
 /** What a completed delivery left behind, so a duplicate can say what the first one did. */
@@ -121,8 +121,10 @@ export function dynamoDedupeStore(
 
     async complete(key, owner, summary) {
       const at = now();
-      try {
-        await ddb.send(
+      // A failed condition: our lock expired and another delivery took the event over; its
+      // completion stands.
+      await conditionHeld(() =>
+        ddb.send(
           new UpdateCommand({
             TableName: tableName,
             Key: keys.dedupe(key),
@@ -138,16 +140,14 @@ export function dynamoDedupeStore(
               ':owner': owner,
             },
           }),
-        );
-      } catch (error) {
-        // Our lock expired and another delivery took the event over: its completion stands.
-        if (!isConditionFailure(error)) throw error;
-      }
+        ),
+      );
     },
 
     async release(key, owner) {
-      try {
-        await ddb.send(
+      // A failed condition: the claim is no longer ours to give back.
+      await conditionHeld(() =>
+        ddb.send(
           new DeleteCommand({
             TableName: tableName,
             Key: keys.dedupe(key),
@@ -155,10 +155,8 @@ export function dynamoDedupeStore(
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: { ':owner': owner, ':inProgress': 'in-progress' },
           }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+        ),
+      );
     },
   };
 }

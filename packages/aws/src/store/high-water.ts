@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from './conditional';
+import { conditionHeld } from './conditional';
 import { expiresAt, keys } from './table';
 
 /** The newest event that set one document (see core `stateAspect`). */
@@ -41,8 +41,8 @@ export function dynamoHighWaterStore(
   return {
     async advance(document, mark) {
       const key = keys.highWater(document.account, document.region, document.resourceId, document.aspect);
-      try {
-        await ddb.send(
+      const newest = await conditionHeld(() =>
+        ddb.send(
           new UpdateCommand({
             TableName: tableName,
             Key: key,
@@ -54,11 +54,9 @@ export function dynamoHighWaterStore(
               ':expires': expiresAt(now(), MARK_TTL_MS),
             },
           }),
-        );
-        return { newest: true };
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+        ),
+      );
+      if (newest) return { newest: true };
       const { Item } = await ddb.send(
         new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
       );
