@@ -251,8 +251,13 @@ describe.skipIf(!motoEndpoint)(
         queueUrl,
         concurrency: 3,
         // Longer than the slowest processing (like production's 6 × the function timeout), so a message
-        // is not handed to a second poller while the first still works on it.
-        visibilityTimeout: 6,
+        // is not handed to a second poller while the first still works on it. 6 s was not: with the
+        // whole suite sharing one moto, a batch retrying 2 s timeouts ran past it, a second poller
+        // took the message, and its receive count reached the redrive limit with no reason written.
+        visibilityTimeout: 30,
+        // A failed item comes back 1 s after its batch returned (all its work done), as SQS would
+        // once the visibility timeout ran out, without the test sitting idle.
+        retryDelay: 1,
         timeoutMs: 240_000,
         // Exactly what packages/functions/src/evaluate.ts `handler` does, with this runtime. A processor
         // per invocation: BatchProcessor keeps per-batch state, and Lambda runs one batch per container
