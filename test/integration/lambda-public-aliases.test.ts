@@ -5,10 +5,8 @@
  * keys them by qualifier (test/support/function-url-configs.ts); functions, versions, aliases,
  * policies, STS and the queues are moto's, through the fault proxy's `route`.
  */
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
   CreateAliasCommand,
-  CreateFunctionCommand,
   CreateFunctionUrlConfigCommand,
   LambdaClient,
   PublishVersionCommand,
@@ -26,7 +24,7 @@ import {
   startFunctionUrlConfigs,
 } from '../support/function-url-configs';
 import { lambdaContext as context, sqsRecord } from '../support/lambda';
-import { zipOf } from '../support/lambda-zip';
+import { lambdaExecutionRole, newTestFunction } from '../support/lambda-functions';
 
 const REGION = 'us-east-1';
 type Handler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: unknown[] }>;
@@ -46,16 +44,7 @@ describe.skipIf(!motoEndpoint)(
 
     /** A function with version 1 and the alias `live` pointing at it. */
     async function functionWithAlias(prefix: string): Promise<string> {
-      const FunctionName = unique(prefix);
-      await lambda.send(
-        new CreateFunctionCommand({
-          FunctionName,
-          Runtime: 'nodejs22.x',
-          Role: role,
-          Handler: 'index.handler',
-          Code: { ZipFile: zipOf('index.js', 'export const handler = async () => 1;') },
-        }),
-      );
+      const FunctionName = await newTestFunction(lambda, role, prefix);
       const { Version } = await lambda.send(new PublishVersionCommand({ FunctionName }));
       await lambda.send(new CreateAliasCommand({ FunctionName, Name: 'live', FunctionVersion: Version }));
       return FunctionName;
@@ -65,19 +54,7 @@ describe.skipIf(!motoEndpoint)(
       urls = await startFunctionUrlConfigs(HOME_ACCOUNT, REGION);
       proxy = await startFaultProxy(motoEndpoint as string, {}, { route: routeFunctionUrls(urls) });
       lambda = new LambdaClient({ ...clientOptions(REGION), endpoint: proxy.endpoint });
-      const iam = new IAMClient(clientOptions(REGION));
-      const { Role } = await iam.send(
-        new CreateRoleCommand({
-          RoleName: unique('fn-role'),
-          AssumeRolePolicyDocument: JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [
-              { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-            ],
-          }),
-        }),
-      );
-      role = Role?.Arn as string;
+      role = await lambdaExecutionRole(REGION);
       const { QueueUrl: dlq } = await sqsClient(REGION).send(
         new CreateQueueCommand({ QueueName: unique('dlq') }),
       );

@@ -3,10 +3,8 @@
  * real, its CloudTrail record built from Lambda's own response (the statement text it returns is
  * what CloudTrail records as responseElements.statement), and what a user would notice is read back.
  */
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
   AddPermissionCommand,
-  CreateFunctionCommand,
   CreateFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
   GetPolicyCommand,
@@ -15,9 +13,9 @@ import {
 import { lambdaFunctionsDescriber } from '@driftguard/aws';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cloudTrailEvent } from '../../packages/cli/src/simulate/cloudtrail';
-import { clientOptions, HOME_ACCOUNT, motoEndpoint, unique } from '../support/aws';
+import { clientOptions, HOME_ACCOUNT, motoEndpoint } from '../support/aws';
 import { type EvaluateHandlerOnMoto, evaluateHandlerOnMoto } from '../support/evaluate-handler';
-import { zipOf } from '../support/lambda-zip';
+import { lambdaExecutionRole, newTestFunction } from '../support/lambda-functions';
 import { MEMBER_ACCOUNT, OUTSIDE_ACCOUNT } from '../support/network';
 import { sweptInHomeAccount } from '../support/sweep';
 
@@ -40,16 +38,7 @@ describe.skipIf(!motoEndpoint)('lambda-public through the evaluate handler again
   const run = (event: Record<string, unknown>) => handler.run(event);
 
   async function newFunction(prefix: string): Promise<string> {
-    const FunctionName = unique(prefix);
-    await lambda.send(
-      new CreateFunctionCommand({
-        FunctionName,
-        Runtime: 'nodejs22.x',
-        Role: role,
-        Handler: 'index.handler',
-        Code: { ZipFile: zipOf('index.js', 'export const handler = async () => 1;') },
-      }),
-    );
+    const FunctionName = await newTestFunction(lambda, role, prefix);
     return FunctionName;
   }
 
@@ -79,19 +68,7 @@ describe.skipIf(!motoEndpoint)('lambda-public through the evaluate handler again
 
   beforeAll(async () => {
     lambda = new LambdaClient(clientOptions(REGION));
-    const iam = new IAMClient(clientOptions(REGION));
-    const { Role } = await iam.send(
-      new CreateRoleCommand({
-        RoleName: unique('fn-role'),
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-          ],
-        }),
-      }),
-    );
-    role = Role?.Arn as string;
+    role = await lambdaExecutionRole(REGION);
     handler = await evaluateHandlerOnMoto({
       config: { organizationId: 'o-a1b2c3d4e5', trustedAccounts: [MEMBER_ACCOUNT] },
     });

@@ -35,8 +35,12 @@ describe.skipIf(!motoEndpoint)(
       await proxy?.close();
     });
 
-    it('the audit write fails after the revert; the redelivery records driftguard’s own verified revert, not "already compliant"', async () => {
-      const table = unique('survives');
+    /**
+     * A fresh state table, the evaluate runtime behind the fault proxy, and a security group in moto
+     * that was just opened to the internet: the event of that change and the rules it added.
+     */
+    const openGroupScene = async (name: string) => {
+      const table = unique(name);
       await ensureStateTable(dynamoClient(), table);
       const runtime = runtimeFromEnv({
         AWS_ENDPOINT_URL: proxy.endpoint,
@@ -48,10 +52,15 @@ describe.skipIf(!motoEndpoint)(
       const ec2 = ec2Client();
       const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
       const { GroupId } = await ec2.send(
-        new CreateSecurityGroupCommand({ GroupName: unique('rec'), Description: 'd', VpcId: Vpc?.VpcId }),
+        new CreateSecurityGroupCommand({ GroupName: unique(name), Description: 'd', VpcId: Vpc?.VpcId }),
       );
       const { event, addedRules } = await openIngress(ec2, GroupId as string, SSH_OPEN);
       const detail = event.detail as { eventID: string; eventTime: string };
+      return { runtime, audit, event, addedRules, detail };
+    };
+
+    it('the audit write fails after the revert; the redelivery records driftguard’s own verified revert, not "already compliant"', async () => {
+      const { runtime, audit, event, addedRules, detail } = await openGroupScene('survives');
       const ref = { eventTime: detail.eventTime, eventId: detail.eventID };
       const body = JSON.stringify(event);
 
@@ -85,22 +94,7 @@ describe.skipIf(!motoEndpoint)(
     });
 
     it('the intent is written while the group is re-read; when it fails, nothing is revoked and the retry reverts once', async () => {
-      const table = unique('intent-fails');
-      await ensureStateTable(dynamoClient(), table);
-      const runtime = runtimeFromEnv({
-        AWS_ENDPOINT_URL: proxy.endpoint,
-        AWS_REGION: 'us-east-1',
-        DRIFTGUARD_TABLE: table,
-        DRIFTGUARD_READ_ORGANIZATION: 'false',
-      });
-      const audit = auditReader({ region: 'us-east-1', endpoint: motoEndpoint, tableName: table });
-      const ec2 = ec2Client();
-      const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-      const { GroupId } = await ec2.send(
-        new CreateSecurityGroupCommand({ GroupName: unique('int'), Description: 'd', VpcId: Vpc?.VpcId }),
-      );
-      const { event, addedRules } = await openIngress(ec2, GroupId as string, SSH_OPEN);
-      const detail = event.detail as { eventID: string; eventTime: string };
+      const { runtime, audit, event, addedRules, detail } = await openGroupScene('intent-fails');
       const ruleId = addedRules[0]?.SecurityGroupRuleId as string;
       const body = JSON.stringify(event);
 
