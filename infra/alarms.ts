@@ -103,10 +103,12 @@ export function createAlarms(
     }),
   );
 
-  // Scheduled functions throw when a run is incomplete (exemption expiry) or cannot start (sweep).
+  // Scheduled functions throw when a run is incomplete (exemption expiry) or cannot start (sweep);
+  // the exemption API's errors are the calls its handler never answered (a timeout, a crash at init).
   const functionErrors = [
     { id: 'SweepErrorsAlarm', functionName: names.sweepFunction },
     { id: 'ExemptionExpiryErrorsAlarm', functionName: names.exemptionExpiryFunction },
+    { id: 'ExemptionApiErrorsAlarm', functionName: names.exemptionApiFunction },
   ].map(({ id, functionName }) =>
     alarm(id, {
       name: `${functionName}-errors`,
@@ -187,6 +189,18 @@ export function createAlarms(
     threshold: 0,
   });
 
+  // A break-glass call answered 500: the person asking (in an incident, most likely) got nothing.
+  const exemptionApiFailures = alarm('ExemptionApiFailuresAlarm', {
+    name: `${names.exemptionApiFunction}-failures`,
+    alarmDescription:
+      'driftguard: a break-glass exemption call failed with an internal error (exemption API logs, "exemption api failed")',
+    ...driftguardMetric(METRICS.exemptionApiFailures, SERVICES.exemptionApi),
+    statistic: 'Sum',
+    period: 300,
+    evaluationPeriods: 1,
+    threshold: 0,
+  });
+
   // Units that crashed or timed out the worker on every delivery (never counted in their run).
   const sweepDeadLetters = notEmpty(
     'SweepDeadLetterAlarm',
@@ -208,5 +222,6 @@ export function createAlarms(
     sweepUnitsUnreached,
     sweepDeadLetters,
     exemptionApiSuspicious,
+    exemptionApiFailures,
   };
 }

@@ -591,6 +591,7 @@ describe('alarms', () => {
     expect(errors.map((alarm) => alarm.inputs.dimensions)).toEqual([
       { FunctionName: 'driftguard-prod-sweep' },
       { FunctionName: 'driftguard-prod-exemption-expiry' },
+      { FunctionName: 'driftguard-prod-exemption-api' },
     ]);
     // Counted by the functions themselves (EMF): no log filter besides the config alarm's.
     expect(
@@ -649,6 +650,22 @@ describe('alarms', () => {
       dimensions: { service: 'driftguard-evaluate' },
       threshold: 0,
       alarmActions: [topicArn],
+    });
+  });
+
+  it('alarm on any break-glass call the exemption API answered with an internal error', () => {
+    const failures = only(
+      alarms().filter((alarm) => alarm.inputs.metricName === METRICS.exemptionApiFailures),
+    );
+    expect(failures.inputs).toMatchObject({
+      name: 'driftguard-prod-exemption-api-failures',
+      namespace: 'driftguard',
+      dimensions: { service: 'driftguard-exemption-api' },
+      statistic: 'Sum',
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+      alarmActions: [topicArn],
+      treatMissingData: 'notBreaching',
     });
   });
 

@@ -1,3 +1,4 @@
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoExemptionStore, ensureStateTable } from '@driftguard/aws';
 import { authenticatedPrincipal, type Config, validateRequest } from '@driftguard/core';
@@ -215,5 +216,23 @@ describe.skipIf(!motoEndpoint)('exemption API handler: metrics and log keys (mot
       ALICE.secretAccessKey,
     ])
       expect(output).not.toContain(secret);
+  });
+
+  // Last in the file: it deletes the table the calls above use.
+  it('answers an unexpected failure 500 without its detail, and counts it on the metric its alarm watches', async () => {
+    await dynamoClient().send(new DeleteTableCommand({ TableName: table }));
+    const { result, written } = await captureOutput(() =>
+      call('POST', '/requests', ALICE, JSON.stringify(REQUEST)),
+    );
+    expect(result).toEqual({ status: 500, body: { error: 'internal error (see the function logs)' } });
+    const metrics = metricsOf(emfLines(written));
+    const service = 'service=driftguard-exemption-api';
+    expect(metrics).toEqual([
+      `driftguard/ExemptionApiCalls{${service},operation=request,outcome=failed} 1 Count`,
+      `driftguard/ExemptionApiFailures{${service}} 1 Count`,
+    ]);
+    const [line] = logLines(written).filter((entry) => entry.service === 'driftguard-exemption-api');
+    expect(line).toMatchObject({ level: 'ERROR', message: 'exemption api failed', operation: 'request' });
+    expect(String(line?.error)).toMatch(/ResourceNotFound|not found|does not exist/i);
   });
 });

@@ -46,6 +46,8 @@ export const METRICS = {
   exemptionApiRefusal: 'ExemptionApiRefusals',
   /** Exemption API: calls that look like an attack (EXEMPTION_API_SUSPICIOUS); by reason, and in total. */
   exemptionApiSuspicious: 'ExemptionApiSuspiciousCalls',
+  /** Exemption API: calls answered 500 (an unexpected failure: the store, the config); no dimension. */
+  exemptionApiFailures: 'ExemptionApiFailures',
 } as const;
 
 /**

@@ -98,6 +98,9 @@ export class FunctionMetrics {
   exemptionCall(trace: ApiTrace | undefined, operation: ApiOperation): void {
     const outcome = !trace ? 'failed' : trace.refusal ? 'refused' : 'accepted';
     this.count(METRICS.exemptionApiCall, 1, { operation, outcome });
+    // On its own, without dimensions, for the alarm: someone asking for break-glass in an incident
+    // got an error, and an operator has to hear of it before they do.
+    if (!trace) this.count(METRICS.exemptionApiFailures);
     if (trace?.refusal) this.count(METRICS.exemptionApiRefusal, 1, { operation, reason: trace.refusal });
     const suspected = [
       ...(isSuspicion(trace?.refusal) ? [trace.refusal] : []),
