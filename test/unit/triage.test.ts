@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assess, CATALOG, defaultConfig, normalizeEvent, unwatchedCall } from '@driftguard/core';
+import { assess, CATALOG, defaultConfig, normalizeEvent, unwatchedCall, watchesCall } from '@driftguard/core';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 
@@ -108,5 +108,42 @@ describe('unwatchedCall: replay recognises calls no guardrail watches before any
     };
     expect(unwatchedCall(own, OWN)).toBeUndefined();
     expect(unwatchedCall({ 'detail-type': 'GuardDuty Finding', detail: {} }, OWN)).toBeUndefined();
+  });
+});
+
+describe('the guardrails a call reaches (indexed by event source and name)', () => {
+  /** One raw record per event source the catalog watches, renamed to each name below. */
+  const bySource = new Map<string, Record<string, unknown>>();
+  for (const event of fixtures) {
+    const record = ('detail' in event ? event.detail : event) as Record<string, unknown>;
+    if (typeof record.eventSource === 'string' && !bySource.has(record.eventSource))
+      bySource.set(record.eventSource, record);
+  }
+  // Listed names, versioned names (prefixes), the bare prefixes, and names no trigger lists.
+  const names = [
+    ...eventNames,
+    ...CATALOG.flatMap((guardrail) => guardrail.triggers.flatMap((t) => t.eventNamePrefixes ?? [])),
+    'AddPermission2015',
+    'addpermission20150331v2',
+    'PutBucketPolicy ',
+    'constructor',
+    '__proto__',
+  ];
+
+  it('are exactly the catalog guardrails whose triggers include it, in catalog order', () => {
+    expect(bySource.size).toBeGreaterThan(5);
+    for (const [eventSource, record] of bySource) {
+      for (const eventName of names) {
+        const normalized = normalizeEvent({ ...record, eventName });
+        if (!normalized.ok || normalized.kind !== 'cloudtrail') continue;
+        const result = assess(normalized.change, config);
+        if (result.status === 'ignored') continue;
+        const expected = CATALOG.filter((guardrail) => watchesCall(guardrail, eventSource, eventName));
+        expect(
+          result.results.map((r) => r.rule),
+          `${eventSource} ${eventName}`,
+        ).toEqual(expected.map((guardrail) => guardrail.id));
+      }
+    }
   });
 });

@@ -170,14 +170,17 @@ function parseConditions(value: unknown, where: string): ConditionEntry[] {
         `${where}.${operator} must be an object of condition keys, got ${describe(block)}`,
       );
     }
-    const parsed = parseOperator(operator);
+    const { base, qualifier, ifExists, negated } = parseOperator(operator);
     for (const [key, values] of Object.entries(block)) {
-      entries.push({
-        ...parsed,
-        key,
-        keyLower: key.toLowerCase(),
-        values: conditionValues(values, `${where}.${operator}.${key}`),
-      });
+      const keyLower = key.toLowerCase();
+      const list = conditionValues(values, `${where}.${operator}.${key}`);
+      // Field by field, keys in parseOperator's order: copying its result with a spread and adding
+      // keys takes V8's slow path (microseconds per entry on Node 20).
+      entries.push(
+        qualifier
+          ? { operator, base, qualifier, ifExists, negated, key, keyLower, values: list }
+          : { operator, base, ifExists, negated, key, keyLower, values: list },
+      );
     }
   }
   return entries;
@@ -270,15 +273,13 @@ export function parsePolicy(input: unknown): ParsedPolicy {
   try {
     const statements = raw.map((statement, index) => parseStatement(statement, index));
     const id = typeof value.Id === 'string' ? value.Id : undefined;
-    return {
-      ok: true,
-      policy: {
-        ...(version !== undefined ? { version } : {}),
-        ...(id !== undefined ? { id } : {}),
-        statements,
-        source: value,
-      },
-    };
+    // Keys assigned in order: spreading optional keys into a literal takes V8's slow path.
+    const policy: Partial<PolicyDocument> = {};
+    if (version !== undefined) policy.version = version;
+    if (id !== undefined) policy.id = id;
+    policy.statements = statements;
+    policy.source = value;
+    return { ok: true, policy: policy as PolicyDocument };
   } catch (error) {
     if (error instanceof PolicyError) return { ok: false, reason: error.message };
     return {

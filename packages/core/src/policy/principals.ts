@@ -71,6 +71,22 @@ export function zoneAccounts(context: ZoneContext): string[] {
   return [...new Set([...(context.owner ? [context.owner] : []), ...context.trustZone.accounts])].sort();
 }
 
+/**
+ * A verdict with its keys in one order (type, value, scope, account, reason). Built field by field:
+ * spreading the entry and adding keys takes V8's slow path (microseconds per object on Node 20),
+ * and every principal of every policy document goes through here.
+ */
+function verdictOf(
+  entry: PrincipalEntry,
+  scope: PrincipalScope,
+  reason: string,
+  account?: string,
+): PrincipalVerdict {
+  return account === undefined
+    ? { type: entry.type, value: entry.value, scope, reason }
+    : { type: entry.type, value: entry.value, scope, account, reason };
+}
+
 function accountVerdict(
   entry: PrincipalEntry,
   account: string,
@@ -79,45 +95,41 @@ function accountVerdict(
 ): PrincipalVerdict {
   if (inZone(account, context)) {
     const why = account === context.owner ? 'the resource owner' : 'in the trust zone';
-    return { ...entry, scope: 'trust-zone', account, reason: `${what} of account ${account}, ${why}` };
+    return verdictOf(entry, 'trust-zone', `${what} of account ${account}, ${why}`, account);
   }
-  return {
-    ...entry,
-    scope: 'outside',
+  return verdictOf(
+    entry,
+    'outside',
+    `${what} of account ${account}, which is not in the organization or trustedAccounts`,
     account,
-    reason: `${what} of account ${account}, which is not in the organization or trustedAccounts`,
-  };
+  );
 }
 
 /** Places one principal entry of a `Principal` element relative to the trust zone. */
 export function classifyPrincipal(entry: PrincipalEntry, context: ZoneContext): PrincipalVerdict {
   const { type, value } = entry;
   if (context.trustedPrincipals?.includes(value)) {
-    return { ...entry, scope: 'trust-zone', reason: `${value} is in the rule's trustedPrincipals` };
+    return verdictOf(entry, 'trust-zone', `${value} is in the rule's trustedPrincipals`);
   }
   if (value === '*') {
-    return {
-      ...entry,
-      scope: 'anonymous',
-      reason: `{"${type}": "*"} is anyone, including anonymous callers`,
-    };
+    return verdictOf(entry, 'anonymous', `{"${type}": "*"} is anyone, including anonymous callers`);
   }
   if (hasWildcard(value) || hasPolicyVariable(value)) {
-    return {
-      ...entry,
-      scope: 'anonymous',
-      reason: `${value} is not a fixed principal (wildcard or policy variable): treated as anyone`,
-    };
+    return verdictOf(
+      entry,
+      'anonymous',
+      `${value} is not a fixed principal (wildcard or policy variable): treated as anyone`,
+    );
   }
   switch (type) {
     case 'AWS': {
       if (ACCOUNT_ID.test(value)) return accountVerdict(entry, value, context, 'every principal');
       if (UNIQUE_ID.test(value)) {
-        return {
-          ...entry,
-          scope: 'nobody',
-          reason: `${value} is the unique id AWS leaves in place of a deleted user or role: it grants nothing`,
-        };
+        return verdictOf(
+          entry,
+          'nobody',
+          `${value} is the unique id AWS leaves in place of a deleted user or role: it grants nothing`,
+        );
       }
       const arn = parseArn(value);
       if (arn && ACCOUNT_ID.test(arn.account) && (arn.service === 'iam' || arn.service === 'sts')) {
@@ -125,40 +137,36 @@ export function classifyPrincipal(entry: PrincipalEntry, context: ZoneContext): 
         return accountVerdict(entry, arn.account, context, what);
       }
       if (arn?.service === 'iam' && arn.account === 'cloudfront') {
-        return {
-          ...entry,
-          scope: 'outside',
-          reason: `${value} is a CloudFront origin access identity, which names no account; trust it with trustedPrincipals or move to origin access control (service principal pinned by aws:SourceArn)`,
-        };
+        return verdictOf(
+          entry,
+          'outside',
+          `${value} is a CloudFront origin access identity, which names no account; trust it with trustedPrincipals or move to origin access control (service principal pinned by aws:SourceArn)`,
+        );
       }
-      return {
-        ...entry,
-        scope: 'outside',
-        reason: `${value} cannot be attributed to an account of the trust zone`,
-      };
+      return verdictOf(entry, 'outside', `${value} cannot be attributed to an account of the trust zone`);
     }
     case 'Service':
-      return {
-        ...entry,
-        scope: 'service',
-        reason: `AWS service ${value}: acts for any account unless a source condition pins it`,
-      };
+      return verdictOf(
+        entry,
+        'service',
+        `AWS service ${value}: acts for any account unless a source condition pins it`,
+      );
     case 'Federated': {
       const arn = parseArn(value);
       if (arn && ACCOUNT_ID.test(arn.account))
         return accountVerdict(entry, arn.account, context, arn.resource);
-      return {
-        ...entry,
-        scope: 'anonymous',
-        reason: `${value} is a web identity provider: anyone who can sign in there`,
-      };
+      return verdictOf(
+        entry,
+        'anonymous',
+        `${value} is a web identity provider: anyone who can sign in there`,
+      );
     }
     case 'CanonicalUser':
-      return {
-        ...entry,
-        scope: 'outside',
-        reason: `canonical user ${value} cannot be attributed to an account of the trust zone`,
-      };
+      return verdictOf(
+        entry,
+        'outside',
+        `canonical user ${value} cannot be attributed to an account of the trust zone`,
+      );
   }
 }
 

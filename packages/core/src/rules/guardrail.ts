@@ -84,34 +84,66 @@ export function triggerNames(trigger: Trigger, eventName: string): boolean {
 
 const NO_GUARDRAIL: readonly Guardrail[] = Object.freeze([]);
 
-/** Per catalog, its guardrails by the event sources their triggers name (catalogs are never mutated). */
-const bySource = new WeakMap<readonly Guardrail[], Map<string, Guardrail[]>>();
+/** The guardrails that watch calls of one event source. */
+interface SourceWatchers {
+  /** Every event name a trigger of this source lists: its watchers (`watchesCall`), in catalog order. */
+  byName: Map<string, readonly Guardrail[]>;
+  /**
+   * The guardrails with name prefixes at this source, in catalog order: a name no trigger lists
+   * can only be watched through a prefix, so only these are tested for it.
+   */
+  byPrefix: readonly Guardrail[];
+}
 
-function sourceIndex(catalog: readonly Guardrail[]): Map<string, Guardrail[]> {
+/** Per catalog, its watchers by event source (catalogs are never mutated). */
+const bySource = new WeakMap<readonly Guardrail[], Map<string, SourceWatchers>>();
+
+function sourceIndex(catalog: readonly Guardrail[]): Map<string, SourceWatchers> {
   let index = bySource.get(catalog);
   if (index) return index;
-  index = new Map();
+  const candidates = new Map<string, Guardrail[]>();
   for (const guardrail of catalog)
     for (const { eventSource } of guardrail.triggers) {
-      const watchers = index.get(eventSource) ?? [];
+      const watchers = candidates.get(eventSource) ?? [];
       if (!watchers.includes(guardrail)) watchers.push(guardrail);
-      index.set(eventSource, watchers);
+      candidates.set(eventSource, watchers);
     }
+  index = new Map();
+  for (const [eventSource, guardrails] of candidates) {
+    const triggers = guardrails.flatMap((guardrail) =>
+      guardrail.triggers.filter((trigger) => trigger.eventSource === eventSource),
+    );
+    const byName = new Map<string, readonly Guardrail[]>();
+    for (const eventName of new Set(triggers.flatMap((trigger) => trigger.eventNames))) {
+      const watchers = guardrails.filter((guardrail) => watchesCall(guardrail, eventSource, eventName));
+      byName.set(eventName, Object.freeze(watchers));
+    }
+    const byPrefix = guardrails.filter((guardrail) =>
+      guardrail.triggers.some(
+        (trigger) => trigger.eventSource === eventSource && (trigger.eventNamePrefixes ?? []).length > 0,
+      ),
+    );
+    index.set(eventSource, { byName, byPrefix: Object.freeze(byPrefix) });
+  }
   bySource.set(catalog, index);
   return index;
 }
 
 /**
  * The guardrails of `catalog` whose triggers include this call (`watchesCall`), in catalog order.
- * Every record of a trail asks, most of them about a service no guardrail watches: those are
- * answered from an index by event source, without testing each guardrail's triggers.
+ * Every record of a trail asks, most of them about a call no guardrail watches: the answer comes
+ * from an index by event source and name (shared, frozen lists), testing triggers only for a
+ * name that no trigger lists but a prefix might match.
  */
 export function watchersOf(
   catalog: readonly Guardrail[],
   eventSource: string,
   eventName: string,
 ): readonly Guardrail[] {
-  const candidates = sourceIndex(catalog).get(eventSource);
-  if (!candidates) return NO_GUARDRAIL;
-  return candidates.filter((guardrail) => watchesCall(guardrail, eventSource, eventName));
+  const watchers = sourceIndex(catalog).get(eventSource);
+  if (!watchers) return NO_GUARDRAIL;
+  const named = watchers.byName.get(eventName);
+  if (named) return named;
+  if (watchers.byPrefix.length === 0) return NO_GUARDRAIL;
+  return watchers.byPrefix.filter((guardrail) => watchesCall(guardrail, eventSource, eventName));
 }
