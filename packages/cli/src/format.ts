@@ -5,6 +5,7 @@ import type {
   RuleResult,
   SlackBlock,
   SlackMessage,
+  UnwatchedCall,
   Verdict,
 } from '@driftguard/core';
 
@@ -62,6 +63,36 @@ export function replayRecord(assessment: Assessment, results?: OperationResult[]
       ? { results: results.map(({ operation, ...rest }) => ({ ...operationJson(operation), ...rest })) }
       : {}),
   };
+}
+
+/** The assessment `assess` gives a call no guardrail watches (core's assess.ts words it the same). */
+export function notApplicable(call: UnwatchedCall): Assessment {
+  return {
+    event: call,
+    status: 'not-applicable',
+    reason: `no guardrail watches ${call.eventSource} ${call.eventName}`,
+    action: 'none',
+    decisionReason: 'nothing to decide',
+    operations: [],
+    results: [],
+  };
+}
+
+/**
+ * `JSON.stringify(replayRecord(notApplicable(call)))`, written out: nearly every record of an
+ * organization trail is such a call, and building the assessment and the record object to
+ * stringify them was a tenth of replaying a trail. Each field is still quoted by JSON.stringify,
+ * so escaping is the same; test/unit/replay-json-line.test.ts holds the two equal.
+ */
+export function notApplicableJson(call: UnwatchedCall): string {
+  const quote = JSON.stringify;
+  return (
+    `{"eventId":${quote(call.eventId)},"eventName":${quote(call.eventName)},` +
+    `"eventTime":${quote(call.eventTime)},"account":${quote(call.account)},"region":${quote(call.region)},` +
+    `"actor":${quote(call.actor)},"rule":null,"verdict":"not-applicable",` +
+    `"reason":${quote(`no guardrail watches ${call.eventSource} ${call.eventName}`)},"action":"none",` +
+    `"decision":"nothing to decide","severity":null,"verdicts":[],"operations":[]}`
+  );
 }
 
 export function operationJson(operation: Operation) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzip, type ZlibOptions } from 'node:zlib';
 import { InputError } from './errors';
 
 /** One event read from the input, with where it came from (for messages that say where). */
@@ -42,34 +42,67 @@ async function filesUnder(path: string): Promise<string[]> {
   return nested.flat().sort();
 }
 
-function decode(buffer: Buffer, location: string): string {
-  // gzip magic number: CloudTrail delivers .json.gz; stdin may carry either.
-  if (buffer[0] === 0x1f && buffer[1] === 0x8b) {
-    try {
-      return gunzipSync(buffer).toString('utf8');
-    } catch (error) {
-      throw new InputError(`${location}: not a valid gzip file (${(error as Error).message})`);
-    }
-  }
-  return buffer.toString('utf8');
+/** Larger trailers are taken as a claim, not a size to allocate: such files inflate in chunks. */
+const MAX_SINGLE_CHUNK = 64 * 1024 * 1024;
+
+/**
+ * A gzip file ends with its uncompressed size (modulo 2^32): inflating into one buffer that large
+ * spares zlib's 16 KB chunks and their concatenation (a copy of every file). A wrong trailer only
+ * costs the chunks back (zlib allocates more as it needs), never the content.
+ */
+function inflateOptions(gzip: Buffer): ZlibOptions {
+  const size = gzip.length >= 4 ? gzip.readUInt32LE(gzip.length - 4) : 0;
+  // One byte spare: zlib takes a full output buffer as "maybe more" and allocates another chunk.
+  return { chunkSize: Math.min(Math.max(size + 1, 16 * 1024), MAX_SINGLE_CHUNK) };
+}
+
+/**
+ * The bytes of a file, inflated if they are gzip (CloudTrail delivers .json.gz; stdin may carry
+ * either). Inflating runs on libuv's thread pool, so the next file inflates while this one is judged.
+ */
+function inflated(buffer: Buffer, location: string): Promise<Buffer> {
+  if (buffer[0] !== 0x1f || buffer[1] !== 0x8b) return Promise.resolve(buffer);
+  return new Promise((resolve, reject) =>
+    gunzip(buffer, inflateOptions(buffer), (error, bytes) =>
+      error
+        ? reject(new InputError(`${location}: not a valid gzip file (${error.message})`))
+        : resolve(bytes),
+    ),
+  );
+}
+
+/**
+ * The events of one file (or of stdin), in order. A file's records are used as JSON.parse made
+ * them: where each came from is worded only when a message needs it (one string and one object per
+ * record cost more than judging an unwatched call).
+ */
+export interface InputFile {
+  location: string;
+  events: unknown[];
+  /** Where `events[index]` came from (`…json.gz Records[12]`, `events.ndjson:4`), for messages. */
+  where(index: number): string;
 }
 
 /** Splits one parsed document into events: CloudTrail log files, GuardDuty finding lists, arrays, or a single event. */
-function eventsOf(document: unknown, location: string): InputEvent[] {
-  if (Array.isArray(document))
-    return document.map((value, index) => ({ location: `${location}[${index}]`, value }));
+function eventsOf(document: unknown, location: string): InputFile {
+  const listed = (events: unknown[], prefix: string): InputFile => ({
+    location,
+    events,
+    where: (index) => `${prefix}[${index}]`,
+  });
+  if (Array.isArray(document)) return listed(document, location);
   if (typeof document === 'object' && document !== null && 'Records' in document) {
     const records = (document as { Records: unknown }).Records;
     if (!Array.isArray(records)) throw new InputError(`${location}: "Records" is not an array`);
-    return records.map((value, index) => ({ location: `${location} Records[${index}]`, value }));
+    return listed(records, `${location} Records`);
   }
   // `aws guardduty get-findings` output: { "Findings": [ … ] }
   if (typeof document === 'object' && document !== null && 'Findings' in document) {
     const findings = (document as { Findings: unknown }).Findings;
     if (!Array.isArray(findings)) throw new InputError(`${location}: "Findings" is not an array`);
-    return findings.map((value, index) => ({ location: `${location} Findings[${index}]`, value }));
+    return listed(findings, `${location} Findings`);
   }
-  return [{ location, value: document }];
+  return { location, events: [document], where: () => location };
 }
 
 /** Where a JSON.parse error happened, as line and column (Node reports a character position). */
@@ -90,7 +123,7 @@ function whereInText(text: string, error: Error): string {
  * first line is. A document cut short (a truncated download, a corrupt `.gz`) is reported at the
  * line and column where reading failed, not as "line 1" of an NDJSON file it never was.
  */
-export function parseEvents(text: string, location: string): InputEvent[] {
+export function parseEvents(text: string, location: string): InputFile {
   const trimmed = text.trim();
   if (trimmed.length === 0) throw new InputError(`${location}: empty input`);
   try {
@@ -102,15 +135,23 @@ export function parseEvents(text: string, location: string): InputEvent[] {
     if (lines.filter((line) => line.trim()).length < 2 || !parsesAlone(firstLine)) {
       throw new InputError(`${location}: not JSON (${whereInText(text, error as Error)})`);
     }
-    return lines.flatMap((line, index) => {
-      if (!line.trim()) return [];
+    const events: unknown[] = [];
+    const locations: string[] = [];
+    lines.forEach((line, index) => {
+      if (!line.trim()) return;
+      let parsed: InputFile;
       try {
-        return eventsOf(JSON.parse(line), `${location}:${index + 1}`);
+        parsed = eventsOf(JSON.parse(line), `${location}:${index + 1}`);
       } catch (lineError) {
         if (lineError instanceof InputError) throw lineError;
         throw new InputError(`${location}:${index + 1}: not JSON (${(lineError as Error).message})`);
       }
+      parsed.events.forEach((event, at) => {
+        events.push(event);
+        locations.push(parsed.where(at));
+      });
     });
+    return { location, events, where: (index) => locations[index] ?? location };
   }
 }
 
@@ -123,10 +164,18 @@ function parsesAlone(line: string): boolean {
   }
 }
 
-/** The events of one file (or of stdin), in order. */
-export interface InputFile {
-  location: string;
-  events: InputEvent[];
+/** A file read ahead: its bytes, or what reading them threw (rethrown when its turn comes). */
+type ReadAhead = Promise<{ bytes: Buffer } | { error: unknown }>;
+
+function readAhead(file: string): ReadAhead {
+  try {
+    return inflated(readFileSync(file), file).then(
+      (bytes) => ({ bytes }),
+      (error: unknown) => ({ error }),
+    );
+  } catch (error) {
+    return Promise.resolve({ error });
+  }
 }
 
 /**
@@ -135,23 +184,30 @@ export interface InputFile {
  * `UnreadableFile` and the rest of the input goes on: one corrupt file in an `AWSLogs/` tree must
  * not hide what the others hold. Files are read synchronously: a CloudTrail log file is small, and
  * the promise-based reader grows its buffer chunk by chunk (a copy of every file, measured at 6 %
- * of a trail replay) and leaves the process idle between files.
+ * of a trail replay). The next file is read and starts inflating before this one is parsed and
+ * judged: on a second core, inflating overlaps the rest. At most two files are in memory.
  */
 export async function* readInputFiles(path: string): AsyncGenerator<InputFile | UnreadableFile> {
   if (path === '-') {
-    yield { location: '<stdin>', events: parseEvents(decode(await readStdin(), '<stdin>'), '<stdin>') };
+    const bytes = await inflated(await readStdin(), '<stdin>');
+    yield parseEvents(bytes.toString('utf8'), '<stdin>');
     return;
   }
-  for (const file of await filesUnder(path)) {
-    let events: InputEvent[];
+  const files = await filesUnder(path);
+  let next = files.length > 0 ? readAhead(files[0] as string) : undefined;
+  for (const [index, file] of files.entries()) {
+    const read = await (next as ReadAhead);
+    next = index + 1 < files.length ? readAhead(files[index + 1] as string) : undefined;
+    let events: InputFile;
     try {
-      events = parseEvents(decode(readFileSync(file), file), file);
+      if ('error' in read) throw read.error;
+      events = parseEvents(read.bytes.toString('utf8'), file);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       yield { location: file, error: error.message };
       continue;
     }
-    yield { location: file, events };
+    yield events;
   }
 }
 
@@ -159,6 +215,6 @@ export async function* readInputFiles(path: string): AsyncGenerator<InputFile | 
 export async function* readInputs(path: string): AsyncGenerator<InputEvent | UnreadableFile> {
   for await (const file of readInputFiles(path)) {
     if ('error' in file) yield file;
-    else yield* file.events;
+    else for (const [index, value] of file.events.entries()) yield { location: file.where(index), value };
   }
 }
