@@ -888,17 +888,22 @@ describe('member StackSet', () => {
 });
 
 describe('function bundling', () => {
-  it('minifies every function: SST 4.17 minifies only when the nodejs block says so', () => {
+  it('minifies and splits every function: SST 4.17 does either only when the nodejs block says so', () => {
     const builds = sst.rpcCalls.filter((call) => call.method === 'Runtime.Build');
     expect(builds.length).toBeGreaterThan(0);
-    for (const build of builds)
+    for (const build of builds) {
+      const properties = build.args.properties as { minify?: boolean; splitting?: boolean } | undefined;
+      // Without splitting the evaluate function's deferred imports are inlined into its cold start.
       expect({
         id: build.args.functionID,
-        minify: (build.args.properties as { minify?: boolean })?.minify,
+        minify: properties?.minify,
+        splitting: properties?.splitting,
       }).toEqual({
         id: build.args.functionID,
         minify: true,
+        splitting: true,
       });
+    }
   });
 });
 

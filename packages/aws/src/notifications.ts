@@ -1,9 +1,12 @@
-import { deliveryId, type Report, type TicketLink } from '@driftguard/core';
+import { type Channel, deliveryId, type Report, type TicketLink } from '@driftguard/core';
 import { errorMessage } from './errors';
 import { stderrLogger, warnWith } from './log';
 import type { AuditRef, AuditStore, NotificationLedger } from './store/audit';
 
 /** A channel that tells people about a decision (SNS, Slack, tickets…). */
+/** Security Hub's channel name, known before its exporter is loaded (deferred.ts). */
+export const SECURITY_HUB_CHANNEL = 'securityhub' satisfies Channel;
+
 export interface Notifier {
   channel: string;
   /** `ticket` channels run before the others, so alerts can link to the ticket. */

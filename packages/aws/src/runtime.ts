@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -13,19 +12,20 @@ import {
   routeNotification,
   unknownRouteRules,
 } from '@driftguard/core';
+import { type AccountClients, accountClients } from './account-clients';
 import type { Announce, AnnouncementChannel } from './announce';
 import { type ChannelEnv, httpChannels, isKnownChannel } from './channels';
 import { clientConfig } from './clients';
 import { accountCredentials } from './credentials';
 import { sendToDeadLetter } from './dead-letter';
+import { deferredExecutor, deferredNotifier } from './deferred';
 import { enforcementFromEnv } from './enforcement-runtime';
 import { DriftguardError } from './errors';
-import { type AccountClients, accountClients, createExecutor } from './executor';
 import { liveFactReader } from './live-facts';
 import { type DriftguardLogger, stderrLogger, warnWith } from './log';
+import { SECURITY_HUB_CHANNEL } from './notifications';
 import { organizationReader } from './organization';
 import { createPipeline, type Notifier, type Pipeline } from './pipeline';
-import { callerTarget, securityHubNotifier } from './security-hub';
 import { publishToSns } from './sns';
 import { dynamoAuditStore, dynamoNotificationLedger } from './store/audit';
 import { dynamoDedupeStore } from './store/dedupe';
@@ -191,10 +191,16 @@ export function runtimeFromEnv(
     // Findings go to the security account (the caller's): its default product, in this region.
     const hubRegion = securityHub.region ?? region;
     notifiers.push(
-      securityHubNotifier({
-        client: new SecurityHubClient(clientConfig({ region: hubRegion, endpoint, requestTimeoutMs })),
-        target: callerTarget(sts, hubRegion),
-        ...(overrides.now ? { now: overrides.now } : {}),
+      deferredNotifier(SECURITY_HUB_CHANNEL, async () => {
+        const [{ SecurityHubClient }, { callerTarget, securityHubNotifier }] = await Promise.all([
+          import('@aws-sdk/client-securityhub'),
+          import('./security-hub'),
+        ]);
+        return securityHubNotifier({
+          client: new SecurityHubClient(clientConfig({ region: hubRegion, endpoint, requestTimeoutMs })),
+          target: callerTarget(sts, hubRegion),
+          ...(overrides.now ? { now: overrides.now } : {}),
+        });
       }),
     );
   }
@@ -237,16 +243,19 @@ export function runtimeFromEnv(
         });
   // One set of per-account clients for the live reads before evaluating and for the executor.
   const clients = accountClients({ credentialsFor, requestTimeoutMs, ...(endpoint ? { endpoint } : {}) });
-  const execute = createExecutor({
-    config,
-    credentialsFor,
-    clients,
-    ...(endpoint ? { endpoint } : {}),
-    ...(snapshots ? { snapshots } : {}),
-    ...(organization ? { organization } : {}),
-    // GuardDuty isolate playbook: the previous groups of isolated instances.
-    ...(tableName && ddb ? { isolations: dynamoIsolationStore(ddb, tableName) } : {}),
-  });
+  // The playbooks load on the first revert (deferred.ts): most events never act.
+  const execute = deferredExecutor(async () =>
+    (await import('./executor')).createExecutor({
+      config,
+      credentialsFor,
+      clients,
+      ...(endpoint ? { endpoint } : {}),
+      ...(snapshots ? { snapshots } : {}),
+      ...(organization ? { organization } : {}),
+      // GuardDuty isolate playbook: the previous groups of isolated instances.
+      ...(tableName && ddb ? { isolations: dynamoIsolationStore(ddb, tableName) } : {}),
+    }),
+  );
   // OU overrides, exemptions, circuit breaker, announcements (enforcement-runtime.ts).
   const enforcement = enforcementFromEnv(env, config, {
     ...(ddb ? { ddb } : {}),

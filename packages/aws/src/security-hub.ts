@@ -16,9 +16,7 @@ import {
   ticketKey,
 } from '@driftguard/core';
 import { DriftguardError } from './errors';
-import type { Notifier } from './notifications';
-
-export const SECURITY_HUB_CHANNEL = 'securityhub';
+import { type Notifier, SECURITY_HUB_CHANNEL } from './notifications';
 
 /**
  * The stable finding id of a (rule, resource): a repeat of the violation updates the same finding.

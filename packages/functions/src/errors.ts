@@ -1,4 +1,4 @@
-import { DriftguardError } from '@driftguard/aws';
+import { DriftguardError } from '@driftguard/aws/evaluate-runtime';
 
 /** A revert that could not be verified: the message is retried by SQS, then dead-lettered. */
 export class RevertFailedError extends DriftguardError {}

@@ -6,7 +6,7 @@ import {
   InvalidEventError,
   type Runtime,
   runtimeLoader,
-} from '@driftguard/aws';
+} from '@driftguard/aws/evaluate-runtime';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { RevertFailedError } from './errors';
 import type { DeadLetterReason } from './metric-names';
