@@ -12,7 +12,7 @@ import { dedupeLiveFactQueries, type LiveFactQuery, type LiveFacts } from './liv
 import type { Operation } from './operations';
 import { isOwnChange } from './own-identity';
 import { CATALOG } from './rules/catalog';
-import { type Guardrail, watchersOf } from './rules/guardrail';
+import { type EvaluationContext, type Guardrail, watchersOf } from './rules/guardrail';
 import { type TrustZone, trustZoneOf } from './trust-zone';
 import type { Severity, Verdict } from './verdict';
 import { SEVERITIES } from './verdict';
@@ -75,18 +75,22 @@ export interface Assessment {
 }
 
 export function summarizeEvent(change: Change): EventSummary {
-  return {
+  const { actor } = change;
+  const summary: EventSummary = {
     eventId: change.eventId,
     eventName: change.eventName,
     eventSource: change.eventSource,
     eventTime: change.eventTime,
     account: change.account,
     region: change.region,
-    actor: change.actor.arn ?? change.actor.invokedBy ?? change.actor.principalId ?? change.actor.type,
-    actorType: change.actor.type,
-    ...(change.actor.sourceIp ? { sourceIp: change.actor.sourceIp } : {}),
-    ...(change.actor.userAgent ? { userAgent: change.actor.userAgent } : {}),
+    actor: actor.arn ?? actor.invokedBy ?? actor.principalId ?? actor.type,
+    actorType: actor.type,
   };
+  // Optional keys assigned, not spread in: every event is summarized, and spreading into a
+  // literal (or adding keys to a spread copy) takes V8's slow path on Node 20.
+  if (actor.sourceIp) summary.sourceIp = actor.sourceIp;
+  if (actor.userAgent) summary.userAgent = actor.userAgent;
+  return summary;
 }
 
 export function modeOf(guardrail: Guardrail, config: Config): { mode: Mode; setting: string } {
@@ -166,48 +170,54 @@ export interface EvaluateOptions {
   accountName?: string;
 }
 
+type Skipped = NonNullable<Evaluation['skipped']>;
+
+/** Built whole, not as a spread copy with keys added (V8's slow path on Node 20). */
+function skippedEvaluation(
+  change: Change,
+  event: EventSummary,
+  origin: Evaluation['origin'],
+  skipped: Skipped,
+): Evaluation {
+  return { change, event, origin, verdicts: [], skipped };
+}
+
 /** normalize → **evaluate**: each applicable guardrail's verdict. Pure. */
 export function evaluateChange(change: Change, config: Config, options: EvaluateOptions = {}): Evaluation {
   const summary = summarizeEvent(change);
   const event = options.accountName ? { ...summary, accountName: options.accountName } : summary;
-  const base = { change, event, origin: options.origin ?? ('event' as const), verdicts: [] };
+  const origin = options.origin ?? 'event';
   if (change.errorCode) {
-    return {
-      ...base,
-      skipped: {
-        status: 'ignored',
-        reason: `the call failed (${change.errorCode}): nothing changed`,
-        decisionReason: 'failed calls are ignored',
-      },
-    };
+    return skippedEvaluation(change, event, origin, {
+      status: 'ignored',
+      reason: `the call failed (${change.errorCode}): nothing changed`,
+      decisionReason: 'failed calls are ignored',
+    });
   }
   if (isOwnChange(change, config)) {
-    return {
-      ...base,
-      skipped: {
-        status: 'ignored',
-        reason: `made by driftguard's own role (${change.actor.roleName ?? change.actor.arn})`,
-        decisionReason: 'own changes are never acted on (loop guard)',
-      },
-    };
+    return skippedEvaluation(change, event, origin, {
+      status: 'ignored',
+      reason: `made by driftguard's own role (${change.actor.roleName ?? change.actor.arn})`,
+      decisionReason: 'own changes are never acted on (loop guard)',
+    });
   }
   const applicable = applicableGuardrails(change, options.catalog ?? CATALOG);
   if (applicable.length === 0) {
-    return {
-      ...base,
-      skipped: {
-        status: 'not-applicable',
-        reason: `no guardrail watches ${change.eventSource} ${change.eventName}`,
-        decisionReason: 'nothing to decide',
-      },
-    };
+    return skippedEvaluation(change, event, origin, {
+      status: 'not-applicable',
+      reason: `no guardrail watches ${change.eventSource} ${change.eventName}`,
+      decisionReason: 'nothing to decide',
+    });
   }
   const trustZone = options.trustZone ?? trustZoneOf(config);
-  const context = { config, trustZone, ...(options.facts ? { facts: options.facts } : {}) };
-  return {
-    ...base,
-    verdicts: applicable.map((guardrail) => ({ guardrail, verdict: guardrail.evaluate(change, context) })),
-  };
+  const context: EvaluationContext = options.facts
+    ? { config, trustZone, facts: options.facts }
+    : { config, trustZone };
+  const verdicts = applicable.map((guardrail) => ({
+    guardrail,
+    verdict: guardrail.evaluate(change, context),
+  }));
+  return { change, event, origin, verdicts };
 }
 
 function rank(verdict: Verdict): number {
@@ -232,11 +242,12 @@ export function decideChange(
 ): Assessment {
   const { change, event, origin } = evaluation;
   // Only a sweep observation is marked: a delivered event is the default, as it always was.
-  const marked = origin === 'sweep' ? { origin } : {};
-  const base = { event, action: 'none' as const, operations: [], results: [], ...marked };
+  const sweep = origin === 'sweep';
   if (evaluation.skipped) {
     const { status, reason, decisionReason } = evaluation.skipped;
-    return { ...base, status, reason, decisionReason };
+    return sweep
+      ? { event, action: 'none', operations: [], results: [], origin, status, reason, decisionReason }
+      : { event, action: 'none', operations: [], results: [], status, reason, decisionReason };
   }
   const results: RuleResult[] = evaluation.verdicts.map(({ guardrail, verdict }) => ({
     rule: guardrail.id,
@@ -259,22 +270,26 @@ export function decideChange(
     primary.verdict.kind === 'violation'
       ? [primary.verdict.summary, ...primary.verdict.offenses.map((offense) => offense.reason)].join('; ')
       : primary.verdict.summary;
-  return {
+  // Keys assigned in the order assessments have always had (JSON output): spreading optional keys
+  // into a literal takes V8's slow path on Node 20, and every watched event is decided here.
+  const { verdict, decision } = primary;
+  const assessment: Partial<Assessment> = {
     event,
-    status: primary.verdict.kind,
+    status: verdict.kind,
     rule: primary.rule,
     title: primary.title,
-    ...(primary.verdict.kind === 'violation' ? { severity: primary.verdict.severity } : {}),
-    reason,
-    action: primary.decision.action,
-    decisionReason: primary.decision.reason,
-    operations,
-    results,
-    ...marked,
-    ...(primary.decision.exemption ? { exemption: primary.decision.exemption } : {}),
-    ...(primary.decision.breaker ? { breaker: primary.decision.breaker } : {}),
-    ...(primary.decision.wouldBe ? { wouldBe: primary.decision.wouldBe } : {}),
   };
+  if (verdict.kind === 'violation') assessment.severity = verdict.severity;
+  assessment.reason = reason;
+  assessment.action = decision.action;
+  assessment.decisionReason = decision.reason;
+  assessment.operations = operations;
+  assessment.results = results;
+  if (sweep) assessment.origin = origin;
+  if (decision.exemption) assessment.exemption = decision.exemption;
+  if (decision.breaker) assessment.breaker = decision.breaker;
+  if (decision.wouldBe) assessment.wouldBe = decision.wouldBe;
+  return assessment as Assessment;
 }
 
 /**
@@ -294,8 +309,9 @@ export function assess(
   const evaluation = evaluateChange(change, config, {
     trustZone,
     catalog,
-    ...(facts ? { facts } : {}),
-    ...options,
+    facts,
+    origin: options.origin,
+    accountName: options.accountName,
   });
   return decideChange(evaluation, config, context);
 }

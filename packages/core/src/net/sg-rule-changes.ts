@@ -88,15 +88,17 @@ function rulesFromRequest(request: Record<string, unknown>): IngressRule[] {
     });
   }
   return permissions.flatMap((permission) => {
-    const base = {
-      protocol: String(permission.ipProtocol ?? '-1'),
-      fromPort: toInt(permission.fromPort),
-      toPort: toInt(permission.toPort),
-    };
+    const protocol = String(permission.ipProtocol ?? '-1');
+    const fromPort = toInt(permission.fromPort);
+    const toPort = toInt(permission.toPort);
     return REQUEST_SOURCES.flatMap(([set, sourceOf]) =>
-      setItems(permission[set]).map((item) => {
+      setItems(permission[set]).map((item): IngressRule => {
         const description = toStr(item.description);
-        return { ...base, source: sourceOf(item), ...(description ? { description } : {}) };
+        const source = sourceOf(item);
+        // Built whole: a spread copy with keys added takes V8's slow path on Node 20 (per rule).
+        return description
+          ? { protocol, fromPort, toPort, source, description }
+          : { protocol, fromPort, toPort, source };
       }),
     );
   });

@@ -61,14 +61,19 @@ function defaultGroup(added: AddedRules, facts: LiveFacts | undefined): DefaultG
 function revokeOf(target: Target, added: AddedRules, direction: Direction): Operation[] {
   const IsEgress = direction === 'egress';
   const ids = added.rules.map((rule) => rule.ruleId).filter((id): id is string => id !== undefined);
-  const base = { service: 'ec2' as const, operation: 'RevokeDefaultSecurityGroupRules' as const, target };
+  const service = 'ec2';
+  const operation = 'RevokeDefaultSecurityGroupRules';
+  // Each operation built whole: a spread copy with keys added takes V8's slow path on Node 20.
   if (added.groupId && ids.length === added.rules.length) {
-    return [{ ...base, input: { GroupId: added.groupId, IsEgress, SecurityGroupRuleIds: ids } }];
+    const input = { GroupId: added.groupId, IsEgress, SecurityGroupRuleIds: ids };
+    return [{ service, operation, target, input }];
   }
   const IpPermissions = added.rules.map(toIpPermission);
-  if (added.groupId) return [{ ...base, input: { GroupId: added.groupId, IsEgress, IpPermissions } }];
+  if (added.groupId) {
+    return [{ service, operation, target, input: { GroupId: added.groupId, IsEgress, IpPermissions } }];
+  }
   if (added.groupName === 'default' && !IsEgress) {
-    return [{ ...base, input: { GroupName: 'default', IsEgress: false, IpPermissions } }];
+    return [{ service, operation, target, input: { GroupName: 'default', IsEgress: false, IpPermissions } }];
   }
   return [];
 }
