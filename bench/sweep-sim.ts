@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DESCRIBERS, dynamoSweepRunStore } from '@driftguard/aws';
 import {
@@ -238,10 +238,45 @@ async function simulate(aws: LocalAws): Promise<{ first: RunFigures; steady: Run
       let retried = 0;
       const loads = [loadavg()[0] ?? 0];
       const sampler = setInterval(() => loads.push(loadavg()[0] ?? 0), 10_000);
-      await drainQueue({
+      /** Units being worked on, by message id: what a stalled run is waiting for. */
+      const working = new Map<string, { body: string; since: number }>();
+      let lastHandled = Date.now();
+      const watchdog = setInterval(async () => {
+        const now = Date.now();
+        if (now - lastHandled > 30_000) {
+          const { Attributes } = await sqs.send(
+            new GetQueueAttributesCommand({
+              QueueUrl: queueUrl,
+              AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+            }),
+          );
+          log(
+            `  watchdog: nothing handled for ${((now - lastHandled) / 1000).toFixed(0)} s; queue: ${Attributes?.ApproximateNumberOfMessages} visible, ${Attributes?.ApproximateNumberOfMessagesNotVisible} in flight; ${working.size} being worked on`,
+          );
+        }
+        const stuck = [...working.values()].filter(({ since }) => now - since > 30_000);
+        const calls = proxy.inFlight().filter(({ ms }) => ms > 20_000);
+        if (stuck.length === 0 && calls.length === 0) return;
+        log(`  watchdog: ${working.size} units in progress, ${stuck.length} for over 30 s:`);
+        for (const { body, since } of stuck.slice(0, 6))
+          log(`    ${((now - since) / 1000).toFixed(0)} s  ${body}`);
+        for (const call of calls.slice(0, 6))
+          log(
+            `    unanswered ${call.service} ${call.action} for ${(call.ms / 1000).toFixed(0)} s: ${call.body}`,
+          );
+      }, 15_000);
+      const delivery = await drainQueue({
         sqs,
         queueUrl,
-        handle: (event) => worker(event, lambdaContext),
+        handle: async (event) => {
+          for (const record of event.Records)
+            working.set(record.messageId, { body: record.body, since: Date.now() });
+          try {
+            return await worker(event, lambdaContext);
+          } finally {
+            for (const record of event.Records) working.delete(record.messageId);
+          }
+        },
         batchSize: 1,
         concurrency: WORKERS,
         // The deployed queue's: a unit slow in moto is not delivered twice (which would add calls).
@@ -250,6 +285,7 @@ async function simulate(aws: LocalAws): Promise<{ first: RunFigures; steady: Run
         // as it would after its retry in AWS, instead of after the 30-minute timeout.
         retryDelay: 1,
         onBatch: (size, failed) => {
+          lastHandled = Date.now();
           handled += size;
           retried += failed;
           if (handled % 100 < size) log(`  ${handled} deliveries, ${retried} failed and retried`);
@@ -257,6 +293,9 @@ async function simulate(aws: LocalAws): Promise<{ first: RunFigures; steady: Run
         timeoutMs: 3_600_000,
       });
       clearInterval(sampler);
+      clearInterval(watchdog);
+      if (delivery.refused > 0)
+        log(`  SQS refused ${delivery.refused} deletes or visibility changes (stale receipt handles)`);
       const seconds = (Date.now() - started) / 1000;
       const run = await runs.get(plan.runId);
       if (!run?.completedAt || run.done + run.failed !== plan.planned)

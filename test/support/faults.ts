@@ -69,6 +69,8 @@ export interface FaultProxy {
   plan: FaultPlan;
   setPlan(plan: FaultPlan): void;
   reset(): void;
+  /** Calls forwarded upstream and not answered yet, oldest first (to find a call moto never answers). */
+  inFlight(): { action: string; service: string; ms: number; body: string }[];
   close(): Promise<void>;
 }
 
@@ -202,6 +204,7 @@ export async function startFaultProxy(
   const held = new Set<ServerResponse>();
   /** The tail of the serialised calls: the next one is forwarded when it settles. */
   let serialTail: Promise<void> = Promise.resolve();
+  const outstanding = new Set<{ call: Call; sentAt: number; body: string }>();
 
   const answer = (res: ServerResponse, reply: Reply) => {
     res.writeHead(reply.status, {
@@ -294,12 +297,15 @@ export async function startFaultProxy(
       await previous;
     }
     const sentAt = Date.now();
+    const pending = { call, sentAt, body: text.slice(0, 400) };
+    outstanding.add(pending);
     forward(
       routed ? new URL(routed) : defaultUpstream,
       req,
       body,
       (status, payload, headers) => {
         settle();
+        outstanding.delete(pending);
         const timing = stats.upstreamMs.get(call.action) ?? { calls: 0, ms: 0 };
         stats.upstreamMs.set(call.action, { calls: timing.calls + 1, ms: timing.ms + Date.now() - sentAt });
         if (status >= 200 && status < 300) {
@@ -326,6 +332,7 @@ export async function startFaultProxy(
       },
       () => {
         settle();
+        outstanding.delete(pending);
         res.destroy();
       },
     );
@@ -349,6 +356,13 @@ export async function startFaultProxy(
       state.stats = fresh();
       invocations = new Map();
     },
+    inFlight: () =>
+      [...outstanding].map(({ call, sentAt, body }) => ({
+        action: call.action,
+        service: call.service,
+        ms: Date.now() - sentAt,
+        body,
+      })),
     close: () =>
       new Promise((resolve) => {
         for (const res of held) res.destroy();

@@ -41,6 +41,8 @@ export interface QueueRunStats {
   batches: number;
   records: number;
   failedItems: number;
+  /** Entries SQS refused in a delete or visibility change (stale receipt handles). */
+  refused: number;
 }
 
 function recordOf(message: Message, queueArn: string): SQSRecord {
@@ -80,7 +82,7 @@ export async function drainQueue(options: QueueRunOptions): Promise<QueueRunStat
   const { sqs, queueUrl } = options;
   const queueArn = options.queueArn ?? 'arn:aws:sqs:us-east-1:123456789012:driftguard-events';
   const deadline = Date.now() + (options.timeoutMs ?? 600_000);
-  const stats: QueueRunStats = { batches: 0, records: 0, failedItems: 0 };
+  const stats: QueueRunStats = { batches: 0, records: 0, failedItems: 0, refused: 0 };
   let done = false;
   let lastReceived = Date.now();
   const poller = async () => {
@@ -126,7 +128,7 @@ export async function drainQueue(options: QueueRunOptions): Promise<QueueRunStat
       stats.failedItems += failed.size;
       options.onBatch?.(Messages.length, failed.size);
       if (options.retryDelay !== undefined && failed.size > 0) {
-        await sqs.send(
+        const { Failed = [] } = await sqs.send(
           new ChangeMessageVisibilityBatchCommand({
             QueueUrl: queueUrl,
             Entries: Messages.filter((message) => failed.has(message.MessageId ?? '')).map(
@@ -138,9 +140,12 @@ export async function drainQueue(options: QueueRunOptions): Promise<QueueRunStat
             ),
           }),
         );
+        stats.refused += Failed.length;
       }
       if (succeeded.length > 0) {
-        await sqs.send(
+        // A batch call answers per entry: a refused delete (a receipt handle gone stale because the
+        // message was delivered again meanwhile) is not an error of the call, so it is counted.
+        const { Failed = [] } = await sqs.send(
           new DeleteMessageBatchCommand({
             QueueUrl: queueUrl,
             Entries: succeeded.map((message, index) => ({
@@ -149,6 +154,7 @@ export async function drainQueue(options: QueueRunOptions): Promise<QueueRunStat
             })),
           }),
         );
+        stats.refused += Failed.length;
       }
     }
   };
