@@ -79,6 +79,82 @@ describe.skipIf(!motoEndpoint)('exactly-once stores in DynamoDB (moto)', () => {
     expect((await store.begin(key, 'next')).status).toBe('acquired');
   });
 
+  it('a completion marked alongside its audit record stands only once the record holds the result and every channel', async () => {
+    let now = Date.now();
+    const store = dynamoDedupeStore(ddb, table, { lockMs: 1_000, now: () => now });
+    const audit = dynamoAuditStore(ddb, table, { retentionDays: 30 });
+    /** An event whose record holds only the intent of its revert, as the pipeline writes it before acting. */
+    const intended = async () => {
+      const report = sampleReport();
+      const event = { ...report.assessment.event, eventId: unique('event-id') };
+      const at = new Date(now).toISOString();
+      const record = auditRecordOf(
+        { ...report, assessment: { ...report.assessment, event } },
+        { recordedAt: at },
+      );
+      await audit.intend({
+        ...record,
+        outcome: { status: 'intended', verified: false, summary: 'about to revert' },
+        intent: { id: unique('intent'), at, operations: [] },
+      });
+      return { record, pending: { eventTime: event.eventTime, eventId: event.eventId } };
+    };
+
+    const first = await intended();
+    const key = unique('event');
+    await store.begin(key, 'owner-a');
+    await store.completeAlongside?.(
+      key,
+      'owner-a',
+      { outcome: { status: 'reverted' } },
+      {
+        ...first.pending,
+        channels: ['slack'],
+      },
+    );
+    // The record still holds the intent: in progress while the lock holds, never a duplicate.
+    expect((await store.begin(key, 'owner-b')).status).toBe('in-progress');
+    const { ref } = await audit.record(first.record);
+    // The result, but not yet the selected channel's.
+    expect((await store.begin(key, 'owner-b')).status).toBe('in-progress');
+    await audit.recordChannel(ref, 'slack', { ok: true, at: new Date(now).toISOString() });
+    const duplicate = await store.begin(key, 'owner-b');
+    expect(duplicate.status).toBe('completed');
+    if (duplicate.status === 'completed')
+      expect(duplicate.first.summary).toEqual({ outcome: { status: 'reverted' } });
+
+    // Its record never came (the holder died): once the lock has expired, the next delivery takes over.
+    const second = await intended();
+    const died = unique('event');
+    await store.begin(died, 'owner-a');
+    await store.completeAlongside?.(died, 'owner-a', {}, { ...second.pending, channels: [] });
+    now += 1_001;
+    expect(await store.begin(died, 'owner-b')).toEqual({ status: 'acquired', takenOver: true });
+
+    // Its record failed (the holder is alive and gives it back): a retry is in at once.
+    const third = await intended();
+    const failed = unique('event');
+    await store.begin(failed, 'owner-a');
+    await store.completeAlongside?.(failed, 'owner-a', {}, { ...third.pending, channels: [] });
+    await store.release(failed, 'owner-a');
+    expect(await store.begin(failed, 'owner-b')).toEqual({ status: 'acquired', takenOver: false });
+
+    // No record under that key any more: it outlived its retention (its intent came first), it stands.
+    const expired = unique('event');
+    await store.begin(expired, 'owner-a');
+    await store.completeAlongside?.(
+      expired,
+      'owner-a',
+      {},
+      {
+        eventTime: first.pending.eventTime,
+        eventId: unique('gone'),
+        channels: [],
+      },
+    );
+    expect((await store.begin(expired, 'owner-b')).status).toBe('completed');
+  });
+
   it('treats a marker past its TTL as gone (DynamoDB deletes expired items lazily)', async () => {
     const store = dynamoDedupeStore(ddb, table);
     const key = unique('event');

@@ -7,12 +7,13 @@ import {
   normalizeEvent,
   type Outcome,
   primaryVerdict,
+  type Report,
   stateAspect,
 } from '@driftguard/core';
 import { EventInProgressError, errorMessage } from './errors';
 import { stderrLogger, warnWith } from './log';
 import type { Pipeline, ProcessContext, ProcessedEvent } from './pipeline';
-import type { DedupeStore } from './store/dedupe';
+import type { DedupeStore, PendingRecord } from './store/dedupe';
 import type { HighWaterMark, HighWaterStore } from './store/high-water';
 
 /**
@@ -36,8 +37,7 @@ const MAX_TEXT = 1_000;
 const clip = (text: string) => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text);
 
 /** What a duplicate needs to say what the first delivery did (kept small: one DynamoDB item). */
-function summaryOf(processed: ProcessedEvent): Record<string, unknown> {
-  const { assessment, outcome } = processed;
+function summaryOf({ assessment, outcome }: Pick<Report, 'assessment' | 'outcome'>): Record<string, unknown> {
   const { operations: _operations, results: _results, ...rest } = assessment;
   return {
     assessment: { ...rest, reason: clip(assessment.reason), decisionReason: clip(assessment.decisionReason) },
@@ -90,9 +90,20 @@ export function exactlyOnce(
 }
 
 /**
+ * Handed to the processing of a claimed event: marks it completed while its audit record is being
+ * written (see `DedupeStore.completeAlongside`). Never throws: a marker that cannot be written is
+ * written again, in full, once processing is done.
+ */
+export type CompleteAlongside = (
+  report: Pick<Report, 'assessment' | 'outcome'>,
+  pending: PendingRecord,
+) => Promise<void>;
+
+/**
  * Runs `process` for the event `key` once, however often it is delivered: claim the event
  * (conditional write), process it, then mark it completed — or release it when the revert failed
- * or processing threw, so the queue's retry processes it again. A duplicate neither acts nor
+ * or processing threw, so the queue's retry processes it again. `process` may mark it completed
+ * itself, alongside its audit record (`CompleteAlongside`); it is then not written again. A duplicate neither acts nor
  * notifies; it returns what the first delivery did, flagged `duplicate`.
  *
  * A dedupe store that cannot be reached fails the delivery (the queue retries it, then dead-letters
@@ -101,7 +112,7 @@ export function exactlyOnce(
 export async function claimOnce(
   dedupe: DedupeStore,
   key: string,
-  process: () => Promise<ProcessedEvent>,
+  process: (completeAlongside?: CompleteAlongside) => Promise<ProcessedEvent>,
   now: () => number = Date.now,
   warn: (message: string) => void = warnWith(stderrLogger),
 ): Promise<ProcessedEvent> {
@@ -114,13 +125,25 @@ export async function claimOnce(
       `event ${key} is being processed by another delivery (claimed ${new Date(claim.claimedAt).toISOString()}); the queue will deliver it again`,
     );
   }
+  let completedAlongside = false;
+  const completeAlongside: CompleteAlongside | undefined = dedupe.completeAlongside
+    ? (report, pending) =>
+        (dedupe.completeAlongside?.(key, owner, summaryOf(report), pending) ?? Promise.resolve()).then(
+          () => {
+            completedAlongside = true;
+          },
+          // Written again below, after everything (`complete`).
+          () => undefined,
+        )
+    : undefined;
   let processed: ProcessedEvent;
   try {
-    processed = await process();
+    processed = await process(completeAlongside);
   } catch (error) {
     await dedupe.release(key, owner).catch(() => undefined);
     throw error;
   }
+  if (completedAlongside && processed.outcome.status !== 'revert-failed') return processed;
   // The effects are done (or failed and will be retried either way): a marker that cannot be
   // written must not fail the delivery. Left in progress, it expires with the lock; a later
   // duplicate then runs again, which the executors' live re-read and the notification ledger

@@ -22,7 +22,13 @@ import {
 } from '@driftguard/core';
 import type { Enforcement } from './enforcement';
 import { AuditWriteError, errorMessage, InvalidEventError } from './errors';
-import { claimOnce, deliveryKeyOf, supersededOutcome, supersedingEvent } from './exactly-once';
+import {
+  type CompleteAlongside,
+  claimOnce,
+  deliveryKeyOf,
+  supersededOutcome,
+  supersedingEvent,
+} from './exactly-once';
 import type { Executor } from './executor';
 import { type ClaimedFinding, claimFinding } from './findings';
 import { outcomeAfterIntent, recordIntent } from './intent';
@@ -249,9 +255,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     reads: Promise<PreClaimReads> | undefined,
     input: unknown,
     context: ProcessContext,
+    completeAlongside?: CompleteAlongside,
   ): Promise<ProcessedEvent> {
     const started = now();
-    return carryOut(await decide(event, reads, context), input, context, started);
+    return carryOut(await decide(event, reads, context), input, context, started, completeAlongside);
   }
 
   /** Everything after the decision: remember, record the intent, act, count, record, tell. */
@@ -260,6 +267,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     input: unknown,
     context: ProcessContext,
     started: number,
+    completeAlongside?: CompleteAlongside,
   ): Promise<ProcessedEvent> {
     const { assessment } = decided;
     await rememberCompliant(assessment, context.snapshots ?? options.snapshots);
@@ -288,8 +296,34 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       latencyMs: finished - Date.parse(assessment.event.eventTime),
     };
     const route = routeOf(report);
-    const audit = await record(report, route.reason, decided.finding, intended);
     const selected = notifiers.filter((notifier) => route.channels.includes(notifier.channel));
+    const recorded = record(report, route.reason, decided.finding, intended);
+    // The event's completion goes out with its record (one round trip, not two after each other)
+    // when the record replaces this delivery's own intent, i.e. a revert's. A duplicate trusts that
+    // marker only once the record holds the result and every selected channel's result
+    // (DedupeStore.completeAlongside). A crash or a failed write at each point stays resolvable:
+    // - neither landed: the claim is in progress; after the lock a retry processes the event.
+    // - the marker landed, the record did not: the record still holds the intent, so a duplicate
+    //   finds the event in progress and, once the lock expires, takes it over and records the
+    //   verified revert as driftguard's own (record-survives.test.ts, "dies after marking"); a
+    //   record that failed while the function lives gives the marker back at once (release).
+    // - the record landed, the marker did not: in progress until the lock expires; the retry finds
+    //   the record and counts itself (as when the marker was written last).
+    // - both landed, the function dies while telling: the record lacks a channel's result, so the
+    //   marker does not stand; the retry tells it (the ledger keeps each channel to one message).
+    const marked =
+      completeAlongside && intended && !intended.earlier && outcome.status !== 'revert-failed'
+        ? completeAlongside(report, {
+            eventTime: assessment.event.eventTime,
+            eventId: assessment.event.eventId,
+            channels: selected.map((notifier) => notifier.channel),
+          })
+        : undefined;
+    // The marker never throws; the record's failure is thrown once both are settled.
+    const [audit] = await Promise.all([recorded, marked]).catch(async (error: unknown) => {
+      await marked;
+      throw error;
+    });
     const told = await tell(selected, report, { ...options, ...(audit ? { auditRef: audit.ref } : {}) });
     return {
       ...told.report,
@@ -314,7 +348,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   ): Promise<ProcessedEvent> {
     const started = now();
     const decided = await decide(event, undefined, context);
-    const run = () => carryOut(decided, input, context, started);
+    const run = (completeAlongside?: CompleteAlongside) =>
+      carryOut(decided, input, context, started, completeAlongside);
     if (decided.assessment.status !== 'violation') return run();
     return claimOnce(dedupe, deliveryKeyOf(event), run, now, options.warn);
   }
@@ -334,7 +369,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         () => undefined,
         () => undefined,
       );
-      const run = () => handle(event, reads, input, context);
+      const run = (completeAlongside?: CompleteAlongside) =>
+        handle(event, reads, input, context, completeAlongside);
       try {
         return await claimOnce(dedupe, deliveryKeyOf(event), run, now, options.warn);
       } finally {

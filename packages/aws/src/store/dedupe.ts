@@ -5,6 +5,8 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { INTENDED } from './audit';
 import { conditionHeld, isConditionFailure } from './conditional';
 import { expiresAt, keys } from './table';
 
@@ -13,6 +15,17 @@ export interface CompletedDelivery {
   completedAt: string;
   /** The first delivery's decision and outcome, compact (the audit record has the rest). */
   summary: Record<string, unknown>;
+}
+
+/**
+ * What an event's completion waits for when it is marked while the audit record is still being
+ * written (`DedupeStore.completeAlongside`): that record (by its key) and the channels to tell.
+ */
+export interface PendingRecord {
+  eventTime: string;
+  eventId: string;
+  /** The channels selected for the event: each must have its result in the record. */
+  channels: readonly string[];
 }
 
 export type DeliveryClaim =
@@ -38,6 +51,20 @@ export interface DedupeStore {
   begin(key: string, owner: string): Promise<DeliveryClaim>;
   /** Marks the event done (only while `owner` still holds it). */
   complete(key: string, owner: string, summary: Record<string, unknown>): Promise<void>;
+  /**
+   * Marks the event done while its audit record is still being written (the two writes go out
+   * together: one round trip instead of two). The marker names the record and the channels still
+   * to be told, and stands only once the record holds the result and each channel's: until then a
+   * duplicate finds the event in progress (the lock holds) and, once the lock expires, takes it
+   * over, so a crash or a failed record after this write is resolved by a retry as before.
+   * Optional: a store without it is completed after everything (`complete`).
+   */
+  completeAlongside?(
+    key: string,
+    owner: string,
+    summary: Record<string, unknown>,
+    pending: PendingRecord,
+  ): Promise<void>;
   /** Gives the event back so a retry can process it (only while `owner` still holds it). */
   release(key: string, owner: string): Promise<void>;
 }
@@ -68,50 +95,106 @@ export function dynamoDedupeStore(
     (await ddb.send(new GetCommand({ TableName: tableName, Key: keys.dedupe(key), ConsistentRead: true })))
       .Item;
 
+  /**
+   * The claim: a conditional put of an in-progress marker. Acquired: whether another delivery held
+   * the event before. Refused: the marker that refused it, as DynamoDB returns it with the refusal
+   * (a consistent read of the item, without a GetItem of its own; undefined if not returned).
+   */
+  const claim = async (
+    key: string,
+    owner: string,
+    at: number,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<
+    { acquired: true; takenOver: boolean } | { acquired: false; refusedBy?: Record<string, unknown> }
+  > => {
+    try {
+      const { Attributes: previous } = await ddb.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            ...keys.dedupe(key),
+            state: 'in-progress',
+            owner,
+            claimedAt: at,
+            lockedUntil: at + lockMs,
+            expiresAt: expiresAt(at, lockMs + DAY_MS),
+          },
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_OLD',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { acquired: true, takenOver: previous?.state === 'in-progress' && previous.owner !== owner };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const item = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
+      return { acquired: false, ...(item ? { refusedBy: unmarshall(item) } : {}) };
+    }
+  };
+
+  /**
+   * Does a marker completed alongside its record (`completeAlongside`) stand? Only once the record
+   * holds the result, not the intent, and a result of each channel. A record gone from the table
+   * has outlived its retention: it was written (its intent came before the act), so it stands.
+   */
+  const recordConfirms = async (pending: PendingRecord): Promise<boolean> => {
+    const { Item } = await ddb.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: keys.audit(pending.eventTime, pending.eventId),
+        ConsistentRead: true,
+        ProjectionExpression: '#outcome.#status, channels',
+        ExpressionAttributeNames: { '#outcome': 'outcome', '#status': 'status' },
+      }),
+    );
+    if (!Item) return true;
+    const told = (Item.channels ?? {}) as Record<string, unknown>;
+    return (
+      (Item.outcome as { status?: unknown } | undefined)?.status !== INTENDED &&
+      pending.channels.every((channel) => told[channel] !== undefined)
+    );
+  };
+
   return {
     async begin(key, owner) {
       for (let attempt = 0; attempt < 3; attempt++) {
         const at = now();
-        try {
-          const { Attributes: previous } = await ddb.send(
-            new PutCommand({
-              TableName: tableName,
-              Item: {
-                ...keys.dedupe(key),
-                state: 'in-progress',
-                owner,
-                claimedAt: at,
-                lockedUntil: at + lockMs,
-                expiresAt: expiresAt(at, lockMs + DAY_MS),
-              },
-              // Free, expired (TTL deletes lazily), a crashed holder's lock, or our own earlier write.
-              ConditionExpression:
-                'attribute_not_exists(pk) OR expiresAt < :nowSeconds OR (#state = :inProgress AND (lockedUntil < :now OR #owner = :owner))',
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: {
-                ':inProgress': 'in-progress',
-                ':now': at,
-                ':nowSeconds': Math.floor(at / 1000),
-                ':owner': owner,
-              },
-              ReturnValues: 'ALL_OLD',
-            }),
-          );
-          const takenOver = previous?.state === 'in-progress' && previous.owner !== owner;
-          return { status: 'acquired', takenOver };
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
-        }
-        const item = await read(key);
+        // Free, expired (TTL deletes lazily), a crashed holder's lock, or our own earlier write.
+        const claimed = await claim(
+          key,
+          owner,
+          at,
+          'attribute_not_exists(pk) OR expiresAt < :nowSeconds OR (#state = :inProgress AND (lockedUntil < :now OR #owner = :owner))',
+          { ':inProgress': 'in-progress', ':now': at, ':nowSeconds': Math.floor(at / 1000), ':owner': owner },
+        );
+        if (claimed.acquired) return { status: 'acquired', takenOver: claimed.takenOver };
+        const item = claimed.refusedBy ?? (await read(key));
         if (!item) continue; // released between our write and our read: try again
         if (item.state === 'completed') {
-          return {
-            status: 'completed',
-            first: {
-              completedAt: String(item.completedAt),
-              summary: (item.summary as Record<string, unknown>) ?? {},
-            },
-          };
+          const pending = item.pending as PendingRecord | undefined;
+          if (!pending || (await recordConfirms(pending))) {
+            return {
+              status: 'completed',
+              first: {
+                completedAt: String(item.completedAt),
+                summary: (item.summary as Record<string, unknown>) ?? {},
+              },
+            };
+          }
+          // Completed alongside a record that never got the result (the holder crashed or its
+          // record failed): in progress while its lock holds, then this delivery takes it over.
+          if (Number(item.lockedUntil) >= at)
+            return { status: 'in-progress', claimedAt: Number(item.claimedAt) };
+          const takenOver = await claim(key, owner, at, '#state = :completed AND #owner = :previous', {
+            ':completed': 'completed',
+            ':previous': item.owner,
+          });
+          if (takenOver.acquired) return { status: 'acquired', takenOver: true };
+          continue;
         }
         if (item.owner === owner) return { status: 'acquired', takenOver: false };
         return { status: 'in-progress', claimedAt: Number(item.claimedAt) };
@@ -144,14 +227,45 @@ export function dynamoDedupeStore(
       );
     },
 
+    async completeAlongside(key, owner, summary, pending) {
+      const at = now();
+      // As `complete`, keeping the lock: until the record confirms it, the lock still says how
+      // long this delivery may be at work before a retry takes over (see `begin`).
+      await conditionHeld(() =>
+        ddb.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keys.dedupe(key),
+            UpdateExpression:
+              'SET #state = :completed, completedAt = :at, summary = :summary, pending = :pending, expiresAt = :expires',
+            ConditionExpression: '#owner = :owner',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: {
+              ':completed': 'completed',
+              ':at': new Date(at).toISOString(),
+              ':summary': JSON.parse(JSON.stringify(summary)),
+              ':pending': {
+                eventTime: pending.eventTime,
+                eventId: pending.eventId,
+                channels: [...pending.channels],
+              },
+              ':expires': expiresAt(at, retentionMs),
+              ':owner': owner,
+            },
+          }),
+        ),
+      );
+    },
+
     async release(key, owner) {
-      // A failed condition: the claim is no longer ours to give back.
+      // A failed condition: the claim is no longer ours to give back. A marker this delivery
+      // completed alongside a record that then failed is given back too (its record never came).
       await conditionHeld(() =>
         ddb.send(
           new DeleteCommand({
             TableName: tableName,
             Key: keys.dedupe(key),
-            ConditionExpression: '#owner = :owner AND #state = :inProgress',
+            ConditionExpression: '#owner = :owner AND (#state = :inProgress OR attribute_exists(pending))',
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: { ':owner': owner, ':inProgress': 'in-progress' },
           }),
