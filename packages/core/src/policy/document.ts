@@ -309,12 +309,6 @@ export function statementShape(statement: Statement): string[] {
 
 const LIST_ELEMENTS = new Set(['Action', 'NotAction', 'Resource', 'NotResource']);
 
-function compareJson(a: unknown, b: unknown): number {
-  const x = JSON.stringify(a);
-  const y = JSON.stringify(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
 /** Objects with sorted keys, arrays in order. */
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
@@ -324,9 +318,14 @@ function canonical(value: unknown): unknown {
   return out;
 }
 
-/** A scalar or a list, as a sorted list. */
+/** A scalar or a list, as a sorted list (by the items' JSON text; the sort is stable). */
 function sortedList(value: unknown): unknown[] {
-  return (Array.isArray(value) ? value : [value]).map(canonical).sort(compareJson);
+  const items = (Array.isArray(value) ? value : [value]).map(canonical);
+  if (items.length < 2) return items;
+  // Each item's text computed once, not twice per comparison.
+  const keyed = items.map((item) => ({ item, text: JSON.stringify(item) }));
+  keyed.sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+  return keyed.map(({ item }) => item);
 }
 
 function canonicalPrincipal(value: unknown): unknown {
