@@ -173,6 +173,7 @@ export function dashboardBody(input: {
           'granted',
         ),
         exemptionApiMetric(METRICS.exemptionApiCall, { operation: 'revoke', outcome: 'accepted' }, 'revoked'),
+        exemptionApiMetric(METRICS.exemptionApiFailures, {}, 'failed (500)'),
         ...EXEMPTION_API_SUSPICIOUS.map((reason) =>
           exemptionApiMetric(METRICS.exemptionApiSuspicious, { reason }, `suspicious: ${reason}`),
         ),

@@ -769,12 +769,13 @@ describe('dashboard', () => {
     ]);
   });
 
-  it('shows break-glass exemptions requested, granted and revoked, and each attack-looking call by reason', () => {
+  it('shows break-glass exemptions requested, granted, revoked and failed, and each attack-looking call by reason', () => {
     const service = 'service driftguard-exemption-api';
     expect(lines('Break-glass exemptions')).toEqual([
       `driftguard ExemptionApiCalls ${service} operation request outcome accepted`,
       `driftguard ExemptionApiCalls ${service} operation approve outcome accepted`,
       `driftguard ExemptionApiCalls ${service} operation revoke outcome accepted`,
+      `driftguard ExemptionApiFailures ${service}`,
       ...EXEMPTION_API_SUSPICIOUS.map(
         (reason) => `driftguard ExemptionApiSuspiciousCalls ${service} reason ${reason}`,
       ),
