@@ -4,8 +4,13 @@
  * against a moto it starts itself, with faults injected between driftguard and moto (throttling,
  * timeouts, responses lost after the call was applied, one account whose role cannot be assumed).
  *
- * The bar: 0 events lost (each ends verified, decided, or in the DLQ with a reason) and 0 actions
- * applied twice (revokes and peering deletions counted at moto). Exits 1 otherwise. Not part of `npm test`.
+ * The queue has the deployed queue's visibility timeout and receive limit (infra/sizing.ts); a failed
+ * item comes back after RETRY_DELAY_SECONDS instead of the full visibility timeout.
+ *
+ * The bar: 0 events lost (each ends verified, decided, or in the DLQ), every dead letter carrying
+ * the handler's reason, and 0 actions applied twice (revokes and peering deletions counted at moto).
+ * Exits 1 otherwise, or when one of its motos goes away mid-run (bench/local-aws.ts). Not part of
+ * `npm test`.
  *
  *   npm run load -- [--events 10000] [--pollers 8] [--throttle 0.2] [--timeouts 0.005] [--drops 0.02]
  */
@@ -41,6 +46,11 @@ import {
   runtimeFromEnv,
 } from '@driftguard/aws';
 import type { Context, SQSRecord } from 'aws-lambda';
+import {
+  EVALUATE_TIMEOUT_SECONDS,
+  MAX_RECEIVE_COUNT,
+  QUEUE_VISIBILITY_TIMEOUT_SECONDS,
+} from '../infra/sizing';
 import { authorizeIngressEvent, cloudTrailEvent } from '../packages/cli/src/simulate/cloudtrail';
 import { createPeeringEvent } from '../packages/cli/src/simulate/ec2-network';
 import { bucketResource, guardDutyFindingEvent } from '../packages/cli/src/simulate/guardduty';
@@ -64,7 +74,14 @@ const POLLERS = option('pollers', 16);
 const THROTTLE = option('throttle', 0.2);
 const TIMEOUTS = option('timeouts', 0.005);
 const DROPS = option('drops', 0.02);
-const MAX_RECEIVES = 3;
+/**
+ * A delivery's claim on an event (longer than a delivery takes here, p99 ~20 s under the faults).
+ * Deployed, a failed item comes back after the visibility timeout (360 s), well after the claim of
+ * the delivery that failed has expired (120 s) if it could not be released; the harness brings the
+ * retry forward but keeps that order, so a retry never meets a claim left by a finished delivery.
+ */
+const DEDUPE_LOCK_SECONDS = 25;
+const RETRY_DELAY_SECONDS = DEDUPE_LOCK_SECONDS + 5;
 
 const ACCOUNTS = Array.from({ length: 10 }, (_, index) => `2500000000${String(index + 10)}`);
 const DENIED = '250000000009';
@@ -106,6 +123,9 @@ function safeParse(body: string): unknown {
     return undefined;
   }
 }
+
+/** Ids, event ids and accounts out of a message, so the same failure reads the same for every event. */
+const generic = (text: string) => text.replace(/sg-[0-9a-f]+|pcx-[0-9a-f]+|[0-9a-f-]{36}|\d{12}/g, '…');
 
 const percentile = (sorted: number[], p: number) =>
   sorted.length === 0
@@ -338,9 +358,10 @@ async function run(aws: LocalAws, started: number): Promise<number> {
       new CreateQueueCommand({
         QueueName: 'load-events',
         Attributes: {
+          VisibilityTimeout: String(QUEUE_VISIBILITY_TIMEOUT_SECONDS),
           RedrivePolicy: JSON.stringify({
             deadLetterTargetArn: Attributes?.QueueArn,
-            maxReceiveCount: MAX_RECEIVES,
+            maxReceiveCount: MAX_RECEIVE_COUNT,
           }),
         },
       }),
@@ -373,13 +394,26 @@ async function run(aws: LocalAws, started: number): Promise<number> {
     DRIFTGUARD_TABLE: 'load-state',
     DRIFTGUARD_DLQ_URL: dlqUrl,
     DRIFTGUARD_READ_ORGANIZATION: 'false',
-    DRIFTGUARD_MAX_RECEIVE_COUNT: String(MAX_RECEIVES),
+    DRIFTGUARD_MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
     DRIFTGUARD_REQUEST_TIMEOUT_MS: '2000',
-    DRIFTGUARD_DEDUPE_LOCK_SECONDS: '25',
+    DRIFTGUARD_DEDUPE_LOCK_SECONDS: String(DEDUPE_LOCK_SECONDS),
     DRIFTGUARD_CONFIG: JSON.stringify({ trustedAccounts: [...ACCOUNTS, DENIED] }),
   });
+  /** Bodies whose dead letter the handler could not write (SQS's redrive then moves them bare), with why. */
+  const deadLetterWritesFailed = new Map<string, string>();
+  const { deadLetter } = inner;
   const runtime: Runtime = {
     ...inner,
+    ...(deadLetter && {
+      deadLetter: async (body: string, reason: string) => {
+        try {
+          await deadLetter(body, reason);
+        } catch (error) {
+          deadLetterWritesFailed.set(body, `${(error as Error).name}: ${(error as Error).message}`);
+          throw error;
+        }
+      },
+    }),
     pipeline: {
       async process(input, context) {
         const key = deliveryKey(input) ?? 'unknown';
@@ -392,9 +426,7 @@ async function run(aws: LocalAws, started: number): Promise<number> {
           mark(key, `${(error as Error).name}: ${(error as Error).message.slice(0, 100)}`);
           if (error instanceof EventInProgressError) counters.inFlightDuplicates += 1;
           else {
-            const what = `${(error as Error).name}: ${(error as Error).message}`
-              .replace(/sg-[0-9a-f]+|[0-9a-f-]{36}|\d{12}/g, '…')
-              .slice(0, 120);
+            const what = generic(`${(error as Error).name}: ${(error as Error).message}`).slice(0, 120);
             failures.set(what, (failures.get(what) ?? 0) + 1);
           }
           throw error;
@@ -436,10 +468,16 @@ async function run(aws: LocalAws, started: number): Promise<number> {
         );
       produced += chunk.length;
     }
+  })().finally(() => {
     producing = false;
-  })();
+  });
   const enqueued = Date.now();
-  const context = { functionName: 'driftguard-evaluate', getRemainingTimeInMillis: () => 60_000 } as Context;
+  const context = {
+    functionName: 'driftguard-evaluate',
+    getRemainingTimeInMillis: () => EVALUATE_TIMEOUT_SECONDS * 1000,
+  } as Context;
+  /** How long each batch took: nothing cuts one off here, Lambda would at the function timeout. */
+  const batchMs: number[] = [];
   let processed = 0;
   const ticker = setInterval(() => {
     const elapsed = (Date.now() - enqueued) / 1000;
@@ -448,36 +486,50 @@ async function run(aws: LocalAws, started: number): Promise<number> {
     );
   }, 10_000);
   const drainStart = Date.now();
-  await drainQueue({
+  const draining = drainQueue({
     sqs,
     queueUrl,
     concurrency: POLLERS,
-    visibilityTimeout: 30,
-    timeoutMs: 30 * 60_000,
+    // As deployed: a message is hidden while a delivery works on it for 6 × the function timeout.
+    visibilityTimeout: QUEUE_VISIBILITY_TIMEOUT_SECONDS,
+    retryDelay: RETRY_DELAY_SECONDS,
+    // Generous: about 9 events/s on a loaded 2-core machine.
+    timeoutMs: Math.max(30, EVENTS / 200) * 60_000,
     producing: () => producing,
     onBatch: (size, failed) => {
       processed += size;
       deleted += size - failed;
     },
-    handle: (event) =>
-      processPartialResponse(
-        event,
-        (record: SQSRecord) => {
-          const key = deliveryKey(safeParse(record.body)) ?? 'unknown';
-          mark(
-            key,
-            `received (${record.attributes.ApproximateReceiveCount}) ${record.messageId.slice(0, 8)}`,
-          );
-          return processRecord(record, runtime);
-        },
-        new BatchProcessor(EventType.SQS),
-        {
-          context,
-        },
-      ),
+    handle: async (event) => {
+      const begun = Date.now();
+      try {
+        return await processPartialResponse(
+          event,
+          (record: SQSRecord) => {
+            const key = deliveryKey(safeParse(record.body)) ?? 'unknown';
+            mark(
+              key,
+              `received (${record.attributes.ApproximateReceiveCount}) ${record.messageId.slice(0, 8)}`,
+            );
+            return processRecord(record, runtime);
+          },
+          new BatchProcessor(EventType.SQS),
+          {
+            context,
+          },
+        );
+      } finally {
+        batchMs.push(Date.now() - begun);
+      }
+    },
   });
-  await producer;
-  clearInterval(ticker);
+  // Either failing fails the run with its own error (awaiting one alone would leave the other's
+  // failure unhandled, and a crash on whatever error came last).
+  try {
+    await Promise.all([producer, draining]);
+  } finally {
+    clearInterval(ticker);
+  }
   const drained = Date.now();
 
   // ── What happened ─────────────────────────────────────────────────────────────────────────
@@ -563,12 +615,13 @@ async function run(aws: LocalAws, started: number): Promise<number> {
     `faults between driftguard and moto: ${(THROTTLE * 100).toFixed(0)} % throttled, ${(TIMEOUTS * 100).toFixed(1)} % unanswered (2 s client timeout), ${(DROPS * 100).toFixed(0)} % answers lost after the call was applied, AssumeRole denied in ${DENIED}`,
     `  calls: ${proxy.stats.calls} (${proxy.stats.throttled} throttled, ${proxy.stats.timedOut} timed out, ${proxy.stats.dropped} lost after apply, ${proxy.stats.denied} denied)`,
     `throughput: ${(bodies.length / seconds).toFixed(1)} events/s (${seconds.toFixed(1)} s to drain the queue; ${((drained - started) / 1000).toFixed(0)} s in all with setup)`,
+    `batches: ${batchMs.length}, longest ${(Math.max(0, ...batchMs) / 1000).toFixed(1)} s; ${batchMs.filter((ms) => ms > EVALUATE_TIMEOUT_SECONDS * 1000).length} took longer than the function timeout (${EVALUATE_TIMEOUT_SECONDS} s), where Lambda would have cut them off`,
     `time to verified outcome, from receipt (pipeline): p50 ${percentile(processing, 50)} ms · p99 ${percentile(processing, 99)} ms`,
     `time to verified outcome, from the event's first enqueue (queue wait included): p50 ${(percentile(endToEnd, 50) / 1000).toFixed(1)} s · p99 ${(percentile(endToEnd, 99) / 1000).toFixed(1)} s`,
     `outcomes of the ${unique.length} distinct events: ${[...byOutcome.entries()].map(([status, count]) => `${status} ${count}`).join(', ')}`,
-    `  verified: ${verified.length} · in the DLQ with a reason: ${letters.length - withoutReason.length} (${new Set(letters.map((letter) => letter.body)).size} distinct) · without a reason: ${withoutReason.length}`,
+    `  verified: ${verified.length}`,
     `  duplicates suppressed: ${duplicatesSuppressed} answered from the dedupe record + ${counters.inFlightDuplicates} found in flight and retried`,
-    `  DLQ reasons: ${[...new Set(letters.map((letter) => (letter.reason ?? 'none').replace(/sg-[0-9a-f]+|[0-9a-f-]{36}|\d{12}/g, '…').slice(0, 90)))].slice(0, 6).join(' | ')}`,
+    ...deadLetterReport(letters, deadLetterWritesFailed),
     `  failed deliveries (retried by the queue): ${
       [...failures.entries()]
         .sort((a, b) => b[1] - a[1])
@@ -576,7 +629,7 @@ async function run(aws: LocalAws, started: number): Promise<number> {
         .map(([what, count]) => `${count}× ${what}`)
         .join(' | ') || 'none'
     }`,
-    `lost: ${lost.length}   double actions: ${doubleActions}   open rules or peerings left unreverted: ${stillOpen.length}   left in the queue: ${Number(leftover?.ApproximateNumberOfMessages ?? 0) + Number(leftover?.ApproximateNumberOfMessagesNotVisible ?? 0)}   older policies that undid a newer one: ${policiesUndone}`,
+    `lost: ${lost.length}   dead letters without a reason: ${withoutReason.length}   double actions: ${doubleActions}   open rules or peerings left unreverted: ${stillOpen.length}   left in the queue: ${Number(leftover?.ApproximateNumberOfMessages ?? 0) + Number(leftover?.ApproximateNumberOfMessagesNotVisible ?? 0)}   older policies that undid a newer one: ${policiesUndone}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   if (process.argv.includes('--timings')) {
@@ -587,15 +640,58 @@ async function run(aws: LocalAws, started: number): Promise<number> {
       );
   }
   await proxy.close();
-  const ok = lost.length === 0 && doubleActions === 0 && stillOpen.length === 0 && policiesUndone === 0;
+  const ok =
+    lost.length === 0 &&
+    withoutReason.length === 0 &&
+    doubleActions === 0 &&
+    stillOpen.length === 0 &&
+    policiesUndone === 0;
   if (!ok) {
     for (const item of [...lost, ...stillOpen].slice(0, 10))
       log(
         `${lost.includes(item) ? 'lost' : 'still open'}: ${item.kind} ${item.key} ${JSON.stringify(trail.get(item.key) ?? [])}`,
       );
-    log('FAILED the bar: 0 lost, 0 double actions, nothing left open');
+    for (const letter of withoutReason.slice(0, 10)) {
+      const key = deliveryKey(safeParse(letter.body)) ?? letter.body.slice(0, 60);
+      log(`dead letter without a reason: ${key} ${JSON.stringify(trail.get(key) ?? [])}`);
+    }
+    log('FAILED the bar: 0 lost, every dead letter with its reason, 0 double actions, nothing left open');
   }
   return ok ? 0 : 1;
+}
+
+/**
+ * Dead letters by reason (deliveries and distinct events), the handler's own letters first. A
+ * letter without a reason was moved by SQS's redrive: either the handler's DLQ write failed on the
+ * last delivery (the reason is then only in its log), or that delivery never finished in time.
+ */
+function deadLetterReport(
+  letters: { body: string; reason?: string }[],
+  writesFailed: Map<string, string>,
+): string[] {
+  const byReason = new Map<string, { deliveries: number; events: Set<string> }>();
+  for (const letter of letters) {
+    const reason = letter.reason ? generic(letter.reason).slice(0, 110) : '';
+    const entry = byReason.get(reason) ?? { deliveries: 0, events: new Set<string>() };
+    entry.deliveries += 1;
+    entry.events.add(letter.body);
+    byReason.set(reason, entry);
+  }
+  const bare = letters.filter((letter) => !letter.reason);
+  const afterFailedWrite = bare.filter((letter) => writesFailed.has(letter.body));
+  const why = [...new Set(afterFailedWrite.map((letter) => generic(writesFailed.get(letter.body) ?? '')))];
+  return [
+    `dead letters: ${letters.length} deliveries of ${new Set(letters.map((letter) => letter.body)).size} distinct events, by reason:`,
+    ...[...byReason.entries()]
+      .filter(([reason]) => reason !== '')
+      .sort((a, b) => b[1].deliveries - a[1].deliveries)
+      .map(([reason, { deliveries, events }]) => `  ${deliveries} (${events.size} events) ${reason}`),
+    `  ${bare.length} without a reason${
+      bare.length === 0
+        ? ''
+        : `: ${afterFailedWrite.length} after the handler's own DLQ write failed (${why.slice(0, 3).join(' | ')}), ${bare.length - afterFailedWrite.length} whose last delivery did not finish before SQS's redrive`
+    }`,
+  ];
 }
 
 main().then(

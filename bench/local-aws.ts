@@ -8,7 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { ensureStateTable } from '@driftguard/aws';
-import { type MotoServer, motoAvailable, startMoto } from '../packages/cli/src/moto';
+import { describeMotoExit, type MotoServer, motoAvailable, startMoto } from '../packages/cli/src/moto';
 import { type FaultPlan, type FaultProxy, startFaultProxy } from '../test/support/faults';
 import { fastMotoPython } from './moto-fast';
 
@@ -52,7 +52,9 @@ export interface LocalAws {
 
 /**
  * Runs `body` with two patched moto servers (bench/moto-fast.ts), stopped afterwards. Exit code 2
- * when moto is not installed.
+ * when moto is not installed. If either goes away mid-run (killed by someone else, crashed), the
+ * run ends at once with exit code 1 and says which, when, how, and what it last wrote on stderr:
+ * what it held (queues, the state table) is gone, so restarting it could not honestly continue.
  */
 export async function withLocalAws(what: string, body: (aws: LocalAws) => Promise<number>): Promise<number> {
   if (!motoAvailable()) {
@@ -60,15 +62,56 @@ export async function withLocalAws(what: string, body: (aws: LocalAws) => Promis
     return 2;
   }
   const python = fastMotoPython();
-  const servers: MotoServer[] = await Promise.all([startMoto({ python }), startMoto({ python })]);
+  const started = await Promise.allSettled([startMoto({ python }), startMoto({ python })]);
+  const servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) {
+    await Promise.all(servers.map((server) => server.stop()));
+    throw failed.reason;
+  }
   const [world, state] = servers as [MotoServer, MotoServer];
+  const roles = new Map([
+    [world, 'the moto holding accounts, queues and buckets'],
+    [state, 'the moto holding the state table'],
+  ]);
   log(`moto on ${world.endpoint} (accounts, queues, buckets) and ${state.endpoint} (state table)`);
+  const wentAway = Promise.race(
+    servers.map((server) => server.unexpectedExit.then((exit) => ({ server, exit }))),
+  );
+  let report: string | undefined;
   try {
-    return await body({ world: world.endpoint, state: state.endpoint });
+    const outcome = await Promise.race([
+      body({ world: world.endpoint, state: state.endpoint }).then(
+        (code) => ({ code }),
+        (error: unknown) => ({ error }),
+      ),
+      wentAway.then((gone) => ({ gone })),
+    ]);
+    if ('code' in outcome) return outcome.code;
+    // A run whose moto went away usually fails first with ECONNREFUSED from one of its clients:
+    // wait a moment for the exit to be seen, and report the cause rather than the symptom.
+    const gone =
+      'gone' in outcome
+        ? outcome.gone
+        : await Promise.race([
+            wentAway,
+            new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 3_000)),
+          ]);
+    if (!gone) throw (outcome as { error: unknown }).error;
+    report = [
+      `FAILED: ${what} lost ${roles.get(gone.server)} mid-run; its results would be meaningless.`,
+      describeMotoExit(gone.exit),
+      ...('error' in outcome ? [`the run's own error: ${errorText(outcome.error)}`] : []),
+    ].join('\n');
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
   }
+  log(report);
+  return 1;
 }
+
+const errorText = (error: unknown) =>
+  error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error);
 
 /** Credentials in a member account, through its DriftGuardRemediation role (moto lets any caller assume it). */
 export function memberCredentials(world: string, session: string) {

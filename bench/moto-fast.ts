@@ -21,11 +21,59 @@ import { join } from 'node:path';
  * acknowledged write, which DynamoDB never does (test/support/repro-moto-transaction-rollback.ts).
  * The benches send DynamoDB requests one at a time (the fault proxy's `serialize`), so that case
  * does not arise and both versions leave the same table; the patched one is what DynamoDB does.
+ *
+ * And two things a long run on a shared machine needs: a stopping signal is reported on stderr with
+ * its sender's pid and command line before the server exits (128 + the signal's number), so a moto
+ * that goes away mid-run says who stopped it; and the server exits when its owner is gone (it runs
+ * in its own process group, so nothing else would end it).
  */
 const LAUNCHER = `
+import os
+import signal
+import sys
+import threading
+import time
+
+# Who stopped this server, on stderr before it goes: its owner prints the tail when moto goes away
+# unasked (packages/cli/src/moto.ts). The stopping signals are blocked in every thread (the server's
+# threads inherit the mask) and taken by one thread that learns the sender's pid.
+_STOPPING = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
+signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+_OWNER = os.getppid()
+
+
+def _command_of(pid):
+    try:
+        with open(f'/proc/{pid}/cmdline', 'rb') as cmdline:
+            return cmdline.read().replace(b'\\0', b' ').decode(errors='replace').strip()[:300] or '?'
+    except OSError:
+        return 'no longer running'
+
+
+def _report_stopping_signal():
+    info = signal.sigwaitinfo(_STOPPING)
+    sys.stderr.write(
+        f'moto (pid {os.getpid()}): {signal.Signals(info.si_signo).name} from pid {info.si_pid} '
+        f'({_command_of(info.si_pid)}) at {time.strftime("%H:%M:%S", time.gmtime())} UTC\\n'
+    )
+    sys.stderr.flush()
+    os._exit(128 + info.si_signo)
+
+
+def _exit_with_owner():
+    # Its own process group, so nothing ends it with its owner: a killed owner must not leave it behind.
+    while os.getppid() == _OWNER:
+        time.sleep(2)
+    sys.stderr.write(f'moto (pid {os.getpid()}): its owner (pid {_OWNER}) is gone, exiting\\n')
+    sys.stderr.flush()
+    os._exit(1)
+
+
+threading.Thread(target=_report_stopping_signal, daemon=True).start()
+threading.Thread(target=_exit_with_owner, daemon=True).start()
+
 import copy as _copy
 import logging
-import sys
 
 import moto.backends as backends
 

@@ -1,6 +1,6 @@
 import type { DeploymentContext } from './context';
 import { forwardsMemberGuardDuty } from './members';
-import { MAX_RECEIVE_COUNT } from './queue';
+import { MAX_RECEIVE_COUNT } from './sizing';
 
 /** How long the functions cache the config parameter: a publish takes effect within this. */
 export const CONFIG_MAX_AGE_SECONDS = 60;

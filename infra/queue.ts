@@ -1,10 +1,5 @@
 import type { DeploymentContext } from './context';
-import { EVALUATE_TIMEOUT_SECONDS } from './sizing';
-
-/** AWS guidance for SQS event sources: visibility timeout at least six times the function timeout. */
-export const QUEUE_VISIBILITY_TIMEOUT_SECONDS = 6 * EVALUATE_TIMEOUT_SECONDS;
-/** Receives before SQS moves a message that keeps failing to the DLQ. */
-export const MAX_RECEIVE_COUNT = 5;
+import { MAX_RECEIVE_COUNT, QUEUE_VISIBILITY_TIMEOUT_SECONDS } from './sizing';
 
 /**
  * The buffer between the bus and the function, and its dead-letter queue. The DLQ collects three

@@ -15,6 +15,15 @@ export const EVALUATE_MEMORY = '1024 MB' as const;
 export const EVALUATE_TIMEOUT_SECONDS = 60;
 
 /**
+ * The events queue in front of `evaluate` (infra/queue.ts); `npm run load` (bench/load.ts) runs its
+ * queue with the same two numbers. AWS guidance for SQS event sources: visibility timeout at least
+ * six times the function timeout.
+ */
+export const QUEUE_VISIBILITY_TIMEOUT_SECONDS = 6 * EVALUATE_TIMEOUT_SECONDS;
+/** Receives before SQS moves a message that keeps failing to the DLQ. */
+export const MAX_RECEIVE_COUNT = 5;
+
+/**
  * The sweep's fan-out (infra/scheduled.ts), sized from the simulation (`npm run bench:sweep`, README
  * "The sweep at organization scale"): one unit is one describer in one account and region.
  *
