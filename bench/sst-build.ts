@@ -20,6 +20,14 @@ const SST_BANNER = [
   'const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))',
 ].join('\n');
 
+/**
+ * The `nodejs` settings this build applies. A setting added to infra/bundling.ts is a compile error
+ * here until the bench applies it too, so the bench cannot drift from what is deployed.
+ */
+type Applied = 'minify' | 'splitting';
+const NODEJS: Pick<typeof NODEJS_BUNDLING, Applied> &
+  Record<Exclude<keyof typeof NODEJS_BUNDLING, Applied>, never> = NODEJS_BUNDLING;
+
 export interface SstBuild {
   /** The handler file Lambda imports. */
   entry: string;
@@ -48,11 +56,11 @@ export async function sstBuild(entryPoint: string, outdir: string, root: string)
     target: 'esnext',
     keepNames: true,
     mainFields: ['module', 'main'],
-    minify: NODEJS_BUNDLING.minify,
+    minify: NODEJS.minify,
     metafile: true,
     logLevel: 'error',
     banner: { js: SST_BANNER },
-    ...(NODEJS_BUNDLING.splitting
+    ...(NODEJS.splitting
       ? { splitting: true, outdir, outExtension: { '.js': '.mjs' } }
       : { outfile: join(outdir, `${stem}.mjs`) }),
   });
