@@ -83,13 +83,66 @@ export interface InputFile {
   where(index: number): string;
 }
 
+function listedEvents(events: unknown[], location: string, prefix: string): InputFile {
+  return { location, events, where: (index) => `${prefix}[${index}]` };
+}
+
+/** A CloudTrail log file as CloudTrail writes it: one line, `{"Records":[` … `]}`. */
+const LOG_HEAD = Buffer.from('{"Records":[');
+const LOG_TAIL = Buffer.from(']}');
+/** CloudTrail writes `eventVersion` first in every record. */
+const NEXT_RECORD = Buffer.from('},{"eventVersion":');
+/** Pieces well under V8's large-object size (128 KB), so their strings live in the young generation. */
+const PIECE_BYTES = 16 * 1024;
+const isSpace = (byte: number | undefined) =>
+  byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+
+/**
+ * The records of a CloudTrail log file, parsed in pieces of a few records. A log file made one
+ * string of ~1 MB: V8 puts each such string in fresh pages of its own, and decoding and parsing it
+ * took twice as long as the same bytes in 16 KB pieces. The file is cut only where `},{"eventVersion":`
+ * follows a record and each piece is parsed as an array (`[` piece `]`), so a piece holds one
+ * record or several. When every piece parses, the file is exactly the concatenation of those
+ * arrays (each piece is a complete list of JSON values, so no cut is inside a string or a nested
+ * object), and the records are what JSON.parse of the whole file gives. Anything else (another
+ * layout, a cut that lands inside a record, bad JSON) answers undefined: the caller then parses
+ * the whole text, with its messages.
+ */
+export function cloudTrailRecords(bytes: Buffer, pieceBytes = PIECE_BYTES): unknown[] | undefined {
+  let end = bytes.length;
+  while (end > 0 && isSpace(bytes[end - 1])) end -= 1;
+  end -= LOG_TAIL.length;
+  if (end <= LOG_HEAD.length || !bytes.subarray(0, LOG_HEAD.length).equals(LOG_HEAD)) return undefined;
+  if (!bytes.subarray(end, end + LOG_TAIL.length).equals(LOG_TAIL)) return undefined;
+  const records: unknown[] = [];
+  let start = LOG_HEAD.length;
+  try {
+    while (start < end) {
+      const cut = bytes.indexOf(NEXT_RECORD, start + pieceBytes);
+      const stop = cut >= 0 && cut < end ? cut + 1 : end;
+      const piece = JSON.parse(`[${bytes.toString('utf8', start, stop)}]`) as unknown[];
+      // Whitespace alone (`{"Records":[ ]}`): no record to cut, read whole.
+      if (piece.length === 0) return undefined;
+      for (const record of piece) records.push(record);
+      start = stop + 1;
+    }
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
+  }
+  return records;
+}
+
+/** The events of a file's bytes (inflated): a CloudTrail log file in pieces, anything else whole. */
+function eventsOfBytes(bytes: Buffer, location: string): InputFile {
+  const records = cloudTrailRecords(bytes);
+  if (records) return listedEvents(records, location, `${location} Records`);
+  return parseEvents(bytes.toString('utf8'), location);
+}
+
 /** Splits one parsed document into events: CloudTrail log files, GuardDuty finding lists, arrays, or a single event. */
 function eventsOf(document: unknown, location: string): InputFile {
-  const listed = (events: unknown[], prefix: string): InputFile => ({
-    location,
-    events,
-    where: (index) => `${prefix}[${index}]`,
-  });
+  const listed = (events: unknown[], prefix: string) => listedEvents(events, location, prefix);
   if (Array.isArray(document)) return listed(document, location);
   if (typeof document === 'object' && document !== null && 'Records' in document) {
     const records = (document as { Records: unknown }).Records;
@@ -190,7 +243,7 @@ function readAhead(file: string): ReadAhead {
 export async function* readInputFiles(path: string): AsyncGenerator<InputFile | UnreadableFile> {
   if (path === '-') {
     const bytes = await inflated(await readStdin(), '<stdin>');
-    yield parseEvents(bytes.toString('utf8'), '<stdin>');
+    yield eventsOfBytes(bytes, '<stdin>');
     return;
   }
   const files = await filesUnder(path);
@@ -201,7 +254,7 @@ export async function* readInputFiles(path: string): AsyncGenerator<InputFile | 
     let events: InputFile;
     try {
       if ('error' in read) throw read.error;
-      events = parseEvents(read.bytes.toString('utf8'), file);
+      events = eventsOfBytes(read.bytes, file);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       yield { location: file, error: error.message };
