@@ -12,9 +12,10 @@ const PATH_SHOWN = 8;
 
 /**
  * Undefined when `input` nests at most `maxDepth` levels; otherwise why it is refused. Every event
- * goes through this walk, so the common case (within bounds) keeps no paths and allocates nothing:
- * a recursion at most `maxDepth` frames deep. Only a refused input is walked again to name where
- * it goes too deep.
+ * goes through this walk, so the common case (within bounds) keeps no paths: a recursion at most
+ * `maxDepth` frames deep over each object's `Object.values` (measured on the evaluator bench, a
+ * short-lived values list per object costs less than for-in with a hasOwn test per key). Only a
+ * refused input is walked again to name where it goes too deep.
  */
 export function tooDeep(input: unknown, maxDepth = MAX_EVENT_DEPTH): string | undefined {
   if (typeof input !== 'object' || input === null) return undefined;
@@ -29,11 +30,9 @@ function nestsDeeper(value: object, levels: number): boolean {
       if (typeof inner === 'object' && inner !== null && nestsDeeper(inner, levels - 1)) return true;
     return false;
   }
-  for (const key in value) {
-    if (!Object.hasOwn(value, key)) continue;
-    const inner = (value as Record<string, unknown>)[key];
+  // Own enumerable values: what for-in with a hasOwn test reads, in one builtin call.
+  for (const inner of Object.values(value))
     if (typeof inner === 'object' && inner !== null && nestsDeeper(inner, levels - 1)) return true;
-  }
   return false;
 }
 
