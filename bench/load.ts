@@ -54,7 +54,7 @@ import {
 import { authorizeIngressEvent, cloudTrailEvent } from '../packages/cli/src/simulate/cloudtrail';
 import { createPeeringEvent } from '../packages/cli/src/simulate/ec2-network';
 import { bucketResource, guardDutyFindingEvent } from '../packages/cli/src/simulate/guardduty';
-import { deadLetters, drainQueue } from '../test/support/sqs-lambda';
+import { deadLetters, drainQueue, type QueueRunStats } from '../test/support/sqs-lambda';
 import {
   createStateTable,
   type LocalAws,
@@ -486,6 +486,7 @@ async function run(aws: LocalAws, started: number): Promise<number> {
     );
   }, 10_000);
   const drainStart = Date.now();
+  let queueStats: QueueRunStats | undefined;
   const draining = drainQueue({
     sqs,
     queueUrl,
@@ -526,7 +527,7 @@ async function run(aws: LocalAws, started: number): Promise<number> {
   // Either failing fails the run with its own error (awaiting one alone would leave the other's
   // failure unhandled, and a crash on whatever error came last).
   try {
-    await Promise.all([producer, draining]);
+    [, queueStats] = await Promise.all([producer, draining]);
   } finally {
     clearInterval(ticker);
   }
@@ -615,7 +616,7 @@ async function run(aws: LocalAws, started: number): Promise<number> {
     `faults between driftguard and moto: ${(THROTTLE * 100).toFixed(0)} % throttled, ${(TIMEOUTS * 100).toFixed(1)} % unanswered (2 s client timeout), ${(DROPS * 100).toFixed(0)} % answers lost after the call was applied, AssumeRole denied in ${DENIED}`,
     `  calls: ${proxy.stats.calls} (${proxy.stats.throttled} throttled, ${proxy.stats.timedOut} timed out, ${proxy.stats.dropped} lost after apply, ${proxy.stats.denied} denied)`,
     `throughput: ${(bodies.length / seconds).toFixed(1)} events/s (${seconds.toFixed(1)} s to drain the queue; ${((drained - started) / 1000).toFixed(0)} s in all with setup)`,
-    `batches: ${batchMs.length}, longest ${(Math.max(0, ...batchMs) / 1000).toFixed(1)} s; ${batchMs.filter((ms) => ms > EVALUATE_TIMEOUT_SECONDS * 1000).length} took longer than the function timeout (${EVALUATE_TIMEOUT_SECONDS} s), where Lambda would have cut them off`,
+    `batches: ${batchMs.length}, longest ${(Math.max(0, ...batchMs) / 1000).toFixed(1)} s; ${batchMs.filter((ms) => ms > EVALUATE_TIMEOUT_SECONDS * 1000).length} took longer than the function timeout (${EVALUATE_TIMEOUT_SECONDS} s), where Lambda would have cut them off; ${queueStats?.refused ?? 0} deletes or visibility changes SQS refused`,
     `time to verified outcome, from receipt (pipeline): p50 ${percentile(processing, 50)} ms · p99 ${percentile(processing, 99)} ms`,
     `time to verified outcome, from the event's first enqueue (queue wait included): p50 ${(percentile(endToEnd, 50) / 1000).toFixed(1)} s · p99 ${(percentile(endToEnd, 99) / 1000).toFixed(1)} s`,
     `outcomes of the ${unique.length} distinct events: ${[...byOutcome.entries()].map(([status, count]) => `${status} ${count}`).join(', ')}`,
