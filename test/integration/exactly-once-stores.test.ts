@@ -155,6 +155,51 @@ describe.skipIf(!motoEndpoint)('exactly-once stores in DynamoDB (moto)', () => {
     expect((await store.begin(expired, 'owner-b')).status).toBe('completed');
   });
 
+  it('a refused claim, high-water mark or intent answers with the item that refused it: no read of its own', async () => {
+    const proxy = await startFaultProxy(motoEndpoint as string);
+    try {
+      const through = documentClientThrough(proxy);
+      const dedupe = dynamoDedupeStore(through, table);
+      const key = unique('event');
+      await dedupe.begin(key, 'owner-a');
+      await dedupe.complete(key, 'owner-a', { outcome: { status: 'reverted' } });
+      expect((await dedupe.begin(key, 'owner-b')).status).toBe('completed');
+
+      const marks = dynamoHighWaterStore(through, table);
+      const document = {
+        account: '111111111111',
+        region: 'us-east-1',
+        resourceId: unique('bucket'),
+        aspect: 'bucket-policy',
+      };
+      const newer = { eventTime: '2026-01-02T00:00:00.000Z', eventId: 'newer' };
+      await marks.advance(document, newer);
+      expect(
+        await marks.advance(document, { eventTime: '2026-01-01T00:00:00.000Z', eventId: 'older' }),
+      ).toEqual({
+        newest: false,
+        mark: newer,
+      });
+
+      const audit = dynamoAuditStore(through, table, { retentionDays: 30 });
+      const report = sampleReport();
+      const record = {
+        ...auditRecordOf(report, { recordedAt: new Date().toISOString() }),
+        eventId: unique('event-id'),
+      };
+      await audit.record(record);
+      const { earlier } = await audit.intend({
+        ...record,
+        outcome: { status: 'intended', verified: false, summary: 'about to revert' },
+        intent: { id: unique('intent'), at: record.recordedAt, operations: [] },
+      });
+      expect(earlier?.outcome).toEqual(record.outcome);
+      expect(proxy.stats.applied.get('GetItem')).toBeUndefined();
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('treats a marker past its TTL as gone (DynamoDB deletes expired items lazily)', async () => {
     const store = dynamoDedupeStore(ddb, table);
     const key = unique('event');

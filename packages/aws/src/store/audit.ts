@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Offense, Report, ResourceRef, TicketLink } from '@driftguard/core';
 import { type ClientSettings, clientConfig } from '../clients';
-import { conditionHeld } from './conditional';
+import { conditionHeld, writeOrRefusingItem } from './conditional';
 import { stateDocumentClient } from './document-client';
 import { expiresAt, keys } from './table';
 
@@ -201,26 +201,28 @@ export function dynamoAuditStore(
   ) => {
     const ref = { eventTime: record.eventTime, eventId: record.eventId };
     const key = keys.audit(ref.eventTime, ref.eventId);
-    const written = await conditionHeld(() =>
+    const put = await writeOrRefusingItem(() =>
       ddb.send(
         new PutCommand({
           TableName: tableName,
           Item: { ...record, ...key, expiresAt: expiresAt(now(), retentionMs) },
           ...condition,
+          // The record that refused it comes back with the refusal: no read of its own.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       ),
     );
-    return { ref, key, written };
+    return { ref, key, written: put.written, ...(put.written ? {} : { refusedBy: put.item }) };
   };
   return {
     async intend(record) {
-      const { ref, key, written } = await putRecord(record, {
+      const { ref, key, written, refusedBy } = await putRecord(record, {
         ConditionExpression: 'attribute_not_exists(pk)',
       });
       if (written) return { ref };
-      const { Item } = await ddb.send(
-        new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
-      );
+      const Item =
+        refusedBy ??
+        (await ddb.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
       // Our own put, retried by the SDK after its answer was lost, is not an earlier delivery.
       if (!Item || (record.intent && Item.intent?.id === record.intent.id)) return { ref };
       return { ref, earlier: stripKeys(Item) };

@@ -1,3 +1,4 @@
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { awsErrorCode } from '../errors';
 
 /**
@@ -29,6 +30,24 @@ export async function conditionHeld(write: () => Promise<unknown>): Promise<bool
   } catch (error) {
     if (isConditionFailure(error)) return false;
     throw error;
+  }
+}
+
+/**
+ * One conditional write sent with `ReturnValuesOnConditionCheckFailure: 'ALL_OLD'`: when its
+ * condition did not hold, the item that refused it, as DynamoDB returns it with the refusal (the
+ * item at the write, as consistent as a strongly consistent read, without a GetItem of its own).
+ * `item` is undefined when the item does not exist (or the service returned none: read it then).
+ */
+export async function writeOrRefusingItem<T>(
+  write: () => Promise<T>,
+): Promise<{ written: true; result: T } | { written: false; item?: Record<string, unknown> }> {
+  try {
+    return { written: true, result: await write() };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const item = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
+    return { written: false, ...(item ? { item: unmarshall(item) } : {}) };
   }
 }
 

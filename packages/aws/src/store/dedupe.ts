@@ -5,9 +5,8 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { INTENDED } from './audit';
-import { conditionHeld, isConditionFailure } from './conditional';
+import { conditionHeld, writeOrRefusingItem } from './conditional';
 import { expiresAt, keys } from './table';
 
 /** What a completed delivery left behind, so a duplicate can say what the first one did. */
@@ -109,8 +108,8 @@ export function dynamoDedupeStore(
   ): Promise<
     { acquired: true; takenOver: boolean } | { acquired: false; refusedBy?: Record<string, unknown> }
   > => {
-    try {
-      const { Attributes: previous } = await ddb.send(
+    const claimed = await writeOrRefusingItem(() =>
+      ddb.send(
         new PutCommand({
           TableName: tableName,
           Item: {
@@ -127,13 +126,11 @@ export function dynamoDedupeStore(
           ReturnValues: 'ALL_OLD',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
-      );
-      return { acquired: true, takenOver: previous?.state === 'in-progress' && previous.owner !== owner };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const item = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
-      return { acquired: false, ...(item ? { refusedBy: unmarshall(item) } : {}) };
-    }
+      ),
+    );
+    if (!claimed.written) return { acquired: false, ...(claimed.item ? { refusedBy: claimed.item } : {}) };
+    const previous = claimed.result.Attributes;
+    return { acquired: true, takenOver: previous?.state === 'in-progress' && previous.owner !== owner };
   };
 
   /**

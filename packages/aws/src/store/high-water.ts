@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { conditionHeld } from './conditional';
+import { writeOrRefusingItem } from './conditional';
 import { expiresAt, keys } from './table';
 
 /** The newest event that set one document (see core `stateAspect`). */
@@ -41,7 +41,7 @@ export function dynamoHighWaterStore(
   return {
     async advance(document, mark) {
       const key = keys.highWater(document.account, document.region, document.resourceId, document.aspect);
-      const newest = await conditionHeld(() =>
+      const advanced = await writeOrRefusingItem(() =>
         ddb.send(
           new UpdateCommand({
             TableName: tableName,
@@ -53,13 +53,15 @@ export function dynamoHighWaterStore(
               ':id': mark.eventId,
               ':expires': expiresAt(now(), MARK_TTL_MS),
             },
+            // The newer mark comes back with the refusal: no read of its own.
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         ),
       );
-      if (newest) return { newest: true };
-      const { Item } = await ddb.send(
-        new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
-      );
+      if (advanced.written) return { newest: true };
+      const Item =
+        advanced.item ??
+        (await ddb.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
       if (!Item) return { newest: true };
       return { newest: false, mark: { eventTime: String(Item.eventTime), eventId: String(Item.eventId) } };
     },
