@@ -30,11 +30,7 @@ import { CreateBucketCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DESCRIBERS, dynamoSweepRunStore } from '@driftguard/aws';
-import {
-  DEFAULT_SWEEP_CONCURRENCY,
-  SWEEP_MAX_RECEIVE_COUNT,
-  SWEEP_VISIBILITY_TIMEOUT_SECONDS,
-} from '../infra/sizing';
+import { DEFAULT_SWEEP_CONCURRENCY, SWEEP_MAX_RECEIVE_COUNT } from '../infra/sizing';
 import { lambdaContext } from '../test/support/lambda';
 import { drainQueue } from '../test/support/sqs-lambda';
 import {
@@ -279,8 +275,10 @@ async function simulate(aws: LocalAws): Promise<{ first: RunFigures; steady: Run
         },
         batchSize: 1,
         concurrency: WORKERS,
-        // The deployed queue's: a unit slow in moto is not delivered twice (which would add calls).
-        visibilityTimeout: SWEEP_VISIBILITY_TIMEOUT_SECONDS,
+        // A unit stays hidden while it is worked on, as with the deployed queue's 30 minutes (a unit
+        // slow in moto is not delivered twice, which would add calls); a receive whose answer was
+        // lost comes back after a minute instead of stalling the run for thirty.
+        keepHidden: 60,
         // A unit that failed (moto on a loaded machine can time a call out) comes back at once,
         // as it would after its retry in AWS, instead of after the 30-minute timeout.
         retryDelay: 1,
@@ -294,6 +292,10 @@ async function simulate(aws: LocalAws): Promise<{ first: RunFigures; steady: Run
       });
       clearInterval(sampler);
       clearInterval(watchdog);
+      if (delivery.retriedReceives > 0)
+        log(
+          `  ${delivery.retriedReceives} receives sent again by the SDK (messages handed out may have come back later)`,
+        );
       if (delivery.refused > 0)
         log(`  SQS refused ${delivery.refused} deletes or visibility changes (stale receipt handles)`);
       const seconds = (Date.now() - started) / 1000;

@@ -30,6 +30,15 @@ export interface QueueRunOptions {
    * does not sit idle. The timeout still guards the items being worked on (longer than any takes).
    */
   retryDelay?: number;
+  /**
+   * Seconds a received message is hidden, renewed while its handler runs (a heartbeat), in place of
+   * `visibilityTimeout` for the messages being worked on. A receive whose answer was lost on the
+   * way (the SDK retried the call, and the messages moto had already handed out stay hidden) then
+   * comes back after this, not after the long timeout the deployed queue uses; a unit still being
+   * worked on is never delivered twice, as with that long timeout. Lambda's event source mapping
+   * has no heartbeat: use it where a lost receive must not stall a measured run.
+   */
+  keepHidden?: number;
   /** Give up (throw) after this long. */
   timeoutMs?: number;
   onBatch?(size: number, failed: number): void;
@@ -43,6 +52,8 @@ export interface QueueRunStats {
   failedItems: number;
   /** Entries SQS refused in a delete or visibility change (stale receipt handles). */
   refused: number;
+  /** Receives the SDK had to send again (an error or a lost answer; messages may have been handed out). */
+  retriedReceives: number;
 }
 
 function recordOf(message: Message, queueArn: string): SQSRecord {
@@ -77,12 +88,33 @@ async function remaining(sqs: SQSClient, queueUrl: string): Promise<number> {
   );
 }
 
+/** Hides `messages` for another `seconds` every third of that, until the interval is cleared. */
+function keepHiddenWhileWorking(sqs: SQSClient, queueUrl: string, messages: Message[], seconds: number) {
+  return setInterval(
+    () =>
+      void sqs
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: messages.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle,
+              VisibilityTimeout: seconds,
+            })),
+          }),
+        )
+        // A missed beat shows as a second delivery of the unit, which the handler is built for.
+        .catch(() => undefined),
+    (seconds * 1000) / 3,
+  );
+}
+
 /** Runs until the queue is empty (everything processed, or moved to the DLQ by the redrive policy). */
 export async function drainQueue(options: QueueRunOptions): Promise<QueueRunStats> {
   const { sqs, queueUrl } = options;
   const queueArn = options.queueArn ?? 'arn:aws:sqs:us-east-1:123456789012:driftguard-events';
   const deadline = Date.now() + (options.timeoutMs ?? 600_000);
-  const stats: QueueRunStats = { batches: 0, records: 0, failedItems: 0, refused: 0 };
+  const stats: QueueRunStats = { batches: 0, records: 0, failedItems: 0, refused: 0, retriedReceives: 0 };
   let done = false;
   let lastReceived = Date.now();
   const poller = async () => {
@@ -96,11 +128,11 @@ export async function drainQueue(options: QueueRunOptions): Promise<QueueRunStat
   const poll = async () => {
     while (!done) {
       if (Date.now() > deadline) throw new Error(`queue not drained within ${options.timeoutMs} ms`);
-      const { Messages = [] } = await sqs.send(
+      const { Messages = [], $metadata } = await sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
           MaxNumberOfMessages: options.batchSize ?? 10,
-          VisibilityTimeout: options.visibilityTimeout ?? 1,
+          VisibilityTimeout: options.keepHidden ?? options.visibilityTimeout ?? 1,
           WaitTimeSeconds: 1,
           MessageSystemAttributeNames: [
             'ApproximateReceiveCount',
@@ -109,9 +141,13 @@ export async function drainQueue(options: QueueRunOptions): Promise<QueueRunStat
           ],
         }),
       );
+      if (($metadata.attempts ?? 1) > 1) stats.retriedReceives += 1;
       if (Messages.length === 0) continue;
       lastReceived = Date.now();
       let response: SQSBatchResponse;
+      const heartbeat = options.keepHidden
+        ? keepHiddenWhileWorking(sqs, queueUrl, Messages, options.keepHidden)
+        : undefined;
       try {
         response = await options.handle({ Records: Messages.map((message) => recordOf(message, queueArn)) });
       } catch {
@@ -120,6 +156,8 @@ export async function drainQueue(options: QueueRunOptions): Promise<QueueRunStat
         response = {
           batchItemFailures: Messages.map((message) => ({ itemIdentifier: message.MessageId ?? '' })),
         };
+      } finally {
+        clearInterval(heartbeat);
       }
       const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
       const succeeded = Messages.filter((message) => !failed.has(message.MessageId ?? ''));
