@@ -57,6 +57,8 @@ export interface Arn {
 }
 
 export function parseArn(text: string): Arn | undefined {
+  // Not split unless it can be an ARN: condition values (IPs, ids, org paths) are read here too.
+  if (!text.startsWith('arn:')) return undefined;
   const parts = text.split(':');
   if (parts.length < 6 || parts[0] !== 'arn') return undefined;
   const [, partition = '', service = '', region = '', account = ''] = parts;
