@@ -242,6 +242,37 @@ describe('rebuilding and recognising statements', () => {
     );
   });
 
+  it('a key named __proto__ counts in a statement fingerprint (a copy would set a prototype and lose it)', () => {
+    const restricted = {
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::b/*',
+      Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-1' } },
+    };
+    // As a policy read back from AWS arrives: JSON text, where __proto__ is an ordinary key.
+    const withProto = (place: 'operator' | 'key' | 'statement' | 'principal') =>
+      JSON.parse(
+        JSON.stringify(restricted).replace(
+          ...({
+            operator: ['"Condition":{', '"Condition":{"__proto__":{"aws:SourceIp":"10.0.0.0/8"},'],
+            key: ['"StringEquals":{', '"StringEquals":{"__proto__":"x",'],
+            statement: ['{"Effect"', '{"__proto__":{"Sid":"X"},"Effect"'],
+            principal: ['"Principal":"*"', '"Principal":{"__proto__":"x","AWS":"*"}'],
+          }[place] as [string, string]),
+        ),
+      );
+    for (const place of ['operator', 'key', 'statement'] as const)
+      expect(statementFingerprint(withProto(place)), place).not.toBe(statementFingerprint(restricted));
+    expect(statementFingerprint(withProto('principal'))).not.toBe(
+      statementFingerprint({ ...restricted, Principal: { AWS: '*' } }),
+    );
+    // Statements without such a key keep the fingerprints they had (stored references still match).
+    expect(statementFingerprint(restricted)).toBe(
+      statementFingerprint(JSON.parse(JSON.stringify(restricted))),
+    );
+  });
+
   it('a document fingerprint keeps statement order', () => {
     const source = policy.source;
     const reversed = { ...source, Statement: [...(source.Statement as unknown[])].reverse() };

@@ -309,11 +309,18 @@ export function statementShape(statement: Statement): string[] {
 
 const LIST_ELEMENTS = new Set(['Action', 'NotAction', 'Resource', 'NotResource']);
 
+/**
+ * An object without a prototype, so that a key named `__proto__` (JSON.parse makes it an own key)
+ * is copied as a key: assigned to a plain object it would set the copy's prototype instead and
+ * vanish from the fingerprint, giving two different statements one fingerprint.
+ */
+const bare = (): Record<string, unknown> => Object.create(null);
+
 /** Objects with sorted keys, arrays in order. */
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (!isObject(value)) return value;
-  const out: Record<string, unknown> = {};
+  const out = bare();
   for (const key of Object.keys(value).sort()) out[key] = canonical(value[key]);
   return out;
 }
@@ -330,7 +337,7 @@ function sortedList(value: unknown): unknown[] {
 
 function canonicalPrincipal(value: unknown): unknown {
   if (!isObject(value)) return value;
-  const out: Record<string, unknown> = {};
+  const out = bare();
   for (const type of Object.keys(value).sort()) {
     const values = (Array.isArray(value[type]) ? (value[type] as unknown[]) : [value[type]]).map((item) =>
       // S3 stores an account id as its root ARN.
@@ -345,14 +352,14 @@ function canonicalPrincipal(value: unknown): unknown {
 
 function canonicalCondition(value: unknown): unknown {
   if (!isObject(value)) return value;
-  const out: Record<string, unknown> = {};
+  const out = bare();
   for (const operator of Object.keys(value).sort()) {
     const block = value[operator];
     if (!isObject(block)) {
       out[operator] = canonical(block);
       continue;
     }
-    const keys: Record<string, unknown> = {};
+    const keys = bare();
     for (const key of Object.keys(block).sort()) keys[key] = sortedList(block[key]);
     out[operator] = keys;
   }
@@ -361,7 +368,7 @@ function canonicalCondition(value: unknown): unknown {
 
 function canonicalStatement(value: unknown): unknown {
   if (!isObject(value)) return canonical(value);
-  const out: Record<string, unknown> = {};
+  const out = bare();
   for (const key of Object.keys(value).sort()) {
     const item = value[key];
     if (LIST_ELEMENTS.has(key)) out[key] = sortedList(item);
