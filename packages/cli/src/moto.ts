@@ -97,8 +97,9 @@ function holdsPort(pid: number, port: number): boolean | undefined {
         return false; // closed while listed
       }
     });
-  } catch {
-    return undefined;
+  } catch (error) {
+    // Gone (it exited, e.g. on failing to bind): it holds nothing. Unreadable otherwise: cannot tell.
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? false : undefined;
   }
 }
 
