@@ -1,5 +1,6 @@
 import {
   createPipeline,
+  type DedupeStore,
   deliveryKey,
   EventInProgressError,
   exactlyOnce,
@@ -138,6 +139,29 @@ describe('exactlyOnce', () => {
     expect((await once.process(openSsh)).outcome.status).toBe('reverted');
     expect((await once.process(openSsh)).duplicate).toBeDefined();
     expect(runs).toHaveLength(3);
+  });
+
+  it('gives a failed event back even when the first writes to do it are throttled, so the next retry acts on it', async () => {
+    const { pipeline, runs } = countingPipeline([
+      new Error('AccessDenied: cannot assume the role'),
+      'reverted',
+    ]);
+    const store = memoryDedupeStore();
+    let refusals = 2;
+    const throttled: DedupeStore = {
+      ...store,
+      release: async (key, owner) => {
+        if (refusals-- > 0) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+        return store.release(key, owner);
+      },
+    };
+    const warnings: string[] = [];
+    const once = exactlyOnce(pipeline, throttled, Date.now, (message) => warnings.push(message));
+    await expect(once.process(openSsh)).rejects.toThrow('AccessDenied');
+    // Not "in progress" until the lock runs out: the retry processes it.
+    expect((await once.process(openSsh)).outcome.status).toBe('reverted');
+    expect(runs).toHaveLength(2);
+    expect(warnings).toEqual([]);
   });
 
   it('a delivery that died mid-event holds its claim until the lock expires, then the retry takes over', async () => {

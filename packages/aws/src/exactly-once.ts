@@ -140,7 +140,7 @@ export async function claimOnce(
   try {
     processed = await process(completeAlongside);
   } catch (error) {
-    await dedupe.release(key, owner).catch(() => undefined);
+    await releaseSurely(dedupe, key, owner, warn);
     throw error;
   }
   if (completedAlongside && processed.outcome.status !== 'revert-failed') return processed;
@@ -148,14 +148,42 @@ export async function claimOnce(
   // written must not fail the delivery. Left in progress, it expires with the lock; a later
   // duplicate then runs again, which the executors' live re-read and the notification ledger
   // make harmless.
-  const settle =
-    processed.outcome.status === 'revert-failed'
-      ? dedupe.release(key, owner)
-      : dedupe.complete(key, owner, summaryOf(processed));
-  await settle.catch((error: unknown) =>
-    warn(`[driftguard] dedupe marker of event ${key} not updated: ${errorMessage(error)}`),
-  );
+  if (processed.outcome.status === 'revert-failed') await releaseSurely(dedupe, key, owner, warn);
+  else
+    await dedupe
+      .complete(key, owner, summaryOf(processed))
+      .catch((error: unknown) =>
+        warn(`[driftguard] dedupe marker of event ${key} not updated: ${errorMessage(error)}`),
+      );
   return processed;
+}
+
+/** Attempts at giving an event back after a failure, beyond the SDK's own retries of each. */
+const RELEASE_ATTEMPTS = 4;
+
+/**
+ * Gives a failed event back, trying again on a throttled or lost write: an event left claimed is
+ * refused as in progress to every retry until its lock runs out, so a retry that comes sooner (a
+ * queue's short redelivery, an operator's redrive) would dead-letter it as "in progress" instead
+ * of with the failure that stopped it. Never throws: the lock still frees it in the end.
+ */
+async function releaseSurely(
+  dedupe: DedupeStore,
+  key: string,
+  owner: string,
+  warn: (message: string) => void,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await dedupe.release(key, owner);
+    } catch (error) {
+      if (attempt >= RELEASE_ATTEMPTS)
+        return warn(
+          `[driftguard] event ${key} not given back (${errorMessage(error)}); it is refused as in progress until its lock runs out`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+    }
+  }
 }
 
 /**

@@ -61,7 +61,7 @@ export {
 } from './store/audit';
 export { type BreakerStore, dynamoBreakerStore, memoryBreakerStore } from './store/breaker';
 export { isConditionFailure } from './store/conditional';
-export { dynamoDedupeStore, memoryDedupeStore } from './store/dedupe';
+export { type DedupeStore, dynamoDedupeStore, memoryDedupeStore } from './store/dedupe';
 export { stateDocumentClient } from './store/document-client';
 export { dynamoExemptionStore, type ExemptionRecord, type ExemptionStore } from './store/exemptions';
 export { dynamoFindingMarkStore, type FindingMarkStore, memoryFindingMarkStore } from './store/findings';
