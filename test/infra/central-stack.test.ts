@@ -653,29 +653,19 @@ describe('alarms', () => {
     });
   });
 
-  it('alarm on any break-glass call the exemption API answered with an internal error', () => {
-    const failures = only(
-      alarms().filter((alarm) => alarm.inputs.metricName === METRICS.exemptionApiFailures),
-    );
-    expect(failures.inputs).toMatchObject({
-      name: 'driftguard-prod-exemption-api-failures',
-      namespace: 'driftguard',
-      dimensions: { service: 'driftguard-exemption-api' },
-      statistic: 'Sum',
-      threshold: 0,
-      comparisonOperator: 'GreaterThanThreshold',
-      alarmActions: [topicArn],
-      treatMissingData: 'notBreaching',
-    });
-  });
-
-  it('alarm on any exemption call that looks like getting round the two-person rule, from the exemption API’s metrics', () => {
-    const suspicious = only(
-      alarms().filter((alarm) => alarm.inputs.metricName === METRICS.exemptionApiSuspicious),
-    );
-    // The total (no reason dimension): the handler counts every reason there too.
-    expect(suspicious.inputs).toMatchObject({
-      name: 'driftguard-prod-exemption-api-suspicious-calls',
+  // Suspicious: the total (no reason dimension), which the handler counts for every reason too.
+  it.each([
+    [
+      'looks like getting round the two-person rule',
+      METRICS.exemptionApiSuspicious,
+      'suspicious-calls',
+      'self-approval',
+    ],
+    ['was answered with an internal error', METRICS.exemptionApiFailures, 'failures', 'internal error'],
+  ])('alarm on any exemption call that %s, from the exemption API’s metrics', (_, metric, suffix, says) => {
+    const alarm = only(alarms().filter((candidate) => candidate.inputs.metricName === metric));
+    expect(alarm.inputs).toMatchObject({
+      name: `driftguard-prod-exemption-api-${suffix}`,
       namespace: 'driftguard',
       dimensions: { service: 'driftguard-exemption-api' },
       statistic: 'Sum',
@@ -685,7 +675,7 @@ describe('alarms', () => {
       okActions: [topicArn],
       treatMissingData: 'notBreaching',
     });
-    expect(suspicious.inputs.alarmDescription).toContain('self-approval');
+    expect(alarm.inputs.alarmDescription).toContain(says);
   });
 
   it('alarm on failed invocations of every rule', () => {

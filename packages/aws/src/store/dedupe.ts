@@ -156,6 +156,50 @@ export function dynamoDedupeStore(
     );
   };
 
+  /**
+   * Marks the event done, only while `owner` holds it (a failed condition: our lock expired and
+   * another delivery took the event over; its completion stands). With `pending` (completed
+   * alongside the audit record) the lock is kept: until the record confirms the marker, the lock
+   * still says how long this delivery may be at work before a retry takes over (see `begin`).
+   */
+  const markCompleted = async (
+    key: string,
+    owner: string,
+    summary: Record<string, unknown>,
+    pending?: PendingRecord,
+  ) => {
+    const at = now();
+    await conditionHeld(() =>
+      ddb.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keys.dedupe(key),
+          UpdateExpression: pending
+            ? 'SET #state = :completed, completedAt = :at, summary = :summary, pending = :pending, expiresAt = :expires'
+            : 'SET #state = :completed, completedAt = :at, summary = :summary, expiresAt = :expires REMOVE lockedUntil',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: {
+            ':completed': 'completed',
+            ':at': new Date(at).toISOString(),
+            ':summary': JSON.parse(JSON.stringify(summary)),
+            ...(pending
+              ? {
+                  ':pending': {
+                    eventTime: pending.eventTime,
+                    eventId: pending.eventId,
+                    channels: [...pending.channels],
+                  },
+                }
+              : {}),
+            ':expires': expiresAt(at, retentionMs),
+            ':owner': owner,
+          },
+        }),
+      ),
+    );
+  };
+
   return {
     async begin(key, owner) {
       for (let attempt = 0; attempt < 3; attempt++) {
@@ -200,58 +244,11 @@ export function dynamoDedupeStore(
     },
 
     async complete(key, owner, summary) {
-      const at = now();
-      // A failed condition: our lock expired and another delivery took the event over; its
-      // completion stands.
-      await conditionHeld(() =>
-        ddb.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: keys.dedupe(key),
-            UpdateExpression:
-              'SET #state = :completed, completedAt = :at, summary = :summary, expiresAt = :expires REMOVE lockedUntil',
-            ConditionExpression: '#owner = :owner',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: {
-              ':completed': 'completed',
-              ':at': new Date(at).toISOString(),
-              ':summary': JSON.parse(JSON.stringify(summary)),
-              ':expires': expiresAt(at, retentionMs),
-              ':owner': owner,
-            },
-          }),
-        ),
-      );
+      await markCompleted(key, owner, summary);
     },
 
     async completeAlongside(key, owner, summary, pending) {
-      const at = now();
-      // As `complete`, keeping the lock: until the record confirms it, the lock still says how
-      // long this delivery may be at work before a retry takes over (see `begin`).
-      await conditionHeld(() =>
-        ddb.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: keys.dedupe(key),
-            UpdateExpression:
-              'SET #state = :completed, completedAt = :at, summary = :summary, pending = :pending, expiresAt = :expires',
-            ConditionExpression: '#owner = :owner',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: {
-              ':completed': 'completed',
-              ':at': new Date(at).toISOString(),
-              ':summary': JSON.parse(JSON.stringify(summary)),
-              ':pending': {
-                eventTime: pending.eventTime,
-                eventId: pending.eventId,
-                channels: [...pending.channels],
-              },
-              ':expires': expiresAt(at, retentionMs),
-              ':owner': owner,
-            },
-          }),
-        ),
-      );
+      await markCompleted(key, owner, summary, pending);
     },
 
     async release(key, owner) {
