@@ -11,14 +11,30 @@ export async function sendToDeadLetter(
   body: string,
   reason: string,
 ): Promise<void> {
-  await sqs.send(
-    new SendMessageCommand({
-      QueueUrl: queueUrl,
-      MessageBody: body,
-      MessageAttributes: {
-        reason: { DataType: 'String', StringValue: reason.slice(0, 1000) },
-        rejectedBy: { DataType: 'String', StringValue: 'driftguard-evaluate' },
-      },
-    }),
-  );
+  const send = () =>
+    sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: body,
+        MessageAttributes: {
+          reason: { DataType: 'String', StringValue: reason.slice(0, 1000) },
+          rejectedBy: { DataType: 'String', StringValue: 'driftguard-evaluate' },
+        },
+      }),
+    );
+  // Tried again beyond the SDK's own attempts: on an event's last delivery, a send that fails
+  // leaves SQS's redrive to move the message, without its reason (that is then only in the log).
+  // A send whose answer was lost and is sent again makes a second letter with the same reason.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await send();
+      return;
+    } catch (error) {
+      if (attempt >= DEAD_LETTER_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+    }
+  }
 }
+
+/** Attempts at writing a dead letter, each with the SDK's own retries. */
+const DEAD_LETTER_ATTEMPTS = 3;
