@@ -1,11 +1,14 @@
 /**
- * lambda-public on aliases: an alias has its own function URL and its own policy, so a public URL on
- * `my-function:live` is a door of its own. moto 5.2.1 keeps one URL per function and ignores
- * `Qualifier` (and has no ListFunctionUrlConfigs), so the URL calls go to a loopback stand-in that
- * keys them by qualifier (test/support/function-url-configs.ts); functions, versions, aliases,
- * policies, STS and the queues are moto's, through the fault proxy's `route`.
+ * lambda-public on aliases and published versions: an alias has its own function URL and its own
+ * policy, so a public URL on `my-function:live` is a door of its own; a version has its own policy,
+ * so a grant to "*" on `my-function:1` lets anyone run that version. moto 5.2.1 keeps one URL and
+ * one policy per function and ignores `Qualifier` (and has no ListFunctionUrlConfigs), so the URL
+ * and policy calls go to a loopback stand-in that keys them by qualifier
+ * (test/support/function-url-configs.ts); functions, versions, aliases, STS and the queues are
+ * moto's, through the fault proxy's `route`.
  */
 import {
+  AddPermissionCommand,
   CreateAliasCommand,
   CreateFunctionUrlConfigCommand,
   LambdaClient,
@@ -30,7 +33,7 @@ const REGION = 'us-east-1';
 type Handler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: unknown[] }>;
 
 describe.skipIf(!motoEndpoint)(
-  'lambda-public: function URLs on aliases (real handler, moto + URL stand-in)',
+  'lambda-public: URLs and grants on aliases and versions (real handler, moto + stand-in)',
   () => {
     let handler: Handler;
     let lambda: LambdaClient;
@@ -104,11 +107,8 @@ describe.skipIf(!motoEndpoint)(
       ]);
     });
 
-    it('the sweep reads every alias’s URL: a public URL on an alias with no event is found and closed', async () => {
-      const FunctionName = await functionWithAlias('swept-alias');
-      await lambda.send(
-        new CreateFunctionUrlConfigCommand({ FunctionName, Qualifier: 'live', AuthType: 'NONE' }),
-      );
+    /** What the sweep's describer emits for one function (and its aliases and versions). */
+    async function sweptFunction(FunctionName: string) {
       const scope = {
         runId: unique('run'),
         account: HOME_ACCOUNT,
@@ -119,12 +119,52 @@ describe.skipIf(!motoEndpoint)(
       };
       const found = [];
       for await (const resource of lambdaFunctionsDescriber.describe(scope))
-        if (resource.resourceId.startsWith(FunctionName)) found.push(resource);
+        if (
+          resource.resourceId.startsWith(`${FunctionName}:`) ||
+          resource.resourceId.startsWith(`${FunctionName}/`)
+        )
+          found.push(resource);
+      return found;
+    }
+
+    it('the sweep reads every alias’s URL: a public URL on an alias with no event is found and closed', async () => {
+      const FunctionName = await functionWithAlias('swept-alias');
+      await lambda.send(
+        new CreateFunctionUrlConfigCommand({ FunctionName, Qualifier: 'live', AuthType: 'NONE' }),
+      );
+      const found = await sweptFunction(FunctionName);
       expect(found.map((resource) => resource.resourceId)).toEqual([`${FunctionName}:live/url`]);
 
       for (const resource of found) await run(resource.event);
 
       expect(urls.authType(FunctionName, 'live')).toBe('AWS_IAM');
+    });
+
+    it('the sweep reads every published version’s policy: a grant to "*" on version 1 with no event is found and removed there; the function’s own grant stays', async () => {
+      const FunctionName = await functionWithAlias('swept-version');
+      const grant = (Qualifier: string | undefined, StatementId: string, Principal: string) =>
+        lambda.send(
+          new AddPermissionCommand({
+            FunctionName,
+            Qualifier,
+            StatementId,
+            Principal,
+            Action: 'lambda:InvokeFunction',
+          }),
+        );
+      await grant(undefined, 'home-account', HOME_ACCOUNT);
+      await grant('1', 'anyone', '*');
+
+      const found = await sweptFunction(FunctionName);
+      expect(found.map((resource) => resource.resourceId)).toEqual([
+        `${FunctionName}/home-account`,
+        `${FunctionName}:1/anyone`,
+      ]);
+
+      for (const resource of found) await run(resource.event);
+
+      expect(urls.statementIds(FunctionName, '1')).toEqual([]);
+      expect(urls.statementIds(FunctionName)).toEqual(['home-account']);
     });
   },
 );

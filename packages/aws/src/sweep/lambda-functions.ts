@@ -4,6 +4,7 @@ import {
   LambdaClient,
   ListFunctionsCommand,
   paginateListAliases,
+  paginateListVersionsByFunction,
 } from '@aws-sdk/client-lambda';
 import { LAMBDA_PUBLIC_RULE } from '@driftguard/core';
 import { awsErrorCode } from '../errors';
@@ -21,16 +22,35 @@ async function orNothing<T>(read: Promise<T>): Promise<T | undefined> {
   }
 }
 
-/** The function's aliases: each has its own policy and its own function URL. */
-async function aliasesOf(lambda: LambdaClient, FunctionName: string): Promise<string[]> {
-  const names: string[] = [];
+/** Every page's names, or none if the function was deleted since the listing. */
+async function namesOf<Page>(pages: AsyncIterable<Page>, names: (page: Page) => (string | undefined)[]) {
+  const found: string[] = [];
   try {
-    for await (const page of paginateListAliases({ client: lambda }, { FunctionName }))
-      for (const alias of page.Aliases ?? []) if (alias.Name) names.push(alias.Name);
+    for await (const page of pages) for (const name of names(page)) if (name) found.push(name);
   } catch (error) {
     if (awsErrorCode(error) !== NOT_FOUND) throw error;
   }
-  return names;
+  return found;
+}
+
+/** The function's aliases: each has its own policy and its own function URL. */
+function aliasesOf(lambda: LambdaClient, FunctionName: string): Promise<string[]> {
+  return namesOf(paginateListAliases({ client: lambda }, { FunctionName }), (page) =>
+    (page.Aliases ?? []).map((alias) => alias.Name),
+  );
+}
+
+/**
+ * The function's published versions (`$LATEST` is the unqualified function): each has its own
+ * policy, set by AddPermission with the version as `Qualifier`, and invocable as `my-function:3`.
+ * A version cannot have a function URL.
+ */
+async function versionsOf(lambda: LambdaClient, FunctionName: string): Promise<string[]> {
+  const versions = await namesOf(
+    paginateListVersionsByFunction({ client: lambda }, { FunctionName }),
+    (page) => (page.Versions ?? []).map((version) => version.Version),
+  );
+  return versions.filter((version) => version !== '$LATEST');
 }
 
 /**
@@ -43,6 +63,7 @@ async function* describeQualified(
   lambda: LambdaClient,
   FunctionName: string,
   Qualifier: string | undefined,
+  hasUrl = true,
 ): AsyncIterable<SweptResource> {
   const where = Qualifier ? `${FunctionName}:${Qualifier}` : FunctionName;
   const qualifier = Qualifier ? { qualifier: Qualifier } : {};
@@ -68,6 +89,7 @@ async function* describeQualified(
       },
     });
   }
+  if (!hasUrl) return;
   const url = await orNothing(lambda.send(new GetFunctionUrlConfigCommand({ FunctionName, Qualifier })));
   if (url?.AuthType) {
     yield sweepEvent(scope, {
@@ -81,9 +103,11 @@ async function* describeQualified(
 }
 
 /**
- * Every function of the account in the region, and every alias of it: an alias has its own
- * policy (AddPermission with a Qualifier) and its own function URL (CreateFunctionUrlConfig with a
- * Qualifier), so a public URL on `my-function:live` is invisible from the unqualified function.
+ * Every function of the account in the region, every alias and every published version of it: an
+ * alias has its own policy (AddPermission with a Qualifier) and its own function URL
+ * (CreateFunctionUrlConfig with a Qualifier), so a public URL on `my-function:live` is invisible
+ * from the unqualified function; a version has its own policy, so a grant to `"*"` on
+ * `my-function:3` lets anyone run that version's code with the function's role.
  */
 export const lambdaFunctionsDescriber: Describer = {
   id: 'lambda-functions',
@@ -100,6 +124,8 @@ export const lambdaFunctionsDescriber: Describer = {
         yield* describeQualified(scope, lambda, FunctionName, undefined);
         for (const alias of await aliasesOf(lambda, FunctionName))
           yield* describeQualified(scope, lambda, FunctionName, alias);
+        for (const version of await versionsOf(lambda, FunctionName))
+          yield* describeQualified(scope, lambda, FunctionName, version, false);
       }
       Marker = page.NextMarker;
     } while (Marker);
