@@ -225,9 +225,34 @@ function rank(verdict: Verdict): number {
   return verdict.kind === 'compliant' ? 1 : 0;
 }
 
+/**
+ * The first of `items` whose verdict ranks highest: what a stable sort by descending rank puts
+ * first, found in one pass without copying and sorting the list.
+ */
+function mostSevere<T extends { verdict: Verdict }>(items: readonly T[]): T | undefined {
+  let best: T | undefined;
+  let bestRank = -1;
+  for (const item of items) {
+    const itemRank = rank(item.verdict);
+    if (itemRank > bestRank) {
+      best = item;
+      bestRank = itemRank;
+    }
+  }
+  return best;
+}
+
 /** The verdict that decides the event's status: the most severe violation, else compliant, else n/a. */
 export function primaryVerdict(evaluation: Evaluation): EvaluatedRule | undefined {
-  return [...evaluation.verdicts].sort((a, b) => rank(b.verdict) - rank(a.verdict))[0];
+  return mostSevere(evaluation.verdicts);
+}
+
+/** Whether a violation's remediation is planned: reverted, or shadowed where the revert would run. */
+function plansRevert(decision: Decision): boolean {
+  return (
+    decision.action === 'revert' ||
+    (decision.action === 'shadow' && (decision.wouldBe ?? 'revert') === 'revert')
+  );
 }
 
 /**
@@ -255,21 +280,14 @@ export function decideChange(
     verdict,
     decision: decide(guardrail, verdict, config, { change, context, origin }),
   }));
-  const primary = [...results].sort((a, b) => rank(b.verdict) - rank(a.verdict))[0] as RuleResult;
-  const violations = results.filter((result) => result.verdict.kind === 'violation');
-  const operations = dedupeOperations(
-    violations
-      .filter(
-        (result) =>
-          result.decision.action === 'revert' ||
-          (result.decision.action === 'shadow' && (result.decision.wouldBe ?? 'revert') === 'revert'),
-      )
-      .flatMap((result) => (result.verdict.kind === 'violation' ? result.verdict.remediation : [])),
-  );
-  const reason =
-    primary.verdict.kind === 'violation'
-      ? [primary.verdict.summary, ...primary.verdict.offenses.map((offense) => offense.reason)].join('; ')
-      : primary.verdict.summary;
+  const primary = mostSevere(results) as RuleResult;
+  const planned: Operation[] = [];
+  for (const { verdict, decision } of results)
+    if (verdict.kind === 'violation' && plansRevert(decision)) planned.push(...verdict.remediation);
+  const operations = dedupeOperations(planned);
+  let reason = primary.verdict.summary;
+  if (primary.verdict.kind === 'violation')
+    for (const offense of primary.verdict.offenses) reason += `; ${offense.reason}`;
   // Keys assigned in the order assessments have always had (JSON output): spreading optional keys
   // into a literal takes V8's slow path on Node 20, and every watched event is decided here.
   const { verdict, decision } = primary;

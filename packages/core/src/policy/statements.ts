@@ -9,11 +9,12 @@ export function statementLabel(statement: Pick<StatementAnalysis, 'index' | 'sid
 
 /** What a revert carries to find the statement again in the live policy (see `matchStatements`). */
 export function statementRef(statement: Statement): PolicyStatementRef {
-  return {
-    index: statement.index,
-    ...(statement.sid ? { sid: statement.sid } : {}),
-    fingerprint: statementFingerprint(statement.source),
-  };
+  // Keys assigned in order (operations are output): spreading the optional Sid into a literal
+  // takes V8's slow path on Node 20, and every offending statement gets a ref.
+  const ref: Partial<PolicyStatementRef> = { index: statement.index };
+  if (statement.sid) ref.sid = statement.sid;
+  ref.fingerprint = statementFingerprint(statement.source);
+  return ref as PolicyStatementRef;
 }
 
 /**
