@@ -17,6 +17,8 @@ export const MEMBER_CODE = [
   'packages/aws/src/playbooks',
   'packages/aws/src/sweep',
   'packages/aws/src/live-facts.ts',
+  'packages/aws/src/shared-prefix-lists.ts',
+  'packages/aws/src/ram-shares.ts',
 ] as const;
 export const CENTRAL_CODE = ['packages/functions/src', 'packages/aws/src', 'packages/notify/src'] as const;
 

@@ -19,6 +19,7 @@ const SERVICE_PREFIX: Record<string, string> = {
   'client-kms': 'kms',
   'client-lambda': 'lambda',
   'client-organizations': 'organizations',
+  'client-ram': 'ram',
   'client-rds': 'rds',
   'client-s3': 's3',
   'client-s3-control': 's3',

@@ -13,13 +13,19 @@ const prefixListFact = z.strictObject({
   version: z.number().optional(),
   cidrs: z.array(z.string()),
 });
-const prefixListReference = z.strictObject({
-  groupId: z.string(),
-  ruleId: z.string(),
-  protocol: z.string(),
-  fromPort: z.number().optional(),
-  toPort: z.number().optional(),
-});
+const prefixListReference = z.union([
+  z.strictObject({
+    groupId: z.string(),
+    ruleId: z.string(),
+    protocol: z.string(),
+    fromPort: z.number().optional(),
+    toPort: z.number().optional(),
+    /** Another account's rule (a list shared through AWS RAM). */
+    account: z.string().optional(),
+  }),
+  /** Another account's group whose rules could not be read. */
+  z.strictObject({ groupId: z.string(), account: z.string(), unreadable: z.string() }),
+]);
 
 export const evaluatorCaseSchema = z.strictObject({
   name: z.string().min(1),

@@ -12,11 +12,13 @@ import type {
   Lookup,
   PrefixListFact,
   PrefixListReference,
+  PrefixListUse,
   SecurityGroupFact,
   SecurityGroupRuleFact,
 } from '@driftguard/core';
 import { awsErrorCode, errorMessage, LiveFactsError } from './errors';
 import type { AccountClients } from './executor';
+import { sharedPrefixListUses } from './shared-prefix-lists';
 
 /** Reads the live state guardrails asked for (core's `liveFactQueries`) in the member account. */
 export type LiveFactReader = (queries: readonly LiveFactQuery[]) => Promise<LiveFacts>;
@@ -93,7 +95,7 @@ export async function readPrefixList(ec2: EC2Client, prefixListId: string): Prom
  * matched here rather than asking EC2 for the list's associations (GetManagedPrefixListAssociations)
  * or filtering by `ip-permission.prefix-list-id`: the rule ids and ports are what the judgement
  * needs, and the local emulator implements neither. Rules of other accounts (a list shared through
- * RAM) are not seen: those accounts' own events and sweeps judge them.
+ * RAM) are read by `sharedPrefixListUses`.
  */
 export async function readPrefixListReferences(
   ec2: EC2Client,
@@ -131,7 +133,7 @@ export function liveFactReader(clients: AccountClients): LiveFactReader {
     const securityGroups = new Map<string, Lookup<SecurityGroupFact>>();
     const securityGroupRules = new Map<string, Lookup<SecurityGroupRuleFact>>();
     const prefixLists = new Map<string, Lookup<PrefixListFact>>();
-    const prefixListReferences = new Map<string, PrefixListReference[]>();
+    const prefixListReferences = new Map<string, PrefixListUse[]>();
     for (const query of queries) {
       try {
         const ec2 = await clients.get(EC2Client, query.target);
@@ -142,10 +144,10 @@ export function liveFactReader(clients: AccountClients): LiveFactReader {
         else if (query.kind === 'prefix-list')
           prefixLists.set(query.prefixListId, await readPrefixList(ec2, query.prefixListId));
         else
-          prefixListReferences.set(
-            query.prefixListId,
-            await readPrefixListReferences(ec2, query.prefixListId),
-          );
+          prefixListReferences.set(query.prefixListId, [
+            ...(await readPrefixListReferences(ec2, query.prefixListId)),
+            ...(await sharedPrefixListUses(clients, query.target, query.prefixListId)),
+          ]);
       } catch (error) {
         const what = queryId(query);
         const code = awsErrorCode(error);

@@ -116,8 +116,10 @@ export {
   liveFactKey,
   type PrefixListFact,
   type PrefixListReference,
+  type PrefixListUse,
   type SecurityGroupFact,
   type SecurityGroupRuleFact,
+  type UnreadablePrefixListReference,
 } from './live-facts';
 export {
   cidrOutsideTrusted,

@@ -16,7 +16,7 @@ export type LiveFactQuery =
   | { kind: 'security-group-rule'; target: Target; ruleId: string }
   /** A managed prefix list's owner and current entries (an SG rule's source is only its id). */
   | { kind: 'prefix-list'; target: Target; prefixListId: string }
-  /** The ingress rules, in the list's account and region, whose source is the list. */
+  /** The ingress rules whose source is the list: of its account and region, and of the accounts it is shared with. */
   | { kind: 'prefix-list-references'; target: Target; prefixListId: string };
 
 export interface SecurityGroupFact {
@@ -51,7 +51,23 @@ export interface PrefixListReference {
   protocol: string;
   fromPort?: number;
   toPort?: number;
+  /** The group's account when it is not the list's: a list shared through AWS RAM. */
+  account?: string;
 }
+
+/**
+ * A group of another account that uses a list shared through AWS RAM, whose rules could not be
+ * read there (driftguard's role missing or denied, an account outside the organization): which
+ * ports it opens to the list is unknown.
+ */
+export interface UnreadablePrefixListReference {
+  groupId: string;
+  account: string;
+  /** Why its rules could not be read (the AWS error). */
+  unreadable: string;
+}
+
+export type PrefixListUse = PrefixListReference | UnreadablePrefixListReference;
 
 /** `found`: the live value · `missing`: the resource no longer exists (nothing left to judge). */
 export type Lookup<T> = { status: 'found'; value: T } | { status: 'missing' };
@@ -61,8 +77,11 @@ export interface LiveFacts {
   securityGroupRules: ReadonlyMap<string, Lookup<SecurityGroupRuleFact>>;
   /** By prefix-list id; absent when no prefix list was read. */
   prefixLists?: ReadonlyMap<string, Lookup<PrefixListFact>>;
-  /** By prefix-list id: the ingress rules that reference it (empty: none). */
-  prefixListReferences?: ReadonlyMap<string, readonly PrefixListReference[]>;
+  /**
+   * By prefix-list id: the ingress rules that reference it (empty: none), in its own account and,
+   * for a list shared through AWS RAM, in the accounts it is shared with.
+   */
+  prefixListReferences?: ReadonlyMap<string, readonly PrefixListUse[]>;
 }
 
 export function emptyLiveFacts(): LiveFacts {

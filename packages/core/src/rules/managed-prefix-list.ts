@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import type { Change } from '../events/change';
 import { isRecord, pick, setEntries, toStr, unwrap } from '../events/ec2-sets';
-import type { LiveFacts, PrefixListReference } from '../live-facts';
+import type { LiveFacts, PrefixListUse } from '../live-facts';
 import { cidrOutsideTrusted } from '../net/cidr';
 import type { IngressRule } from '../net/sg-rule';
 import { classifyIngressRule } from '../net/sg-rule-classification';
@@ -50,15 +50,26 @@ function prefixListRef(change: Change, prefixListId: string): ResourceRef {
   };
 }
 
-/** Each referencing rule that an entry would open (as sg-open-ingress judges a CIDR source). */
+/**
+ * Each referencing rule that an entry would open (as sg-open-ingress judges a CIDR source). A group
+ * of another account whose rules could not be read may admit the entry on any port: zero trust
+ * takes that as an opening (high), not as nothing.
+ */
 function judgeEntry(
   cidr: string,
-  references: readonly PrefixListReference[],
+  references: readonly PrefixListUse[],
   config: Config,
 ): { severity: Severity; reasons: string[] } | undefined {
   const reasons: string[] = [];
   const severities: Severity[] = [];
   for (const reference of references) {
+    if ('unreadable' in reference) {
+      severities.push('high');
+      reasons.push(
+        `${reference.groupId} of account ${reference.account}, whose rules driftguard cannot read (${reference.unreadable}), on any port it admits from the list`,
+      );
+      continue;
+    }
     const rule: IngressRule = {
       ruleId: reference.ruleId,
       protocol: reference.protocol,
@@ -73,9 +84,17 @@ function judgeEntry(
     });
     if (verdict.status !== 'offending') continue;
     severities.push(verdict.severity);
-    reasons.push(`${reference.groupId} (${reference.ruleId}) ${verdict.reason}`);
+    const where = reference.account ? ` of account ${reference.account}` : '';
+    reasons.push(`${reference.groupId}${where} (${reference.ruleId}) ${verdict.reason}`);
   }
   return reasons.length > 0 ? { severity: maxSeverity(severities), reasons } : undefined;
+}
+
+/** "2 security group rule(s)", and how many of them are in the accounts a shared list reaches. */
+function referencesWorded(references: readonly PrefixListUse[]): string {
+  const elsewhere = references.filter((reference) => reference.account !== undefined).length;
+  const shared = elsewhere > 0 ? ` (${elsewhere} in accounts it is shared with)` : '';
+  return `${references.length} security group rule(s)${shared}`;
 }
 
 function evaluate(change: Change, config: Config, facts: LiveFacts | undefined): Verdict {
@@ -135,7 +154,7 @@ function evaluate(change: Change, config: Config, facts: LiveFacts | undefined):
     kind: 'violation',
     severity: maxSeverity(offenses.map((offense) => offense.severity)),
     resource,
-    summary: `${offenses.length} entry(ies) added to ${prefixListId} outside the trusted networks, referenced by ${references.length} security group rule(s)`,
+    summary: `${offenses.length} entry(ies) added to ${prefixListId} outside the trusted networks, referenced by ${referencesWorded(references)}`,
     offenses,
     remediation: [
       {
@@ -157,7 +176,7 @@ export const managedPrefixList: Guardrail = {
     'A security group rule whose source is a managed prefix list admits every CIDR in the list, and the list can change without touching any security group: one ModifyManagedPrefixList opens every group that references it. Zero trust judges the entries, not the name of the list.',
   docs: {
     violation:
-      'An entry outside `trustedCidrs` added (CreateManagedPrefixList `Entry`, ModifyManagedPrefixList `AddEntry`) to a list that an ingress rule of a security group in the same account and region references, judged against each referencing rule exactly as sg-open-ingress judges a CIDR source (ports, `allowedSecurityGroups`, `allowedPorts`; all protocols or an admin/database port from 0.0.0.0/0 or ::/0 is critical). The pipeline reads the referencing rules live (DescribeSecurityGroupRules) before evaluating; without that read (replay without AWS access) the change is reported as needing live confirmation. A list no rule references is compliant: a group that references it later is judged then (sg-open-ingress reads the entries live). Lists in `rules.sg-open-ingress.trustedPrefixLists` are trusted as they are. The sweep judges every customer-managed list of each account and region the same way.',
+      'An entry outside `trustedCidrs` added (CreateManagedPrefixList `Entry`, ModifyManagedPrefixList `AddEntry`) to a list that an ingress rule of a security group references — in the same account and region, or, for a list shared through AWS RAM, in an account it is shared with — judged against each referencing rule exactly as sg-open-ingress judges a CIDR source (ports, `allowedSecurityGroups`, `allowedPorts`; all protocols or an admin/database port from 0.0.0.0/0 or ::/0 is critical). The pipeline reads the referencing rules live (DescribeSecurityGroupRules) before evaluating; for a list in a RAM share (GetResourceShareAssociations), also the groups of other accounts that use it (GetManagedPrefixListAssociations) and their rules in those accounts, through the remediation role there — a group whose rules cannot be read (no role, denied, an account outside the organization) counts as admitting the entry on any port (high); without that read (replay without AWS access) the change is reported as needing live confirmation. A list no rule references is compliant: a group that references it later is judged then (sg-open-ingress reads the entries live). Lists in `rules.sg-open-ingress.trustedPrefixLists` are trusted as they are. The sweep judges every customer-managed list of each account and region the same way.',
     revert:
       'ModifyManagedPrefixList `RemoveEntries` with exactly the offending CIDRs the call added (entries that were in the list before stay), with the version just read as `CurrentVersion` so that a concurrent edit makes the call fail rather than be overwritten; the executor re-reads the list first (only entries still present and still outside the trusted networks are removed) and re-reads the entries after to verify they are gone.',
   },
