@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { type ConfigInput, configSchema } from '@driftguard/core';
-import * as z from 'zod';
+import { type ConfigInput, configSchema, safeParseWithMessages } from '@driftguard/core';
+import * as z from 'zod/mini';
 
 /**
  * Where and how each stage is deployed: one JSON file per stage, `stages/<stage>.json`, kept by
@@ -27,20 +27,26 @@ export function stagesDirectory(env: NodeJS.ProcessEnv = process.env, from = pro
   }
 }
 
-const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
-const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1');
+const accountId = z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id'));
+const region = z
+  .string()
+  .check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'));
 const organizationalUnit = z
   .string()
-  .regex(
-    /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/,
-    'must be an OU id (ou-…) or a root id (r-…)',
+  .check(
+    z.regex(
+      /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/,
+      'must be an OU id (ou-…) or a root id (r-…)',
+    ),
   );
+/** A whole number, at least 2 (what SQS takes as an event source's maximum concurrency). */
+const concurrency = z.number().check(z.int(), z.minimum(2));
 
 /** The stage file, as the platform team writes it (stages/prod.example.json documents each key). */
 export const stageFileSchema = z
   .strictObject({
     /** A pointer for editors; ignored. */
-    $schema: z.string().optional(),
+    $schema: z.optional(z.string()),
     /**
      * The security (audit) account the central stack lives in. The AWS provider refuses to run
      * with credentials for any other account (`allowedAccountIds`), so `--stage prod` cannot land
@@ -52,25 +58,25 @@ export const stageFileSchema = z
     /** Production stages retain data on removal, protect the table and refuse `sst remove`. */
     production: z.boolean(),
     /** `o-…`: the only organization allowed to put events on the central bus and assume the role. */
-    organizationId: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'must be an organization id (o-…)'),
+    organizationId: z.string().check(z.regex(/^o-[a-z0-9]{10,32}$/, 'must be an organization id (o-…)')),
     /** OU ids (`ou-…`) or the root (`r-…`) the member StackSet deploys to; new accounts follow. */
-    targetOrganizationalUnits: z.array(organizationalUnit).min(1),
+    targetOrganizationalUnits: z.array(organizationalUnit).check(z.minLength(1)),
     /**
      * Regions whose default buses forward to the central bus (and that the sweep covers). Omitted:
      * every region enabled in the deploying account, discovered at deploy time, minus
      * `excludedRegions` (deny the rest with the SCP in DEPLOY.md).
      */
-    memberRegions: z.array(region).min(1).optional(),
+    memberRegions: z.optional(z.array(region).check(z.minLength(1))),
     /** Regions left out of the discovered list (e.g. denied by an SCP). */
-    excludedRegions: z.array(region).default([]),
+    excludedRegions: z._default(z.array(region), []),
     /** The member region that holds the (global) IAM remediation role; default `region`. */
-    roleRegion: region.optional(),
+    roleRegion: z.optional(region),
     /**
      * How the stack set is administered: `DELEGATED_ADMIN` when the central stack lives in the
      * security account registered as a StackSets delegated administrator (the default and the
      * recommendation), `SELF` when it lives in the management account.
      */
-    stackSetsCallAs: z.enum(['DELEGATED_ADMIN', 'SELF']).default('DELEGATED_ADMIN'),
+    stackSetsCallAs: z._default(z.enum(['DELEGATED_ADMIN', 'SELF']), 'DELEGATED_ADMIN'),
     /**
      * The organization's management account, which service-managed StackSets never target. With
      * `account`, the same deployment creates the member stack there in every member region,
@@ -78,7 +84,10 @@ export const stageFileSchema = z
      * is an explicit, documented choice to leave it out.
      */
     managementAccount: z.union([
-      z.strictObject({ account: accountId, roleName: z.string().min(1).max(64).optional() }),
+      z.strictObject({
+        account: accountId,
+        roleName: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+      }),
       z.literal('uncovered'),
     ]),
     /**
@@ -92,29 +101,28 @@ export const stageFileSchema = z
      * Lambda reserved concurrency for `evaluate`; also the SQS event source's maximum concurrency,
      * so a burst of events never throttles the function into retries. SQS needs at least 2.
      */
-    reservedConcurrency: z.number().int().min(2),
+    reservedConcurrency: concurrency,
     /**
      * Sweep units worked at once: the sweep worker's reserved concurrency and its SQS event
      * source's maximum concurrency (default 20, infra/sizing.ts). README, "The sweep at
      * organization scale", gives the wall time it buys.
      */
-    sweepConcurrency: z.number().int().min(2).optional(),
+    sweepConcurrency: z.optional(concurrency),
     /** How often the sweep re-reads live state everywhere (EventBridge Scheduler expression). */
-    sweepSchedule: z
-      .string()
-      .regex(/^(rate|cron)\(.+\)$/, 'must be rate(…) or cron(…)')
-      .optional() as z.ZodOptional<z.ZodType<`rate(${string})` | `cron(${string})`>>,
+    sweepSchedule: z.optional(
+      z.string().check(z.regex(/^(rate|cron)\(.+\)$/, 'must be rate(…) or cron(…)')),
+    ) as z.ZodMiniOptional<z.ZodMiniType<`rate(${string})` | `cron(${string})`>>,
     /**
      * Non-secret channel settings the functions read from their environment
      * (packages/aws/src/channels.ts). Secrets never go here: they are SST secrets (infra/secrets.ts).
      */
-    channelSettings: z.partialRecord(z.enum(CHANNEL_SETTINGS), z.string()).optional(),
+    channelSettings: z.optional(z.partialRecord(z.enum(CHANNEL_SETTINGS), z.string())),
     /**
      * The driftguard config (packages/core/src/config.ts) the first deploy publishes; later changes
      * go through `driftguard config publish` without a deploy. The external id is not here: the
      * deployment generates it per organization.
      */
-    config: z.custom<ConfigInput>().default({}),
+    config: z._default(z.custom<ConfigInput>(), {}),
   })
   .check((ctx) => {
     const settings = ctx.value;
@@ -135,7 +143,7 @@ export const stageFileSchema = z
         message: `must not exclude the role region ${roleRegion}`,
       });
     }
-    const config = configSchema.safeParse(settings.config);
+    const config = safeParseWithMessages(configSchema, settings.config);
     if (!config.success) {
       for (const issue of config.error.issues)
         ctx.issues.push({ ...issue, path: ['config', ...issue.path] } as (typeof ctx.issues)[number]);
@@ -193,7 +201,7 @@ export type StageFileResult = { ok: true; settings: ParsedStageFile } | { ok: fa
 
 /** Validates a parsed stage file: schema first, then placeholders. Each problem names its key. */
 export function validateStageFile(input: unknown): StageFileResult {
-  const parsed = stageFileSchema.safeParse(input);
+  const parsed = safeParseWithMessages(stageFileSchema, input);
   if (!parsed.success) {
     return {
       ok: false,

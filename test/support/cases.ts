@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as z from 'zod';
+import { safeParseWithMessages } from '@driftguard/core';
+import * as z from 'zod/mini';
 
 /**
  * One evaluator case: an event, an optional config, and what a user would see. Strict at every
@@ -9,8 +10,8 @@ import * as z from 'zod';
  */
 const prefixListFact = z.strictObject({
   ownerId: z.string(),
-  name: z.string().optional(),
-  version: z.number().optional(),
+  name: z.optional(z.string()),
+  version: z.optional(z.number()),
   cidrs: z.array(z.string()),
 });
 const prefixListReference = z.union([
@@ -18,71 +19,71 @@ const prefixListReference = z.union([
     groupId: z.string(),
     ruleId: z.string(),
     protocol: z.string(),
-    fromPort: z.number().optional(),
-    toPort: z.number().optional(),
+    fromPort: z.optional(z.number()),
+    toPort: z.optional(z.number()),
     /** Another account's rule (a list shared through AWS RAM). */
-    account: z.string().optional(),
+    account: z.optional(z.string()),
   }),
   /** Another account's group whose rules could not be read. */
   z.strictObject({ groupId: z.string(), account: z.string(), unreadable: z.string() }),
 ]);
 
 export const evaluatorCaseSchema = z.strictObject({
-  name: z.string().min(1),
+  name: z.string().check(z.minLength(1)),
   /** Where the event's shape comes from (a real record, documentation), for a reader. */
-  source: z.string().optional(),
+  source: z.optional(z.string()),
   event: z.unknown(),
-  config: z.unknown().optional(),
+  config: z.optional(z.unknown()),
   /** The organization as Organizations would report it (default: none; config still applies). */
-  organization: z
-    .strictObject({ organizationId: z.string().optional(), accounts: z.array(z.string()) })
-    .optional(),
+  organization: z.optional(
+    z.strictObject({ organizationId: z.optional(z.string()), accounts: z.array(z.string()) }),
+  ),
   /**
    * Live reads the pipeline would have made before evaluating (see core live-facts.ts); `null`
    * means the resource no longer exists. Absent: no live read was possible (like replay).
    */
-  facts: z
-    .strictObject({
-      securityGroups: z
-        .record(
+  facts: z.optional(
+    z.strictObject({
+      securityGroups: z.optional(
+        z.record(
           z.string(),
-          z.strictObject({ groupName: z.string(), vpcId: z.string().optional() }).nullable(),
-        )
-        .optional(),
-      securityGroupRules: z
-        .record(z.string(), z.strictObject({ groupId: z.string(), isEgress: z.boolean() }).nullable())
-        .optional(),
+          z.nullable(z.strictObject({ groupName: z.string(), vpcId: z.optional(z.string()) })),
+        ),
+      ),
+      securityGroupRules: z.optional(
+        z.record(z.string(), z.nullable(z.strictObject({ groupId: z.string(), isEgress: z.boolean() }))),
+      ),
       /** By prefix-list id: owner (`AWS` for AWS-managed), name, version and entries' CIDRs. */
-      prefixLists: z.record(z.string(), prefixListFact.nullable()).optional(),
+      prefixLists: z.optional(z.record(z.string(), z.nullable(prefixListFact))),
       /** By prefix-list id: the ingress rules that reference it. */
-      prefixListReferences: z.record(z.string(), z.array(prefixListReference)).optional(),
-    })
-    .optional(),
+      prefixListReferences: z.optional(z.record(z.string(), z.array(prefixListReference))),
+    }),
+  ),
   expected: z.strictObject({
     verdict: z.enum(['violation', 'compliant', 'not-applicable', 'ignored']),
-    rule: z.string().optional(),
-    severity: z.enum(['low', 'medium', 'high', 'critical']).optional(),
-    action: z.enum(['revert', 'alert', 'ticket', 'shadow', 'none']).optional(),
-    actor: z.string().optional(),
+    rule: z.optional(z.string()),
+    severity: z.optional(z.enum(['low', 'medium', 'high', 'critical'])),
+    action: z.optional(z.enum(['revert', 'alert', 'ticket', 'shadow', 'none'])),
+    actor: z.optional(z.string()),
     /** Ids of the offending parts, in order. */
-    offenses: z.array(z.string()).optional(),
+    offenses: z.optional(z.array(z.string())),
     /** `{service, operation, input}` of each planned operation, in order. */
-    operations: z.array(z.unknown()).optional(),
+    operations: z.optional(z.array(z.unknown())),
     /** Substrings the explanation must contain. */
-    reasonIncludes: z.array(z.string()).optional(),
+    reasonIncludes: z.optional(z.array(z.string())),
     /** Substrings the decision's reason must contain (why revert, alert, …). */
-    decisionIncludes: z.array(z.string()).optional(),
+    decisionIncludes: z.optional(z.array(z.string())),
     /** Per guardrail that watched the event: its own verdict and words of its summary. */
-    rules: z
-      .record(
+    rules: z.optional(
+      z.record(
         z.string(),
-        z.strictObject({ verdict: z.string(), summaryIncludes: z.array(z.string()).optional() }),
-      )
-      .optional(),
+        z.strictObject({ verdict: z.string(), summaryIncludes: z.optional(z.array(z.string())) }),
+      ),
+    ),
     /** Live reads the guardrails ask for, as `kind:id` (e.g. `security-group:sg-…`). */
-    liveFacts: z.array(z.string()).optional(),
+    liveFacts: z.optional(z.array(z.string())),
     /** Resource ids of the last-known-good snapshots the verdicts emit, in order. */
-    snapshots: z.array(z.string()).optional(),
+    snapshots: z.optional(z.array(z.string())),
   }),
 });
 
@@ -96,7 +97,7 @@ export function parseCase(file: string, text: string): EvaluatorCase {
   } catch (error) {
     throw new Error(`evaluator case ${file} is not JSON: ${(error as Error).message}`);
   }
-  const parsed = evaluatorCaseSchema.safeParse(raw);
+  const parsed = safeParseWithMessages(evaluatorCaseSchema, raw);
   if (!parsed.success)
     throw new Error(`evaluator case ${file} is invalid:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { globRegExp } from './glob';
 import { SEVERITIES } from './verdict';
 
@@ -29,9 +29,11 @@ export function enabledPlaybooks(config: { playbooks: Record<Playbook, readonly 
 /** A finding type, or a glob over types: `*` any run of characters, `?` one (e.g. `Backdoor:EC2/*`). */
 const findingTypePattern = z
   .string()
-  .regex(/^\S{1,200}$/, 'must be a finding type or a glob such as "UnauthorizedAccess:EC2/*" (no spaces)');
+  .check(
+    z.regex(/^\S{1,200}$/, 'must be a finding type or a glob such as "UnauthorizedAccess:EC2/*" (no spaces)'),
+  );
 
-const patterns = z.array(findingTypePattern).default([]);
+const patterns = z._default(z.array(findingTypePattern), []);
 
 export const guarddutyFindingSchema = z.strictObject({
   /**
@@ -39,18 +41,22 @@ export const guarddutyFindingSchema = z.strictObject({
    * run the playbooks opted into below · ticket: every band also tickets · shadow: notify, and show
    * the playbooks that would run without running them · off: ignore findings.
    */
-  mode: z.enum(['alert', 'ticket', 'shadow', 'off']).default('alert'),
+  mode: z._default(z.enum(['alert', 'ticket', 'shadow', 'off']), 'alert'),
   /** No playbook runs below this: a band (its lowest score) or a score from 1.0 to 10.0. */
-  playbookMinimumSeverity: z.union([z.enum(SEVERITIES), z.number().min(1).max(10)]).default('critical'),
+  playbookMinimumSeverity: z._default(
+    z.union([z.enum(SEVERITIES), z.number().check(z.minimum(1), z.maximum(10))]),
+    'critical',
+  ),
   /** Per playbook, the finding types (globs) it may act on; empty = never (the default). */
-  playbooks: z
-    .strictObject({
+  playbooks: z.prefault(
+    z.strictObject({
       'isolate-instance': patterns,
       'deactivate-access-key': patterns,
       'revoke-role-sessions': patterns,
       'block-s3-public-access': patterns,
-    })
-    .prefault({}),
+    }),
+    {},
+  ),
 });
 
 export type GuardDutyFindingConfig = z.output<typeof guarddutyFindingSchema>;

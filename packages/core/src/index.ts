@@ -267,6 +267,7 @@ export {
   ENDPOINT_POLICY_SNAPSHOT,
 } from './rules/vpc-endpoint-policy';
 export { allowedPeering, PEERING_GONE_STATES, peeringOf } from './rules/vpc-peering';
+export { safeParseWithMessages } from './schema';
 export type { ImageShare, ShareOperation } from './share-operations';
 export type { UpdateAssumeRolePolicy } from './trust-operations';
 export { type OrganizationInfo, type TrustZone, trustZoneOf } from './trust-zone';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { SEVERITIES } from './verdict';
 
 /**
@@ -15,71 +15,80 @@ export type ChannelRef = z.infer<typeof channelRef>;
 const channelList = z.array(channelRef);
 
 const bySeveritySchema = z.strictObject({
-  low: channelList.default(['sns']),
-  medium: channelList.default(['sns', 'slack']),
-  high: channelList.default(['sns', 'slack']),
-  critical: channelList.default(['sns', 'slack', 'ticket']),
+  low: z._default(channelList, ['sns']),
+  medium: z._default(channelList, ['sns', 'slack']),
+  high: z._default(channelList, ['sns', 'slack']),
+  critical: z._default(channelList, ['sns', 'slack', 'ticket']),
 });
 
 /** Per rule, the severities it names replace the default route; the others keep it. */
 const ruleRouteSchema = z.strictObject({
-  low: channelList.optional(),
-  medium: channelList.optional(),
-  high: channelList.optional(),
-  critical: channelList.optional(),
+  low: z.optional(channelList),
+  medium: z.optional(channelList),
+  high: z.optional(channelList),
+  critical: z.optional(channelList),
 });
 
-const labels = z
-  .array(z.string().regex(/^\S{1,255}$/, 'labels cannot contain spaces'))
-  .default(['driftguard']);
+const labels = z._default(z.array(z.string().check(z.regex(/^\S{1,255}$/, 'labels cannot contain spaces'))), [
+  'driftguard',
+]);
 const httpsUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+/** A whole number from `min` to `max`. */
+const integer = (min: number, max: number) => z.number().check(z.int(), z.minimum(min), z.maximum(max));
 
 export const notificationsSchema = z.strictObject({
   /** Channels per severity, for every rule without its own route. */
-  bySeverity: bySeveritySchema.prefault({}),
+  bySeverity: z.prefault(bySeveritySchema, {}),
   /** Channels per rule and severity, e.g. `{ "guardduty-finding": { "low": [] } }`. */
   // Rule ids are not checked against the catalog here: config.ts must not import the rules (they
   // import config values). `unknownRouteRules` in route.ts reports typos instead.
-  byRule: z.record(z.string().regex(/^[a-z0-9-]+$/, 'must be a rule id'), ruleRouteSchema).default({}),
-  jira: z
-    .strictObject({
+  byRule: z._default(
+    z.record(z.string().check(z.regex(/^[a-z0-9-]+$/, 'must be a rule id')), ruleRouteSchema),
+    {},
+  ),
+  jira: z.optional(
+    z.strictObject({
       /** Project key, e.g. SEC. The site URL, user email and API token come from the environment. */
-      project: z.string().regex(/^[A-Z][A-Z0-9_]{1,9}$/, 'must be a Jira project key such as SEC'),
-      issueType: z.string().min(1).default('Task'),
+      project: z.string().check(z.regex(/^[A-Z][A-Z0-9_]{1,9}$/, 'must be a Jira project key such as SEC')),
+      issueType: z._default(z.string().check(z.minLength(1)), 'Task'),
       labels,
       /** Overrides JIRA_BASE_URL, e.g. https://example.atlassian.net (not a secret). */
-      baseUrl: httpsUrl.optional(),
-    })
-    .optional(),
-  github: z
-    .strictObject({
+      baseUrl: z.optional(httpsUrl),
+    }),
+  ),
+  github: z.optional(
+    z.strictObject({
       /** owner/name of the repository that receives the issues. The token comes from GITHUB_TOKEN. */
-      repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name'),
+      repo: z.string().check(z.regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name')),
       labels,
       /** GitHub Enterprise Server: https://github.example.com/api/v3 */
-      apiUrl: httpsUrl.default('https://api.github.com'),
-    })
-    .optional(),
+      apiUrl: z._default(httpsUrl, 'https://api.github.com'),
+    }),
+  ),
   /**
    * AWS Security Hub in the security account (opt-in): each violation becomes an ASFF finding
    * of the account's default product, one per (rule, resource), resolved by a verified revert.
    * `{}` turns it on for every severity; GuardDuty findings are left out (GuardDuty sends its
    * own findings to Security Hub).
    */
-  securityHub: z
-    .strictObject(
+  securityHub: z.optional(
+    z.strictObject(
       {
         /** Violations at or above this severity become findings. */
-        minSeverity: z
-          .enum(SEVERITIES, {
+        minSeverity: z._default(
+          z.enum(SEVERITIES, {
             error: `must be one of ${SEVERITIES.join(', ')} (violations below it get no finding)`,
-          })
-          .default('low'),
+          }),
+          'low',
+        ),
         /** The Security Hub region that receives the findings (default: the function's region). */
-        region: z
-          .string()
-          .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1, or left out')
-          .optional(),
+        region: z.optional(
+          z
+            .string()
+            .check(
+              z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1, or left out'),
+            ),
+        ),
       },
       {
         error: (issue) => {
@@ -90,28 +99,30 @@ export const notificationsSchema = z.strictObject({
           return undefined;
         },
       },
-    )
-    .optional(),
+    ),
+  ),
   // Defaults fit the evaluate function's 60 s: per phase (tickets, then alerts) at worst
   // 3 attempts × 3 s + 2 waits × 5 s ≈ 19 s. Raise them only with the function's timeout.
-  delivery: z
-    .strictObject({
+  delivery: z.prefault(
+    z.strictObject({
       /** Per HTTP attempt. */
-      timeoutMs: z.number().int().min(100).max(30_000).default(3_000),
+      timeoutMs: z._default(integer(100, 30_000), 3_000),
       /** Attempts per channel, including the first. */
-      attempts: z.number().int().min(1).max(6).default(3),
+      attempts: z._default(integer(1, 6), 3),
       /** First backoff delay; doubles per retry, with jitter. */
-      backoffMs: z.number().int().min(0).max(10_000).default(250),
+      backoffMs: z._default(integer(0, 10_000), 250),
       /** A Retry-After longer than this gives up instead of waiting (the Lambda has a deadline). */
-      maxRetryAfterMs: z.number().int().min(0).max(120_000).default(5_000),
-    })
-    .prefault({}),
-  audit: z
-    .strictObject({
+      maxRetryAfterMs: z._default(integer(0, 120_000), 5_000),
+    }),
+    {},
+  ),
+  audit: z.prefault(
+    z.strictObject({
       /** Audit records expire (DynamoDB TTL) after this many days. */
-      retentionDays: z.number().int().min(1).max(3650).default(400),
-    })
-    .prefault({}),
+      retentionDays: z._default(integer(1, 3650), 400),
+    }),
+    {},
+  ),
 });
 
 export type NotificationsConfig = z.output<typeof notificationsSchema>;

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { safeParseWithMessages } from '../schema';
 import type { Severity } from '../verdict';
 import { tooDeep } from './bounds';
 import { asArray, isRecord, toInt, toStr } from './ec2-sets';
@@ -184,27 +185,26 @@ export function parseFindingType(raw: string): FindingType {
   };
 }
 
-const nonEmpty = z.string().trim().min(1);
+const nonEmpty = z.string().check(z.trim(), z.minLength(1));
 const severitySchema = z.union([
   z.number(),
-  z
-    .string()
-    .regex(/^\s*\d+(\.\d+)?\s*$/, 'must be a number')
-    .transform(Number),
+  z.pipe(z.string().check(z.regex(/^\s*\d+(\.\d+)?\s*$/, 'must be a number')), z.transform(Number)),
 ]);
 
 // Only what a decision relies on is required; everything else is read defensively.
 const findingSchema = z.looseObject({
   id: nonEmpty,
   type: nonEmpty,
-  severity: severitySchema.refine(
-    (value) => Number.isFinite(value) && value >= SEVERITY_MIN && value <= SEVERITY_MAX,
-    `must be between ${SEVERITY_MIN} and ${SEVERITY_MAX}`,
+  severity: severitySchema.check(
+    z.refine(
+      (value) => Number.isFinite(value) && value >= SEVERITY_MIN && value <= SEVERITY_MAX,
+      `must be between ${SEVERITY_MIN} and ${SEVERITY_MAX}`,
+    ),
   ),
-  accountId: nonEmpty.optional(),
-  region: nonEmpty.optional(),
-  updatedAt: nonEmpty.optional(),
-  createdAt: nonEmpty.optional(),
+  accountId: z.optional(nonEmpty),
+  region: z.optional(nonEmpty),
+  updatedAt: z.optional(nonEmpty),
+  createdAt: z.optional(nonEmpty),
 });
 
 /** True when `input` looks like a raw finding (GuardDuty JSON export, EventBridge detail, CLI output). */
@@ -242,7 +242,7 @@ export function normalizeBoundedGuardDuty(input: unknown): NormalizedFinding {
     if (!isRecord(record)) return { ok: false, reason: 'EventBridge event has no object "detail"' };
   }
   const camel = pascalToCamel(record);
-  const parsed = findingSchema.safeParse(camel);
+  const parsed = safeParseWithMessages(findingSchema, camel);
   if (!parsed.success) {
     const where = parsed.error.issues
       .slice(0, 3)

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { safeParseWithMessages } from '../schema';
 import { tooDeep } from './bounds';
 import type { Actor, Change } from './change';
 import { isRecord, toStr } from './ec2-sets';
@@ -7,7 +8,8 @@ export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 
 export type Normalized = { ok: true; change: Change } | { ok: false; reason: string };
 
-const nonEmpty = z.string().min(1);
+const nonEmpty = z.string().check(z.minLength(1));
+const stringOrNull = z.nullish(z.string());
 
 // Only what the pipeline relies on is required; everything else in a record is kept as is.
 export const cloudTrailRecordSchema = z.looseObject({
@@ -16,14 +18,14 @@ export const cloudTrailRecordSchema = z.looseObject({
   eventSource: nonEmpty,
   eventName: nonEmpty,
   awsRegion: nonEmpty,
-  recipientAccountId: nonEmpty.optional(),
-  userIdentity: z.looseObject({ type: z.string().optional(), accountId: z.string().optional() }),
-  requestParameters: z.unknown().optional(),
-  responseElements: z.unknown().optional(),
-  errorCode: z.string().nullish(),
-  errorMessage: z.string().nullish(),
-  sourceIPAddress: z.string().nullish(),
-  userAgent: z.string().nullish(),
+  recipientAccountId: z.optional(nonEmpty),
+  userIdentity: z.looseObject({ type: z.optional(z.string()), accountId: z.optional(z.string()) }),
+  requestParameters: z.optional(z.unknown()),
+  responseElements: z.optional(z.unknown()),
+  errorCode: stringOrNull,
+  errorMessage: stringOrNull,
+  sourceIPAddress: stringOrNull,
+  userAgent: stringOrNull,
 });
 
 type CloudTrailRecord = z.infer<typeof cloudTrailRecordSchema>;
@@ -86,7 +88,7 @@ export function normalizeBoundedCloudTrail(input: unknown): Normalized {
   }
   const parsed = wellFormedCloudTrailRecord(record)
     ? { success: true as const, data: record }
-    : cloudTrailRecordSchema.safeParse(record);
+    : safeParseWithMessages(cloudTrailRecordSchema, record);
   if (!parsed.success) {
     const where = parsed.error.issues
       .slice(0, 3)

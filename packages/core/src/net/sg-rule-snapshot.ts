@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { safeParseWithMessages } from '../schema';
 import type { SnapshotCandidate } from '../verdict';
 import type { IngressRule } from './sg-rule';
 
@@ -24,19 +25,21 @@ export interface SgRuleSnapshot {
   rule: SecurityGroupRuleRequest;
 }
 
-const port = z.number().int().min(-1).max(65535);
+const port = z.optional(z.number().check(z.int(), z.minimum(-1), z.maximum(65535)));
+const nonEmpty = z.string().check(z.minLength(1));
+const optionalString = z.optional(z.string());
 const sgRuleSnapshotSchema = z.object({
-  groupId: z.string().min(1),
-  ruleId: z.string().min(1),
+  groupId: nonEmpty,
+  ruleId: nonEmpty,
   rule: z.object({
-    IpProtocol: z.string().min(1),
-    FromPort: port.optional(),
-    ToPort: port.optional(),
-    CidrIpv4: z.string().optional(),
-    CidrIpv6: z.string().optional(),
-    PrefixListId: z.string().optional(),
-    ReferencedGroupId: z.string().optional(),
-    Description: z.string().optional(),
+    IpProtocol: nonEmpty,
+    FromPort: port,
+    ToPort: port,
+    CidrIpv4: optionalString,
+    CidrIpv6: optionalString,
+    PrefixListId: optionalString,
+    ReferencedGroupId: optionalString,
+    Description: optionalString,
   }),
 });
 
@@ -87,7 +90,7 @@ export function sgRuleSnapshot(
 /** Reads a stored sg-rule document; undefined when it is not one (never trust the store blindly). */
 export function parseSgRuleSnapshot(document: string): SgRuleSnapshot | undefined {
   try {
-    const parsed = sgRuleSnapshotSchema.safeParse(JSON.parse(document));
+    const parsed = safeParseWithMessages(sgRuleSnapshotSchema, JSON.parse(document));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
