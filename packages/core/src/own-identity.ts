@@ -38,6 +38,11 @@ export function parseRoleArn(arn: string | undefined): RoleArnParts | undefined 
   return { partition, account, name };
 }
 
+/** Whether `arn` ends with `/<name>`, as a role ARN without a path named `name` does. */
+function endsWithName(arn: string, name: string): boolean {
+  return arn.length > name.length && arn.endsWith(name) && arn[arn.length - name.length - 1] === '/';
+}
+
 /** The partition of an ARN (`arn:<partition>:…`). */
 function partitionOf(arn: string | undefined): string | undefined {
   return arn ? /^arn:(aws[a-z-]*):/.exec(arn)?.[1] : undefined;
@@ -65,6 +70,14 @@ function roleSession(change: Change): { issuer: RoleArnParts; sessionArn: string
  * - a session of the central function role, by its full ARN, in the central role's own account.
  */
 export function isOwnChange(change: Change, config: OwnIdentityConfig): boolean {
+  // Every event is asked: a role that is neither of the two above (its name, or the central ARN)
+  // is answered without parsing ARNs.
+  const { roleArn } = change.actor;
+  if (
+    roleArn === undefined ||
+    (roleArn !== config.centralRoleArn && !endsWithName(roleArn, config.remediationRoleName))
+  )
+    return false;
   const session = roleSession(change);
   if (!session) return false;
   const { issuer, sessionArn } = session;

@@ -151,7 +151,8 @@ function actorOf(record: CloudTrailRecord): Actor {
   if (roleArn !== undefined) actor.roleArn = roleArn;
   const roleName = toStr(issuer.userName);
   if (roleName !== undefined) actor.roleName = roleName;
-  const sessionName = arn?.includes(':assumed-role/') ? arn.split('/').at(-1) : undefined;
+  // The last `/`-separated part, sliced out (no list of parts per record).
+  const sessionName = arn?.includes(':assumed-role/') ? arn.slice(arn.lastIndexOf('/') + 1) : undefined;
   if (sessionName !== undefined) actor.sessionName = sessionName;
   const invokedBy = toStr(identity.invokedBy);
   if (invokedBy !== undefined) actor.invokedBy = invokedBy;

@@ -26,24 +26,24 @@ export function addedRules(change: Change, direction: 'ingress' | 'egress'): Add
     const rules = reported.flatMap((item): IngressRule[] => {
       const source = sourceOfReported(item);
       if (!source) return [];
+      const rule: IngressRule = {
+        ruleId: toStr(item.securityGroupRuleId),
+        protocol: String(item.ipProtocol ?? '-1'),
+        fromPort: toInt(item.fromPort),
+        toPort: toInt(item.toPort),
+        source,
+      };
+      // Assigned, not spread in: a literal with a spread takes V8's slow path on Node 20.
       const description = toStr(item.description);
-      return [
-        {
-          ruleId: toStr(item.securityGroupRuleId),
-          protocol: String(item.ipProtocol ?? '-1'),
-          fromPort: toInt(item.fromPort),
-          toPort: toInt(item.toPort),
-          source,
-          ...(description ? { description } : {}),
-        },
-      ];
+      if (description) rule.description = description;
+      return [rule];
     });
-    return {
-      groupId: toStr(reported[0]?.groupId) ?? requestGroupId,
-      ...(toStr(request.groupName) ? { groupName: toStr(request.groupName) } : {}),
-      rules,
-      withIds: true,
-    };
+    const groupName = toStr(request.groupName);
+    const added: Partial<AddedRules> = { groupId: toStr(reported[0]?.groupId) ?? requestGroupId };
+    if (groupName) added.groupName = groupName;
+    added.rules = rules;
+    added.withIds = true;
+    return added as AddedRules;
   }
   return {
     groupId: requestGroupId,

@@ -67,14 +67,16 @@ export function fromRuleRequest(request: SecurityGroupRuleRequest, ruleId?: stri
           ? { kind: 'security-group', id: request.ReferencedGroupId }
           : undefined;
   if (!source) return undefined;
-  return {
-    ...(ruleId ? { ruleId } : {}),
-    protocol: request.IpProtocol,
-    ...(request.FromPort !== undefined ? { fromPort: request.FromPort } : {}),
-    ...(request.ToPort !== undefined ? { toPort: request.ToPort } : {}),
-    source,
-    ...(request.Description !== undefined ? { description: request.Description } : {}),
-  };
+  // Keys assigned in order, optional ones only when present: spreading them into a literal takes
+  // V8's slow path on Node 20.
+  const rule: Partial<IngressRule> = {};
+  if (ruleId) rule.ruleId = ruleId;
+  rule.protocol = request.IpProtocol;
+  if (request.FromPort !== undefined) rule.fromPort = request.FromPort;
+  if (request.ToPort !== undefined) rule.toPort = request.ToPort;
+  rule.source = source;
+  if (request.Description !== undefined) rule.description = request.Description;
+  return rule as IngressRule;
 }
 
 /** A snapshot candidate for one compliant ingress rule whose id is known. */

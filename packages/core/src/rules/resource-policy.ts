@@ -58,15 +58,17 @@ function judge(
       for (const offense of offenses) offense.remediable = false;
     }
   }
-  return {
+  const violation: Verdict = {
     kind: 'violation',
     severity: maxSeverity(offenses.map((offense) => offense.severity)),
     resource,
     summary: `policy of ${subject}: ${parts.join(', ')} (of ${policy.statements.length} statement(s))${remediation.length === 0 ? '; not reverted, alerted' : kept.size > 0 ? `; ${kept.size} left in place to alert on` : ''}`,
     offenses,
     remediation,
-    ...(unreverted.length > 0 ? { notReverted: unreverted.join('; ') } : {}),
   };
+  // Assigned, not spread in: a literal with a spread takes V8's slow path on Node 20.
+  if (unreverted.length > 0) violation.notReverted = unreverted.join('; ');
+  return violation;
 }
 
 const services = RESOURCE_POLICY_ADAPTERS.map((adapter) => adapter.noun).join(', ');

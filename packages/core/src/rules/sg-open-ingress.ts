@@ -85,13 +85,15 @@ function judge(
   facts: LiveFacts | undefined,
 ): Judged {
   const judged: Judged = { offenses: [], offending: [], compliant: [] };
+  const { trustedCidrs } = config;
+  const settings = config.rules['sg-open-ingress'];
   for (const [index, rule] of rules.entries()) {
-    const verdict = classifyIngressRule(rule, {
-      groupId,
-      trustedCidrs: config.trustedCidrs,
-      rule: config.rules['sg-open-ingress'],
-      ...(facts?.prefixLists ? { prefixLists: facts.prefixLists } : {}),
-    });
+    const verdict = classifyIngressRule(
+      rule,
+      facts?.prefixLists
+        ? { groupId, trustedCidrs, rule: settings, prefixLists: facts.prefixLists }
+        : { groupId, trustedCidrs, rule: settings },
+    );
     if (verdict.status !== 'offending') {
       judged.compliant.push(rule);
       continue;
@@ -105,6 +107,18 @@ function judge(
     if (verdict.remediable) judged.offending.push(rule);
   }
   return judged;
+}
+
+/**
+ * The verdict with its snapshot candidates as its last key, when there are any: assigned, not
+ * spread into the literal (V8's slow path on Node 20, for every judged rule change).
+ */
+function withSnapshots(
+  verdict: Verdict & { kind: 'compliant' | 'violation' },
+  snapshots: SnapshotCandidate[],
+): Verdict {
+  if (snapshots.length > 0) verdict.snapshots = snapshots;
+  return verdict;
 }
 
 function snapshotsOf(groupId: string | undefined, rules: readonly IngressRule[]): SnapshotCandidate[] {
@@ -121,23 +135,27 @@ function evaluateAuthorize(change: Change, config: Config, facts: LiveFacts | un
   const { offenses, offending, compliant } = judge(added.rules, added.groupId, config, facts);
   const snapshots = snapshotsOf(added.groupId, compliant);
   if (offenses.length === 0) {
-    return {
-      kind: 'compliant',
-      resource,
-      summary: `${added.rules.length} added ingress rule(s), all within trusted networks or allowlisted`,
-      ...(snapshots.length > 0 ? { snapshots } : {}),
-    };
+    return withSnapshots(
+      {
+        kind: 'compliant',
+        resource,
+        summary: `${added.rules.length} added ingress rule(s), all within trusted networks or allowlisted`,
+      },
+      snapshots,
+    );
   }
   const operation = revokeOperation(target, added, offending);
-  return {
-    kind: 'violation',
-    severity: maxSeverity(offenses.map((offense) => offense.severity)),
-    resource,
-    summary: `${offenses.length} of ${added.rules.length} added ingress rule(s) on ${resource.id} open beyond trusted networks`,
-    offenses,
-    remediation: operation ? [operation] : [],
-    ...(snapshots.length > 0 ? { snapshots } : {}),
-  };
+  return withSnapshots(
+    {
+      kind: 'violation',
+      severity: maxSeverity(offenses.map((offense) => offense.severity)),
+      resource,
+      summary: `${offenses.length} of ${added.rules.length} added ingress rule(s) on ${resource.id} open beyond trusted networks`,
+      offenses,
+      remediation: operation ? [operation] : [],
+    },
+    snapshots,
+  );
 }
 
 /**
@@ -184,12 +202,14 @@ function evaluateModify(change: Change, config: Config, facts: LiveFacts | undef
   const { offenses, offending, compliant } = judge(ingress, groupId, config, facts);
   const snapshots = snapshotsOf(groupId, compliant);
   if (offenses.length === 0) {
-    return {
-      kind: 'compliant',
-      resource,
-      summary: `${ingress.length} modified ingress rule(s), all within trusted networks or allowlisted`,
-      ...(snapshots.length > 0 ? { snapshots } : {}),
-    };
+    return withSnapshots(
+      {
+        kind: 'compliant',
+        resource,
+        summary: `${ingress.length} modified ingress rule(s), all within trusted networks or allowlisted`,
+      },
+      snapshots,
+    );
   }
   const restore: Operation[] =
     groupId && offending.length > 0
@@ -205,15 +225,17 @@ function evaluateModify(change: Change, config: Config, facts: LiveFacts | undef
           },
         ]
       : [];
-  return {
-    kind: 'violation',
-    severity: maxSeverity(offenses.map((offense) => offense.severity)),
-    resource,
-    summary: `${offenses.length} of ${ingress.length} modified ingress rule(s) on ${resource.id} now open beyond trusted networks`,
-    offenses,
-    remediation: restore,
-    ...(snapshots.length > 0 ? { snapshots } : {}),
-  };
+  return withSnapshots(
+    {
+      kind: 'violation',
+      severity: maxSeverity(offenses.map((offense) => offense.severity)),
+      resource,
+      summary: `${offenses.length} of ${ingress.length} modified ingress rule(s) on ${resource.id} now open beyond trusted networks`,
+      offenses,
+      remediation: restore,
+    },
+    snapshots,
+  );
 }
 
 export const sgOpenIngress: Guardrail = {
