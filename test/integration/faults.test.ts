@@ -250,11 +250,14 @@ describe.skipIf(!motoEndpoint)(
         sqs,
         queueUrl,
         concurrency: 3,
-        // Longer than the slowest processing (like production's 6 × the function timeout), so a message
-        // is not handed to a second poller while the first still works on it. 6 s was not: with the
-        // whole suite sharing one moto, a batch retrying 2 s timeouts ran past it, a second poller
-        // took the message, and its receive count reached the redrive limit with no reason written.
-        visibilityTimeout: 30,
+        // A message is not handed to a second poller while its batch is worked on, as in production,
+        // where the visibility timeout is 6 × the function timeout (infra/sizing.ts): an invocation
+        // has returned or been stopped long before its messages can reappear. This harness has no
+        // function timeout, so it renews their visibility while the handler runs. A fixed 30 s was
+        // not enough: under load a batch here takes 13–29 s (retries of throttled and timed-out
+        // calls), and one that ran past it let a second poller's receive, at the last delivery,
+        // move the message to the DLQ without the reason its handler was writing.
+        keepHidden: 30,
         // A failed item comes back 1 s after its batch returned (all its work done), as SQS would
         // once the visibility timeout ran out, without the test sitting idle.
         retryDelay: 1,

@@ -36,7 +36,9 @@ export interface QueueRunOptions {
    * way (the SDK retried the call, and the messages moto had already handed out stay hidden) then
    * comes back after this, not after the long timeout the deployed queue uses; a unit still being
    * worked on is never delivered twice, as with that long timeout. Lambda's event source mapping
-   * has no heartbeat: use it where a lost receive must not stall a measured run.
+   * has no heartbeat; what it has instead is a function timeout far shorter than the visibility
+   * timeout (6×), which this harness cannot impose on an in-process handler. Use it where a batch
+   * may run long (faults, load) or where a lost receive must not stall a measured run.
    */
   keepHidden?: number;
   /** Give up (throw) after this long. */
