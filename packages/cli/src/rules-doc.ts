@@ -1,4 +1,11 @@
-import { CATALOG, defaultConfig, eventPatterns, memberOwnIdentity, POLICY_CHOICES } from '@driftguard/core';
+import {
+  CATALOG,
+  defaultConfig,
+  eventPatterns,
+  memberOwnIdentity,
+  POLICY_CHOICES,
+  RULE_DOCS,
+} from '@driftguard/core';
 
 /** RULES.md, generated from the catalog: never edited by hand (a test fails when it is stale). */
 export function rulesMarkdown(): string {
@@ -24,14 +31,16 @@ export function rulesMarkdown(): string {
     '',
   ];
   for (const g of CATALOG) {
+    const docs = RULE_DOCS[g.id];
+    if (!docs) throw new Error(`guardrail ${g.id} has no RULES.md text (packages/core/src/rules/docs.ts)`);
     parts.push(
       `## \`${g.id}\` — ${g.title}`,
       '',
-      g.rationale,
+      docs.rationale,
       '',
-      `**Violation.** ${g.docs.violation}`,
+      `**Violation.** ${docs.violation}`,
       '',
-      `**Revert.** ${g.docs.revert}`,
+      `**Revert.** ${docs.revert}`,
       '',
     );
   }

@@ -251,9 +251,10 @@ export type {
 } from './resource-policy-operations';
 export { routeNotification, unknownRouteRules } from './route';
 export { CATALOG } from './rules/catalog';
+export { RULE_DOCS } from './rules/docs';
 export { driftguardIntegrity } from './rules/driftguard-integrity';
 export { guarddutyFinding, planPlaybooks } from './rules/guardduty-finding';
-export { type Guardrail, watchesCall } from './rules/guardrail';
+export { type Guardrail, type GuardrailDocs, watchesCall } from './rules/guardrail';
 export { decodeTrustPolicy, ROLE_TRUST_SNAPSHOT, roleTrustZone } from './rules/iam-role-trust';
 export { analyzeLambdaPolicy, LAMBDA_PUBLIC_RULE, parseLambdaPolicy } from './rules/lambda-public';
 export { type EventPattern, eventBridgeSource, eventPatterns, memberOwnIdentity } from './rules/patterns';

@@ -4,7 +4,7 @@ import { type IngressRule, normalizeProtocol, portRange, toIpPermission } from '
 import { type AddedRules, addedRules } from '../net/sg-rule-changes';
 import type { Operation, Target } from '../operations';
 import type { Offense, Verdict } from '../verdict';
-import type { Guardrail } from './guardrail';
+import type { Guardrail, GuardrailDocs } from './guardrail';
 
 type Direction = 'ingress' | 'egress';
 
@@ -83,14 +83,6 @@ export const defaultSgInUse: Guardrail = {
   title: "Rule added to a VPC's default security group",
   severity: 'high',
   defaultMode: 'revert',
-  rationale:
-    'Every VPC has a default security group that AWS attaches to anything launched without an explicit group, so a rule added to it silently applies to resources nobody chose to expose. Zero trust wants access granted per workload, on purpose: the default group stays empty (CIS AWS Foundations, Security Hub EC2.2).',
-  docs: {
-    violation:
-      'Any ingress or egress rule added (AuthorizeSecurityGroupIngress / AuthorizeSecurityGroupEgress) to a group named "default", whatever its source or destination. A request by `groupName: "default"` is certain; for a request by group id the pipeline reads the group\'s name live (DescribeSecurityGroups) before evaluating, because the record does not say (without that read, e.g. replay without AWS access, the change is reported as needing live confirmation, not guessed).',
-    revert:
-      'RevokeSecurityGroupIngress / RevokeSecurityGroupEgress of exactly the rule ids the call added (from the CloudTrail response; older records without ids are matched by exact permission). The executor confirms again that the group\'s name is "default" before revoking, and re-reads the group to verify the rules are gone.',
-  },
   triggers: [
     {
       eventSource: 'ec2.amazonaws.com',
@@ -142,4 +134,14 @@ export const defaultSgInUse: Guardrail = {
       remediation,
     };
   },
+};
+
+/** What RULES.md says of `defaultSgInUse` (`npm run rules:docs`; the functions do not ship it). */
+export const defaultSgInUseDocs: GuardrailDocs = {
+  rationale:
+    'Every VPC has a default security group that AWS attaches to anything launched without an explicit group, so a rule added to it silently applies to resources nobody chose to expose. Zero trust wants access granted per workload, on purpose: the default group stays empty (CIS AWS Foundations, Security Hub EC2.2).',
+  violation:
+    'Any ingress or egress rule added (AuthorizeSecurityGroupIngress / AuthorizeSecurityGroupEgress) to a group named "default", whatever its source or destination. A request by `groupName: "default"` is certain; for a request by group id the pipeline reads the group\'s name live (DescribeSecurityGroups) before evaluating, because the record does not say (without that read, e.g. replay without AWS access, the change is reported as needing live confirmation, not guessed).',
+  revert:
+    'RevokeSecurityGroupIngress / RevokeSecurityGroupEgress of exactly the rule ids the call added (from the CloudTrail response; older records without ids are matched by exact permission). The executor confirms again that the group\'s name is "default" before revoking, and re-reads the group to verify the rules are gone.',
 };

@@ -19,7 +19,7 @@ import { patternDifferences, samePattern } from '../pattern-diff';
 import { parsePolicy, policyFingerprint } from '../policy/document';
 import type { TrustZone } from '../trust-zone';
 import type { Offense, ResourceRef, Severity, Verdict } from '../verdict';
-import type { Guardrail } from './guardrail';
+import type { Guardrail, GuardrailDocs } from './guardrail';
 
 const RULE_EVENTS = ['DeleteRule', 'DisableRule', 'PutRule', 'RemoveTargets', 'PutTargets'] as const;
 const ROLE_EVENTS = [
@@ -454,14 +454,6 @@ export const driftguardIntegrity: Guardrail = {
   title: "Changes to driftguard's own footprint in member accounts",
   severity: 'critical',
   defaultMode: 'revert',
-  rationale:
-    'driftguard only sees what its forwarding rules send and only reverts through its remediation role. Whoever disables a rule, removes its target, or re-trusts the role silences driftguard in that account, or acts as driftguard and is never reverted. Only the StackSet that deployed them may change them.',
-  docs: {
-    violation:
-      "Any change to a forwarding rule on the default bus named with `footprint.forwardingPrefix` (DeleteRule, DisableRule, PutRule, RemoveTargets, PutTargets), to the remediation role (`remediationRoleName`) or to a per-region forwarding role (UpdateAssumeRolePolicy, Put/DeleteRolePolicy, Attach/DetachRolePolicy, DeleteRole, UpdateRole, UpdateRoleDescription, Put/DeleteRolePermissionsBoundary), unless made by the StackSet's own execution role in the event's own account (`stacksets-exec-*` for service-managed StackSets, `AWSCloudFormationStackSetExecutionRole` for self-managed ones, at the root path), is critical. A trust policy set to exactly the template's is compliant. The sweep (describer `driftguard-footprint`) reads every account and region and compares it with exactly what the member template creates there (the IAM rule only in us-east-1, the GuardDuty rule only when members forward findings): a missing or disabled rule, a pattern that differs (named by path: event names lost or gained, filters added or removed), a target sent to another bus or role, an extra target, a missing role, a trust policy that differs from the template (naming who else it trusts) are critical, a rule with the prefix the template does not create is high; a footprint that cannot be read (the role refused, a call denied) or a comparison the deployment's settings do not allow is a critical \"cannot verify\" finding, never a pass. IAM events reach EventBridge only in us-east-1, so the IAM forwarding rule lives there.",
-    revert:
-      "Exact reverts only: DisableRule (and PutRule with a disabled state) → EnableRule, verified ENABLED; RemoveTargets → the template's central bus target put back (PutTargets) and PutTargets → targets the change added removed and the central target restored, verified with ListTargetsByRule (needs `footprint.centralBusArn`); UpdateAssumeRolePolicy on the remediation role → the template's trust policy restored, verified with GetRole (needs `centralRoleArn`, `organizationId`, `externalId`). DeleteRule, DeleteRole and policy changes have no exact revert: critical alert saying the StackSet must be drift-detected and its stack instance updated.",
-  },
   triggers: [
     { eventSource: 'events.amazonaws.com', eventNames: RULE_EVENTS },
     { eventSource: 'iam.amazonaws.com', eventNames: ROLE_EVENTS },
@@ -496,4 +488,14 @@ export const driftguardIntegrity: Guardrail = {
     }
     return judge();
   },
+};
+
+/** What RULES.md says of `driftguardIntegrity` (`npm run rules:docs`; the functions do not ship it). */
+export const driftguardIntegrityDocs: GuardrailDocs = {
+  rationale:
+    'driftguard only sees what its forwarding rules send and only reverts through its remediation role. Whoever disables a rule, removes its target, or re-trusts the role silences driftguard in that account, or acts as driftguard and is never reverted. Only the StackSet that deployed them may change them.',
+  violation:
+    "Any change to a forwarding rule on the default bus named with `footprint.forwardingPrefix` (DeleteRule, DisableRule, PutRule, RemoveTargets, PutTargets), to the remediation role (`remediationRoleName`) or to a per-region forwarding role (UpdateAssumeRolePolicy, Put/DeleteRolePolicy, Attach/DetachRolePolicy, DeleteRole, UpdateRole, UpdateRoleDescription, Put/DeleteRolePermissionsBoundary), unless made by the StackSet's own execution role in the event's own account (`stacksets-exec-*` for service-managed StackSets, `AWSCloudFormationStackSetExecutionRole` for self-managed ones, at the root path), is critical. A trust policy set to exactly the template's is compliant. The sweep (describer `driftguard-footprint`) reads every account and region and compares it with exactly what the member template creates there (the IAM rule only in us-east-1, the GuardDuty rule only when members forward findings): a missing or disabled rule, a pattern that differs (named by path: event names lost or gained, filters added or removed), a target sent to another bus or role, an extra target, a missing role, a trust policy that differs from the template (naming who else it trusts) are critical, a rule with the prefix the template does not create is high; a footprint that cannot be read (the role refused, a call denied) or a comparison the deployment's settings do not allow is a critical \"cannot verify\" finding, never a pass. IAM events reach EventBridge only in us-east-1, so the IAM forwarding rule lives there.",
+  revert:
+    "Exact reverts only: DisableRule (and PutRule with a disabled state) → EnableRule, verified ENABLED; RemoveTargets → the template's central bus target put back (PutTargets) and PutTargets → targets the change added removed and the central target restored, verified with ListTargetsByRule (needs `footprint.centralBusArn`); UpdateAssumeRolePolicy on the remediation role → the template's trust policy restored, verified with GetRole (needs `centralRoleArn`, `organizationId`, `externalId`). DeleteRule, DeleteRole and policy changes have no exact revert: critical alert saying the StackSet must be drift-detected and its stack instance updated.",
 };

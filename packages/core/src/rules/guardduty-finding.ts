@@ -5,7 +5,7 @@ import type { Operation, Target } from '../operations';
 import { type FindingRef, REVOKE_SESSIONS_POLICY_NAME } from '../playbook-operations';
 import { protectedRoleReason } from '../protected-roles';
 import type { ResourceRef, Verdict } from '../verdict';
-import type { Guardrail } from './guardrail';
+import type { Guardrail, GuardrailDocs } from './guardrail';
 
 export const GUARDDUTY_RULE_ID = 'guardduty-finding';
 
@@ -240,14 +240,6 @@ export const guarddutyFinding: Guardrail = {
   title: 'GuardDuty finding',
   severity: 'medium',
   defaultMode: 'alert',
-  rationale:
-    'Guardrails close doors; GuardDuty tells you when one was already used. Its findings go through the same decide → act → notify → audit path as every guardrail, so a compromised instance, key, role or bucket is contained in seconds and recorded, not left to a console nobody watches.',
-  docs: {
-    violation:
-      'Every finding, graded by GuardDuty severity: 1.0–3.9 low, 4.0–6.9 medium, 7.0–8.9 high, 9.0–10.0 critical. Default routing: low → SNS, medium → Slack, high → Slack + ticket, critical → Slack + ticket (+ playbook when opted in); `notifications.byRule.guardduty-finding` overrides it. Unknown finding and resource types still alert with what is known. Archived findings are not acted on; a ticket an earlier version of the finding opened is told of the archive once (driftguard closes no ticket). A finding is acted on once per (id, updatedAt); a later update (new updatedAt, higher count) refreshes the alert and ticket instead of opening new ones; an older or repeated delivery is ignored.',
-    revert:
-      "Playbooks, each off until finding types (globs such as `Backdoor:EC2/*`) are listed for it in `rules.guardduty-finding.playbooks`, and only from `playbookMinimumSeverity` (default critical) up; never for sample findings. `isolate-instance`: every network interface gets the VPC's `driftguard-quarantine` group (no ingress, no egress; created once, tagged, reused), the instance is tagged with the finding id, the previous groups are recorded in the state table (`driftguard restore-isolation <instance>` puts them back). `deactivate-access-key`: the IAM user's key → Inactive (never deleted). `revoke-role-sessions`: inline policy `DriftGuardRevokeOlderSessions` denying everything to sessions issued before now (`aws:TokenIssueTime`; never driftguard's own roles). `block-s3-public-access`: the bucket's public access block, all four settings on. Each is verified by re-reading after acting. An override by account or OU in mode `alert`, `ticket`, `shadow` or `off` keeps every playbook from acting in that account (`revert` lets them act).",
-  },
   // GuardDuty findings are not CloudTrail calls: no triggers; the pattern comes from `events`.
   triggers: [],
   events: [{ source: GUARDDUTY_SOURCE, detailType: GUARDDUTY_DETAIL_TYPE }],
@@ -262,4 +254,14 @@ export const guarddutyFinding: Guardrail = {
     summary: 'guardduty-finding reads GuardDuty findings, not CloudTrail calls',
   }),
   evaluateFinding: (finding, { config }) => evaluateFinding(finding, config),
+};
+
+/** What RULES.md says of `guarddutyFinding` (`npm run rules:docs`; the functions do not ship it). */
+export const guarddutyFindingDocs: GuardrailDocs = {
+  rationale:
+    'Guardrails close doors; GuardDuty tells you when one was already used. Its findings go through the same decide → act → notify → audit path as every guardrail, so a compromised instance, key, role or bucket is contained in seconds and recorded, not left to a console nobody watches.',
+  violation:
+    'Every finding, graded by GuardDuty severity: 1.0–3.9 low, 4.0–6.9 medium, 7.0–8.9 high, 9.0–10.0 critical. Default routing: low → SNS, medium → Slack, high → Slack + ticket, critical → Slack + ticket (+ playbook when opted in); `notifications.byRule.guardduty-finding` overrides it. Unknown finding and resource types still alert with what is known. Archived findings are not acted on; a ticket an earlier version of the finding opened is told of the archive once (driftguard closes no ticket). A finding is acted on once per (id, updatedAt); a later update (new updatedAt, higher count) refreshes the alert and ticket instead of opening new ones; an older or repeated delivery is ignored.',
+  revert:
+    "Playbooks, each off until finding types (globs such as `Backdoor:EC2/*`) are listed for it in `rules.guardduty-finding.playbooks`, and only from `playbookMinimumSeverity` (default critical) up; never for sample findings. `isolate-instance`: every network interface gets the VPC's `driftguard-quarantine` group (no ingress, no egress; created once, tagged, reused), the instance is tagged with the finding id, the previous groups are recorded in the state table (`driftguard restore-isolation <instance>` puts them back). `deactivate-access-key`: the IAM user's key → Inactive (never deleted). `revoke-role-sessions`: inline policy `DriftGuardRevokeOlderSessions` denying everything to sessions issued before now (`aws:TokenIssueTime`; never driftguard's own roles). `block-s3-public-access`: the bucket's public access block, all four settings on. Each is verified by re-reading after acting. An override by account or OU in mode `alert`, `ticket`, `shadow` or `off` keeps every playbook from acting in that account (`revert` lets them act).",
 };

@@ -13,7 +13,7 @@ import type { UpdateAssumeRolePolicy } from '../trust-operations';
 import type { TrustZone } from '../trust-zone';
 import type { Offense, ResourceRef, Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
-import type { Guardrail } from './guardrail';
+import type { Guardrail, GuardrailDocs } from './guardrail';
 
 export const ROLE_TRUST_SNAPSHOT = 'role-trust';
 
@@ -75,14 +75,6 @@ export const iamRoleTrust: Guardrail = {
   title: 'Role assumable from outside the trust zone',
   severity: 'high',
   defaultMode: 'revert',
-  rationale:
-    'A role trust policy is the identity perimeter itself: whoever it lets assume the role gets its permissions without any credential of yours. Trusting "*", an outside account without an external id, or a web identity provider without a subject condition hands the role to strangers.',
-  docs: {
-    violation:
-      "CreateRole or UpdateAssumeRolePolicy (IAM delivers them in us-east-1 only) with an Allow of sts:AssumeRole / AssumeRoleWithSAML / AssumeRoleWithWebIdentity (or a wildcard covering them) to: anyone (`*`, a wildcard, NotPrincipal, no Principal) without a condition pinning callers to the trust zone (`aws:PrincipalOrgID`, `aws:PrincipalAccount`, `aws:PrincipalArn`…) — critical; an account outside the trust zone and `trustedPrincipals` without `sts:ExternalId` or such a pin — high; a web identity provider (OIDC such as GitHub Actions, Google…) without a condition on its `sub` (Cognito: its `aud`, the identity pool) — high: a provider's `aud` alone is shared by all its tenants. AWS service principals, accounts of the zone and SAML providers of the zone are inside. driftguard's own roles, service-linked roles and the other protected roles (Organizations access, SSO, StackSets) are not judged (the integrity guardrail watches driftguard's).",
-    revert:
-      'UpdateAssumeRolePolicy with the last trust policy seen compliant (`restore: last-known-good`, the default) when one is known, else the policy without exactly the offending statements. When every statement offends and no good policy is known, nothing is written (a role nobody can assume would break whoever uses it): the violation is alerted instead. The executor re-reads the role (GetRole) first, acts only while a referenced statement still offends, and reads it back to verify.',
-  },
   triggers: [{ eventSource: 'iam.amazonaws.com', eventNames: ['CreateRole', 'UpdateAssumeRolePolicy'] }],
   evaluate(change: Change, { config, trustZone }): Verdict {
     const { roleName, path, policy: raw } = trustChange(change);
@@ -156,4 +148,14 @@ export const iamRoleTrust: Guardrail = {
         : [],
     };
   },
+};
+
+/** What RULES.md says of `iamRoleTrust` (`npm run rules:docs`; the functions do not ship it). */
+export const iamRoleTrustDocs: GuardrailDocs = {
+  rationale:
+    'A role trust policy is the identity perimeter itself: whoever it lets assume the role gets its permissions without any credential of yours. Trusting "*", an outside account without an external id, or a web identity provider without a subject condition hands the role to strangers.',
+  violation:
+    "CreateRole or UpdateAssumeRolePolicy (IAM delivers them in us-east-1 only) with an Allow of sts:AssumeRole / AssumeRoleWithSAML / AssumeRoleWithWebIdentity (or a wildcard covering them) to: anyone (`*`, a wildcard, NotPrincipal, no Principal) without a condition pinning callers to the trust zone (`aws:PrincipalOrgID`, `aws:PrincipalAccount`, `aws:PrincipalArn`…) — critical; an account outside the trust zone and `trustedPrincipals` without `sts:ExternalId` or such a pin — high; a web identity provider (OIDC such as GitHub Actions, Google…) without a condition on its `sub` (Cognito: its `aud`, the identity pool) — high: a provider's `aud` alone is shared by all its tenants. AWS service principals, accounts of the zone and SAML providers of the zone are inside. driftguard's own roles, service-linked roles and the other protected roles (Organizations access, SSO, StackSets) are not judged (the integrity guardrail watches driftguard's).",
+  revert:
+    'UpdateAssumeRolePolicy with the last trust policy seen compliant (`restore: last-known-good`, the default) when one is known, else the policy without exactly the offending statements. When every statement offends and no good policy is known, nothing is written (a role nobody can assume would break whoever uses it): the violation is alerted instead. The executor re-reads the role (GetRole) first, acts only while a referenced statement still offends, and reads it back to verify.',
 };

@@ -9,7 +9,7 @@ import { unreadablePolicyVerdict } from '../policy/unreadable';
 import { zoneSnapshot } from '../policy/zone';
 import type { TrustZone } from '../trust-zone';
 import type { ResourceRef, Verdict } from '../verdict';
-import type { Guardrail } from './guardrail';
+import type { Guardrail, GuardrailDocs } from './guardrail';
 
 export const LAMBDA_PUBLIC_RULE = 'lambda-public';
 
@@ -274,14 +274,6 @@ export const lambdaPublic: Guardrail = {
   title: 'Lambda function invocable by anyone or from outside the trust zone',
   severity: 'high',
   defaultMode: 'revert',
-  rationale:
-    'A function policy is a resource policy: a grant to "*" or to another account lets callers outside the organization run your code with its role, and a function URL with AuthType NONE skips IAM altogether. Security Hub (Lambda.1) and AWS\'s own remediation treat public functions as a basic control; Stratus Red Team\'s lambda-backdoor-function is this exact persistence technique.',
-  docs: {
-    violation:
-      'AddPermission (recorded as `AddPermission20150331`, `AddPermission20150331v2`) adding a statement that is public — `"*"` with no condition S3 would accept as restricting (critical) — or that grants an account outside the trust zone, or `"*"`, with no `AWS:SourceAccount` / `AWS:SourceArn` / `aws:PrincipalOrgID` pinning it to the zone (high); the statement Lambda returns (`responseElements.statement`) is judged as stored. A grant to an AWS service principal without a source pin (e.g. API Gateway with a SourceArn of any account) is a confused deputy: alerted with the pin to add, never removed. CreateFunctionUrlConfig / UpdateFunctionUrlConfig (`…20211031`) setting AuthType NONE (high). `publicUrlAllowed` lists functions whose URL may be public (AuthType NONE and a `"*"` grant of lambda:InvokeFunctionUrl only).',
-    revert:
-      "RemovePermission of exactly that statement id, after GetPolicy shows the same statement still there and still offending; GetPolicy again to verify it is gone. A function URL: UpdateFunctionUrlConfig with AuthType AWS_IAM after GetFunctionUrlConfig shows NONE, read back to verify. A call with a Qualifier (an alias's own policy or URL, e.g. `my-function:live`) is judged and reverted on that alias, never the unqualified function. The sweep reads every function's policy and URL, through ListAliases every alias's own policy and URL, and through ListVersionsByFunction every published version's own policy.",
-  },
   triggers: [
     {
       eventSource: 'lambda.amazonaws.com',
@@ -300,4 +292,14 @@ export const lambdaPublic: Guardrail = {
     if (change.eventName.startsWith(ADD_PERMISSION)) return judgePermission(change, ref, config, trustZone);
     return judgeUrl(change, ref, config);
   },
+};
+
+/** What RULES.md says of `lambdaPublic` (`npm run rules:docs`; the functions do not ship it). */
+export const lambdaPublicDocs: GuardrailDocs = {
+  rationale:
+    'A function policy is a resource policy: a grant to "*" or to another account lets callers outside the organization run your code with its role, and a function URL with AuthType NONE skips IAM altogether. Security Hub (Lambda.1) and AWS\'s own remediation treat public functions as a basic control; Stratus Red Team\'s lambda-backdoor-function is this exact persistence technique.',
+  violation:
+    'AddPermission (recorded as `AddPermission20150331`, `AddPermission20150331v2`) adding a statement that is public — `"*"` with no condition S3 would accept as restricting (critical) — or that grants an account outside the trust zone, or `"*"`, with no `AWS:SourceAccount` / `AWS:SourceArn` / `aws:PrincipalOrgID` pinning it to the zone (high); the statement Lambda returns (`responseElements.statement`) is judged as stored. A grant to an AWS service principal without a source pin (e.g. API Gateway with a SourceArn of any account) is a confused deputy: alerted with the pin to add, never removed. CreateFunctionUrlConfig / UpdateFunctionUrlConfig (`…20211031`) setting AuthType NONE (high). `publicUrlAllowed` lists functions whose URL may be public (AuthType NONE and a `"*"` grant of lambda:InvokeFunctionUrl only).',
+  revert:
+    "RemovePermission of exactly that statement id, after GetPolicy shows the same statement still there and still offending; GetPolicy again to verify it is gone. A function URL: UpdateFunctionUrlConfig with AuthType AWS_IAM after GetFunctionUrlConfig shows NONE, read back to verify. A call with a Qualifier (an alias's own policy or URL, e.g. `my-function:live`) is judged and reverted on that alias, never the unqualified function. The sweep reads every function's policy and URL, through ListAliases every alias's own policy and URL, and through ListVersionsByFunction every published version's own policy.",
 };

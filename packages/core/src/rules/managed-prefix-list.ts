@@ -7,7 +7,7 @@ import type { IngressRule } from '../net/sg-rule';
 import { classifyIngressRule } from '../net/sg-rule-classification';
 import type { Offense, ResourceRef, Severity, Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
-import type { Guardrail } from './guardrail';
+import type { Guardrail, GuardrailDocs } from './guardrail';
 
 /**
  * What a CreateManagedPrefixList / ModifyManagedPrefixList record says. The calls are of EC2's
@@ -172,14 +172,6 @@ export const managedPrefixList: Guardrail = {
   title: 'Prefix list referenced by security groups opened beyond trusted networks',
   severity: 'high',
   defaultMode: 'revert',
-  rationale:
-    'A security group rule whose source is a managed prefix list admits every CIDR in the list, and the list can change without touching any security group: one ModifyManagedPrefixList opens every group that references it. Zero trust judges the entries, not the name of the list.',
-  docs: {
-    violation:
-      'An entry outside `trustedCidrs` added (CreateManagedPrefixList `Entry`, ModifyManagedPrefixList `AddEntry`) to a list that an ingress rule of a security group references — in the same account and region, or, for a list shared through AWS RAM, in an account it is shared with — judged against each referencing rule exactly as sg-open-ingress judges a CIDR source (ports, `allowedSecurityGroups`, `allowedPorts`; all protocols or an admin/database port from 0.0.0.0/0 or ::/0 is critical). The pipeline reads the referencing rules live (DescribeSecurityGroupRules) before evaluating; for a list in a RAM share (GetResourceShareAssociations), also the groups of other accounts that use it (GetManagedPrefixListAssociations) and their rules in those accounts, through the remediation role there — a group whose rules cannot be read (no role, denied, an account outside the organization) counts as admitting the entry on any port (high); without that read (replay without AWS access) the change is reported as needing live confirmation. A list no rule references is compliant: a group that references it later is judged then (sg-open-ingress reads the entries live). Lists in `rules.sg-open-ingress.trustedPrefixLists` are trusted as they are. The sweep judges every customer-managed list of each account and region the same way.',
-    revert:
-      'ModifyManagedPrefixList `RemoveEntries` with exactly the offending CIDRs the call added (entries that were in the list before stay), with the version just read as `CurrentVersion` so that a concurrent edit makes the call fail rather than be overwritten; the executor re-reads the list first (only entries still present and still outside the trusted networks are removed) and re-reads the entries after to verify they are gone.',
-  },
   triggers: [
     {
       eventSource: 'ec2.amazonaws.com',
@@ -196,4 +188,14 @@ export const managedPrefixList: Guardrail = {
   evaluate(change, { config, facts }) {
     return evaluate(change, config, facts);
   },
+};
+
+/** What RULES.md says of `managedPrefixList` (`npm run rules:docs`; the functions do not ship it). */
+export const managedPrefixListDocs: GuardrailDocs = {
+  rationale:
+    'A security group rule whose source is a managed prefix list admits every CIDR in the list, and the list can change without touching any security group: one ModifyManagedPrefixList opens every group that references it. Zero trust judges the entries, not the name of the list.',
+  violation:
+    'An entry outside `trustedCidrs` added (CreateManagedPrefixList `Entry`, ModifyManagedPrefixList `AddEntry`) to a list that an ingress rule of a security group references — in the same account and region, or, for a list shared through AWS RAM, in an account it is shared with — judged against each referencing rule exactly as sg-open-ingress judges a CIDR source (ports, `allowedSecurityGroups`, `allowedPorts`; all protocols or an admin/database port from 0.0.0.0/0 or ::/0 is critical). The pipeline reads the referencing rules live (DescribeSecurityGroupRules) before evaluating; for a list in a RAM share (GetResourceShareAssociations), also the groups of other accounts that use it (GetManagedPrefixListAssociations) and their rules in those accounts, through the remediation role there — a group whose rules cannot be read (no role, denied, an account outside the organization) counts as admitting the entry on any port (high); without that read (replay without AWS access) the change is reported as needing live confirmation. A list no rule references is compliant: a group that references it later is judged then (sg-open-ingress reads the entries live). Lists in `rules.sg-open-ingress.trustedPrefixLists` are trusted as they are. The sweep judges every customer-managed list of each account and region the same way.',
+  revert:
+    'ModifyManagedPrefixList `RemoveEntries` with exactly the offending CIDRs the call added (entries that were in the list before stay), with the version just read as `CurrentVersion` so that a concurrent edit makes the call fail rather than be overwritten; the executor re-reads the list first (only entries still present and still outside the trusted networks are removed) and re-reads the entries after to verify they are gone.',
 };

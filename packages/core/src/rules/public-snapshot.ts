@@ -5,7 +5,7 @@ import type { ImageShare, ShareOperation } from '../share-operations';
 import type { TrustZone } from '../trust-zone';
 import type { Offense, ResourceRef, Severity, Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
-import type { Guardrail } from './guardrail';
+import type { Guardrail, GuardrailDocs } from './guardrail';
 
 /**
  * Who a share names. EC2 records each grantee as one item of an XML-derived set
@@ -222,14 +222,6 @@ export const publicSnapshot: Guardrail = {
   title: 'Snapshot or image shared publicly or outside the trust zone',
   severity: 'high',
   defaultMode: 'revert',
-  rationale:
-    'A shared snapshot or image is a copy of the data walking out of the organization: whoever it is shared with can restore the disk or database in their own account, where none of your identity or network controls apply. Public snapshots are found by scanners within minutes.',
-  docs: {
-    violation:
-      "EC2 ModifySnapshotAttribute (createVolumePermission), ModifyImageAttribute (launchPermission), RDS ModifyDBSnapshotAttribute / ModifyDBClusterSnapshotAttribute (`restore`) adding `all` (public: critical, unless the id is in `publicAllowed`) or an account outside the trust zone and `allowedAccounts` (high). AMI shares to an organization or organizational unit are trusted when the ARN names the trust zone's organization. Removals and other attributes (description, product codes) are not applicable.",
-    revert:
-      'Remove exactly the offending grantees the call added, nothing else: ModifySnapshotAttribute with OperationType `remove` of that group (`all`) or account (the form both AWS and moto implement); ModifyImageAttribute with `LaunchPermission.Remove` of that group, account, organization or OU ARN; ModifyDBSnapshotAttribute / ModifyDBClusterSnapshotAttribute with `ValuesToRemove`. The executor re-reads the attribute, removes only those still granted, and reads it back to verify.',
-  },
   triggers: [
     { eventSource: 'ec2.amazonaws.com', eventNames: ['ModifySnapshotAttribute', 'ModifyImageAttribute'] },
     {
@@ -277,4 +269,14 @@ export const publicSnapshot: Guardrail = {
       ],
     };
   },
+};
+
+/** What RULES.md says of `publicSnapshot` (`npm run rules:docs`; the functions do not ship it). */
+export const publicSnapshotDocs: GuardrailDocs = {
+  rationale:
+    'A shared snapshot or image is a copy of the data walking out of the organization: whoever it is shared with can restore the disk or database in their own account, where none of your identity or network controls apply. Public snapshots are found by scanners within minutes.',
+  violation:
+    "EC2 ModifySnapshotAttribute (createVolumePermission), ModifyImageAttribute (launchPermission), RDS ModifyDBSnapshotAttribute / ModifyDBClusterSnapshotAttribute (`restore`) adding `all` (public: critical, unless the id is in `publicAllowed`) or an account outside the trust zone and `allowedAccounts` (high). AMI shares to an organization or organizational unit are trusted when the ARN names the trust zone's organization. Removals and other attributes (description, product codes) are not applicable.",
+  revert:
+    'Remove exactly the offending grantees the call added, nothing else: ModifySnapshotAttribute with OperationType `remove` of that group (`all`) or account (the form both AWS and moto implement); ModifyImageAttribute with `LaunchPermission.Remove` of that group, account, organization or OU ARN; ModifyDBSnapshotAttribute / ModifyDBClusterSnapshotAttribute with `ValuesToRemove`. The executor re-reads the attribute, removes only those still granted, and reads it back to verify.',
 };

@@ -14,7 +14,7 @@ import {
 import type { TrustZone } from '../trust-zone';
 import type { Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
-import type { Guardrail } from './guardrail';
+import type { Guardrail, GuardrailDocs } from './guardrail';
 
 function judge(
   adapter: ResourcePolicyAdapter,
@@ -79,12 +79,6 @@ export const resourcePolicy: Guardrail = {
   title: 'Resource policy public or granting outside the trust zone',
   severity: 'high',
   defaultMode: 'revert',
-  rationale:
-    'A queue, topic, key, repository or secret policy lets another account — or anyone — read messages, publish, decrypt, pull images or read secrets without any identity policy of yours being involved: the resource-policy doors used to reach data from outside an organization.',
-  docs: {
-    violation: `The policy a call sets on one of these resources — ${services} — read the way \`s3-bucket-policy\` reads a bucket policy: an Allow that is public by S3's definition (critical), or that grants a principal outside the trust zone (outside the organization, \`trustedAccounts\` and this rule's \`trustedPrincipals\`) with no condition pinning it to the zone (high). Effective access decides: \`"Principal": "*"\` limited by fixed \`aws:PrincipalAccount\` / \`aws:PrincipalArn\` values inside the zone is compliant. A call that sets no policy is not applicable.`,
-    revert: `The policy written back without exactly the offending statements (the others keep their Sids and order), per service:\n\n${perService}\n\nNever removed, alerted instead with the reason: a grant to an AWS service principal without a source pin (the alert names the condition to add). The executor re-reads the live policy first, removes only referenced statements that still offend, and reads it back to verify.`,
-  },
   triggers: RESOURCE_POLICY_ADAPTERS.map((adapter) => ({
     eventSource: adapter.eventSource,
     eventNames: adapter.eventNames,
@@ -104,4 +98,12 @@ export const resourcePolicy: Guardrail = {
     }
     return judge(adapter, found, parsed.policy, context);
   },
+};
+
+/** What RULES.md says of `resourcePolicy` (`npm run rules:docs`; the functions do not ship it). */
+export const resourcePolicyDocs: GuardrailDocs = {
+  rationale:
+    'A queue, topic, key, repository or secret policy lets another account — or anyone — read messages, publish, decrypt, pull images or read secrets without any identity policy of yours being involved: the resource-policy doors used to reach data from outside an organization.',
+  violation: `The policy a call sets on one of these resources — ${services} — read the way \`s3-bucket-policy\` reads a bucket policy: an Allow that is public by S3's definition (critical), or that grants a principal outside the trust zone (outside the organization, \`trustedAccounts\` and this rule's \`trustedPrincipals\`) with no condition pinning it to the zone (high). Effective access decides: \`"Principal": "*"\` limited by fixed \`aws:PrincipalAccount\` / \`aws:PrincipalArn\` values inside the zone is compliant. A call that sets no policy is not applicable.`,
+  revert: `The policy written back without exactly the offending statements (the others keep their Sids and order), per service:\n\n${perService}\n\nNever removed, alerted instead with the reason: a grant to an AWS service principal without a source pin (the alert names the condition to add). The executor re-reads the live policy first, removes only referenced statements that still offend, and reads it back to verify.`,
 };

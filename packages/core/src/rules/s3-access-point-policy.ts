@@ -12,7 +12,7 @@ import { unreadablePolicyVerdict } from '../policy/unreadable';
 import type { TrustZone } from '../trust-zone';
 import type { ResourceRef, Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
-import type { Guardrail } from './guardrail';
+import type { Guardrail, GuardrailDocs } from './guardrail';
 
 export const S3_ACCESS_POINT_POLICY_RULE = 's3-access-point-policy';
 
@@ -95,14 +95,6 @@ export const s3AccessPointPolicy: Guardrail = {
   title: 'Access point policy public or granting outside the trust zone',
   severity: 'high',
   defaultMode: 'revert',
-  rationale:
-    "A bucket that delegates access control to its access points (the S3 guide's delegation pattern, which s3-bucket-policy counts as not public) lets each access point's own policy decide who reads and writes its data: an access point policy open to anyone or to another account is the same door as a bucket policy, one level down.",
-  docs: {
-    violation:
-      "The s3-bucket-policy reading, applied to the policy of an S3 access point (PutAccessPointPolicy, S3 Control): an Allow statement that is public by S3's own definition (critical), or that grants a principal outside the trust zone with no condition pinning it to the zone (high). Effective access decides as for bucket policies, with the same `trustedPrincipals` and `networkConditionsPin` (from `rules.s3-bucket-policy`). A statement granting an AWS service principal without a source pin is alerted on with the condition to add, never removed. Object Lambda access points and Multi-Region Access Points are not judged.",
-    revert:
-      'PutAccessPointPolicy without exactly the offending statements (the others keep their Sids and order); DeleteAccessPointPolicy when none remain. The executor re-reads the live policy with GetAccessPointPolicy, removes only the referenced statements that still offend, and reads it back to verify.',
-  },
   triggers: [
     { eventSource: 's3.amazonaws.com', eventNames: ['PutAccessPointPolicy'] },
     // S3 Control calls go to the s3-control endpoint; watched under that source as well.
@@ -155,4 +147,14 @@ export const s3AccessPointPolicy: Guardrail = {
       ...(notReverted ? { notReverted } : {}),
     };
   },
+};
+
+/** What RULES.md says of `s3AccessPointPolicy` (`npm run rules:docs`; the functions do not ship it). */
+export const s3AccessPointPolicyDocs: GuardrailDocs = {
+  rationale:
+    "A bucket that delegates access control to its access points (the S3 guide's delegation pattern, which s3-bucket-policy counts as not public) lets each access point's own policy decide who reads and writes its data: an access point policy open to anyone or to another account is the same door as a bucket policy, one level down.",
+  violation:
+    "The s3-bucket-policy reading, applied to the policy of an S3 access point (PutAccessPointPolicy, S3 Control): an Allow statement that is public by S3's own definition (critical), or that grants a principal outside the trust zone with no condition pinning it to the zone (high). Effective access decides as for bucket policies, with the same `trustedPrincipals` and `networkConditionsPin` (from `rules.s3-bucket-policy`). A statement granting an AWS service principal without a source pin is alerted on with the condition to add, never removed. Object Lambda access points and Multi-Region Access Points are not judged.",
+  revert:
+    'PutAccessPointPolicy without exactly the offending statements (the others keep their Sids and order); DeleteAccessPointPolicy when none remain. The executor re-reads the live policy with GetAccessPointPolicy, removes only the referenced statements that still offend, and reads it back to verify.',
 };

@@ -11,7 +11,7 @@ import { unreadablePolicyVerdict } from '../policy/unreadable';
 import { bucketRef } from '../resource-refs';
 import type { Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
-import type { Guardrail } from './guardrail';
+import type { Guardrail, GuardrailDocs } from './guardrail';
 
 export const BUCKET_POLICY_SNAPSHOT = 'bucket-policy';
 
@@ -72,14 +72,6 @@ export const s3BucketPolicy: Guardrail = {
   title: 'Bucket policy public or granting outside the trust zone',
   severity: 'high',
   defaultMode: 'revert',
-  rationale:
-    'A bucket policy is the one place where data leaves the organization without any identity policy of yours being involved: a public statement serves objects to the internet, a grant to another account hands them to whoever runs that account.',
-  docs: {
-    violation:
-      'An Allow statement that is public by S3\'s own definition (critical), or that grants a principal outside the trust zone — an account outside the organization and `trustedAccounts`, a service principal not pinned by `aws:SourceAccount` / `aws:SourceArn` / `aws:SourceOrgID`, a CloudFront OAI or canonical user not in `trustedPrincipals` — with no condition pinning it to the trust zone (high). Effective access decides: `"Principal": "*"` limited by fixed `aws:PrincipalArn` / `aws:PrincipalAccount` values inside the zone is compliant, and S3\'s own "public" label is reported beside it; the access point delegation pattern is not public. See "Policy analysis" below for the exact reading of principals and conditions. A successful record whose `requestParameters` is null or absent (truncated or redacted) is reported as an unreadable record, not applicable, with that reason; the sweep re-checks the live policy.',
-    revert:
-      'PutBucketPolicy without exactly the offending statements (the others keep their Sids and order); DeleteBucketPolicy when none remain. Never removed, alerted instead with the reason: a grant to an AWS service principal without a source pin (the alert names the exact condition to add) and a statement that serves log delivery, S3 Inventory / analytics export or replication (removing it would cut the integration); when nothing else offends, the decision is alert. With `restore: last-known-good`, the last policy seen compliant is put back instead when one is known. The executor re-reads the live policy first, removes only referenced statements that still offend, and reads it back to verify.',
-  },
   triggers: [{ eventSource: 's3.amazonaws.com', eventNames: ['PutBucketPolicy'] }],
   evaluate(change: Change, { config, trustZone }): Verdict {
     if (change.requestMissing) {
@@ -141,4 +133,14 @@ export const s3BucketPolicy: Guardrail = {
     if (notReverted) violation.notReverted = notReverted;
     return violation;
   },
+};
+
+/** What RULES.md says of `s3BucketPolicy` (`npm run rules:docs`; the functions do not ship it). */
+export const s3BucketPolicyDocs: GuardrailDocs = {
+  rationale:
+    'A bucket policy is the one place where data leaves the organization without any identity policy of yours being involved: a public statement serves objects to the internet, a grant to another account hands them to whoever runs that account.',
+  violation:
+    'An Allow statement that is public by S3\'s own definition (critical), or that grants a principal outside the trust zone — an account outside the organization and `trustedAccounts`, a service principal not pinned by `aws:SourceAccount` / `aws:SourceArn` / `aws:SourceOrgID`, a CloudFront OAI or canonical user not in `trustedPrincipals` — with no condition pinning it to the trust zone (high). Effective access decides: `"Principal": "*"` limited by fixed `aws:PrincipalArn` / `aws:PrincipalAccount` values inside the zone is compliant, and S3\'s own "public" label is reported beside it; the access point delegation pattern is not public. See "Policy analysis" below for the exact reading of principals and conditions. A successful record whose `requestParameters` is null or absent (truncated or redacted) is reported as an unreadable record, not applicable, with that reason; the sweep re-checks the live policy.',
+  revert:
+    'PutBucketPolicy without exactly the offending statements (the others keep their Sids and order); DeleteBucketPolicy when none remain. Never removed, alerted instead with the reason: a grant to an AWS service principal without a source pin (the alert names the exact condition to add) and a statement that serves log delivery, S3 Inventory / analytics export or replication (removing it would cut the integration); when nothing else offends, the decision is alert. With `restore: last-known-good`, the last policy seen compliant is put back instead when one is known. The executor re-reads the live policy first, removes only referenced statements that still offend, and reads it back to verify.',
 };

@@ -3,7 +3,7 @@ import { isRecord, toStr } from '../events/ec2-sets';
 import type { Operation, PublicAccessBlockConfiguration } from '../operations';
 import { bucketRef } from '../resource-refs';
 import type { Offense, ResourceRef, Verdict } from '../verdict';
-import type { Guardrail } from './guardrail';
+import type { Guardrail, GuardrailDocs } from './guardrail';
 
 export const PUBLIC_ACCESS_BLOCK_SETTINGS = [
   'BlockPublicAcls',
@@ -47,14 +47,6 @@ export const s3PublicAccessBlock: Guardrail = {
   title: 'S3 Block Public Access turned off',
   severity: 'high',
   defaultMode: 'revert',
-  rationale:
-    'Block Public Access is the backstop that keeps a mistaken bucket policy or ACL from publishing data. Turning any of its four settings off, on a bucket or for the whole account, removes that backstop silently.',
-  docs: {
-    violation:
-      'PutBucketPublicAccessBlock / PutAccountPublicAccessBlock with any of BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets false or omitted (S3 stores omitted as false), or DeleteBucketPublicAccessBlock / DeleteAccountPublicAccessBlock (all four off). Account level is critical, bucket level high. Buckets in `allowedBuckets` may turn settings off.',
-    revert:
-      'PutPublicAccessBlock with all four settings true: on the bucket (S3), or on the account (S3 Control). The executor reads the settings first (nothing to do when all four are already on) and reads them back to verify.',
-  },
   triggers: [
     {
       eventSource: 's3.amazonaws.com',
@@ -127,4 +119,14 @@ export const s3PublicAccessBlock: Guardrail = {
       remediation: [operation],
     };
   },
+};
+
+/** What RULES.md says of `s3PublicAccessBlock` (`npm run rules:docs`; the functions do not ship it). */
+export const s3PublicAccessBlockDocs: GuardrailDocs = {
+  rationale:
+    'Block Public Access is the backstop that keeps a mistaken bucket policy or ACL from publishing data. Turning any of its four settings off, on a bucket or for the whole account, removes that backstop silently.',
+  violation:
+    'PutBucketPublicAccessBlock / PutAccountPublicAccessBlock with any of BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets false or omitted (S3 stores omitted as false), or DeleteBucketPublicAccessBlock / DeleteAccountPublicAccessBlock (all four off). Account level is critical, bucket level high. Buckets in `allowedBuckets` may turn settings off.',
+  revert:
+    'PutPublicAccessBlock with all four settings true: on the bucket (S3), or on the account (S3 Control). The executor reads the settings first (nothing to do when all four are already on) and reads them back to verify.',
 };

@@ -9,7 +9,7 @@ import { sgRuleSnapshot } from '../net/sg-rule-snapshot';
 import type { Operation, Target } from '../operations';
 import type { Offense, ResourceRef, SnapshotCandidate, Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
-import type { Guardrail } from './guardrail';
+import type { Guardrail, GuardrailDocs } from './guardrail';
 
 /** The prefix lists an SG rule set names, to read live (trusted ones need no read). */
 export function prefixListQueries(
@@ -243,14 +243,6 @@ export const sgOpenIngress: Guardrail = {
   title: 'Security group open beyond trusted networks',
   severity: 'high',
   defaultMode: 'revert',
-  rationale:
-    'Zero trust admits no network as trusted by default: an ingress rule from the internet (or any CIDR outside your own ranges) bypasses identity-aware access such as SSM Session Manager, Verified Access or PrivateLink, and is the first thing scanners find.',
-  docs: {
-    violation:
-      "An added or modified ingress rule whose source is an IPv4/IPv6 CIDR outside `trustedCidrs` (default RFC 1918, 100.64.0.0/10, fc00::/7), unless the group is in `allowedSecurityGroups` or the ports are in `allowedPorts` for that group. All protocols, or an admin/database port (`criticalPorts`), from 0.0.0.0/0 or ::/0 is critical. A rule whose source is a customer-managed prefix list not in `trustedPrefixLists` is judged on the list's entries, read live before evaluating (DescribeManagedPrefixLists, GetManagedPrefixListEntries): each entry as if it were the rule's CIDR, and the rule is reverted like a CIDR rule when one offends (managed-prefix-list watches later changes to the list itself). An AWS-managed list (owner `AWS`, e.g. CloudFront's origin-facing list) not in `trustedPrefixLists`, and any list when no live read could be made (replay), is alerted on, never reverted. ModifySecurityGroupRules records do not say whether a rule is ingress or egress: the pipeline reads each modified rule (DescribeSecurityGroupRules) before evaluating; egress rules are out of scope. Compliant ingress rules (added or modified) are kept as last-known-good in the snapshot store, per rule id.",
-    revert:
-      'AuthorizeSecurityGroupIngress: RevokeSecurityGroupIngress with the offending SecurityGroupRuleIds only (from the CloudTrail response; when the record has none, the executor finds the ids by matching the exact permission). Compliant rules added by the same call stay. ModifySecurityGroupRules: each offending rule is put back as it was last seen compliant (ModifySecurityGroupRules with the snapshot, re-checked against the current config), or revoked by id when no good version is known; the executor re-reads the rule first and verifies the result.',
-  },
   triggers: [
     {
       eventSource: 'ec2.amazonaws.com',
@@ -276,4 +268,14 @@ export const sgOpenIngress: Guardrail = {
     if (change.eventName === 'ModifySecurityGroupRules') return evaluateModify(change, config, facts);
     return evaluateAuthorize(change, config, facts);
   },
+};
+
+/** What RULES.md says of `sgOpenIngress` (`npm run rules:docs`; the functions do not ship it). */
+export const sgOpenIngressDocs: GuardrailDocs = {
+  rationale:
+    'Zero trust admits no network as trusted by default: an ingress rule from the internet (or any CIDR outside your own ranges) bypasses identity-aware access such as SSM Session Manager, Verified Access or PrivateLink, and is the first thing scanners find.',
+  violation:
+    "An added or modified ingress rule whose source is an IPv4/IPv6 CIDR outside `trustedCidrs` (default RFC 1918, 100.64.0.0/10, fc00::/7), unless the group is in `allowedSecurityGroups` or the ports are in `allowedPorts` for that group. All protocols, or an admin/database port (`criticalPorts`), from 0.0.0.0/0 or ::/0 is critical. A rule whose source is a customer-managed prefix list not in `trustedPrefixLists` is judged on the list's entries, read live before evaluating (DescribeManagedPrefixLists, GetManagedPrefixListEntries): each entry as if it were the rule's CIDR, and the rule is reverted like a CIDR rule when one offends (managed-prefix-list watches later changes to the list itself). An AWS-managed list (owner `AWS`, e.g. CloudFront's origin-facing list) not in `trustedPrefixLists`, and any list when no live read could be made (replay), is alerted on, never reverted. ModifySecurityGroupRules records do not say whether a rule is ingress or egress: the pipeline reads each modified rule (DescribeSecurityGroupRules) before evaluating; egress rules are out of scope. Compliant ingress rules (added or modified) are kept as last-known-good in the snapshot store, per rule id.",
+  revert:
+    'AuthorizeSecurityGroupIngress: RevokeSecurityGroupIngress with the offending SecurityGroupRuleIds only (from the CloudTrail response; when the record has none, the executor finds the ids by matching the exact permission). Compliant rules added by the same call stay. ModifySecurityGroupRules: each offending rule is put back as it was last seen compliant (ModifySecurityGroupRules with the snapshot, re-checked against the current config), or revoked by id when no good version is known; the executor re-reads the rule first and verifies the result.',
 };

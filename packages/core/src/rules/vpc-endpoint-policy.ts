@@ -11,7 +11,7 @@ import { zoneSnapshot } from '../policy/zone';
 import type { TrustZone } from '../trust-zone';
 import type { Offense, ResourceRef, Severity, Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
-import type { Guardrail } from './guardrail';
+import type { Guardrail, GuardrailDocs } from './guardrail';
 
 export const ENDPOINT_POLICY_SNAPSHOT = 'endpoint-policy';
 
@@ -123,14 +123,6 @@ export const vpcEndpointPolicy: Guardrail = {
   title: 'VPC endpoint policy open beyond the data perimeter',
   severity: 'high',
   defaultMode: 'revert',
-  rationale:
-    "A VPC endpoint is the private road out of your network to an AWS service. With the default full-access policy, any credentials — including stolen ones, or an attacker's own account — can use it to move data to buckets and queues outside the organization, unseen by the internet egress controls.",
-  docs: {
-    violation:
-      'CreateVpcEndpoint without a policy (AWS attaches full access), ModifyVpcEndpoint with ResetPolicy (full access again), or a policy with an Allow open on both axes — any principal (no named zone principals, no aws:PrincipalOrgID / aws:PrincipalAccount / aws:PrincipalIsAWSService pin) and any resource ("*" or account-wildcard ARNs, no aws:ResourceOrgID / aws:ResourceAccount pin) — or an Allow naming a principal outside the trust zone (high). With `requirePerimeter: identity | resource | both`, every Allow must also carry that perimeter (medium). Gateway Load Balancer endpoints and endpoints to non-AWS endpoint services take no policy and are not evaluated.',
-    revert:
-      "ModifyVpcEndpoint with the last-known-good policy when one is known and still compliant (`restore: last-known-good`, the default), else the baseline: `baselinePolicy`, or AWS's data-perimeter endpoint policy pinned to the organization id (aws:PrincipalOrgID + aws:ResourceOrgID, plus AWS service principals); without a known organization, pinned to the owner account and `trustedAccounts`. The executor re-reads the policy with DescribeVpcEndpoints, acts only while it still violates, and reads it back to verify.",
-  },
   triggers: [{ eventSource: 'ec2.amazonaws.com', eventNames: ['CreateVpcEndpoint', 'ModifyVpcEndpoint'] }],
   evaluate(change: Change, { config, trustZone }): Verdict {
     const target = { account: change.account, region: change.region };
@@ -221,4 +213,14 @@ export const vpcEndpointPolicy: Guardrail = {
       remediation: operations,
     };
   },
+};
+
+/** What RULES.md says of `vpcEndpointPolicy` (`npm run rules:docs`; the functions do not ship it). */
+export const vpcEndpointPolicyDocs: GuardrailDocs = {
+  rationale:
+    "A VPC endpoint is the private road out of your network to an AWS service. With the default full-access policy, any credentials — including stolen ones, or an attacker's own account — can use it to move data to buckets and queues outside the organization, unseen by the internet egress controls.",
+  violation:
+    'CreateVpcEndpoint without a policy (AWS attaches full access), ModifyVpcEndpoint with ResetPolicy (full access again), or a policy with an Allow open on both axes — any principal (no named zone principals, no aws:PrincipalOrgID / aws:PrincipalAccount / aws:PrincipalIsAWSService pin) and any resource ("*" or account-wildcard ARNs, no aws:ResourceOrgID / aws:ResourceAccount pin) — or an Allow naming a principal outside the trust zone (high). With `requirePerimeter: identity | resource | both`, every Allow must also carry that perimeter (medium). Gateway Load Balancer endpoints and endpoints to non-AWS endpoint services take no policy and are not evaluated.',
+  revert:
+    "ModifyVpcEndpoint with the last-known-good policy when one is known and still compliant (`restore: last-known-good`, the default), else the baseline: `baselinePolicy`, or AWS's data-perimeter endpoint policy pinned to the organization id (aws:PrincipalOrgID + aws:ResourceOrgID, plus AWS service principals); without a known organization, pinned to the owner account and `trustedAccounts`. The executor re-reads the policy with DescribeVpcEndpoints, acts only while it still violates, and reads it back to verify.",
 };

@@ -5,7 +5,7 @@ import type { Operation, Target } from '../operations';
 import type { TrustZone } from '../trust-zone';
 import type { Offense, ResourceRef, Severity, Verdict } from '../verdict';
 import { maxSeverity } from '../verdict';
-import type { Guardrail } from './guardrail';
+import type { Guardrail, GuardrailDocs } from './guardrail';
 
 export type PrincipalClass =
   | { status: 'trusted'; reason: string }
@@ -185,14 +185,6 @@ export const vpcEndpointService: Guardrail = {
   title: 'Endpoint service open beyond the trust zone',
   severity: 'high',
   defaultMode: 'revert',
-  rationale:
-    'A PrivateLink endpoint service is how zero trust shares one service without joining networks, but only while it stays closed: allowing "*" (or accounts outside the organization) and turning off acceptance lets anyone who learns the service name plug an endpoint into it.',
-  docs: {
-    violation:
-      "ModifyVpcEndpointServicePermissions adding `*` (critical), a wildcard account (critical), or a principal whose account is outside the trust zone and not in `allowedPrincipals` (high); an Organizations ARN is trusted when it names the trust zone's organization. CreateVpcEndpointServiceConfiguration or ModifyVpcEndpointServiceConfiguration with AcceptanceRequired false (high). Wrapped (`…Request`/`…Response`) and flat records, and every list form (string, array, `{tag, content}` items), are read.",
-    revert:
-      'ModifyVpcEndpointServicePermissions with RemoveAllowedPrincipals of exactly the offending principals the call added (compliant principals it added, and every principal it did not touch, stay), verified with DescribeVpcEndpointServicePermissions; ModifyVpcEndpointServiceConfiguration with AcceptanceRequired=true, verified with DescribeVpcEndpointServiceConfigurations.',
-  },
   triggers: [
     {
       eventSource: 'ec2.amazonaws.com',
@@ -209,4 +201,14 @@ export const vpcEndpointService: Guardrail = {
     }
     return evaluateConfiguration(change);
   },
+};
+
+/** What RULES.md says of `vpcEndpointService` (`npm run rules:docs`; the functions do not ship it). */
+export const vpcEndpointServiceDocs: GuardrailDocs = {
+  rationale:
+    'A PrivateLink endpoint service is how zero trust shares one service without joining networks, but only while it stays closed: allowing "*" (or accounts outside the organization) and turning off acceptance lets anyone who learns the service name plug an endpoint into it.',
+  violation:
+    "ModifyVpcEndpointServicePermissions adding `*` (critical), a wildcard account (critical), or a principal whose account is outside the trust zone and not in `allowedPrincipals` (high); an Organizations ARN is trusted when it names the trust zone's organization. CreateVpcEndpointServiceConfiguration or ModifyVpcEndpointServiceConfiguration with AcceptanceRequired false (high). Wrapped (`…Request`/`…Response`) and flat records, and every list form (string, array, `{tag, content}` items), are read.",
+  revert:
+    'ModifyVpcEndpointServicePermissions with RemoveAllowedPrincipals of exactly the offending principals the call added (compliant principals it added, and every principal it did not touch, stay), verified with DescribeVpcEndpointServicePermissions; ModifyVpcEndpointServiceConfiguration with AcceptanceRequired=true, verified with DescribeVpcEndpointServiceConfigurations.',
 };

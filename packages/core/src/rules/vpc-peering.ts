@@ -4,7 +4,7 @@ import { isRecord, toStr } from '../events/ec2-sets';
 import type { Operation, Target } from '../operations';
 import type { TrustZone } from '../trust-zone';
 import type { Severity, Verdict } from '../verdict';
-import type { Guardrail } from './guardrail';
+import type { Guardrail, GuardrailDocs } from './guardrail';
 
 /** One side of a peering as a record (or live state) describes it; parts may be unknown. */
 export interface PeeringEnd {
@@ -126,14 +126,6 @@ export const vpcPeering: Guardrail = {
   title: 'VPC peering not in the allowlist',
   severity: 'high',
   defaultMode: 'revert',
-  rationale:
-    'A peering joins two whole networks: every address of one VPC can reach every address of the other, limited only by routes and security groups, and trust becomes transitive through whoever controls the peer. Zero trust prefers PrivateLink: a VPC endpoint service exposes one service, to named principals, with connections you accept.',
-  docs: {
-    violation:
-      'A CreateVpcPeeringConnection or AcceptVpcPeeringConnection whose pair of (account, VPC) sides is not in `allowedPeerings` (pairs, either order). A peer account outside the trust zone makes it high; a peering inside the trust zone but not allowlisted is medium. A record that does not name both sides is judged not allowlisted (fail closed); the executor re-reads the connection before acting.',
-    revert:
-      'RejectVpcPeeringConnection when the connection is still pending acceptance and the account is its accepter, otherwise DeleteVpcPeeringConnection, decided on the live state (DescribeVpcPeeringConnections by id); verified by reading the connection back as rejected or deleted. A connection that has become allowlisted, or is already gone, is left alone.',
-  },
   triggers: [
     {
       eventSource: 'ec2.amazonaws.com',
@@ -185,4 +177,14 @@ export const vpcPeering: Guardrail = {
       remediation: revertOf(change, peering),
     };
   },
+};
+
+/** What RULES.md says of `vpcPeering` (`npm run rules:docs`; the functions do not ship it). */
+export const vpcPeeringDocs: GuardrailDocs = {
+  rationale:
+    'A peering joins two whole networks: every address of one VPC can reach every address of the other, limited only by routes and security groups, and trust becomes transitive through whoever controls the peer. Zero trust prefers PrivateLink: a VPC endpoint service exposes one service, to named principals, with connections you accept.',
+  violation:
+    'A CreateVpcPeeringConnection or AcceptVpcPeeringConnection whose pair of (account, VPC) sides is not in `allowedPeerings` (pairs, either order). A peer account outside the trust zone makes it high; a peering inside the trust zone but not allowlisted is medium. A record that does not name both sides is judged not allowlisted (fail closed); the executor re-reads the connection before acting.',
+  revert:
+    'RejectVpcPeeringConnection when the connection is still pending acceptance and the account is its accepter, otherwise DeleteVpcPeeringConnection, decided on the live state (DescribeVpcPeeringConnections by id); verified by reading the connection back as rejected or deleted. A connection that has become allowlisted, or is already gone, is left alone.',
 };
