@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { inject } from 'vitest';
@@ -193,6 +193,62 @@ function policyDocument(inputs: Record<string, unknown>): Record<string, unknown
   return { json, minifiedJson: json, id: 'policy' };
 }
 
+/** A handler bundled as SST's build would: the folder SST zips, and the names the entry exports. */
+interface Bundle {
+  out: string;
+  exports: string[];
+}
+
+async function bundle(entry: string, out: string): Promise<Bundle> {
+  const result = await build({
+    entryPoints: [entry],
+    outfile: join(out, 'index.mjs'),
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    metafile: true,
+    logLevel: 'silent',
+  });
+  return { out, exports: Object.values(result.metafile.outputs)[0]?.exports ?? [] };
+}
+
+/**
+ * Each stack run bundles every handler (~8 MB each, seconds of CPU apiece), and the stacks of one
+ * test run (the production stack, the stages test's stack) bundle the same entries from the same
+ * sources: the first process to need an entry bundles it into the run's folder, the others wait for
+ * that bundle and zip the same files. Outside a run's global setup each call bundles on its own.
+ */
+async function bundleOnce(entry: string, work: string): Promise<Bundle> {
+  const folder = inject('infraRecordings');
+  if (!folder) return bundle(entry, mkdtempSync(join(work, 'bundle-')));
+  const bundles = join(folder, 'bundles');
+  mkdirSync(bundles, { recursive: true });
+  const out = join(bundles, relative(ROOT, entry).replace(/[^A-Za-z0-9]+/g, '-'));
+  const done = `${out}.json`;
+  const failed = `${out}.failed`;
+  try {
+    mkdirSync(out);
+  } catch {
+    for (const deadline = Date.now() + 240_000; Date.now() < deadline; ) {
+      if (existsSync(done)) return JSON.parse(readFileSync(done, 'utf8')) as Bundle;
+      // The other process's build failed: this one builds it again, to fail with its own error.
+      if (existsSync(failed)) return bundle(entry, mkdtempSync(join(work, 'bundle-')));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${entry} was not bundled by another test file within 240 s (${out})`);
+  }
+  try {
+    const bundled = await bundle(entry, out);
+    writeFileSync(`${done}.tmp`, JSON.stringify(bundled));
+    renameSync(`${done}.tmp`, done);
+    return bundled;
+  } catch (error) {
+    writeFileSync(failed, String(error));
+    throw error;
+  }
+}
+
 /**
  * SST's CLI answers its components over HTTP (`SST_SERVER`). The stub answers the two calls a
  * function needs: the bootstrap bucket, and the build, which really bundles the handler with
@@ -217,18 +273,7 @@ async function startRpcStub(calls: RpcCall[], work: string, busy: { count: numbe
       const entry = join(ROOT, `${handler.slice(0, handler.lastIndexOf('.'))}.ts`);
       if (!existsSync(entry))
         return { handler, out: work, errors: [`handler file ${entry} does not exist`], sourcemaps: [] };
-      const out = mkdtempSync(join(work, 'bundle-'));
-      const result = await build({
-        entryPoints: [entry],
-        outfile: join(out, 'index.mjs'),
-        bundle: true,
-        format: 'esm',
-        platform: 'node',
-        target: 'node22',
-        metafile: true,
-        logLevel: 'silent',
-      });
-      const exports = Object.values(result.metafile.outputs)[0]?.exports ?? [];
+      const { out, exports } = await bundleOnce(entry, work);
       const errors = exports.includes(exportName) ? [] : [`${entry} does not export ${exportName}`];
       return { handler: `index.${exportName}`, out, errors, sourcemaps: [] };
     }
