@@ -18,6 +18,7 @@ export const MEMBER_CODE = [
   'packages/aws/src/sweep',
   'packages/aws/src/live-facts.ts',
   'packages/aws/src/shared-prefix-lists.ts',
+  'packages/aws/src/prefix-list-rules.ts',
   'packages/aws/src/ram-shares.ts',
 ] as const;
 export const CENTRAL_CODE = ['packages/functions/src', 'packages/aws/src', 'packages/notify/src'] as const;

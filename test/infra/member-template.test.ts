@@ -192,6 +192,8 @@ describe('member template', () => {
     expect(memberParameters(withoutGuardDuty, values)).not.toHaveProperty('ForwardGuardDutyFindings');
   });
 
+  // cfn-lint is a Python program (~3 s of CPU, its rule set loaded once for both templates); on a
+  // machine busy with the rest of the suite it has taken over 30 s of wall time.
   it('passes cfn-lint without errors or warnings, with no playbook and with every playbook', async () => {
     const lint = await cfnLint;
     if (lint.error)
@@ -200,9 +202,7 @@ describe('member template', () => {
       );
     expect(lint.output).toBe('');
     expect(lint.status).toBe(0);
-  }, // cfn-lint is a Python program (~3 s of CPU, its rule set loaded once for both templates); on a
-  // machine busy with the rest of the suite it has taken over 30 s of wall time.
-  180_000);
+  }, 180_000);
 });
 
 describe('member footprint as the integrity guardrail expects it', () => {

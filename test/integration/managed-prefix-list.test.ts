@@ -8,36 +8,18 @@ import {
   CreateManagedPrefixListCommand,
   CreateSecurityGroupCommand,
   CreateVpcCommand,
-  DescribeManagedPrefixListsCommand,
   DescribeSecurityGroupRulesCommand,
   type EC2Client,
-  GetManagedPrefixListEntriesCommand,
-  ModifyManagedPrefixListCommand,
 } from '@aws-sdk/client-ec2';
 import { prefixListsDescriber } from '@driftguard/aws';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  authorizeIngressEvent,
-  authorizeIngressForReal,
-  cloudTrailEvent,
-} from '../../packages/cli/src/simulate/cloudtrail';
+import { authorizeIngressEvent, authorizeIngressForReal } from '../../packages/cli/src/simulate/cloudtrail';
 import { ec2Client, HOME_ACCOUNT, motoEndpoint, unique } from '../support/aws';
 import { type EvaluateHandlerOnMoto, evaluateHandlerOnMoto } from '../support/evaluate-handler';
+import { addPrefixListEntries, prefixListEntries, prefixListVersion } from '../support/prefix-lists';
 import { sweptInHomeAccount } from '../support/sweep';
 
 const REGION = 'us-east-1';
-
-async function entries(ec2: EC2Client, PrefixListId: string): Promise<string[]> {
-  const { Entries } = await ec2.send(new GetManagedPrefixListEntriesCommand({ PrefixListId }));
-  return (Entries ?? []).map((entry) => entry.Cidr as string).sort();
-}
-
-async function version(ec2: EC2Client, PrefixListId: string): Promise<number> {
-  const { PrefixLists } = await ec2.send(
-    new DescribeManagedPrefixListsCommand({ PrefixListIds: [PrefixListId] }),
-  );
-  return Number(PrefixLists?.[0]?.Version);
-}
 
 async function ingressRuleIds(ec2: EC2Client, groupId: string): Promise<string[]> {
   const { SecurityGroupRules } = await ec2.send(
@@ -89,38 +71,6 @@ describe.skipIf(!motoEndpoint)('managed prefix lists through the evaluate handle
     return { event, ruleIds: addedRules.map((rule) => rule.SecurityGroupRuleId as string) };
   }
 
-  /** ModifyManagedPrefixList adding entries, for real, recorded as CloudTrail writes it. */
-  async function addEntries(PrefixListId: string, cidrs: string[]) {
-    const CurrentVersion = await version(ec2, PrefixListId);
-    const AddEntries = cidrs.map((Cidr) => ({ Cidr, Description: 'added' }));
-    const { PrefixList } = await ec2.send(
-      new ModifyManagedPrefixListCommand({ PrefixListId, CurrentVersion, AddEntries }),
-    );
-    const recorded = cidrs.map((cidr, index) => ({ Description: 'added', cidr, tag: String(index + 1) }));
-    return cloudTrailEvent({
-      eventSource: 'ec2.amazonaws.com',
-      eventName: 'ModifyManagedPrefixList',
-      account: HOME_ACCOUNT,
-      region: REGION,
-      requestParameters: {
-        ModifyManagedPrefixListRequest: {
-          AddEntry: recorded.length === 1 ? recorded[0] : recorded,
-          PrefixListId,
-          CurrentVersion: String(CurrentVersion),
-        },
-      },
-      responseElements: {
-        ModifyManagedPrefixListResponse: {
-          prefixList: {
-            prefixListId: PrefixListId,
-            version: String(PrefixList?.Version),
-            state: PrefixList?.State,
-          },
-        },
-      },
-    });
-  }
-
   beforeAll(async () => {
     ec2 = ec2Client(REGION);
     const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.62.0.0/16' }));
@@ -147,22 +97,22 @@ describe.skipIf(!motoEndpoint)('managed prefix lists through the evaluate handle
     const list = await newList('partners', ['10.0.0.0/8', '198.51.100.0/24']);
     const groupId = await newGroup('web');
     const rule = await referenceList(groupId, list, 443);
-    const before = await version(ec2, list);
+    const before = await prefixListVersion(ec2, list);
 
-    await run(await addEntries(list, ['71.131.0.0/16', '10.9.0.0/16', '0.0.0.0/0']));
+    await run(await addPrefixListEntries(ec2, list, ['71.131.0.0/16', '10.9.0.0/16', '0.0.0.0/0']));
 
-    expect(await entries(ec2, list)).toEqual(['10.0.0.0/8', '10.9.0.0/16', '198.51.100.0/24']);
+    expect(await prefixListEntries(ec2, list)).toEqual(['10.0.0.0/8', '10.9.0.0/16', '198.51.100.0/24']);
     // One change by the attacker, one by driftguard's exact RemoveEntries.
-    expect(await version(ec2, list)).toBe(before + 2);
+    expect(await prefixListVersion(ec2, list)).toBe(before + 2);
     expect(await ingressRuleIds(ec2, groupId)).toEqual(rule.ruleIds);
   });
 
   it('a list no security group references is left as it is (it opens nothing until a rule uses it)', async () => {
     const list = await newList('unused', ['10.0.0.0/8']);
 
-    await run(await addEntries(list, ['203.0.113.0/24']));
+    await run(await addPrefixListEntries(ec2, list, ['203.0.113.0/24']));
 
-    expect(await entries(ec2, list)).toEqual(['10.0.0.0/8', '203.0.113.0/24']);
+    expect(await prefixListEntries(ec2, list)).toEqual(['10.0.0.0/8', '203.0.113.0/24']);
   });
 
   it('the sweep finds a referenced list that already holds an outside range and the handler removes it', async () => {
@@ -185,6 +135,6 @@ describe.skipIf(!motoEndpoint)('managed prefix lists through the evaluate handle
 
     await run(found?.event as Record<string, unknown>);
 
-    expect(await entries(ec2, list)).toEqual(['10.0.0.0/8']);
+    expect(await prefixListEntries(ec2, list)).toEqual(['10.0.0.0/8']);
   });
 });

@@ -10,17 +10,13 @@ import {
   CreateManagedPrefixListCommand,
   CreateSecurityGroupCommand,
   CreateVpcCommand,
-  DescribeManagedPrefixListsCommand,
   DescribeSecurityGroupRulesCommand,
   type EC2Client,
-  GetManagedPrefixListEntriesCommand,
-  ModifyManagedPrefixListCommand,
 } from '@aws-sdk/client-ec2';
 import { CreateResourceShareCommand, RAMClient } from '@aws-sdk/client-ram';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cloudTrailEvent } from '../../packages/cli/src/simulate/cloudtrail';
 import {
   clientOptions,
   credentialsInAccount,
@@ -37,6 +33,7 @@ import {
   routePrefixListAssociations,
   startPrefixListAssociations,
 } from '../support/prefix-list-associations';
+import { addPrefixListEntries, prefixListEntries } from '../support/prefix-lists';
 
 const REGION = 'us-east-1';
 /** A member account the list is shared with, whose remediation role driftguard can assume. */
@@ -44,11 +41,6 @@ const CONSUMER = '210987654321';
 /** A member account the list is shared with, whose role denies driftguard (or is missing). */
 const UNREADABLE = '310987654321';
 type Handler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: unknown[] }>;
-
-async function entries(ec2: EC2Client, PrefixListId: string): Promise<string[]> {
-  const { Entries } = await ec2.send(new GetManagedPrefixListEntriesCommand({ PrefixListId }));
-  return (Entries ?? []).map((entry) => entry.Cidr as string).sort();
-}
 
 async function ingressRuleIds(ec2: EC2Client, groupId: string): Promise<string[]> {
   const { SecurityGroupRules } = await ec2.send(
@@ -116,39 +108,6 @@ describe.skipIf(!motoEndpoint)(
       return { ec2, groupId: GroupId as string };
     }
 
-    /** The owner's ModifyManagedPrefixList adding `cidr`, for real, recorded as CloudTrail writes it. */
-    async function ownerAdds(PrefixListId: string, cidr: string) {
-      const { PrefixLists } = await owner.send(
-        new DescribeManagedPrefixListsCommand({ PrefixListIds: [PrefixListId] }),
-      );
-      const CurrentVersion = Number(PrefixLists?.[0]?.Version);
-      const { PrefixList } = await owner.send(
-        new ModifyManagedPrefixListCommand({ PrefixListId, CurrentVersion, AddEntries: [{ Cidr: cidr }] }),
-      );
-      return cloudTrailEvent({
-        eventSource: 'ec2.amazonaws.com',
-        eventName: 'ModifyManagedPrefixList',
-        account: HOME_ACCOUNT,
-        region: REGION,
-        requestParameters: {
-          ModifyManagedPrefixListRequest: {
-            AddEntry: { cidr, tag: '1' },
-            PrefixListId,
-            CurrentVersion: String(CurrentVersion),
-          },
-        },
-        responseElements: {
-          ModifyManagedPrefixListResponse: {
-            prefixList: {
-              prefixListId: PrefixListId,
-              version: String(PrefixList?.Version),
-              state: PrefixList?.State,
-            },
-          },
-        },
-      });
-    }
-
     beforeAll(async () => {
       owner = ec2Client(REGION);
       associations = await startPrefixListAssociations({
@@ -181,9 +140,9 @@ describe.skipIf(!motoEndpoint)(
       const consumer = await sshFromList(CONSUMER, list);
       const rulesBefore = await ingressRuleIds(consumer.ec2, consumer.groupId);
 
-      await run(await ownerAdds(list, '0.0.0.0/0'));
+      await run(await addPrefixListEntries(owner, list, ['0.0.0.0/0']));
 
-      expect(await entries(owner, list)).toEqual(['10.0.0.0/8']);
+      expect(await prefixListEntries(owner, list)).toEqual(['10.0.0.0/8']);
       expect(await ingressRuleIds(consumer.ec2, consumer.groupId)).toEqual(rulesBefore);
       expect(associations.asked).toContain(list);
     });
@@ -192,17 +151,17 @@ describe.skipIf(!motoEndpoint)(
       const list = await sharedList('partner-sources', ['10.0.0.0/8'], [UNREADABLE]);
       await sshFromList(UNREADABLE, list);
 
-      await run(await ownerAdds(list, '198.51.100.0/24'));
+      await run(await addPrefixListEntries(owner, list, ['198.51.100.0/24']));
 
-      expect(await entries(owner, list)).toEqual(['10.0.0.0/8']);
+      expect(await prefixListEntries(owner, list)).toEqual(['10.0.0.0/8']);
     });
 
     it('a list in no share: one RAM read, no association read, and an entry no rule uses stays', async () => {
       const list = await sharedList('unshared', ['10.0.0.0/8'], []);
 
-      await run(await ownerAdds(list, '203.0.113.0/24'));
+      await run(await addPrefixListEntries(owner, list, ['203.0.113.0/24']));
 
-      expect(await entries(owner, list)).toEqual(['10.0.0.0/8', '203.0.113.0/24']);
+      expect(await prefixListEntries(owner, list)).toEqual(['10.0.0.0/8', '203.0.113.0/24']);
       expect(associations.asked).not.toContain(list);
     });
   },

@@ -3,7 +3,6 @@ import {
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   EC2Client,
-  paginateDescribeSecurityGroupRules,
   paginateGetManagedPrefixListEntries,
 } from '@aws-sdk/client-ec2';
 import type {
@@ -18,6 +17,7 @@ import type {
 } from '@driftguard/core';
 import { awsErrorCode, errorMessage, LiveFactsError } from './errors';
 import type { AccountClients } from './executor';
+import { ingressRulesUsing } from './prefix-list-rules';
 import { sharedPrefixListUses } from './shared-prefix-lists';
 
 /** Reads the live state guardrails asked for (core's `liveFactQueries`) in the member account. */
@@ -97,25 +97,11 @@ export async function readPrefixList(ec2: EC2Client, prefixListId: string): Prom
  * needs, and the local emulator implements neither. Rules of other accounts (a list shared through
  * RAM) are read by `sharedPrefixListUses`.
  */
-export async function readPrefixListReferences(
+export function readPrefixListReferences(
   ec2: EC2Client,
   prefixListId: string,
 ): Promise<PrefixListReference[]> {
-  const references: PrefixListReference[] = [];
-  for await (const page of paginateDescribeSecurityGroupRules({ client: ec2, pageSize: 1000 }, {})) {
-    for (const rule of page.SecurityGroupRules ?? []) {
-      if (rule.IsEgress === true || rule.PrefixListId !== prefixListId) continue;
-      if (!rule.GroupId || !rule.SecurityGroupRuleId) continue;
-      references.push({
-        groupId: rule.GroupId,
-        ruleId: rule.SecurityGroupRuleId,
-        protocol: rule.IpProtocol ?? '-1',
-        ...(rule.FromPort !== undefined ? { fromPort: rule.FromPort } : {}),
-        ...(rule.ToPort !== undefined ? { toPort: rule.ToPort } : {}),
-      });
-    }
-  }
-  return references;
+  return ingressRulesUsing(ec2, prefixListId);
 }
 
 function queryId(query: LiveFactQuery): string {

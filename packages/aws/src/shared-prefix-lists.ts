@@ -1,11 +1,8 @@
-import {
-  EC2Client,
-  paginateDescribeSecurityGroupRules,
-  paginateGetManagedPrefixListAssociations,
-} from '@aws-sdk/client-ec2';
+import { EC2Client, paginateGetManagedPrefixListAssociations } from '@aws-sdk/client-ec2';
 import type { PrefixListUse, Target } from '@driftguard/core';
 import type { AccountClients } from './account-clients';
 import { awsErrorCode, CredentialsError, errorMessage } from './errors';
+import { ingressRulesUsing } from './prefix-list-rules';
 
 /**
  * Answers that mean driftguard cannot read the consuming account (its role is missing, does not
@@ -55,23 +52,12 @@ async function rulesInAccount(
 ): Promise<PrefixListUse[]> {
   try {
     const ec2 = await clients.get(EC2Client, target);
-    const uses: PrefixListUse[] = [];
-    const filters = { Filters: [{ Name: 'group-id', Values: groupIds }] };
-    for await (const page of paginateDescribeSecurityGroupRules({ client: ec2 }, filters)) {
-      for (const rule of page.SecurityGroupRules ?? []) {
-        if (rule.IsEgress === true || rule.PrefixListId !== prefixListId) continue;
-        if (!rule.GroupId || !rule.SecurityGroupRuleId) continue;
-        uses.push({
-          groupId: rule.GroupId,
-          ruleId: rule.SecurityGroupRuleId,
-          protocol: rule.IpProtocol ?? '-1',
-          ...(rule.FromPort !== undefined ? { fromPort: rule.FromPort } : {}),
-          ...(rule.ToPort !== undefined ? { toPort: rule.ToPort } : {}),
-          account: target.account,
-        });
-      }
-    }
-    return uses;
+    return await ingressRulesUsing(
+      ec2,
+      prefixListId,
+      [{ Name: 'group-id', Values: groupIds }],
+      target.account,
+    );
   } catch (error) {
     const code = cannotReadCode(error);
     if (!code) throw error;
