@@ -2,6 +2,7 @@ import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { expect } from 'vitest';
+import { evaluateHandler } from '../../packages/functions/src/evaluate';
 import { clientOptions, motoEndpoint, sqsClient, unique } from './aws';
 import { lambdaContext, sqsRecord } from './lambda';
 
@@ -15,11 +16,12 @@ export interface EvaluateHandlerOnMoto {
 }
 
 /**
- * The deployed evaluate handler (packages/functions/src/evaluate.ts), configured through its
- * environment as the stack configures it and pointed at moto: a dead-letter queue, the given config,
- * organization reads off, and an SNS alert topic with an SQS queue subscribed so that what was
- * announced can be read back. Call it in `beforeAll`: the handler module reads its environment when
- * it is first imported, as a Lambda container does at cold start, so one configuration per test file.
+ * The deployed evaluate handler (packages/functions/src/evaluate.ts), wired from the settings the
+ * stack gives it (`evaluateHandler`, which Lambda's `handler` is made by from the function's
+ * environment) and pointed at moto: a dead-letter queue, the given config, organization reads off,
+ * and an SNS alert topic with an SQS queue subscribed so that what was announced can be read back.
+ * The process's environment is left alone, so files using this share their worker's module graph;
+ * test/integration/evaluate-handler.test.ts covers `handler` reading the process's environment.
  */
 export async function evaluateHandlerOnMoto(options: {
   config: Record<string, unknown>;
@@ -35,14 +37,15 @@ export async function evaluateHandlerOnMoto(options: {
   );
   await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
   const { QueueUrl: dlq } = await sqs.send(new CreateQueueCommand({ QueueName: unique('dlq') }));
-  Object.assign(process.env, {
+  const handler: Handler = evaluateHandler({
+    // The suite's region (vitest.config.ts); the SDK finds the test credentials where Lambda's are.
+    AWS_REGION: 'us-east-1',
     AWS_ENDPOINT_URL: motoEndpoint,
     DRIFTGUARD_DLQ_URL: dlq,
     DRIFTGUARD_TOPIC_ARN: TopicArn,
     DRIFTGUARD_READ_ORGANIZATION: 'false',
     DRIFTGUARD_CONFIG: JSON.stringify(options.config),
   });
-  const { handler } = (await import('../../packages/functions/src/evaluate')) as { handler: Handler };
   return {
     async run(event) {
       const response = await handler(

@@ -14,17 +14,9 @@ import { FunctionMetrics, SERVICES } from './metrics';
 import { envelopeKeys, recordLogging } from './record-logger';
 import { REQUIRED_SETTINGS, requireSettings } from './required-settings';
 
-// Before anything is wired: a function missing its table, topic or queue does not start.
-requireSettings(SERVICES.evaluate, REQUIRED_SETTINGS.evaluate);
 const logger = new Logger({ serviceName: SERVICES.evaluate });
 const logging = recordLogging(logger);
 const metrics = new FunctionMetrics(SERVICES.evaluate);
-const processor = new BatchProcessor(EventType.SQS);
-/** The config comes from Parameter Store, cached; a refused publish keeps the last good one. */
-const loadRuntime = runtimeLoader(process.env, {
-  onConfigRejected: (reason) => logger.error(CONFIG_REJECTED_MESSAGE, { reason }),
-  logger: logging.library,
-});
 
 /** EventBridge refuses events over 256 KiB: a bigger body did not come from the bus. */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -102,15 +94,33 @@ async function rejectRecord(
   metrics.deadLetter(reasonClass);
 }
 
-export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const current = await loadRuntime();
-  return processPartialResponse(
-    event,
-    (record: SQSRecord) =>
-      logging.withRecord({ messageId: record.messageId }, () => processRecord(record, current)),
-    processor,
-    {
-      context,
-    },
-  );
+/**
+ * The handler wired from `env`: Lambda's (`handler`, below) from the function's environment when
+ * the module loads (cold start); tests pass their own settings without touching the process's.
+ */
+export function evaluateHandler(
+  env: Record<string, string | undefined>,
+): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+  // Before anything is wired: a function missing its table, topic or queue does not start.
+  requireSettings(SERVICES.evaluate, REQUIRED_SETTINGS.evaluate, env);
+  const processor = new BatchProcessor(EventType.SQS);
+  /** The config comes from Parameter Store, cached; a refused publish keeps the last good one. */
+  const loadRuntime = runtimeLoader(env, {
+    onConfigRejected: (reason) => logger.error(CONFIG_REJECTED_MESSAGE, { reason }),
+    logger: logging.library,
+  });
+  return async (event, context) => {
+    const current = await loadRuntime();
+    return processPartialResponse(
+      event,
+      (record: SQSRecord) =>
+        logging.withRecord({ messageId: record.messageId }, () => processRecord(record, current)),
+      processor,
+      {
+        context,
+      },
+    );
+  };
 }
+
+export const handler = evaluateHandler(process.env);
