@@ -352,12 +352,18 @@ describe.skipIf(!motoEndpoint)(
     });
 
     it('dead-letters the denied account and the bad input with their reasons; the rest of each batch succeeded', () => {
-      for (const item of sent.filter((candidate) => candidate.kind === 'denied')) {
-        expect(completed(item.key)).toEqual([]);
-        expect(deadLettered(item)[0]?.reason).toMatch(
-          /gave up after 3 deliveries: .*(AccessDenied|cannot assume)/,
+      // A letter carries its last delivery's error. That is the denial, unless a call before the
+      // role assumption (the exactly-once claim, say) used up its attempts on the injected faults
+      // in that delivery (seen once in 22 runs under load): then the letter says so, and the
+      // other denied event's letter still names the denial.
+      const denied = sent.filter((candidate) => candidate.kind === 'denied');
+      const deniedReasons = denied.map((item) => deadLettered(item)[0]?.reason ?? 'missing');
+      for (const item of denied) expect(completed(item.key)).toEqual([]);
+      for (const reason of deniedReasons)
+        expect(reason).toMatch(
+          /^gave up after 3 deliveries: .*(AccessDenied|cannot assume|TimeoutError|socket hang up|Throttl|RequestLimitExceeded)/,
         );
-      }
+      expect(deniedReasons.some((reason) => /AccessDenied|cannot assume/.test(reason))).toBe(true);
       const reasons = sent
         .filter((item) => item.kind === 'bad')
         .map((item) => deadLettered(item)[0]?.reason ?? 'missing');

@@ -14,36 +14,30 @@ import {
   LambdaClient,
   PublishVersionCommand,
 } from '@aws-sdk/client-lambda';
-import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { accountClients, lambdaFunctionsDescriber } from '@driftguard/aws';
-import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudTrailEvent } from '../../packages/cli/src/simulate/cloudtrail';
-import { clientOptions, HOME_ACCOUNT, motoEndpoint, sqsClient, unique } from '../support/aws';
+import { clientOptions, HOME_ACCOUNT, motoEndpoint, unique } from '../support/aws';
+import { type EvaluateHandlerOnMoto, evaluateHandlerOnMoto } from '../support/evaluate-handler';
 import { type FaultProxy, startFaultProxy } from '../support/faults';
 import {
   type FunctionUrlConfigs,
   routeFunctionUrls,
   startFunctionUrlConfigs,
 } from '../support/function-url-configs';
-import { lambdaContext as context, sqsRecord } from '../support/lambda';
 import { lambdaExecutionRole, newTestFunction } from '../support/lambda-functions';
 
 const REGION = 'us-east-1';
-type Handler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: unknown[] }>;
 
 describe.skipIf(!motoEndpoint)(
   'lambda-public: URLs and grants on aliases and versions (real handler, moto + stand-in)',
   () => {
-    let handler: Handler;
+    let handler: EvaluateHandlerOnMoto;
     let lambda: LambdaClient;
     let role: string;
     let urls: FunctionUrlConfigs;
     let proxy: FaultProxy;
-    const run = async (event: Record<string, unknown>) => {
-      const response = await handler({ Records: [sqsRecord(unique('m'), JSON.stringify(event))] }, context);
-      expect(response.batchItemFailures).toEqual([]);
-    };
+    const run = (event: Record<string, unknown>) => handler.run(event);
 
     /** A function with version 1 and the alias `live` pointing at it. */
     async function functionWithAlias(prefix: string): Promise<string> {
@@ -58,16 +52,10 @@ describe.skipIf(!motoEndpoint)(
       proxy = await startFaultProxy(motoEndpoint as string, {}, { route: routeFunctionUrls(urls) });
       lambda = new LambdaClient({ ...clientOptions(REGION), endpoint: proxy.endpoint });
       role = await lambdaExecutionRole(REGION);
-      const { QueueUrl: dlq } = await sqsClient(REGION).send(
-        new CreateQueueCommand({ QueueName: unique('dlq') }),
-      );
-      Object.assign(process.env, {
-        AWS_ENDPOINT_URL: proxy.endpoint,
-        DRIFTGUARD_DLQ_URL: dlq,
-        DRIFTGUARD_READ_ORGANIZATION: 'false',
-        DRIFTGUARD_CONFIG: JSON.stringify({ organizationId: 'o-a1b2c3d4e5' }),
+      handler = await evaluateHandlerOnMoto({
+        config: { organizationId: 'o-a1b2c3d4e5' },
+        endpoint: proxy.endpoint,
       });
-      ({ handler } = await import('../../packages/functions/src/evaluate'));
     });
     afterAll(async () => {
       await proxy?.close();

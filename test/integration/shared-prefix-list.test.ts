@@ -14,8 +14,6 @@ import {
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { CreateResourceShareCommand, RAMClient } from '@aws-sdk/client-ram';
-import { CreateQueueCommand } from '@aws-sdk/client-sqs';
-import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   clientOptions,
@@ -23,11 +21,10 @@ import {
   ec2Client,
   HOME_ACCOUNT,
   motoEndpoint,
-  sqsClient,
   unique,
 } from '../support/aws';
+import { type EvaluateHandlerOnMoto, evaluateHandlerOnMoto } from '../support/evaluate-handler';
 import { type FaultProxy, startFaultProxy } from '../support/faults';
-import { lambdaContext, sqsRecord } from '../support/lambda';
 import {
   type PrefixListAssociations,
   routePrefixListAssociations,
@@ -40,7 +37,6 @@ const REGION = 'us-east-1';
 const CONSUMER = '210987654321';
 /** A member account the list is shared with, whose role denies driftguard (or is missing). */
 const UNREADABLE = '310987654321';
-type Handler = (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: unknown[] }>;
 
 async function ingressRuleIds(ec2: EC2Client, groupId: string): Promise<string[]> {
   const { SecurityGroupRules } = await ec2.send(
@@ -54,18 +50,12 @@ async function ingressRuleIds(ec2: EC2Client, groupId: string): Promise<string[]
 describe.skipIf(!motoEndpoint)(
   'a prefix list shared through RAM, edited by its owner (real handler, moto)',
   () => {
-    let handler: Handler;
+    let handler: EvaluateHandlerOnMoto;
     let owner: EC2Client;
     let proxy: FaultProxy;
     let associations: PrefixListAssociations;
 
-    const run = async (event: Record<string, unknown>) => {
-      const response = await handler(
-        { Records: [sqsRecord(unique('m'), JSON.stringify(event))] },
-        lambdaContext,
-      );
-      expect(response.batchItemFailures).toEqual([]);
-    };
+    const run = (event: Record<string, unknown>) => handler.run(event);
 
     /** A list of the owner (home account) holding `cidrs`, shared with `accounts` through RAM. */
     async function sharedList(name: string, cidrs: string[], accounts: string[]): Promise<string> {
@@ -119,16 +109,10 @@ describe.skipIf(!motoEndpoint)(
         { deniedAccounts: [UNREADABLE] },
         { route: routePrefixListAssociations(associations) },
       );
-      const { QueueUrl: dlq } = await sqsClient(REGION).send(
-        new CreateQueueCommand({ QueueName: unique('dlq') }),
-      );
-      Object.assign(process.env, {
-        AWS_ENDPOINT_URL: proxy.endpoint,
-        DRIFTGUARD_DLQ_URL: dlq,
-        DRIFTGUARD_READ_ORGANIZATION: 'false',
-        DRIFTGUARD_CONFIG: JSON.stringify({ organizationId: 'o-a1b2c3d4e5' }),
+      handler = await evaluateHandlerOnMoto({
+        config: { organizationId: 'o-a1b2c3d4e5' },
+        endpoint: proxy.endpoint,
       });
-      ({ handler } = await import('../../packages/functions/src/evaluate'));
     });
     afterAll(async () => {
       await proxy?.close();

@@ -26,6 +26,8 @@ export interface EvaluateHandlerOnMoto {
 export async function evaluateHandlerOnMoto(options: {
   config: Record<string, unknown>;
   region?: string;
+  /** Where the handler's AWS calls go (a fault proxy or router in front of moto); default moto. */
+  endpoint?: string;
 }): Promise<EvaluateHandlerOnMoto> {
   const region = options.region ?? 'us-east-1';
   const sqs = sqsClient(region);
@@ -40,7 +42,7 @@ export async function evaluateHandlerOnMoto(options: {
   const handler: Handler = evaluateHandler({
     // The suite's region (vitest.config.ts); the SDK finds the test credentials where Lambda's are.
     AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL: motoEndpoint,
+    AWS_ENDPOINT_URL: options.endpoint ?? motoEndpoint,
     DRIFTGUARD_DLQ_URL: dlq,
     DRIFTGUARD_TOPIC_ARN: TopicArn,
     DRIFTGUARD_READ_ORGANIZATION: 'false',
