@@ -8,7 +8,6 @@ import {
   CreateManagedPrefixListCommand,
   CreateSecurityGroupCommand,
   CreateVpcCommand,
-  DescribeSecurityGroupRulesCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { prefixListsDescriber } from '@driftguard/aws';
@@ -16,19 +15,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { authorizeIngressEvent, authorizeIngressForReal } from '../../packages/cli/src/simulate/cloudtrail';
 import { ec2Client, HOME_ACCOUNT, motoEndpoint, unique } from '../support/aws';
 import { type EvaluateHandlerOnMoto, evaluateHandlerOnMoto } from '../support/evaluate-handler';
-import { addPrefixListEntries, prefixListEntries, prefixListVersion } from '../support/prefix-lists';
+import {
+  addPrefixListEntries,
+  ingressRuleIds,
+  prefixListEntries,
+  prefixListVersion,
+} from '../support/prefix-lists';
 import { sweptInHomeAccount } from '../support/sweep';
 
 const REGION = 'us-east-1';
-
-async function ingressRuleIds(ec2: EC2Client, groupId: string): Promise<string[]> {
-  const { SecurityGroupRules } = await ec2.send(
-    new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }),
-  );
-  return (SecurityGroupRules ?? [])
-    .filter((rule) => !rule.IsEgress)
-    .map((rule) => rule.SecurityGroupRuleId as string);
-}
 
 describe.skipIf(!motoEndpoint)('managed prefix lists through the evaluate handler against moto', () => {
   let handler: EvaluateHandlerOnMoto;

@@ -10,7 +10,6 @@ import {
   CreateManagedPrefixListCommand,
   CreateSecurityGroupCommand,
   CreateVpcCommand,
-  DescribeSecurityGroupRulesCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { CreateResourceShareCommand, RAMClient } from '@aws-sdk/client-ram';
@@ -30,22 +29,13 @@ import {
   routePrefixListAssociations,
   startPrefixListAssociations,
 } from '../support/prefix-list-associations';
-import { addPrefixListEntries, prefixListEntries } from '../support/prefix-lists';
+import { addPrefixListEntries, ingressRuleIds, prefixListEntries } from '../support/prefix-lists';
 
 const REGION = 'us-east-1';
 /** A member account the list is shared with, whose remediation role driftguard can assume. */
 const CONSUMER = '210987654321';
 /** A member account the list is shared with, whose role denies driftguard (or is missing). */
 const UNREADABLE = '310987654321';
-
-async function ingressRuleIds(ec2: EC2Client, groupId: string): Promise<string[]> {
-  const { SecurityGroupRules } = await ec2.send(
-    new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }),
-  );
-  return (SecurityGroupRules ?? [])
-    .filter((rule) => !rule.IsEgress)
-    .map((rule) => rule.SecurityGroupRuleId as string);
-}
 
 describe.skipIf(!motoEndpoint)(
   'a prefix list shared through RAM, edited by its owner (real handler, moto)',

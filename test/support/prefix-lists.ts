@@ -1,11 +1,22 @@
 import {
   DescribeManagedPrefixListsCommand,
+  DescribeSecurityGroupRulesCommand,
   type EC2Client,
   GetManagedPrefixListEntriesCommand,
   ModifyManagedPrefixListCommand,
 } from '@aws-sdk/client-ec2';
 import { cloudTrailEvent } from '../../packages/cli/src/simulate/cloudtrail';
 import { HOME_ACCOUNT } from './aws';
+
+/** The ids of a group's ingress rules (a rule whose source is a list, among them). */
+export async function ingressRuleIds(ec2: EC2Client, groupId: string): Promise<string[]> {
+  const { SecurityGroupRules } = await ec2.send(
+    new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }),
+  );
+  return (SecurityGroupRules ?? [])
+    .filter((rule) => !rule.IsEgress)
+    .map((rule) => rule.SecurityGroupRuleId as string);
+}
 
 /** The list's entries, sorted. */
 export async function prefixListEntries(ec2: EC2Client, PrefixListId: string): Promise<string[]> {
