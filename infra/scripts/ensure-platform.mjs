@@ -6,7 +6,7 @@
  * infra tests; a lock keeps concurrent callers from installing twice.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,6 +38,37 @@ const alive = (pid) => {
   }
 };
 
+/** The pid in the lock, 0 while its holder has not written it yet (never writes into the lock). */
+function holderOf() {
+  try {
+    return Number(readFileSync(join(lock, 'pid'), 'utf8')) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+function lockAgeMs() {
+  try {
+    return Date.now() - statSync(lock).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Frees the lock: renamed away first (atomic), then removed, so a waiter never sees a half-removed
+ * lock, and a waiter reading the pid meanwhile cannot make the removal fail.
+ */
+function release() {
+  const released = `${lock}.${process.pid}.${Date.now()}`;
+  try {
+    renameSync(lock, released);
+  } catch {
+    return; // already released by someone else
+  }
+  rmSync(released, { recursive: true, force: true });
+}
+
 function acquire(deadline) {
   mkdirSync(join(root, '.sst'), { recursive: true });
   for (;;) {
@@ -46,8 +77,10 @@ function acquire(deadline) {
       writeFileSync(join(lock, 'pid'), String(process.pid));
       return;
     } catch {
-      const holder = Number(readFileSync(join(lock, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
-      if (holder && !alive(holder)) rmSync(lock, { recursive: true, force: true });
+      const holder = holderOf();
+      // A holder writes its pid right after taking the lock: a lock still without one a minute
+      // later was left by a process that died in between.
+      if (holder ? !alive(holder) : lockAgeMs() > 60_000) release();
       if (Date.now() > deadline)
         throw new Error(`timed out waiting for ${lock}; remove it if no install is running`);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
@@ -87,7 +120,7 @@ export function ensurePlatform({ quiet = false } = {}) {
       );
     }
   } finally {
-    rmSync(lock, { recursive: true, force: true });
+    release();
   }
 }
 
