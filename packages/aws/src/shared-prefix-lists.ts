@@ -52,12 +52,13 @@ async function rulesInAccount(
 ): Promise<PrefixListUse[]> {
   try {
     const ec2 = await clients.get(EC2Client, target);
-    return await ingressRulesUsing(
-      ec2,
-      prefixListId,
-      [{ Name: 'group-id', Values: groupIds }],
-      target.account,
-    );
+    const uses: PrefixListUse[] = [];
+    // EC2 takes at most 200 values per filter.
+    for (let start = 0; start < groupIds.length; start += 200) {
+      const filters = [{ Name: 'group-id', Values: groupIds.slice(start, start + 200) }];
+      uses.push(...(await ingressRulesUsing(ec2, prefixListId, filters, target.account)));
+    }
+    return uses;
   } catch (error) {
     const code = cannotReadCode(error);
     if (!code) throw error;
