@@ -91,17 +91,23 @@ export async function readPrefixList(ec2: EC2Client, prefixListId: string): Prom
 }
 
 /**
- * The ingress rules of the account and region whose source is the list. Every rule is read and
+ * The ingress rules whose source is the list: of its own account and region, every rule read and
  * matched here rather than asking EC2 for the list's associations (GetManagedPrefixListAssociations)
- * or filtering by `ip-permission.prefix-list-id`: the rule ids and ports are what the judgement
- * needs, and the local emulator implements neither. Rules of other accounts (a list shared through
- * RAM) are read by `sharedPrefixListUses`.
+ * or filtering by `ip-permission.prefix-list-id` (the rule ids and ports are what the judgement
+ * needs, and the local emulator implements neither); and, for a list shared through RAM, of the
+ * accounts that use it (`sharedPrefixListUses`). The two reads do not depend on each other.
  */
-export function readPrefixListReferences(
+async function prefixListUses(
+  clients: AccountClients,
   ec2: EC2Client,
+  target: LiveFactQuery['target'],
   prefixListId: string,
-): Promise<PrefixListReference[]> {
-  return ingressRulesUsing(ec2, prefixListId);
+): Promise<PrefixListUse[]> {
+  const [own, elsewhere] = await Promise.all([
+    ingressRulesUsing(ec2, prefixListId),
+    sharedPrefixListUses(clients, target, prefixListId),
+  ]);
+  return [...own, ...elsewhere];
 }
 
 function queryId(query: LiveFactQuery): string {
@@ -130,10 +136,10 @@ export function liveFactReader(clients: AccountClients): LiveFactReader {
         else if (query.kind === 'prefix-list')
           prefixLists.set(query.prefixListId, await readPrefixList(ec2, query.prefixListId));
         else
-          prefixListReferences.set(query.prefixListId, [
-            ...(await readPrefixListReferences(ec2, query.prefixListId)),
-            ...(await sharedPrefixListUses(clients, query.target, query.prefixListId)),
-          ]);
+          prefixListReferences.set(
+            query.prefixListId,
+            await prefixListUses(clients, ec2, query.target, query.prefixListId),
+          );
       } catch (error) {
         const what = queryId(query);
         const code = awsErrorCode(error);
